@@ -1,0 +1,52 @@
+# organiser — the two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP = organiser
+# The local PostgreSQL for the PostgreSQL half of the suite; tests skip it (saying why) when unreachable.
+ORGANISER_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export ORGANISER_TEST_DATABASE_URL
+
+.PHONY: install run test lint format bench translations messages clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile -d translations -f 2>&1 | grep -v '^compiling' || true
+
+# After changing user-visible texts: extract them and update the English catalogue.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+run: install
+	mkdir -p instance
+	FLASK_DEBUG=1 $(BIN)/flask db upgrade
+	@if [ ! -f instance/.demo-loaded ]; then FLASK_DEBUG=1 $(BIN)/flask demo-data && touch instance/.demo-loaded; fi
+	@PORT=$(PORT) BIN=$(BIN) sh scripts/dev.sh
+
+test: install
+	$(BIN)/pytest -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

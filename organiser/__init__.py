@@ -1,0 +1,82 @@
+"""organiser: plan contact-building encounters between municipalities and residents' initiatives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from . import extensions as ext
+from .config import DEFAULT_SECRET_KEY, ROOT, load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application; `config` overrides the defaults and the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder=ROOT / "templates",
+        static_folder=ROOT / "static",
+        instance_path=str(ROOT / "instance"),
+    )
+    load_config(app, config)
+    refuse_default_secret_key(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_web(app)
+    register_commands(app)
+    return app
+
+
+def refuse_default_secret_key(app: Flask) -> None:
+    """Sessions and CSRF tokens signed with a published key are forgeable: stop in production."""
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError(
+            "ORGANISER_SECRET_KEY is not set. Set it to a long random value "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or run in debug mode for development."
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every table known to migrations)
+    from .i18n import init_babel
+
+    ext.db.init_app(app)
+    ext.migrate.init_app(
+        app,
+        ext.db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=ext.render_migration_item,
+    )
+    ext.mail.init_app(app)
+    ext.csrf.init_app(app)
+    ext.login_manager.init_app(app)
+    init_babel(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .calendar.views import bp as calendar_bp
+    from .events.views import bp as events_bp
+    from .invitations.views import bp as invitations_bp
+    from .mail.views import bp as mail_bp
+    from .people.views import bp as people_bp
+    from .reach.views import bp as reach_bp
+    from .teams.views import bp as teams_bp
+
+    for bp in (auth_bp, events_bp, people_bp, invitations_bp, teams_bp, calendar_bp, mail_bp, reach_bp):
+        app.register_blueprint(bp)
+
+
+def register_web(app: Flask) -> None:
+    from .web import init_web
+
+    init_web(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register_cli
+
+    register_cli(app)

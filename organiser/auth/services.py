@@ -1,0 +1,42 @@
+"""Organiser accounts: creation and authentication."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+
+from ..extensions import db
+from .models import Organiser
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def find_organiser(email: str) -> Organiser | None:
+    return db.session.scalar(db.select(Organiser).where(Organiser.email == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> Organiser | None:
+    """The active organiser with this email and password, else None (same time either way)."""
+    organiser = find_organiser(email)
+    if organiser is None:
+        Organiser(password_hash="").set_password(password)  # spend the same time as a real check
+        return None
+    if not organiser.check_password(password) or not organiser.active:
+        return None
+    return organiser
+
+
+def create_organiser(email: str, name: str, password: str, is_admin: bool = False) -> Organiser:
+    """A new organiser account; raises ValueError with a readable reason when it cannot be made."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValueError("Dit is geen geldig e-mailadres.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens hebben.")
+    exists = db.session.scalar(db.select(func.count()).select_from(Organiser).where(Organiser.email == email))
+    if exists:
+        raise ValueError("Er is al een organisator met dit e-mailadres.")
+    organiser = Organiser(email=email, name=name.strip() or email, is_admin=is_admin, session_version=0)
+    organiser.set_password(password)
+    db.session.add(organiser)
+    db.session.flush()
+    return organiser

@@ -1,0 +1,57 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..web import safe_next
+from .forms import EmptyForm, LoginForm
+from .services import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+def admin_required(view):
+    """Only administrators (see every organiser's events and the development tools)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log an organiser in; afterwards go to `next` when it is a local path."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        organiser = authenticate(form.email.data, form.password.data)
+        if organiser is None:
+            form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+        else:
+            lang = session.get("lang")
+            session.clear()  # a new session at login: no fixation
+            if lang:
+                session["lang"] = lang
+            login_user(organiser)
+            return redirect(safe_next(request.args.get("next")) or url_for("events.dashboard"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out (a POST, so that a link cannot log anyone out)."""
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("U bent uitgelogd."), "success")
+    return redirect(url_for("events.agenda"))

@@ -1,0 +1,5 @@
+"""Views of the calendar domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("calendar", __name__)

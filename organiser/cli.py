@@ -1,0 +1,56 @@
+"""Flask commands: organiser accounts and demo data (mail and scheduling commands live with their domains)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from .extensions import db
+
+DEMO_EMAIL = "demo@organiser.example"
+DEMO_PASSWORD = "demo-organiser"  # noqa: S105 (published on purpose: demo only)
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-organiser")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--admin", is_flag=True, help="May manage every organiser's events.")
+    def create_organiser_command(email: str, name: str, password: str, admin: bool) -> None:
+        """Create an organiser account."""
+        from .auth.services import create_organiser
+
+        try:
+            create_organiser(email, name, password, is_admin=admin)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"Organiser {email} created.")
+
+    @app.cli.command("demo-data")
+    @click.option("--quiet", is_flag=True)
+    def demo_data_command(quiet: bool) -> None:
+        """Load demo data (idempotent: running it again adds nothing twice)."""
+        from .demo import load_demo
+
+        created = load_demo()
+        db.session.commit()
+        if not quiet:
+            click.echo("Demo data loaded." if created else "Demo data was already there.")
+            click.echo(f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}.")
+
+    for register in _domain_commands():
+        register(app)
+
+
+def _domain_commands():
+    """Each domain's `register_commands(app)`, where it has one (mail outbox, reminders, …)."""
+    import importlib
+
+    for name in ("mail", "invitations", "calendar", "people", "reach"):
+        try:
+            module = importlib.import_module(f"organiser.{name}.commands")
+        except ModuleNotFoundError:
+            continue
+        yield module.register_commands

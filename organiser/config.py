@@ -1,0 +1,78 @@
+"""Configuration: defaults here, overrides from ORGANISER_* environment variables or a mapping."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: The placeholder secret key; the app refuses to start with it outside debug and testing.
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 (refused outside debug and testing)
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": DEFAULT_SECRET_KEY,
+    "DATABASE_URL": None,  # default: SQLite file in the instance folder
+    "BASE_URL": "http://127.0.0.1:5000",
+    "REDIS_URL": None,
+    # Mail (Flask-Mail reads MAIL_*). Without MAIL_SERVER, mail is kept for the development mail page.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_DEFAULT_SENDER": "organiser@localhost",
+    "MAIL_TIMEOUT": 30,
+    "MAIL_BATCH_SIZE": 50,
+    "MAIL_MESSAGE_ID_DOMAIN": None,  # default: the host of BASE_URL
+    # Product settings.
+    "TIMEZONE": "Europe/Amsterdam",
+    "DEFAULT_OFFICE_SHARE": 50,
+    "REMINDER_DAYS_BEFORE_DEADLINE": 3,
+    "PERSONAL_DATA_RETENTION_DAYS": 30,
+    "FEED_PAST_DAYS": 90,
+    "RATE_LIMIT_TOKEN": "30/minute",
+    "LANGUAGES": ["nl", "en"],
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    "CSV_MAX_ROWS": 20000,
+    # Flask / extensions.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "BABEL_DEFAULT_LOCALE": "nl",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+}
+
+
+def load_config(app, overrides: dict[str, Any] | None) -> None:
+    """Fill app.config from the defaults, the environment and the given mapping, in that order."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("ORGANISER")
+    if overrides:
+        app.config.from_mapping(overrides)
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config["DATABASE_URL"]
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = "sqlite:///" + os.path.join(app.instance_path, "organiser.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"timeout": 30},
+        }
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people write postgres:// or postgresql:// and still get the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,192 @@
+"""Forms for events and their route stops; cross-field rules live here, with Dutch messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .models import FORMATS, OWNER_LABELS, Event, Owner
+
+DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+def choice_list(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A wall-clock time entered in the municipality's zone, as an aware moment."""
+    if local is None:
+        return None
+    return local.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def to_form_value(moment: datetime | None) -> datetime | None:
+    """An aware moment as the naive wall-clock time a datetime-local field shows."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(tzinfo=None)
+
+
+class EventForm(FlaskForm):
+    title = StringField(_l("Titel"), validators=[DataRequired(_l("Geef de bijeenkomst een titel.")), Length(max=200)])
+    format = SelectField(_l("Werkvorm"), choices=[], validators=[DataRequired()])
+    description = TextAreaField(
+        _l("Beschrijving"),
+        description=_l("Wat gaan we doen, voor wie is het, wat moet men meenemen?"),
+        validators=[Optional(), Length(max=5000)],
+    )
+    starts_at = DateTimeLocalField(
+        _l("Begint op"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired(_l("Vul een geldige begindatum en -tijd in."))],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Eindigt op"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired(_l("Vul een geldige einddatum en -tijd in."))],
+    )
+    location = StringField(
+        _l("Adres of verzamelpunt"),
+        validators=[DataRequired(_l("Vul een adres of verzamelpunt in.")), Length(max=300)],
+    )
+    latitude = FloatField(_l("Breedtegraad (optioneel)"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(_l("Lengtegraad (optioneel)"), validators=[Optional(), NumberRange(-180, 180)])
+    neighbourhood_id = SelectField(_l("Wijk"), coerce=int, choices=[], validators=[Optional()])
+    owner = RadioField(
+        _l("Wiens plan is het?"),
+        choices=choice_list((o.value, OWNER_LABELS[o]) for o in Owner),
+        default=Owner.MUNICIPALITY.value,
+        validators=[DataRequired(_l("Kies wie eigenaar is van het plan."))],
+    )
+    hosts = MultiCheckboxField(_l("Gastheer of -vrouw (bewonersinitiatieven)"), coerce=int, choices=[])
+    capacity = IntegerField(
+        _l("Aantal plaatsen"),
+        validators=[
+            InputRequired(_l("Vul het aantal plaatsen in.")),
+            NumberRange(min=1, max=10000, message=_l("Het aantal plaatsen moet tussen 1 en 10.000 liggen.")),
+        ],
+    )
+    rsvp_deadline = DateTimeLocalField(
+        _l("Reageren kan tot (optioneel)"), format=DATETIME_FORMAT, validators=[Optional()]
+    )
+    max_plus_ones = IntegerField(
+        _l("Maximaal aantal introducés per genodigde"),
+        default=0,
+        validators=[
+            InputRequired(_l("Vul het aantal introducés in (0 als niemand iemand mag meenemen).")),
+            NumberRange(min=0, max=10, message=_l("Het aantal introducés moet tussen 0 en 10 liggen.")),
+        ],
+    )
+    forms_teams = BooleanField(_l("Deelnemers in teams indelen"))
+    min_office_share = IntegerField(
+        _l("Minimaal aandeel kantoorcollega's onder de uitgenodigde collega's (%)"),
+        validators=[
+            InputRequired(_l("Vul een percentage in.")),
+            NumberRange(min=0, max=100, message=_l("Het percentage moet tussen 0 en 100 liggen.")),
+        ],
+    )
+    submit = SubmitField(_l("Opslaan"))
+
+    def __init__(self, *args, event: Event | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.format.choices = choice_list((code, f.label) for code, f in FORMATS.items())
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        ok = True
+        start, end = self.starts_at.data, self.ends_at.data
+        if end <= start:
+            self.ends_at.errors.append(_("Het einde moet na het begin liggen."))
+            ok = False
+        if self.rsvp_deadline.data and self.rsvp_deadline.data > start:
+            self.rsvp_deadline.errors.append(_("De reactietermijn moet vóór het begin van de bijeenkomst liggen."))
+            ok = False
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            self.longitude.errors.append(_("Vul beide coördinaten in, of geen van beide."))
+            ok = False
+        if self.event is not None:
+            if self.capacity.data < self.event.seats_taken:
+                self.capacity.errors.append(
+                    _(
+                        "Er hebben al %(taken)d mensen (met introducés) toegezegd; "
+                        "het aantal plaatsen kan niet lager zijn.",
+                        taken=self.event.seats_taken,
+                    )
+                )
+                ok = False
+            stops = self.event.stops
+            if stops:
+                first = min(s.starts_at for s in stops)
+                last = max(s.ends_at for s in stops)
+                if to_utc(start) > first or to_utc(end) < last:
+                    self.starts_at.errors.append(
+                        _("De haltes van de route moeten binnen de bijeenkomst blijven. Pas eerst de haltes aan.")
+                    )
+                    ok = False
+        return ok
+
+
+class StopForm(FlaskForm):
+    name = StringField(
+        _l("Naam van de halte"), validators=[DataRequired(_l("Geef de halte een naam.")), Length(max=200)]
+    )
+    address = StringField(_l("Adres"), validators=[DataRequired(_l("Vul het adres van de halte in.")), Length(max=300)])
+    starts_at = DateTimeLocalField(
+        _l("Van"), format=DATETIME_FORMAT, validators=[InputRequired(_l("Vul een geldige begintijd in."))]
+    )
+    ends_at = DateTimeLocalField(
+        _l("Tot"), format=DATETIME_FORMAT, validators=[InputRequired(_l("Vul een geldige eindtijd in."))]
+    )
+    initiative_id = SelectField(_l("Bewonersinitiatief op deze halte"), coerce=int, choices=[], validators=[Optional()])
+    submit = SubmitField(_l("Halte toevoegen"))
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        start, end = to_utc(self.starts_at.data), to_utc(self.ends_at.data)
+        if end <= start:
+            self.ends_at.errors.append(_("Het einde van de halte moet na het begin liggen."))
+            return False
+        if start < self.event.starts_at or end > self.event.ends_at:
+            self.starts_at.errors.append(_("De halte moet binnen de tijd van de bijeenkomst vallen."))
+            return False
+        for other in self.event.stops:
+            if start < other.ends_at and other.starts_at < end:
+                self.starts_at.errors.append(
+                    _("Deze tijd overlapt met halte %(position)d (%(name)s).", position=other.position, name=other.name)
+                )
+                return False
+        return True

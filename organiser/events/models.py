@@ -1,0 +1,252 @@
+"""Events (bijeenkomsten), their formats (werkvormen), routes (haltes), neighbourhoods and initiatives."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Column, Enum, Float, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from ..auth.models import Organiser
+
+
+@dataclass(frozen=True)
+class Format:
+    """A kind of encounter with the defaults that pre-fill the event form."""
+
+    code: str
+    label: str
+    duration: timedelta
+    capacity: int
+    has_route: bool
+    forms_teams: bool
+    #: Shown to invitees: what to expect from this kind of meeting.
+    explanation: str
+
+
+FORMATS: dict[str, Format] = {
+    f.code: f
+    for f in (
+        Format(
+            "wijksafari",
+            _l("Wijksafari"),
+            timedelta(hours=3),
+            25,
+            True,
+            False,
+            _l(
+                "Een wandeling of fietstocht langs een paar bewonersinitiatieven in de wijk. "
+                "Bij elke halte vertellen bewoners over hun initiatief en is er tijd om kennis te maken."
+            ),
+        ),
+        Format(
+            "speurtocht",
+            _l("Speurtocht"),
+            timedelta(hours=2, minutes=30),
+            30,
+            True,
+            True,
+            _l(
+                "Een speurtocht door de wijk in gemengde teams van collega's en bewoners. "
+                "Onderweg lost u samen opdrachten op bij bewonersinitiatieven."
+            ),
+        ),
+        Format(
+            "bruiscafe",
+            _l("Bruiscafé"),
+            timedelta(hours=2),
+            40,
+            False,
+            False,
+            _l(
+                "Een informele ontmoeting in een buurthuis of café: bewoners en collega's "
+                "van de gemeente drinken iets en leren elkaar kennen, zonder agenda."
+            ),
+        ),
+        Format(
+            "netwerkborrel",
+            _l("Netwerkborrel"),
+            timedelta(hours=2),
+            60,
+            False,
+            False,
+            _l(
+                "Een borrel na werktijd waar initiatiefnemers en collega's van de gemeente "
+                "elkaar ontmoeten. Gewoon kennismaken, zonder presentaties."
+            ),
+        ),
+        Format(
+            "broedplaats",
+            _l("Broedplaats"),
+            timedelta(hours=3),
+            20,
+            False,
+            False,
+            _l(
+                "Een werkplaats waar bewoners en collega's samen aan nieuwe ideeën werken. "
+                "Iedereen brengt kennis mee; niemand hoeft iets voor te bereiden."
+            ),
+        ),
+    )
+}
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Owner(enum.StrEnum):
+    """Who owns the plan: the municipality invites residents, or residents invite the municipality."""
+
+    MUNICIPALITY = "municipality"
+    RESIDENTS = "residents"
+
+
+OWNER_LABELS = {Owner.MUNICIPALITY: _l("De gemeente"), Owner.RESIDENTS: _l("Bewoners")}
+STATUS_LABELS = {
+    EventStatus.DRAFT: _l("Concept"),
+    EventStatus.PUBLISHED: _l("Gepubliceerd"),
+    EventStatus.CANCELLED: _l("Afgelast"),
+}
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Neighbourhood(db.Model):
+    __tablename__ = "neighbourhood"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    #: Used in public feed URLs (?wijk=<slug>): do not change once published.
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+
+    initiatives: Mapped[list[Initiative]] = relationship(back_populates="neighbourhood", order_by="Initiative.name")
+
+
+class Initiative(db.Model):
+    """A residents' initiative (bewonersinitiatief)."""
+
+    __tablename__ = "initiative"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+
+    neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="initiatives")
+
+
+event_host = Table(
+    "event_host",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("initiative_id", ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Event(db.Model):
+    """One planned encounter (bijeenkomst)."""
+
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        #: The last line of defence against overbooking: seats are taken with a guarded UPDATE.
+        CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"),
+        CheckConstraint("max_plus_ones >= 0", name="plus_ones_not_negative"),
+        CheckConstraint("min_office_share >= 0 AND min_office_share <= 100", name="office_share_percent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    #: One of FORMATS' codes.
+    format: Mapped[str] = mapped_column(String(20), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Address or meeting point, as invitees should read it.
+    location: Mapped[str] = mapped_column(String(300))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+    owner: Mapped[Owner] = mapped_column(_enum(Owner, "event_owner"), default=Owner.MUNICIPALITY)
+    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.DRAFT)
+    capacity: Mapped[int]
+    #: Yes answers plus their plus-ones; changed only by the guarded UPDATE in invitations.services.
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    max_plus_ones: Mapped[int] = mapped_column(default=0)
+    forms_teams: Mapped[bool] = mapped_column(default=False)
+    #: Target: minimum percentage of office-bound colleagues among invited staff.
+    min_office_share: Mapped[int] = mapped_column(default=50)
+    reminder_days_before_deadline: Mapped[int] = mapped_column(default=3)
+    #: iCalendar SEQUENCE: raised when date, time or place changes, and on cancellation.
+    sequence: Mapped[int] = mapped_column(default=0)
+    organiser_id: Mapped[int | None] = mapped_column(ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The last change to the event or its stops; feeds use it for DTSTAMP and LAST-MODIFIED.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    neighbourhood: Mapped[Neighbourhood | None] = relationship()
+    organiser: Mapped[Organiser | None] = relationship()
+    hosts: Mapped[list[Initiative]] = relationship(secondary=event_host, order_by="Initiative.name")
+    stops: Mapped[list[Stop]] = relationship(
+        back_populates="event", order_by="Stop.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def format_info(self) -> Format:
+        return FORMATS[self.format]
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == EventStatus.PUBLISHED
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+
+class Stop(db.Model):
+    """A stop (halte) on the route of a wijksafari or speurtocht."""
+
+    __tablename__ = "stop"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    #: 1-based order on the route.
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiative.id", ondelete="SET NULL"), index=True)
+
+    event: Mapped[Event] = relationship(back_populates="stops")
+    initiative: Mapped[Initiative | None] = relationship()

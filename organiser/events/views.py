@@ -1,0 +1,245 @@
+"""Event pages: the public agenda and event page, and the organiser's planning pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..auth.forms import EmptyForm
+from ..extensions import db, utcnow
+from . import services
+from .forms import EventForm, StopForm, choice_list, to_form_value, to_utc
+from .models import FORMATS, STATUS_LABELS, Event, EventStatus, Initiative, Neighbourhood
+
+bp = Blueprint("events", __name__)
+
+
+def _neighbourhood_choices() -> list[tuple[int, str]]:
+    rows = db.session.scalars(db.select(Neighbourhood).order_by(Neighbourhood.name))
+    return choice_list([(0, _("— geen —"))] + [(n.id, n.name) for n in rows])
+
+
+def _initiative_choices() -> list[tuple[int, str]]:
+    rows = db.session.scalars(db.select(Initiative).order_by(Initiative.name))
+    return choice_list((i.id, i.name) for i in rows)
+
+
+def _prepare(form: EventForm) -> EventForm:
+    form.neighbourhood_id.choices = _neighbourhood_choices()
+    form.hosts.choices = _initiative_choices()
+    return form
+
+
+def _details(form: EventForm) -> services.EventDetails:
+    return services.EventDetails(
+        title=form.title.data.strip(),
+        format=form.format.data,
+        description=(form.description.data or "").strip(),
+        starts_at=to_utc(form.starts_at.data),
+        ends_at=to_utc(form.ends_at.data),
+        location=form.location.data.strip(),
+        neighbourhood_id=form.neighbourhood_id.data or None,
+        owner=form.owner.data,
+        host_ids=form.hosts.data or [],
+        capacity=form.capacity.data,
+        rsvp_deadline=to_utc(form.rsvp_deadline.data),
+        max_plus_ones=form.max_plus_ones.data,
+        forms_teams=form.forms_teams.data,
+        min_office_share=form.min_office_share.data,
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+    )
+
+
+@bp.get("/agenda")
+def agenda():
+    """The public agenda: upcoming published events, filtered by format and neighbourhood."""
+    format_code = request.args.get("format") or None
+    wijk = request.args.get("wijk") or None
+    events = services.agenda_events(format_code, wijk)
+    neighbourhoods = db.session.scalars(db.select(Neighbourhood).order_by(Neighbourhood.name)).all()
+    return render_template(
+        "events/agenda.html",
+        events=events,
+        formats=FORMATS,
+        neighbourhoods=neighbourhoods,
+        format_code=format_code,
+        wijk=wijk,
+    )
+
+
+@bp.get("/events/<int:event_id>")
+def detail(event_id: int):
+    """The event page; drafts only for the organisers who may manage them."""
+    event = db.get_or_404(Event, event_id)
+    manage = services.may_manage(event)
+    if event.status == EventStatus.DRAFT and not manage:
+        abort(404)
+    return render_template("events/detail.html", event=event, manage=manage, action_form=EmptyForm())
+
+
+@bp.get("/events")
+@login_required
+def dashboard():
+    """The organiser's own events, upcoming first."""
+    events = db.session.scalars(services.events_managed_by_current_organiser()).all()
+    now = utcnow()
+    upcoming = [e for e in events if e.ends_at >= now]
+    past = [e for e in reversed(events) if e.ends_at < now]
+    return render_template("events/dashboard.html", upcoming=upcoming, past=past, status_labels=STATUS_LABELS)
+
+
+@bp.get("/events/new")
+@login_required
+def choose_format():
+    """Step one of a new event: choose the format, whose defaults pre-fill the form."""
+    return render_template("events/choose_format.html", formats=FORMATS)
+
+
+@bp.route("/events/new/<format_code>", methods=["GET", "POST"])
+@login_required
+def create(format_code: str):
+    """Step two: the event form, pre-filled from the format's defaults."""
+    info = FORMATS.get(format_code) or abort(404)
+    form = _prepare(EventForm())
+    if request.method == "GET":
+        start = (to_form_value(utcnow()) + timedelta(days=14)).replace(hour=14, minute=0, second=0)
+        form.format.data = format_code
+        form.starts_at.data = start
+        form.ends_at.data = start + info.duration
+        form.capacity.data = info.capacity
+        form.forms_teams.data = info.forms_teams
+        form.min_office_share.data = _default_office_share()
+        form.max_plus_ones.data = 0
+    if form.validate_on_submit():
+        event = services.create_event(_details(form), current_user.id)
+        db.session.commit()
+        flash(_("De bijeenkomst is opgeslagen als concept."), "success")
+        if event.format_info.has_route:
+            return redirect(url_for("events.stops", event_id=event.id))
+        return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/form.html", form=form, info=info, event=None)
+
+
+def _default_office_share() -> int:
+    from flask import current_app
+
+    return int(current_app.config["DEFAULT_OFFICE_SHARE"])
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(event_id: int):
+    """Change an event; a new date, time or place raises SEQUENCE (and notifies invitees)."""
+    event = services.event_for_organiser(event_id)
+    if event.is_cancelled:
+        flash(_("Een afgelaste bijeenkomst kan niet meer worden gewijzigd."), "error")
+        return redirect(url_for("events.detail", event_id=event.id))
+    form = _prepare(EventForm(obj=event, event=event))
+    if request.method == "GET":
+        form.starts_at.data = to_form_value(event.starts_at)
+        form.ends_at.data = to_form_value(event.ends_at)
+        form.rsvp_deadline.data = to_form_value(event.rsvp_deadline)
+        form.neighbourhood_id.data = event.neighbourhood_id or 0
+        form.hosts.data = [i.id for i in event.hosts]
+        form.owner.data = event.owner.value
+    if form.validate_on_submit():
+        schedule_changed = services.update_event(event, _details(form))
+        if schedule_changed:
+            from ..invitations.services import queue_change_notices
+
+            count = queue_change_notices(event)
+            if count:
+                flash(_("%(count)d genodigden krijgen bericht van de wijziging.", count=count), "info")
+        db.session.commit()
+        flash(_("De wijzigingen zijn opgeslagen."), "success")
+        return redirect(url_for("events.detail", event_id=event.id))
+    return render_template("events/form.html", form=form, info=event.format_info, event=event)
+
+
+@bp.post("/events/<int:event_id>/publish")
+@login_required
+def publish(event_id: int):
+    """Publish a draft on the agenda."""
+    event = services.event_for_organiser(event_id)
+    if EmptyForm().validate_on_submit():
+        services.publish_event(event)
+        db.session.commit()
+        flash(_("De bijeenkomst staat nu in de agenda."), "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(event_id: int):
+    """Ask for confirmation, then cancel the event and notify everyone invited."""
+    event = services.event_for_organiser(event_id)
+    form = EmptyForm()
+    if request.method == "GET":
+        return render_template("events/cancel.html", event=event, form=form)
+    if form.validate_on_submit() and services.cancel_event(event):
+        from ..invitations.services import queue_cancellation_notices
+
+        count = queue_cancellation_notices(event)
+        db.session.commit()
+        flash(_("De bijeenkomst is afgelast. %(count)d genodigden krijgen bericht.", count=count), "success")
+    return redirect(url_for("events.detail", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/stops", methods=["GET", "POST"])
+@login_required
+def stops(event_id: int):
+    """The route of a wijksafari or speurtocht: add, remove and reorder stops."""
+    event = services.event_for_organiser(event_id)
+    form = StopForm(event=event)
+    form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
+    if request.method == "GET":
+        last_end = event.stops[-1].ends_at if event.stops else event.starts_at
+        form.starts_at.data = to_form_value(last_end)
+        form.ends_at.data = to_form_value(min(last_end + timedelta(minutes=30), event.ends_at))
+    if not event.is_cancelled and form.validate_on_submit():
+        services.add_stop(
+            event,
+            form.name.data.strip(),
+            form.address.data.strip(),
+            to_utc(form.starts_at.data),
+            to_utc(form.ends_at.data),
+            form.initiative_id.data or None,
+        )
+        db.session.commit()
+        flash(_("De halte is toegevoegd."), "success")
+        return redirect(url_for("events.stops", event_id=event.id))
+    return render_template("events/stops.html", event=event, form=form, action_form=EmptyForm())
+
+
+def _stop_of(event: Event, stop_id: int):
+    return next((s for s in event.stops if s.id == stop_id), None) or abort(404)
+
+
+@bp.post("/events/<int:event_id>/stops/<int:stop_id>/delete")
+@login_required
+def delete_stop(event_id: int, stop_id: int):
+    """Remove a stop from the route."""
+    event = services.event_for_organiser(event_id)
+    stop = _stop_of(event, stop_id)
+    if EmptyForm().validate_on_submit():
+        services.remove_stop(event, stop)
+        db.session.commit()
+        flash(_("De halte is verwijderd."), "success")
+    return redirect(url_for("events.stops", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/stops/<int:stop_id>/move")
+@login_required
+def move_stop(event_id: int, stop_id: int):
+    """Move a stop one place up or down the route."""
+    event = services.event_for_organiser(event_id)
+    stop = _stop_of(event, stop_id)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    if EmptyForm().validate_on_submit():
+        services.move_stop(event, stop, offset)
+        db.session.commit()
+    return redirect(url_for("events.stops", event_id=event.id))

@@ -1,0 +1,61 @@
+"""Language choice and Dutch-first formatting of dates and times in Europe/Amsterdam."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+
+from .config import ROOT
+from .extensions import babel
+
+
+def select_locale() -> str:
+    """The language the visitor chose (remembered in the session), else Dutch."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_local(moment: datetime) -> datetime:
+    """A stored UTC moment as wall-clock time in the municipality's zone."""
+    return moment.astimezone(local_zone())
+
+
+def format_when(moment: datetime | None, style: str = "full") -> str:
+    """'zaterdag 6 december 2026, 14:00' (style full), '6 dec. 2026, 14:00' (short), '14:00' (time)."""
+    if moment is None:
+        return ""
+    local = to_local(moment)
+    locale = str(get_locale() or "nl")
+    patterns = {
+        "full": "EEEE d MMMM y, HH:mm",
+        "date": "EEEE d MMMM y",
+        "short": "d MMM y, HH:mm",
+        "time": "HH:mm",
+    }
+    return babel_format_datetime(local, patterns[style], tzinfo=local.tzinfo, locale=locale)
+
+
+def format_span(start: datetime, end: datetime) -> str:
+    """'zaterdag 6 december 2026, 14:00–17:00', or both full moments when the days differ."""
+    if to_local(start).date() == to_local(end).date():
+        return f"{format_when(start)}–{format_when(end, 'time')}"
+    return f"{format_when(start)} – {format_when(end)}"
+
+
+def init_babel(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations"))
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.globals["format_span"] = format_span
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["request"] = request

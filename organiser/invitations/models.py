@@ -1,0 +1,83 @@
+"""Invitations: one person invited to one event, with their answer."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..events.models import Event, _enum
+from ..extensions import UTCDateTime, db, utcnow
+from ..people.models import Person
+
+if TYPE_CHECKING:
+    from ..teams.models import Team
+
+
+class InvitationState(enum.StrEnum):
+    #: On the guest list, no invitation sent yet.
+    LISTED = "listed"
+    #: Invitation sent, no answer yet.
+    INVITED = "invited"
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+    #: Said yes while the event was full; promoted in order of waiting_since.
+    WAITING = "waiting"
+
+
+STATE_LABELS = {
+    InvitationState.LISTED: _l("Nog niet verstuurd"),
+    InvitationState.INVITED: _l("Uitgenodigd"),
+    InvitationState.YES: _l("Komt"),
+    InvitationState.NO: _l("Komt niet"),
+    InvitationState.MAYBE: _l("Misschien"),
+    InvitationState.WAITING: _l("Wachtlijst"),
+}
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitation"
+    __table_args__ = (
+        UniqueConstraint("event_id", "person_id", name="uq_invitation_event_person"),
+        CheckConstraint("plus_ones >= 0", name="plus_ones_not_negative"),
+        CheckConstraint("state <> 'waiting' OR waiting_since IS NOT NULL", name="waiting_has_place"),
+        CheckConstraint("state = 'listed' OR sent_at IS NOT NULL", name="sent_unless_listed"),
+        Index("ix_invitation_person_state", "person_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    state: Mapped[InvitationState] = mapped_column(
+        _enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
+    )
+    #: Extra guests this invitee brings; counted in the event's seats only for a yes.
+    plus_ones: Mapped[int] = mapped_column(default=0)
+    #: Diet, accessibility: purged a set time after the event.
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: SHA-256 of the personal RSVP token; the token itself is only ever in the mail.
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Why this person was put on the list (a suggestion's reason), for the organiser.
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Checked in on the attendance list; None when nobody recorded attendance.
+    attended: Mapped[bool | None]
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    day_before_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when note and plus-one details were removed after the event.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"), index=True)
+    #: Leads their team (a frontline colleague or a resident of a host initiative).
+    is_guide: Mapped[bool] = mapped_column(default=False)
+
+    event: Mapped[Event] = relationship()
+    person: Mapped[Person] = relationship()
+    team: Mapped[Team | None] = relationship(back_populates="members")

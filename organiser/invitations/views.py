@@ -1,0 +1,5 @@
+"""Views of the invitations domain."""
+
+from flask import Blueprint
+
+bp = Blueprint("invitations", __name__)

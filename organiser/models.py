@@ -1,0 +1,23 @@
+"""Every domain's models, imported in one place so that migrations see the whole schema."""
+
+from .auth.models import Organiser
+from .calendar.models import FeedToken
+from .events.models import Event, Initiative, Neighbourhood, Stop
+from .invitations.models import Invitation
+from .mail.models import OutboxMessage
+from .people.models import Department, Person
+from .teams.models import Team
+
+__all__ = [
+    "Department",
+    "Event",
+    "FeedToken",
+    "Initiative",
+    "Invitation",
+    "Neighbourhood",
+    "Organiser",
+    "OutboxMessage",
+    "Person",
+    "Stop",
+    "Team",
+]

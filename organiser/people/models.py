@@ -1,0 +1,86 @@
+"""The people directory: staff with department and contact role, residents with their initiatives."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..events.models import Initiative, _enum
+from ..extensions import UTCDateTime, db, utcnow
+
+
+class PersonKind(enum.StrEnum):
+    STAFF = "staff"
+    RESIDENT = "resident"
+
+
+class ContactRole(enum.StrEnum):
+    #: Contact official, neighbourhood manager, area broker: meets initiatives daily.
+    FRONTLINE = "frontline"
+    #: Office-bound colleague (permits, policy, finance, back office): the people the mission is about.
+    OFFICE = "office"
+
+
+KIND_LABELS = {PersonKind.STAFF: _l("Collega"), PersonKind.RESIDENT: _l("Bewoner")}
+ROLE_LABELS = {ContactRole.FRONTLINE: _l("Contactrol (frontlinie)"), ContactRole.OFFICE: _l("Kantoor")}
+
+
+class Department(db.Model):
+    """A department (afdeling) of the municipality."""
+
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+person_initiative = Table(
+    "person_initiative",
+    db.metadata,
+    Column("person_id", ForeignKey("person.id", ondelete="CASCADE"), primary_key=True),
+    Column("initiative_id", ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Person(db.Model):
+    """Someone who can be invited: a staff member or a resident."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint(
+            "(kind = 'staff' AND contact_role IS NOT NULL) OR (kind = 'resident' AND contact_role IS NULL)"
+            " OR deleted_at IS NOT NULL",
+            name="role_matches_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Lower-cased so that uniqueness is case-insensitive; NULL once the person is deleted.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    kind: Mapped[PersonKind] = mapped_column(_enum(PersonKind, "person_kind"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Kept after deletion so that reach reports keep their counts.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    contact_role: Mapped[ContactRole | None] = mapped_column(_enum(ContactRole, "contact_role"))
+    #: Language for mail to this person.
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Set when the person was deleted: personal data is gone, the row stays for counts.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    department: Mapped[Department | None] = relationship()
+    initiatives: Mapped[list[Initiative]] = relationship(secondary=person_initiative, order_by="Initiative.name")
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == PersonKind.STAFF
+
+    @property
+    def is_office(self) -> bool:
+        return self.contact_role == ContactRole.OFFICE

@@ -1,0 +1,130 @@
+"""Cross-cutting web concerns: security headers, error pages, language switch, the home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+from .extensions import db, login_manager
+
+bp = Blueprint("web", __name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@bp.get("/")
+def index():
+    """The home page: what this is, and the way to the agenda."""
+    return redirect(url_for("events.agenda"))
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen language and go back where the visitor was."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")) or url_for("web.index"))
+
+
+@bp.get("/healthz")
+def health():
+    """A trivial endpoint for load balancers and as the baseline in benchmarks."""
+    return {"status": "ok"}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only local paths: never an open redirect to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+#: Menu entries of the other domains, shown to logged-in organisers when their endpoint exists.
+NAV_ITEMS = (
+    ("people.directory", _l("Mensen")),
+    ("reach.dashboard", _l("Bereik")),
+    ("mail.outbox", _l("Mail")),
+)
+
+
+#: Per-event organiser pages of the other domains, shown on the event page when their endpoint exists.
+EVENT_ACTIONS = (
+    ("invitations.guest_list", _l("Gastenlijst en uitnodigingen")),
+    ("teams.overview", _l("Teams")),
+    ("reach.attendance", _l("Aanwezigheid")),
+)
+
+
+def event_actions() -> list[tuple[str, str]]:
+    return [(endpoint, label) for endpoint, label in EVENT_ACTIONS if endpoint in current_app.view_functions]
+
+
+def config_endpoints():
+    return current_app.view_functions
+
+
+def nav_extra() -> list[tuple[str, str]]:
+    return [(endpoint, label) for endpoint, label in NAV_ITEMS if endpoint in current_app.view_functions]
+
+
+def set_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def init_web(app: Flask) -> None:
+    from .auth.models import Organiser
+
+    app.register_blueprint(bp)
+    app.after_request(set_security_headers)
+    app.jinja_env.globals["nav_extra"] = nav_extra
+    app.jinja_env.globals["event_actions"] = event_actions
+    app.jinja_env.globals["config_endpoints"] = config_endpoints
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_organiser(user_id: str):
+        organiser_id, _sep, version = user_id.partition(":")
+        if not organiser_id.isdigit():
+            return None
+        organiser = db.session.get(Organiser, int(organiser_id))
+        if organiser is None or str(organiser.session_version) != version:
+            return None
+        return organiser
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        message = _("Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
+        return render_template("error.html", title=_("Formulier verlopen"), message=message), 400
+
+    def error_page(code: int, title, message):
+        def handler(error):
+            return render_template("error.html", title=title, message=message), code
+
+        return handler
+
+    for code, title, message in (
+        (400, _l("Ongeldig verzoek"), _l("Dit verzoek kon niet worden verwerkt.")),
+        (403, _l("Geen toegang"), _l("U heeft geen toegang tot deze pagina.")),
+        (404, _l("Niet gevonden"), _l("Deze pagina bestaat niet (meer).")),
+        (405, _l("Niet toegestaan"), _l("Deze handeling is hier niet mogelijk.")),
+        (410, _l("Verlopen"), _l("Deze link werkt niet meer.")),
+        (413, _l("Te groot"), _l("Het bestand of formulier is te groot.")),
+        (429, _l("Te veel verzoeken"), _l("U heeft te vaak geprobeerd. Wacht even en probeer het opnieuw.")),
+        (500, _l("Er ging iets mis"), _l("Er ging iets mis aan onze kant. Probeer het later nog eens.")),
+    ):
+        app.register_error_handler(code, error_page(code, title, message))

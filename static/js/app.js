@@ -1,0 +1,23 @@
+// organiser: small progressive enhancements; every page works without this file.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  // Copy buttons: <button data-copy-target="id-of-input">.
+  document.querySelectorAll("[data-copy-target]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      const field = document.getElementById(button.dataset.copyTarget);
+      if (!field) return;
+      const status = document.getElementById(button.dataset.copyStatus || "");
+      try {
+        await navigator.clipboard.writeText(field.value || field.textContent);
+      } catch (err) {
+        field.select && field.select();
+        document.execCommand && document.execCommand("copy");
+      }
+      if (status) status.textContent = button.dataset.copiedText || "Gekopieerd";
+    });
+  });
+  // Move focus to an error summary so keyboard and screen reader users hear it first.
+  const summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+});

@@ -1,0 +1,258 @@
+"""Fixtures: every test runs on SQLite and, where reachable, PostgreSQL, on a schema made by the migrations."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from organiser import create_app
+from organiser.extensions import db as _db
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with the reason on a user's machine; in CI a missing service is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must run every test)")
+    pytest.skip(reason)
+
+
+def make_app(url: str, **config):
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "BASE_URL": "http://organiser.test",
+            "SECRET_KEY": "test-secret",
+            "RATE_LIMIT_TOKEN": "1000/minute",
+            **config,
+        }
+    )
+
+
+def migrate_to_head(url: str) -> None:
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    """The PostgreSQL server given by ORGANISER_TEST_DATABASE_URL, checked to be reachable."""
+    url = os.environ.get("ORGANISER_TEST_DATABASE_URL")
+    if not url:
+        skip_or_fail("PostgreSQL tests need ORGANISER_TEST_DATABASE_URL (make test sets it)")
+    from organiser.config import normalise_database_url
+
+    url = normalise_database_url(url)
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        skip_or_fail(f"PostgreSQL at {engine.url.render_as_string(hide_password=True)} is not reachable: {error.orig}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory) -> Iterator[dict]:
+    """A migrated, empty database per kind; each test gets a clean copy of it."""
+    if request.param == "sqlite":
+        template = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+        migrate_to_head(f"sqlite:///{template}")
+        yield {"kind": "sqlite", "template": template}
+        return
+    server_url = request.getfixturevalue("postgres_server_url")
+    # A database of its own, so that parallel runs (and the developers' own data) never collide.
+    name = f"organiser_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    migrate_to_head(url)
+    yield {"kind": "postgresql", "url": url}
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(database, tmp_path) -> str:
+    """A clean database for one test: a copy of the SQLite template, or the PostgreSQL tables emptied."""
+    if database["kind"] == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(database["template"], path)
+        return f"sqlite:///{path}"
+    engine = sa.create_engine(database["url"])
+    with engine.begin() as connection:
+        tables = [t.name for t in _db.metadata.sorted_tables]
+        connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return database["url"]
+
+
+@pytest.fixture
+def app(database_url):
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+class Client:
+    """A test client as a browser: each request in its own app context and database session (as in
+    production, not sharing the test's), and the CSRF token sent with every POST as the form would."""
+
+    def __init__(self, flask_client):
+        self.raw = flask_client
+        self._csrf = None
+
+    def _isolated(self, method, *args, **kwargs):
+        response = contextvars.Context().run(getattr(self.raw, method), *args, **kwargs)
+        _db.session.expire_all()  # the test's own session sees what the request committed
+        return response
+
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            page = self.get("/login").get_data(as_text=True)
+            self._csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        return self._csrf
+
+    def get(self, *args, **kwargs):
+        return self._isolated("get", *args, **kwargs)
+
+    def head(self, *args, **kwargs):
+        return self._isolated("head", *args, **kwargs)
+
+    def post(self, url, data=None, csrf=True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.csrf_token())
+        return self._isolated("post", url, data=data, **kwargs)
+
+    def login(self, email="organiser@example.org", password="correct horse battery"):
+        response = self.post("/login", {"email": email, "password": password})
+        assert response.status_code == 302, "login failed"
+        self._csrf = None  # a new session at login
+        return response
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def create_organiser(db):
+    """Factory: an organiser account (the password is 'correct horse battery')."""
+    from organiser.auth.services import create_organiser as create
+
+    def factory(email="organiser@example.org", name="Olga Organisator", is_admin=False):
+        organiser = create(email, name, "correct horse battery", is_admin=is_admin)
+        db.session.commit()
+        return organiser
+
+    return factory
+
+
+@pytest.fixture
+def organiser(create_organiser):
+    return create_organiser()
+
+
+@pytest.fixture
+def logged_in(client, organiser) -> Client:
+    client.login()
+    return client
+
+
+def local(year, month, day, hour=0, minute=0) -> datetime:
+    """An aware moment given as Amsterdam wall-clock time."""
+    return datetime(year, month, day, hour, minute, tzinfo=AMSTERDAM)
+
+
+@pytest.fixture
+def create_neighbourhood(db):
+    from organiser.events.models import Neighbourhood
+
+    def factory(name="Oosterpark", slug=None):
+        hood = Neighbourhood(name=name, slug=slug or name.lower().replace(" ", "-"))
+        db.session.add(hood)
+        db.session.commit()
+        return hood
+
+    return factory
+
+
+@pytest.fixture
+def create_initiative(db, create_neighbourhood):
+    from organiser.events.models import Initiative
+
+    def factory(name="Moestuin De Groene Vingers", neighbourhood=None):
+        initiative = Initiative(name=name, neighbourhood=neighbourhood or create_neighbourhood(), description="")
+        db.session.add(initiative)
+        db.session.commit()
+        return initiative
+
+    return factory
+
+
+@pytest.fixture
+def create_event(db):
+    """Factory: an event (published unless told otherwise), starting in ten days at 14:00 Amsterdam time."""
+    from organiser.events.models import Event, EventStatus
+    from organiser.extensions import utcnow
+
+    def factory(
+        title="Bruiscafé in de Buurtkamer",
+        format="bruiscafe",
+        starts_at=None,
+        hours=2,
+        organiser=None,
+        status=EventStatus.PUBLISHED,
+        capacity=20,
+        **fields,
+    ):
+        if starts_at is None:
+            day = (utcnow() + timedelta(days=10)).astimezone(AMSTERDAM)
+            starts_at = day.replace(hour=14, minute=0, second=0, microsecond=0)
+        event = Event(
+            title=title,
+            format=format,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=hours),
+            location="Kerkstraat 41",
+            status=status,
+            capacity=capacity,
+            seats_taken=0,
+            sequence=0,
+            organiser_id=organiser.id if organiser else None,
+            published_at=utcnow() if status != EventStatus.DRAFT else None,
+            **fields,
+        )
+        db.session.add(event)
+        db.session.commit()
+        return event
+
+    return factory
