@@ -40,6 +40,14 @@ def register_cli(app: Flask) -> None:
             click.echo("Demo data loaded." if created else "Demo data was already there.")
             click.echo(f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}.")
 
+    @app.cli.command("jobs")
+    def jobs_command() -> None:
+        """Run the scheduled jobs once: reminders and purging personal data (for cron)."""
+        from .jobs import run_scheduled_jobs
+
+        for name, count in run_scheduled_jobs().items():
+            click.echo(f"{name}: {count}")
+
     for register in _domain_commands():
         register(app)
 

@@ -54,7 +54,9 @@ NAV_ITEMS = (
 
 #: Per-event organiser pages of the other domains, shown on the event page when their endpoint exists.
 EVENT_ACTIONS = (
-    ("invitations.guest_list", _l("Gastenlijst en uitnodigingen")),
+    ("invitations.guest_list", _l("Gastenlijst samenstellen")),
+    ("invitations.send", _l("Uitnodigingen versturen")),
+    ("invitations.answers", _l("Antwoorden")),
     ("teams.overview", _l("Teams")),
     ("reach.attendance", _l("Aanwezigheid")),
 )

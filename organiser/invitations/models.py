@@ -60,8 +60,11 @@ class Invitation(db.Model):
     plus_ones: Mapped[int] = mapped_column(default=0)
     #: Diet, accessibility: purged a set time after the event.
     note: Mapped[str] = mapped_column(Text, default="")
-    #: SHA-256 of the personal RSVP token; the token itself is only ever in the mail.
+    #: SHA-256 of the personal RSVP token, for looking the link up; NULL when revoked.
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Random secret from which, with the app's secret key, the token is derived (HMAC), so that
+    #: later mails and the personal feed can repeat the link; a new nonce revokes the old link.
+    token_nonce: Mapped[str | None] = mapped_column(String(64))
     #: Why this person was put on the list (a suggestion's reason), for the organiser.
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,284 @@
-"""Views of the invitations domain."""
+"""Invitation pages: the invitee's personal RSVP page, and the organiser's invitation pages."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import login_required
+from sqlalchemy.orm import selectinload
+
+from ..auth.forms import EmptyForm
+from ..events.services import event_for_organiser
+from ..extensions import db
+from ..mail.models import OutboxStatus
+from ..people.models import KIND_LABELS, Person
+from ..ratelimit import limit_token_requests
+from ..spreadsheet import csv_response
+from . import services
+from .forms import RecordAnswerForm, RsvpForm
+from .models import STATE_LABELS, Invitation, InvitationState
+from .services import mix_shortfalls
 
 bp = Blueprint("invitations", __name__)
+
+
+def _private(response):
+    """Token pages: never cached, never leaked through the Referer header."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _link_not_working():
+    return _private(make_response(render_template("invitations/link_not_working.html"), 404))
+
+
+REFUSALS = {
+    "deadline": _l("De reactietermijn is voorbij. U kunt zich nog wel afmelden."),
+    "closed": _l("Deze bijeenkomst is al begonnen of voorbij."),
+    "cancelled": _l("Deze bijeenkomst is afgelast."),
+    "plus_ones": _l("Zoveel mensen kunt u niet meenemen."),
+    "busy": _l("Het is erg druk. Probeer het over een minuut opnieuw."),
+}
+
+
+@bp.route("/rsvp/<token>", methods=["GET", "POST"])
+@limit_token_requests
+def respond(token: str):
+    """The invitee's personal page: the event, their answer, and (POST only) a changed answer."""
+    invitation = services.find_invitation_by_token(token)
+    if invitation is None:
+        return _link_not_working()
+    event = invitation.event
+    form = RsvpForm(max_plus_ones=event.max_plus_ones)
+    if request.method == "GET" and invitation.state in (
+        InvitationState.YES,
+        InvitationState.NO,
+        InvitationState.MAYBE,
+        InvitationState.WAITING,
+    ):
+        form.answer.data = "yes" if invitation.state == InvitationState.WAITING else invitation.state.value
+        form.plus_ones.data = invitation.plus_ones
+        form.note.data = invitation.note
+    if form.validate_on_submit():
+        try:
+            outcome = services.record_answer(invitation, form.answer.data, form.plus_ones.data, form.note.data or "")
+        except services.AnswerRefused as refusal:
+            db.session.rollback()
+            flash(str(REFUSALS.get(str(refusal), REFUSALS["closed"])), "error")
+        else:
+            db.session.commit()
+            flash(_answer_message(outcome), "success")
+        return _private(redirect(url_for("invitations.respond", token=token)))
+    position = services.waiting_position(invitation) if invitation.state == InvitationState.WAITING else None
+    response = make_response(
+        render_template(
+            "invitations/respond.html",
+            invitation=invitation,
+            event=event,
+            form=form,
+            token=token,
+            state_label=STATE_LABELS[invitation.state],
+            waiting_position=position,
+            can_change=services.can_change_answer(invitation),
+            can_cancel=services.can_cancel(invitation),
+            withdraw_form=EmptyForm(),
+            company=services.who_else_comes(event),
+        ),
+        200 if not form.errors else 400,
+    )
+    return _private(response)
+
+
+def _answer_message(outcome: services.AnswerOutcome) -> str:
+    if outcome.state == InvitationState.WAITING:
+        return _(
+            "De bijeenkomst is vol. U staat op de wachtlijst, op plaats %(position)d. "
+            "Komt er een plek vrij, dan krijgt u automatisch bericht.",
+            position=outcome.waiting_position,
+        )
+    if outcome.plus_ones_refused:
+        return _("U staat op de lijst, maar er is geen plaats voor meer introducés. Uw plaats blijft bewaard.")
+    return {
+        InvitationState.YES: _("Dank u wel! U staat op de lijst. U krijgt een bevestiging per e-mail."),
+        InvitationState.MAYBE: _("Dank u wel. We hebben genoteerd dat u misschien komt."),
+        InvitationState.NO: _("Jammer dat u niet kunt. We hebben uw afmelding ontvangen."),
+    }[outcome.state]
+
+
+@bp.get("/rsvp/<token>/data")
+@limit_token_requests
+def my_data(token: str):
+    """Everything stored about the invitee for this invitation, and the way to withdraw."""
+    invitation = services.find_invitation_by_token(token)
+    if invitation is None:
+        return _link_not_working()
+    return _private(
+        make_response(
+            render_template(
+                "invitations/my_data.html",
+                invitation=invitation,
+                token=token,
+                state_label=STATE_LABELS[invitation.state],
+                withdraw_form=EmptyForm(),
+            )
+        )
+    )
+
+
+@bp.post("/rsvp/<token>/withdraw")
+@limit_token_requests
+def withdraw(token: str):
+    """Withdraw: the answer becomes no, the note is removed, and this link stops working."""
+    invitation = services.find_invitation_by_token(token)
+    if invitation is None:
+        return _link_not_working()
+    if EmptyForm().validate_on_submit():
+        services.withdraw(invitation)
+        db.session.commit()
+        return _private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))
+    return _private(redirect(url_for("invitations.my_data", token=token)))
+
+
+# The organiser's side ---------------------------------------------------------------------------
+
+
+def _answers_table(event):
+    from ..mail.services import mail_status_by_invitation
+
+    invitations = db.session.scalars(
+        db.select(Invitation)
+        .where(Invitation.event_id == event.id)
+        .options(selectinload(Invitation.person).selectinload(Person.department))
+        .order_by(Invitation.state, Invitation.waiting_since, Invitation.id)
+    ).all()
+    return invitations, mail_status_by_invitation(event.id)
+
+
+@bp.get("/events/<int:event_id>/answers")
+@login_required
+def answers(event_id: int):
+    """Every invitee with their state, counts per state, mail problems, and actions per person."""
+    event = event_for_organiser(event_id)
+    invitations, mail_status = _answers_table(event)
+    counts = Counter(i.state for i in invitations)
+    failed = {i.id for i in invitations if mail_status.get(i.id) == OutboxStatus.FAILED}
+    return render_template(
+        "invitations/answers.html",
+        event=event,
+        invitations=invitations,
+        counts=counts,
+        failed=failed,
+        mail_status=mail_status,
+        states=list(InvitationState),
+        state_labels=STATE_LABELS,
+        record_form=RecordAnswerForm(max_plus_ones=event.max_plus_ones),
+        action_form=EmptyForm(),
+    )
+
+
+@bp.get("/events/<int:event_id>/answers.csv")
+@login_required
+def answers_csv(event_id: int):
+    """The answers as a spreadsheet (safe against formula injection)."""
+    event = event_for_organiser(event_id)
+    invitations, mail_status = _answers_table(event)
+    header = [_("Naam"), _("E-mailadres"), _("Soort"), _("Afdeling"), _("Antwoord"), _("Introducés"), _("Opmerking")]
+    rows = (
+        [
+            i.person.name,
+            i.person.email or "",
+            KIND_LABELS[i.person.kind],
+            i.person.department.name if i.person.department else "",
+            STATE_LABELS[i.state],
+            i.plus_ones,
+            i.note,
+        ]
+        for i in invitations
+    )
+    return csv_response(f"antwoorden-{event.id}.csv", header, rows)
+
+
+@bp.post("/events/<int:event_id>/answers/<int:invitation_id>")
+@login_required
+def record_on_behalf(event_id: int, invitation_id: int):
+    """Record an answer for someone who told the organiser in person or by phone."""
+    event = event_for_organiser(event_id)
+    invitation = _invitation_of(event, invitation_id)
+    form = RecordAnswerForm(max_plus_ones=event.max_plus_ones)
+    if invitation.state == InvitationState.LISTED:
+        flash(_("Stuur eerst de uitnodiging; daarna kunt u een antwoord vastleggen."), "error")
+    elif form.validate_on_submit():
+        try:
+            outcome = services.record_answer(
+                invitation, form.answer.data, form.plus_ones.data, invitation.note, by_organiser=True
+            )
+        except services.AnswerRefused as refusal:
+            db.session.rollback()
+            flash(str(REFUSALS.get(str(refusal), REFUSALS["closed"])), "error")
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Het antwoord van %(name)s is vastgelegd: %(state)s.",
+                    name=invitation.person.name,
+                    state=STATE_LABELS[outcome.state],
+                ),
+                "success",
+            )
+    return redirect(url_for("invitations.answers", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/answers/<int:invitation_id>/new-link")
+@login_required
+def reissue_link(event_id: int, invitation_id: int):
+    """Send a new personal link; the old one stops working (for a forwarded or lost mail)."""
+    event = event_for_organiser(event_id)
+    invitation = _invitation_of(event, invitation_id)
+    if EmptyForm().validate_on_submit() and invitation.state != InvitationState.LISTED:
+        services.reissue_link(invitation)
+        db.session.commit()
+        flash(_("%(name)s krijgt een nieuwe link; de oude werkt niet meer.", name=invitation.person.name), "success")
+    return redirect(url_for("invitations.answers", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/send", methods=["GET", "POST"])
+@login_required
+def send(event_id: int):
+    """Send the invitations to everyone on the list not yet invited, after a look at the mix."""
+    event = event_for_organiser(event_id)
+    form = EmptyForm()
+    listed = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Invitation)
+        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.LISTED)
+    )
+    if form.validate_on_submit():
+        try:
+            count = services.send_invitations(event)
+        except services.SendRefused:
+            flash(
+                _("Voor een afgelaste of afgelopen bijeenkomst kunnen geen uitnodigingen meer worden verstuurd."),
+                "error",
+            )
+            return redirect(url_for("events.detail", event_id=event.id))
+        db.session.commit()
+        flash(
+            ngettext("%(num)d uitnodiging gaat de deur uit.", "%(num)d uitnodigingen gaan de deur uit.", count),
+            "success",
+        )
+        return redirect(url_for("invitations.answers", event_id=event.id))
+    return render_template(
+        "invitations/send.html", event=event, form=form, listed=listed, shortfalls=mix_shortfalls(event)
+    )
+
+
+def _invitation_of(event, invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        abort(404)
+    return invitation

@@ -1,0 +1,84 @@
+"""Rate limits for token URLs: per token and per address, in Redis when configured.
+
+Keyed by token as well as address, because a whole town hall shares one outgoing IP address:
+a per-address limit alone would either lock out a department or let a guesser through.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import wraps
+
+from flask import abort, current_app, request
+
+from .tokens import hash_token
+
+_local_counts: dict[str, tuple[int, float]] = {}
+_local_lock = threading.Lock()
+
+
+def _parse(limit: str) -> tuple[int, int]:
+    count, _, period = limit.partition("/")
+    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[period.strip() or "minute"]
+    return int(count), seconds
+
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = current_app.extensions.get("organiser_redis")
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        current_app.extensions["organiser_redis"] = client
+    return client
+
+
+def hit(key: str, limit: str) -> bool:
+    """Count one request against `key`; False when the limit for the current window is exceeded."""
+    allowed, period = _parse(limit)
+    window = int(time.time() // period)
+    full_key = f"organiser:rl:{key}:{window}"
+    client = _redis()
+    if client is not None:
+        try:
+            with client.pipeline() as pipe:
+                pipe.incr(full_key)
+                pipe.expire(full_key, period + 1)
+                count = pipe.execute()[0]
+            return int(count) <= allowed
+        except Exception:  # Redis away: fall back to this process's own counts rather than fail requests
+            current_app.logger.warning("rate limit storage unreachable; counting per process")
+    now = time.time()
+    with _local_lock:
+        if len(_local_counts) > 100_000:
+            for stale in [k for k, (_, expires) in _local_counts.items() if expires < now]:
+                del _local_counts[stale]
+        count, expires = _local_counts.get(full_key, (0, now + period))
+        _local_counts[full_key] = (count + 1, expires)
+    return count + 1 <= allowed
+
+
+def limit_token_requests(view):
+    """Limit requests to a token URL: per token, and (more generously) per client address."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        limit = current_app.config["RATE_LIMIT_TOKEN"]
+        token = kwargs.get("token", "")
+        allowed, period = _parse(limit)
+        address = request.remote_addr or "unknown"
+        if not hit(f"token:{hash_token(token)[:32]}", limit) or not hit(
+            f"addr:{address}", f"{allowed * 20}/{_period_name(period)}"
+        ):
+            abort(429)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _period_name(seconds: int) -> str:
+    return {1: "second", 60: "minute", 3600: "hour", 86400: "day"}[seconds]

@@ -1,0 +1,259 @@
+"""Invitations by mail, answering through the personal link, capacity and the waiting list."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from organiser.events.models import Event
+from organiser.invitations import services
+from organiser.invitations.models import Invitation, InvitationState
+from organiser.mail.models import OutboxMessage
+from organiser.people.models import ContactRole, Department, Person, PersonKind
+
+
+@pytest.fixture
+def invite(db, create_event):
+    """Factory: an event with `n` people invited (mails queued); returns (event, [(invitation, token)])."""
+
+    def factory(n=3, capacity=20, max_plus_ones=1, **event_fields):
+        event = create_event(capacity=capacity, max_plus_ones=max_plus_ones, **event_fields)
+        department = db.session.scalar(db.select(Department).where(Department.name == "Vergunningen"))
+        if department is None:
+            department = Department(name="Vergunningen")
+        pairs = []
+        for i in range(n):
+            person = Person(
+                name=f"Collega {event.id}-{i}",
+                email=f"collega{event.id}-{i}@gemeente.example",
+                kind=PersonKind.STAFF,
+                department=department,
+                contact_role=ContactRole.OFFICE,
+            )
+            db.session.add(Invitation(event=event, person=person))
+        db.session.flush()
+        services.send_invitations(event)
+        for invitation in db.session.scalars(
+            db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
+        ):
+            pairs.append((invitation, services.rsvp_token(invitation)))
+        db.session.commit()
+        return event, pairs
+
+    return factory
+
+
+def mails(db, kind=None):
+    query = db.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return db.session.scalars(query).all()
+
+
+def answer(client, token, value, plus_ones=0, note=""):
+    return client.post(f"/rsvp/{token}", {"answer": value, "plus_ones": str(plus_ones), "note": note})
+
+
+def test_invitation_mail_has_personal_link_and_ics(db, invite):
+    event, pairs = invite(n=2)
+    sent = mails(db, "invitation")
+    assert len(sent) == 2
+    invitation, token = pairs[0]
+    assert f"http://organiser.test/rsvp/{token}" in sent[0].text_body
+    assert sent[0].ics_method == "REQUEST" and "METHOD:REQUEST" in sent[0].ics
+    assert invitation.state == InvitationState.INVITED and invitation.sent_at is not None
+    assert invitation.token_hash != token and token not in (invitation.token_hash or "")
+    assert len(token) >= 43  # 256 bits, URL-safe
+
+
+def test_rsvp_page_shows_the_event_and_changes_nothing(client, db, invite):
+    event, [(invitation, token)] = invite(n=1)
+    response = client.get(f"/rsvp/{token}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert event.title in page and "U heeft nog niet geantwoord." in page
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    db.session.refresh(invitation)
+    assert invitation.state == InvitationState.INVITED and invitation.answered_at is None
+
+
+def test_answer_yes_then_change_to_no(client, db, invite):
+    event, [(invitation, token)] = invite(n=1)
+    response = answer(client, token, "yes", plus_ones=1, note="Vegetarisch")
+    assert response.status_code == 302
+    page = client.get(f"/rsvp/{token}").get_data(as_text=True)
+    assert "Dank u wel! U staat op de lijst." in page
+    db.session.refresh(invitation)
+    db.session.refresh(event)
+    assert invitation.state == InvitationState.YES and invitation.plus_ones == 1 and invitation.note == "Vegetarisch"
+    assert event.seats_taken == 2
+    answer(client, token, "no")
+    db.session.refresh(event)
+    assert db.session.get(Invitation, invitation.id).state == InvitationState.NO and event.seats_taken == 0
+    kinds = [m.kind for m in mails(db)]
+    assert kinds.count("confirmation") == 2  # every change is confirmed
+    assert mails(db, "confirmation")[-1].ics_method == "CANCEL"
+
+
+def test_too_many_plus_ones_and_long_notes_are_refused(client, db, invite):
+    event, [(invitation, token)] = invite(n=1, max_plus_ones=1)
+    response = answer(client, token, "yes", plus_ones=3)
+    assert (
+        response.status_code == 400
+        and "Ongeldige keuze" in response.get_data(as_text=True)
+        or ("Not a valid choice" in response.get_data(as_text=True))
+    )
+    response = answer(client, token, "yes", note="x" * 501)
+    assert "Uw opmerking is te lang: maximaal 500 tekens." in response.get_data(as_text=True)
+    db.session.refresh(invitation)
+    assert invitation.state == InvitationState.INVITED
+
+
+def test_full_event_puts_yes_on_the_waiting_list_and_promotes_when_a_seat_frees(client, db, invite):
+    event, pairs = invite(n=3, capacity=1, max_plus_ones=0)
+    (first, t1), (second, t2), (third, t3) = pairs
+    answer(client, t1, "yes")
+    answer(client, t2, "yes")
+    answer(client, t3, "yes")
+    assert "U staat op de wachtlijst, op plaats 1." in client.get(f"/rsvp/{t2}").get_data(as_text=True)
+    assert "op plaats 2." in client.get(f"/rsvp/{t3}").get_data(as_text=True)
+    answer(client, t1, "no")
+    states = {i.id: db.session.get(Invitation, i.id).state for i, _ in pairs}
+    assert states == {first.id: InvitationState.NO, second.id: InvitationState.YES, third.id: InvitationState.WAITING}
+    assert db.session.get(Event, event.id).seats_taken == 1
+    promotion = mails(db, "promotion")
+    assert len(promotion) == 1 and promotion[0].invitation_id == second.id
+    assert "op plaats 1." in client.get(f"/rsvp/{t3}").get_data(as_text=True)
+
+
+def test_after_the_deadline_only_cancelling(client, db, invite):
+    now = datetime.now(UTC)
+    event, [(invitation, token)] = invite(n=1, rsvp_deadline=now - timedelta(hours=1))
+    page = client.get(f"/rsvp/{token}").get_data(as_text=True)
+    assert "De reactietermijn is voorbij." in page and "Ik kom toch niet" in page
+    answer(client, token, "yes")
+    assert db.session.get(Invitation, invitation.id).state == InvitationState.INVITED
+    answer(client, token, "no")
+    assert db.session.get(Invitation, invitation.id).state == InvitationState.NO
+
+
+def test_unknown_and_revoked_links_look_the_same(client, db, invite):
+    event, [(invitation, token)] = invite(n=1)
+    unknown = client.get("/rsvp/" + "x" * 43)
+    services.reissue_link(db.session.get(Invitation, invitation.id))
+    db.session.commit()
+    revoked = client.get(f"/rsvp/{token}")
+    assert unknown.status_code == revoked.status_code == 404
+    assert unknown.get_data() == revoked.get_data()
+    assert revoked.headers["Cache-Control"] == "no-store"
+    new_token = services.rsvp_token(db.session.get(Invitation, invitation.id))
+    assert client.get(f"/rsvp/{new_token}").status_code == 200
+    assert new_token in mails(db, "new_link")[0].text_body
+
+
+def test_posting_needs_csrf(client, db, invite):
+    event, [(invitation, token)] = invite(n=1)
+    response = client.post(f"/rsvp/{token}", {"answer": "no", "plus_ones": "0"}, csrf=False)
+    assert response.status_code == 400
+    assert db.session.get(Invitation, invitation.id).state == InvitationState.INVITED
+
+
+def test_following_every_link_in_every_mail_changes_nothing(client, db, invite):
+    """Mail scanners open every link: GET must never change state."""
+    event, pairs = invite(n=2, capacity=1)
+    answer(client, pairs[0][1], "yes")
+    answer(client, pairs[1][1], "yes")  # waiting list
+
+    def snapshot():
+        db.session.expire_all()
+        rows = db.session.execute(
+            db.select(Invitation.id, Invitation.state, Invitation.plus_ones, Invitation.token_hash, Invitation.note)
+        ).all()
+        return sorted(map(tuple, rows)), db.session.get(Event, event.id).seats_taken
+
+    before = snapshot()
+    links = set()
+    for message in mails(db):
+        links |= set(re.findall(r"https?://[^\s\"'<>]+", message.text_body + message.html_body))
+    assert links, "the mails contain links"
+    for link in links:
+        path = link.replace("http://organiser.test", "")
+        assert client.get(path).status_code < 500
+        assert client.head(path).status_code < 500
+    assert snapshot() == before
+
+
+def test_my_data_and_withdraw(client, db, invite):
+    event, [(invitation, token)] = invite(n=1)
+    answer(client, token, "yes", note="Rolstoel")
+    page = client.get(f"/rsvp/{token}/data").get_data(as_text=True)
+    assert "Rolstoel" in page and invitation.person.email in page
+    client.post(f"/rsvp/{token}/withdraw")
+    invitation = db.session.get(Invitation, invitation.id)
+    assert invitation.state == InvitationState.NO and invitation.note == "" and invitation.token_hash is None
+    assert db.session.get(Event, event.id).seats_taken == 0
+    assert client.get(f"/rsvp/{token}").status_code == 404
+    assert mails(db, "withdrawn")
+
+
+def test_reminders_go_out_once(app, db, invite):
+    now = datetime.now(UTC)
+    event, pairs = invite(n=2, rsvp_deadline=now + timedelta(days=2))
+    services.record_answer(db.session.get(Invitation, pairs[0][0].id), "yes")
+    db.session.commit()
+    assert services.send_deadline_reminders(now) == 1  # only the one who did not answer
+    assert services.send_deadline_reminders(now) == 0
+    assert services.send_day_before_reminders(now) == 0  # the event is ten days away
+    assert services.send_day_before_reminders(event.starts_at - timedelta(hours=20)) == 1
+    assert services.send_day_before_reminders(event.starts_at - timedelta(hours=19)) == 0
+    db.session.commit()
+    assert len(mails(db, "reminder")) == 1 and len(mails(db, "day_before")) == 1
+
+
+def test_personal_details_are_purged_after_the_event(app, db, invite):
+    event, [(invitation, token)] = invite(n=1)
+    services.record_answer(invitation, "yes", 1, "Glutenvrij")
+    db.session.commit()
+    assert services.purge_personal_details(event.ends_at + timedelta(days=1)) == 0
+    assert services.purge_personal_details(event.ends_at + timedelta(days=31)) == 1
+    db.session.commit()
+    invitation = db.session.get(Invitation, invitation.id)
+    assert invitation.note == "" and invitation.state == InvitationState.YES  # the count stays
+
+
+def test_change_and_cancellation_notices(app, db, invite):
+    from organiser.events import services as events
+
+    event, pairs = invite(n=2)
+    services.record_answer(pairs[1][0], "no")
+    assert services.queue_change_notices(event) == 1  # not to those who declined
+    events.cancel_event(event)
+    assert services.queue_cancellation_notices(event) == 1
+    db.session.commit()
+    cancel = mails(db, "cancellation")[0]
+    assert cancel.ics_method == "CANCEL" and "STATUS:CANCELLED" in cancel.ics and "SEQUENCE:1" in cancel.ics
+
+
+def test_organiser_records_an_answer_and_exports_csv(logged_in, db, invite, organiser):
+    event, pairs = invite(n=2, organiser=organiser)
+    invitation = pairs[0][0]
+    invitation.note = '=HYPERLINK("http://evil")'
+    db.session.commit()
+    logged_in.post(f"/events/{event.id}/answers/{invitation.id}", {"answer": "yes", "plus_ones": "0"})
+    assert db.session.get(Invitation, invitation.id).state == InvitationState.YES
+    page = logged_in.get(f"/events/{event.id}/answers").get_data(as_text=True)
+    assert "Plaatsen bezet: 1 van 20" in page
+    csv = logged_in.get(f"/events/{event.id}/answers.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in csv
+
+
+def test_other_organisers_cannot_see_answers(client, create_organiser, db, invite):
+    owner = create_organiser("owner@example.org")
+    create_organiser("other@example.org")
+    event, pairs = invite(n=1, organiser=owner)
+    client.login("other@example.org")
+    assert client.get(f"/events/{event.id}/answers").status_code == 404
+    assert client.post(f"/events/{event.id}/answers/{pairs[0][0].id}", {"answer": "no"}).status_code == 404
