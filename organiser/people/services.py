@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import enum
+import functools
 import io
+import re
 import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -511,9 +513,27 @@ def _existing_people(emails: list[str]) -> dict[str, _Existing]:
     return found
 
 
+#: An ordinary local part (RFC 5322 dot-atom); anything else goes through the full validator.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_domain(domain: str) -> bool:
+    try:
+        validate_email(f"x@{domain}", check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def _valid_email(value: str) -> bool:
+    """Whether an address is valid. An import repeats the same few domains thousands of times: each domain is
+    checked once, and ordinary local parts with a regular expression (the full check takes 0.25 ms a row)."""
     if len(value) > 254 or "@" not in value:
         return False
+    local, _at, domain = value.rpartition("@")
+    if len(local) <= 64 and _DOT_ATOM.match(local):
+        return _valid_domain(domain)
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
@@ -711,9 +731,14 @@ def apply_import(plan: ImportPlan) -> ImportResult:
             }
             for row in new_rows
         ]
-        ids = db.session.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), values).all()
-        for row, person_id in zip(new_rows, ids, strict=True):
-            links.extend({"person_id": person_id, "initiative_id": i} for i in row.initiative_ids)
+        # One Core executemany on the table: the ORM's bulk insert splits rows whose NULLs differ into separate
+        # statements, and RETURNING would make SQLite insert row by row. The ids come back by email instead.
+        db.session.execute(insert(Person.__table__), values)
+        ids: dict[str, int] = {}
+        for chunk in _chunks([row.email for row in new_rows if row.initiative_ids]):
+            ids.update(db.session.execute(db.select(Person.email, Person.id).where(Person.email.in_(chunk))).all())
+        for row in new_rows:
+            links.extend({"person_id": ids[row.email], "initiative_id": i} for i in row.initiative_ids)
     if update_rows:
         values = []
         for row in update_rows:
