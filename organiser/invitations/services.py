@@ -320,7 +320,7 @@ def _long_date(moment: datetime) -> str:
 
 
 def suggest_colleagues(event: Event, n: int = 10, now: datetime | None = None) -> list[Suggestion]:
-    """Up to n colleagues to invite, best first, each with the reasons; three queries whatever the numbers.
+    """Up to n colleagues to invite, best first, each with the reasons; four queries whatever the numbers.
 
     Office-bound colleagues come before frontline ones. Within that, departments take turns (round-robin),
     departments not yet on the list first; within a department, those who never took part come first, then
@@ -330,21 +330,23 @@ def suggest_colleagues(event: Event, n: int = 10, now: datetime | None = None) -
     if n <= 0:
         return []
     now = now or utcnow()
-    attended = (
-        db.select(Invitation.person_id.label("person_id"), func.max(Event.ends_at).label("last_attended"))
-        .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.event_id != event.id, _attended_clause(now))
-        .group_by(Invitation.person_id)
-        .subquery()
-    )
     on_list = db.select(Invitation.person_id).where(Invitation.event_id == event.id)
     candidates = db.session.execute(
-        db.select(Person.id, Person.name, Person.department_id, Person.contact_role, attended.c.last_attended)
-        .outerjoin(attended, attended.c.person_id == Person.id)
+        db.select(Person.id, Person.name, Person.department_id, Person.contact_role)
         .where(Person.kind == PersonKind.STAFF, Person.active.is_(True), Person.deleted_at.is_(None))
         .where(Person.contact_role.is_not(None))
         .where(Person.id.not_in(on_list), Person.id.not_in(_declined_last_two(event)))
     ).all()
+    # A separate grouped query rather than a join: joined to 20,000 people, PostgreSQL picks a nested loop
+    # whenever its statistics are stale (right after an import), taking seconds instead of milliseconds.
+    last_attended: dict[int, datetime] = dict(
+        db.session.execute(
+            db.select(Invitation.person_id, func.max(Event.ends_at))
+            .join(Event, Event.id == Invitation.event_id)
+            .where(Invitation.event_id != event.id, _attended_clause(now))
+            .group_by(Invitation.person_id)
+        ).all()
+    )
     represented = set(
         db.session.scalars(
             db.select(Person.department_id)
@@ -357,7 +359,8 @@ def suggest_colleagues(event: Event, n: int = 10, now: datetime | None = None) -
 
     # Per role tier and department, a queue: never took part first, then longest ago, then by name.
     queues: dict[ContactRole, dict[int | None, list]] = {ContactRole.OFFICE: {}, ContactRole.FRONTLINE: {}}
-    for person_id, name, department_id, role, last in candidates:
+    for person_id, name, department_id, role in candidates:
+        last = last_attended.get(person_id)
         key = (0, 0.0) if last is None else (1, _as_utc(last).timestamp())
         queues[role].setdefault(department_id, []).append((key, name.lower(), person_id, last))
     picked_from: dict[int | None, int] = {}
