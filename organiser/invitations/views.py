@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy.orm import selectinload
 
@@ -85,7 +86,10 @@ def add_guests(event_id: int):
     count = services.add_to_guest_list(event, form.person_ids.data or [])
     db.session.commit()
     if count:
-        flash(_("%(count)d mensen op de gastenlijst gezet.", count=count), "success")
+        flash(
+            ngettext("%(num)d persoon op de gastenlijst gezet.", "%(num)d mensen op de gastenlijst gezet.", count),
+            "success",
+        )
     else:
         flash(_("Er is niemand toegevoegd. Vink de mensen aan die u op de lijst wilt zetten."), "info")
     return redirect(back)
@@ -141,7 +145,14 @@ def accept_suggestions(event_id: int):
     count = services.accept_suggestions(event, chosen, form.aantal.data)
     db.session.commit()
     if count:
-        flash(_("%(count)d voorgestelde collega's op de gastenlijst gezet.", count=count), "success")
+        flash(
+            ngettext(
+                "%(num)d voorgestelde collega op de gastenlijst gezet.",
+                "%(num)d voorgestelde collega's op de gastenlijst gezet.",
+                count,
+            ),
+            "success",
+        )
     else:
         flash(_("Er is niemand toegevoegd."), "info")
     if count < len(set(chosen)):

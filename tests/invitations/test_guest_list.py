@@ -39,8 +39,8 @@ def test_search_and_add_people(logged_in, db, event, create_person):
     assert invitation.person_id == anna.id and invitation.state == InvitationState.LISTED
     assert invitation.token_hash is None and invitation.sent_at is None
     page = logged_in.get(f"/events/{event.id}/guests?zoeken=1").get_data(as_text=True)
-    assert "1 mensen op de gastenlijst gezet." in page and "Op de lijst (1)" in page
-    assert "1 mensen gevonden die nog niet op de lijst staan" in page and f'id="add-{anna.id}"' not in page
+    assert "1 persoon op de gastenlijst gezet." in page and "Op de lijst (1)" in page
+    assert "1 persoon gevonden die nog niet op de lijst staat" in page and f'id="add-{anna.id}"' not in page
     assert f'id="add-{bram.id}"' in page
 
 
