@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..auth.forms import EmptyForm
@@ -83,8 +84,13 @@ def add_guests(event_id: int):
     back = safe_next(form.next.data) or url_for("invitations.guest_list", event_id=event.id)
     if _refuse_if_cancelled(event) or not form.validate_on_submit():
         return redirect(back)
-    count = services.add_to_guest_list(event, form.person_ids.data or [])
-    db.session.commit()
+    try:
+        count = services.add_to_guest_list(event, form.person_ids.data or [])
+        db.session.commit()
+    except IntegrityError:  # someone else added the same person at the same moment
+        db.session.rollback()
+        flash(_("De gastenlijst is intussen door iemand anders gewijzigd. Probeer het nog eens."), "error")
+        return redirect(back)
     if count:
         flash(
             ngettext("%(num)d persoon op de gastenlijst gezet.", "%(num)d mensen op de gastenlijst gezet.", count),
@@ -142,8 +148,13 @@ def accept_suggestions(event_id: int):
     if _refuse_if_cancelled(event) or not form.validate_on_submit():
         return redirect(url_for("invitations.guest_list", event_id=event.id))
     chosen = form.person_ids.data or []
-    count = services.accept_suggestions(event, chosen, form.aantal.data)
-    db.session.commit()
+    try:
+        count = services.accept_suggestions(event, chosen, form.aantal.data)
+        db.session.commit()
+    except IntegrityError:  # someone else added the same person at the same moment
+        db.session.rollback()
+        flash(_("De gastenlijst is intussen door iemand anders gewijzigd. Probeer het nog eens."), "error")
+        return redirect(url_for("invitations.guest_list", event_id=event.id))
     if count:
         flash(
             ngettext(

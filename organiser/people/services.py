@@ -769,7 +769,12 @@ def apply_import(plan: ImportPlan) -> ImportResult:
 
 
 def store_import(organiser_id: int, filename: str, raw: bytes) -> PersonImport:
-    """Keep an uploaded file for its preview; the file is checked first (ImportFileError if unusable)."""
+    """Keep an uploaded file for its preview; the file is checked first (ImportFileError if unusable).
+
+    Why a table rather than sending the file back signed with the confirm button: the preview then is an
+    ordinary GET page (reloadable, paginated, openable on any app server), and a file of up to 5 MB does not
+    travel through the browser twice. The random id is owned by the organiser who uploaded it.
+    """
     text = decode_upload(raw)
     parse_people_csv(text)
     purge_stale_imports()

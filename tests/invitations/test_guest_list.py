@@ -134,3 +134,23 @@ def test_the_mix_is_shown_for_the_list_and_for_yes(
     assert '<th scope="row">Wijkteams</th><td class="num">1</td><td class="num">33%</td><td class="num">0</td>' in mix
     assert "Beleid" not in mix
     assert "<td>nee, nog niet</td>" in mix
+
+
+def test_adding_the_same_person_at_the_same_moment_is_refused_cleanly(logged_in, db, event, create_person, monkeypatch):
+    from organiser.invitations import services
+
+    person = create_person()
+
+    def racing_add(event, person_ids, reasons=None):
+        # What two simultaneous requests amount to: the same person inserted twice for one event.
+        for _ in range(2):
+            db.session.add(Invitation(event_id=event.id, person_id=person.id, state=InvitationState.LISTED))
+            db.session.flush()
+        return 2
+
+    monkeypatch.setattr(services, "add_to_guest_list", racing_add)
+    response = logged_in.post(f"/events/{event.id}/guests/add", {"person_ids": [str(person.id)]})
+    assert response.status_code == 302
+    page = logged_in.get(f"/events/{event.id}/guests").get_data(as_text=True)
+    assert "De gastenlijst is intussen door iemand anders gewijzigd." in page
+    assert listed(db, event) == []
