@@ -5,7 +5,7 @@ from .calendar.models import FeedToken
 from .events.models import Event, Initiative, Neighbourhood, Stop
 from .invitations.models import Invitation
 from .mail.models import OutboxMessage
-from .people.models import Department, Person
+from .people.models import Department, Person, PersonImport
 from .teams.models import Team
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Organiser",
     "OutboxMessage",
     "Person",
+    "PersonImport",
     "Stop",
     "Team",
 ]

@@ -9,17 +9,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..auth.forms import EmptyForm
+from ..events.models import Event
 from ..events.services import event_for_organiser
 from ..extensions import db
 from ..mail.models import OutboxStatus
-from ..people.models import KIND_LABELS, Person
+from ..people.forms import DirectoryFilterForm
+from ..people.models import KIND_LABELS, ROLE_LABELS, Person
 from ..ratelimit import limit_token_requests
 from ..spreadsheet import csv_response
+from ..web import safe_next
 from . import services
-from .forms import RecordAnswerForm, RsvpForm
+from .forms import AcceptSuggestionsForm, GuestSelectionForm, RecordAnswerForm, RsvpForm, SuggestionCountForm
 from .models import STATE_LABELS, Invitation, InvitationState
 from .services import mix_shortfalls
 
@@ -277,8 +281,153 @@ def send(event_id: int):
     )
 
 
-def _invitation_of(event, invitation_id: int) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.event_id != event.id:
+# Guest list and mix ==================================================================================================
+
+SEARCH_PER_PAGE = 50
+
+
+def _invitation_of(event: Event, invitation_id: int) -> Invitation:
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if invitation.event_id != event.id:
         abort(404)
     return invitation
+
+
+def _refuse_if_cancelled(event: Event) -> bool:
+    if event.is_cancelled:
+        flash(_("Deze bijeenkomst is afgelast; de gastenlijst kan niet meer worden aangevuld."), "error")
+        return True
+    return False
+
+
+@bp.get("/events/<int:event_id>/guests")
+@login_required
+def guest_list(event_id: int):
+    """The guest list with its mix at a glance, and searching the directory to add people."""
+    event = event_for_organiser(event_id)
+    search = DirectoryFilterForm(request.args, with_status=False)
+    results = None
+    if request.args.get("zoeken"):
+        query = services.guest_candidates_query(event, search.to_filter()).options(
+            selectinload(Person.department), selectinload(Person.initiatives)
+        )
+        results = db.paginate(
+            query, page=request.args.get("pagina", 1, type=int), per_page=SEARCH_PER_PAGE, error_out=False
+        )
+    return render_template(
+        "invitations/guest_list.html",
+        event=event,
+        invitations=services.guest_list(event),
+        mix_listed=services.mix_for(event, services.ON_LIST_STATES),
+        mix_yes=services.mix_for(event, services.YES_STATES),
+        shortfalls=services.mix_shortfalls(event),
+        search=search,
+        search_args={**search.query_args(), "zoeken": "1"},
+        results=results,
+        selection_form=GuestSelectionForm(),
+        action_form=EmptyForm(),
+        suggestion_form=SuggestionCountForm(),
+        kind_labels=KIND_LABELS,
+        role_labels=ROLE_LABELS,
+        state_labels=STATE_LABELS,
+        listed=InvitationState.LISTED,
+    )
+
+
+@bp.post("/events/<int:event_id>/guests/add")
+@login_required
+def add_guests(event_id: int):
+    """Put the ticked people on the guest list (not invited yet)."""
+    event = event_for_organiser(event_id)
+    form = GuestSelectionForm()
+    back = safe_next(form.next.data) or url_for("invitations.guest_list", event_id=event.id)
+    if _refuse_if_cancelled(event) or not form.validate_on_submit():
+        return redirect(back)
+    try:
+        count = services.add_to_guest_list(event, form.person_ids.data or [])
+        db.session.commit()
+    except IntegrityError:  # someone else added the same person at the same moment
+        db.session.rollback()
+        flash(_("De gastenlijst is intussen door iemand anders gewijzigd. Probeer het nog eens."), "error")
+        return redirect(back)
+    if count:
+        flash(
+            ngettext("%(num)d persoon op de gastenlijst gezet.", "%(num)d mensen op de gastenlijst gezet.", count),
+            "success",
+        )
+    else:
+        flash(_("Er is niemand toegevoegd. Vink de mensen aan die u op de lijst wilt zetten."), "info")
+    return redirect(back)
+
+
+@bp.post("/events/<int:event_id>/guests/<int:invitation_id>/remove")
+@login_required
+def remove_guest(event_id: int, invitation_id: int):
+    """Take someone off the list, as long as their invitation has not been sent."""
+    event = event_for_organiser(event_id)
+    invitation = _invitation_of(event, invitation_id)
+    if EmptyForm().validate_on_submit():
+        name = invitation.person.name
+        if services.remove_from_guest_list(invitation):
+            db.session.commit()
+            flash(_("%(name)s staat niet meer op de gastenlijst.", name=name), "success")
+        else:
+            flash(
+                _("%(name)s is al uitgenodigd en kan niet meer van de lijst worden gehaald.", name=name),
+                "error",
+            )
+    return redirect(url_for("invitations.guest_list", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>/guests/suggestions")
+@login_required
+def suggestions(event_id: int):
+    """Colleagues the organiser might invite, with the reason for each; nothing changes until accepted."""
+    event = event_for_organiser(event_id)
+    form = SuggestionCountForm(request.args)
+    n = form.aantal.data if form.validate() and form.aantal.data else 10
+    return render_template(
+        "invitations/suggestions.html",
+        event=event,
+        form=form,
+        n=n,
+        suggestions=services.suggest_colleagues(event, n),
+        shortfalls=services.mix_shortfalls(event),
+        accept_form=AcceptSuggestionsForm(),
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.post("/events/<int:event_id>/guests/suggestions")
+@login_required
+def accept_suggestions(event_id: int):
+    """Put the accepted suggestions on the guest list, each with its reason."""
+    event = event_for_organiser(event_id)
+    form = AcceptSuggestionsForm()
+    if _refuse_if_cancelled(event) or not form.validate_on_submit():
+        return redirect(url_for("invitations.guest_list", event_id=event.id))
+    chosen = form.person_ids.data or []
+    try:
+        count = services.accept_suggestions(event, chosen, form.aantal.data)
+        db.session.commit()
+    except IntegrityError:  # someone else added the same person at the same moment
+        db.session.rollback()
+        flash(_("De gastenlijst is intussen door iemand anders gewijzigd. Probeer het nog eens."), "error")
+        return redirect(url_for("invitations.guest_list", event_id=event.id))
+    if count:
+        flash(
+            ngettext(
+                "%(num)d voorgestelde collega op de gastenlijst gezet.",
+                "%(num)d voorgestelde collega's op de gastenlijst gezet.",
+                count,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Er is niemand toegevoegd."), "info")
+    if count < len(set(chosen)):
+        flash(
+            _("Niet iedereen kon worden toegevoegd: de lijst of het adresboek is intussen veranderd."),
+            "info",
+        )
+    return redirect(url_for("invitations.guest_list", event_id=event.id))

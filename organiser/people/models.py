@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..events.models import Initiative, _enum
@@ -84,3 +84,21 @@ class Person(db.Model):
     @property
     def is_office(self) -> bool:
         return self.contact_role == ContactRole.OFFICE
+
+
+class PersonImport(db.Model):
+    """An uploaded CSV file waiting for the organiser to confirm its preview.
+
+    The text is kept in the database, not in process memory or the session cookie, so that the preview
+    and the confirmation may be served by different app servers; the random id is the only handle.
+    """
+
+    __tablename__ = "person_import"
+
+    #: Random (secrets.token_urlsafe), so that one organiser cannot guess another's upload.
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    #: The decoded file (UTF-8, without BOM); parsed again for every preview and for the commit.
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -15,7 +15,7 @@ from organiser.people.models import ContactRole, Department, Person, PersonKind
 
 
 @pytest.fixture
-def invite(db, create_event):
+def invited(db, create_event):
     """Factory: an event with `n` people invited (mails queued); returns (event, [(invitation, token)])."""
 
     def factory(n=3, capacity=20, max_plus_ones=1, **event_fields):
@@ -56,8 +56,8 @@ def answer(client, token, value, plus_ones=0, note=""):
     return client.post(f"/rsvp/{token}", {"answer": value, "plus_ones": str(plus_ones), "note": note})
 
 
-def test_invitation_mail_has_personal_link_and_ics(db, invite):
-    event, pairs = invite(n=2)
+def test_invitation_mail_has_personal_link_and_ics(db, invited):
+    event, pairs = invited(n=2)
     sent = mails(db, "invitation")
     assert len(sent) == 2
     invitation, token = pairs[0]
@@ -68,8 +68,8 @@ def test_invitation_mail_has_personal_link_and_ics(db, invite):
     assert len(token) >= 43  # 256 bits, URL-safe
 
 
-def test_rsvp_page_shows_the_event_and_changes_nothing(client, db, invite):
-    event, [(invitation, token)] = invite(n=1)
+def test_rsvp_page_shows_the_event_and_changes_nothing(client, db, invited):
+    event, [(invitation, token)] = invited(n=1)
     response = client.get(f"/rsvp/{token}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -80,8 +80,8 @@ def test_rsvp_page_shows_the_event_and_changes_nothing(client, db, invite):
     assert invitation.state == InvitationState.INVITED and invitation.answered_at is None
 
 
-def test_answer_yes_then_change_to_no(client, db, invite):
-    event, [(invitation, token)] = invite(n=1)
+def test_answer_yes_then_change_to_no(client, db, invited):
+    event, [(invitation, token)] = invited(n=1)
     response = answer(client, token, "yes", plus_ones=1, note="Vegetarisch")
     assert response.status_code == 302
     page = client.get(f"/rsvp/{token}").get_data(as_text=True)
@@ -98,8 +98,8 @@ def test_answer_yes_then_change_to_no(client, db, invite):
     assert mails(db, "confirmation")[-1].ics_method == "CANCEL"
 
 
-def test_too_many_plus_ones_and_long_notes_are_refused(client, db, invite):
-    event, [(invitation, token)] = invite(n=1, max_plus_ones=1)
+def test_too_many_plus_ones_and_long_notes_are_refused(client, db, invited):
+    event, [(invitation, token)] = invited(n=1, max_plus_ones=1)
     response = answer(client, token, "yes", plus_ones=3)
     assert (
         response.status_code == 400
@@ -112,8 +112,8 @@ def test_too_many_plus_ones_and_long_notes_are_refused(client, db, invite):
     assert invitation.state == InvitationState.INVITED
 
 
-def test_full_event_puts_yes_on_the_waiting_list_and_promotes_when_a_seat_frees(client, db, invite):
-    event, pairs = invite(n=3, capacity=1, max_plus_ones=0)
+def test_full_event_puts_yes_on_the_waiting_list_and_promotes_when_a_seat_frees(client, db, invited):
+    event, pairs = invited(n=3, capacity=1, max_plus_ones=0)
     (first, t1), (second, t2), (third, t3) = pairs
     answer(client, t1, "yes")
     answer(client, t2, "yes")
@@ -129,9 +129,9 @@ def test_full_event_puts_yes_on_the_waiting_list_and_promotes_when_a_seat_frees(
     assert "op plaats 1." in client.get(f"/rsvp/{t3}").get_data(as_text=True)
 
 
-def test_after_the_deadline_only_cancelling(client, db, invite):
+def test_after_the_deadline_only_cancelling(client, db, invited):
     now = datetime.now(UTC)
-    event, [(invitation, token)] = invite(n=1, rsvp_deadline=now - timedelta(hours=1))
+    event, [(invitation, token)] = invited(n=1, rsvp_deadline=now - timedelta(hours=1))
     page = client.get(f"/rsvp/{token}").get_data(as_text=True)
     assert "De reactietermijn is voorbij." in page and "Ik kom toch niet" in page
     answer(client, token, "yes")
@@ -140,8 +140,8 @@ def test_after_the_deadline_only_cancelling(client, db, invite):
     assert db.session.get(Invitation, invitation.id).state == InvitationState.NO
 
 
-def test_unknown_and_revoked_links_look_the_same(client, db, invite):
-    event, [(invitation, token)] = invite(n=1)
+def test_unknown_and_revoked_links_look_the_same(client, db, invited):
+    event, [(invitation, token)] = invited(n=1)
     unknown = client.get("/rsvp/" + "x" * 43)
     services.reissue_link(db.session.get(Invitation, invitation.id))
     db.session.commit()
@@ -154,16 +154,16 @@ def test_unknown_and_revoked_links_look_the_same(client, db, invite):
     assert new_token in mails(db, "new_link")[0].text_body
 
 
-def test_posting_needs_csrf(client, db, invite):
-    event, [(invitation, token)] = invite(n=1)
+def test_posting_needs_csrf(client, db, invited):
+    event, [(invitation, token)] = invited(n=1)
     response = client.post(f"/rsvp/{token}", {"answer": "no", "plus_ones": "0"}, csrf=False)
     assert response.status_code == 400
     assert db.session.get(Invitation, invitation.id).state == InvitationState.INVITED
 
 
-def test_following_every_link_in_every_mail_changes_nothing(client, db, invite):
+def test_following_every_link_in_every_mail_changes_nothing(client, db, invited):
     """Mail scanners open every link: GET must never change state."""
-    event, pairs = invite(n=2, capacity=1)
+    event, pairs = invited(n=2, capacity=1)
     answer(client, pairs[0][1], "yes")
     answer(client, pairs[1][1], "yes")  # waiting list
 
@@ -186,8 +186,8 @@ def test_following_every_link_in_every_mail_changes_nothing(client, db, invite):
     assert snapshot() == before
 
 
-def test_my_data_and_withdraw(client, db, invite):
-    event, [(invitation, token)] = invite(n=1)
+def test_my_data_and_withdraw(client, db, invited):
+    event, [(invitation, token)] = invited(n=1)
     answer(client, token, "yes", note="Rolstoel")
     page = client.get(f"/rsvp/{token}/data").get_data(as_text=True)
     assert "Rolstoel" in page and invitation.person.email in page
@@ -199,9 +199,9 @@ def test_my_data_and_withdraw(client, db, invite):
     assert mails(db, "withdrawn")
 
 
-def test_reminders_go_out_once(app, db, invite):
+def test_reminders_go_out_once(app, db, invited):
     now = datetime.now(UTC)
-    event, pairs = invite(n=2, rsvp_deadline=now + timedelta(days=2))
+    event, pairs = invited(n=2, rsvp_deadline=now + timedelta(days=2))
     services.record_answer(db.session.get(Invitation, pairs[0][0].id), "yes")
     db.session.commit()
     assert services.send_deadline_reminders(now) == 1  # only the one who did not answer
@@ -213,8 +213,8 @@ def test_reminders_go_out_once(app, db, invite):
     assert len(mails(db, "reminder")) == 1 and len(mails(db, "day_before")) == 1
 
 
-def test_personal_details_are_purged_after_the_event(app, db, invite):
-    event, [(invitation, token)] = invite(n=1)
+def test_personal_details_are_purged_after_the_event(app, db, invited):
+    event, [(invitation, token)] = invited(n=1)
     services.record_answer(invitation, "yes", 1, "Glutenvrij")
     db.session.commit()
     assert services.purge_personal_details(event.ends_at + timedelta(days=1)) == 0
@@ -224,10 +224,10 @@ def test_personal_details_are_purged_after_the_event(app, db, invite):
     assert invitation.note == "" and invitation.state == InvitationState.YES  # the count stays
 
 
-def test_change_and_cancellation_notices(app, db, invite):
+def test_change_and_cancellation_notices(app, db, invited):
     from organiser.events import services as events
 
-    event, pairs = invite(n=2)
+    event, pairs = invited(n=2)
     services.record_answer(pairs[1][0], "no")
     assert services.queue_change_notices(event) == 1  # not to those who declined
     events.cancel_event(event)
@@ -237,8 +237,8 @@ def test_change_and_cancellation_notices(app, db, invite):
     assert cancel.ics_method == "CANCEL" and "STATUS:CANCELLED" in cancel.ics and "SEQUENCE:1" in cancel.ics
 
 
-def test_organiser_records_an_answer_and_exports_csv(logged_in, db, invite, organiser):
-    event, pairs = invite(n=2, organiser=organiser)
+def test_organiser_records_an_answer_and_exports_csv(logged_in, db, invited, organiser):
+    event, pairs = invited(n=2, organiser=organiser)
     invitation = pairs[0][0]
     invitation.note = '=HYPERLINK("http://evil")'
     db.session.commit()
@@ -250,10 +250,10 @@ def test_organiser_records_an_answer_and_exports_csv(logged_in, db, invite, orga
     assert "'=HYPERLINK" in csv
 
 
-def test_other_organisers_cannot_see_answers(client, create_organiser, db, invite):
+def test_other_organisers_cannot_see_answers(client, create_organiser, db, invited):
     owner = create_organiser("owner@example.org")
     create_organiser("other@example.org")
-    event, pairs = invite(n=1, organiser=owner)
+    event, pairs = invited(n=1, organiser=owner)
     client.login("other@example.org")
     assert client.get(f"/events/{event.id}/answers").status_code == 404
     assert client.post(f"/events/{event.id}/answers/{pairs[0][0].id}", {"answer": "no"}).status_code == 404

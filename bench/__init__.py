@@ -1,0 +1,1 @@
+"""Benchmarks: plain scripts printing figures (`python -m bench` runs them all, `python -m bench.<name>` one)."""

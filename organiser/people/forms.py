@@ -1,0 +1,180 @@
+"""Forms for the people directory: a person, the directory filters, the CSV upload."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, RadioField, SearchField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..events.forms import MultiCheckboxField, choice_list
+from ..events.models import Initiative, Neighbourhood
+from ..extensions import db
+from .models import KIND_LABELS, ROLE_LABELS, ContactRole, Department, Person, PersonKind
+from .services import DirectoryFilter, PersonDetails, email_taken, normalise_email
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def department_choices(empty_label) -> list:
+    rows = db.session.scalars(db.select(Department).order_by(Department.name))
+    return choice_list([("", empty_label)] + [(str(d.id), d.name) for d in rows])
+
+
+def initiative_choices(empty_label=None) -> list:
+    rows = db.session.scalars(db.select(Initiative).order_by(Initiative.name))
+    pairs = [(str(i.id), i.name) for i in rows]
+    return choice_list(([("", empty_label)] if empty_label else []) + pairs)
+
+
+def neighbourhood_choices(empty_label) -> list:
+    rows = db.session.scalars(db.select(Neighbourhood).order_by(Neighbourhood.name))
+    return choice_list([("", empty_label)] + [(str(n.id), n.name) for n in rows])
+
+
+class PersonForm(FlaskForm):
+    name = StringField(
+        _l("Naam"),
+        filters=[_strip],
+        validators=[DataRequired(_l("Vul de naam in.")), Length(max=200)],
+    )
+    email = EmailField(
+        _l("E-mailadres"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("Vul het e-mailadres in.")),
+            Email(_l("Dit is geen geldig e-mailadres.")),
+            Length(max=254),
+        ],
+    )
+    kind = RadioField(
+        _l("Soort"),
+        choices=choice_list((k.value, KIND_LABELS[k]) for k in PersonKind),
+        validators=[DataRequired(_l("Kies of dit een collega of een bewoner is."))],
+    )
+    department_id = SelectField(_l("Afdeling"), choices=[], validators=[Optional()])
+    new_department = StringField(
+        _l("Of een nieuwe afdeling"),
+        description=_l("Staat de afdeling er niet bij? Typ dan hier de naam."),
+        filters=[_strip],
+        validators=[Optional(), Length(max=120)],
+    )
+    contact_role = RadioField(
+        _l("Rol"),
+        choices=choice_list((r.value, ROLE_LABELS[r]) for r in ContactRole),
+        description=_l(
+            "Contactrol: ontmoet bewonersinitiatieven dagelijks (contactambtenaar, wijkmanager). "
+            "Kantoor: werkt vooral binnen, zoals bij vergunningen, beleid of financiën."
+        ),
+        validators=[Optional()],
+    )
+    initiatives = MultiCheckboxField(_l("Bewonersinitiatieven"), choices=[])
+    submit = SubmitField(_l("Opslaan"))
+
+    def __init__(self, *args, person: Person | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.department_id.choices = department_choices(_("— kies een afdeling —"))
+        self.initiatives.choices = initiative_choices()
+
+    def validate_email(self, field) -> None:
+        if field.data and email_taken(field.data, self.person.id if self.person else None):
+            raise ValidationError(_("Er staat al iemand met dit e-mailadres in het adresboek."))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.kind.data == PersonKind.STAFF.value:
+            if not self.department_id.data and not self.new_department.data:
+                self.department_id.errors.append(_("Kies de afdeling van deze collega, of typ een nieuwe."))
+                ok = False
+            if not self.contact_role.data:
+                self.contact_role.errors.append(_("Kies of deze collega een contactrol heeft of op kantoor werkt."))
+                ok = False
+        elif self.kind.data == PersonKind.RESIDENT.value and not self.initiatives.data:
+            self.initiatives.errors.append(_("Kies minstens één bewonersinitiatief voor deze bewoner."))
+            ok = False
+        return ok
+
+    def details(self) -> PersonDetails:
+        kind = PersonKind(self.kind.data)
+        staff = kind == PersonKind.STAFF
+        return PersonDetails(
+            name=self.name.data,
+            email=normalise_email(self.email.data),
+            kind=kind,
+            department_id=int(self.department_id.data) if staff and self.department_id.data else None,
+            new_department=(self.new_department.data or "") if staff else "",
+            contact_role=ContactRole(self.contact_role.data) if staff else None,
+            initiative_ids=[int(i) for i in self.initiatives.data or []],
+        )
+
+
+STATUS_CHOICES = (("", _l("Iedereen")), ("actief", _l("Actief")), ("inactief", _l("Niet actief")))
+
+
+class DirectoryFilterForm(FlaskForm):
+    """The directory's search and filters, read from the query string (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    zoek = SearchField(_l("Zoek op naam of e-mailadres"), filters=[_strip], validators=[Optional(), Length(max=100)])
+    soort = SelectField(_l("Soort"), choices=[], validators=[Optional()])
+    afdeling = SelectField(_l("Afdeling"), choices=[], validators=[Optional()])
+    rol = SelectField(_l("Rol"), choices=[], validators=[Optional()])
+    wijk = SelectField(_l("Wijk"), choices=[], validators=[Optional()])
+    initiatief = SelectField(_l("Bewonersinitiatief"), choices=[], validators=[Optional()])
+    status = SelectField(_l("Status"), choices=[], validators=[Optional()])
+
+    def __init__(self, formdata, *, with_status: bool = True, **kwargs):
+        super().__init__(formdata, **kwargs)
+        everyone = _("Alle")
+        self.soort.choices = choice_list([("", everyone)] + [(k.value, KIND_LABELS[k]) for k in PersonKind])
+        self.afdeling.choices = department_choices(_("Alle afdelingen"))
+        self.rol.choices = choice_list([("", everyone)] + [(r.value, ROLE_LABELS[r]) for r in ContactRole])
+        self.wijk.choices = neighbourhood_choices(_("Alle wijken"))
+        self.initiatief.choices = initiative_choices(_("Alle initiatieven"))
+        self.status.choices = choice_list(STATUS_CHOICES)
+        if not with_status:
+            del self.status
+
+    def to_filter(self) -> DirectoryFilter:
+        """The filters that were valid; a value that is not one of the choices is ignored."""
+        self.validate()
+
+        def value(f):
+            return f.data if f.data and not f.errors else None
+
+        status = value(self.status) if "status" in self else None
+        return DirectoryFilter(
+            text=value(self.zoek) or "",
+            kind=PersonKind(value(self.soort)) if value(self.soort) else None,
+            department_id=int(value(self.afdeling)) if value(self.afdeling) else None,
+            role=ContactRole(value(self.rol)) if value(self.rol) else None,
+            neighbourhood_id=int(value(self.wijk)) if value(self.wijk) else None,
+            initiative_id=int(value(self.initiatief)) if value(self.initiatief) else None,
+            active={"actief": True, "inactief": False}.get(status) if status else None,
+        )
+
+    def is_filtered(self) -> bool:
+        return any(f.data for f in self)
+
+    def query_args(self) -> dict[str, str]:
+        """The current filters, for links (pagination, export)."""
+        return {f.name: f.data for f in self if f.data}
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(
+        _l("CSV-bestand"),
+        description=_l(
+            "Eén persoon per regel. De eerste regel bevat de kolomnamen: naam, e-mail, soort, afdeling, rol, "
+            "initiatief (Nederlands of Engels). Puntkomma of komma als scheidingsteken."
+        ),
+        validators=[FileRequired(_l("Kies een bestand."))],
+    )
+    submit = SubmitField(_l("Bestand controleren"))
