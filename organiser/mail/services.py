@@ -166,6 +166,7 @@ def render_mail(template: str, locale: str, **context) -> tuple[str, str, str]:
     languages = current_app.config["LANGUAGES"]
     locale = locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     context.setdefault("base_url", current_app.config["BASE_URL"])
+    context.setdefault("mail_url", mail_url)
     with force_locale(locale):
         subject = render_template(f"mail/{template}.subject.txt", locale=locale, **context)
         text = render_template(f"mail/{template}.txt", locale=locale, **context)
@@ -173,9 +174,11 @@ def render_mail(template: str, locale: str, **context) -> tuple[str, str, str]:
     return one_line(subject), text.strip() + "\n", html
 
 
-def absolute_url(path: str) -> str:
-    """A link for a mail: BASE_URL plus a path from url_for (mails have no request to take the host from)."""
-    return current_app.config["BASE_URL"] + path
+def mail_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, on BASE_URL, with or without a request (the worker has none)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 # --- Building the message ----------------------------------------------------------------------------
@@ -267,10 +270,20 @@ def dispatch_due(now: datetime | None = None, batch_size: int | None = None) -> 
     batch_size = batch_size or int(current_app.config.get("MAIL_BATCH_SIZE") or 50)
     if not current_app.config.get("MAIL_SERVER"):
         return DispatchReport(kept=keep_due(now))
+    if not anything_due(now):
+        return DispatchReport()  # an idle worker takes no lock (on SQLite a claim locks the whole database)
     claim = claim_due(now, batch_size)
     if not claim.messages:
         return DispatchReport()
     return send_claimed(claim, now)
+
+
+def anything_due(now: datetime) -> bool:
+    with Session(db.engine) as session:
+        due = db.select(OutboxMessage.id).where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+        )
+        return session.scalar(due.limit(1)) is not None
 
 
 def keep_due(now: datetime) -> int:

@@ -368,3 +368,74 @@ def test_without_mail_server_mail_is_kept(app, db):
     report = dispatch_due()
     assert report.kept == 2 and report.sent == 0
     assert statuses(db) == [OutboxStatus.KEPT] * 2
+
+
+# --- For the organiser's guest list -------------------------------------------------------------------
+
+
+@pytest.fixture
+def invite(db):
+    """Factory: an invitation (already sent) of a new resident to the event."""
+    from organiser.invitations.models import Invitation, InvitationState
+    from organiser.people.models import Person, PersonKind
+
+    def factory(event, name):
+        person = Person(name=name, email=f"{name.lower()}@example.org", kind=PersonKind.RESIDENT)
+        invitation = Invitation(event=event, person=person, state=InvitationState.INVITED, sent_at=utcnow())
+        db.session.add(invitation)
+        db.session.commit()
+        return invitation
+
+    return factory
+
+
+def test_mail_status_by_invitation_takes_the_latest_invitation_mail(app, db, create_event, invite):
+    event, other_event = create_event(), create_event(title="Ander")
+    ans, bert, cor = invite(event, "Ans"), invite(event, "Bert"), invite(other_event, "Cor")
+    first = queue_mail(kind="invitation", to_address="ans@example.org", subject="U", text_body="t",
+                       event_id=event.id, invitation_id=ans.id)  # fmt: skip
+    first.status = OutboxStatus.FAILED
+    queue_mail(
+        kind="invitation",
+        to_address="ans@example.org",
+        subject="U",
+        text_body="t",
+        event_id=event.id,
+        invitation_id=ans.id,
+    )  # fmt: skip  (reissued: the latest counts)
+    queue_mail(
+        kind="confirmation",
+        to_address="bert@example.org",
+        subject="B",
+        text_body="t",
+        event_id=event.id,
+        invitation_id=bert.id,
+    )  # fmt: skip  (not an invitation mail)
+    queue_mail(kind="invitation", to_address="cor@example.org", subject="U", text_body="t",
+               event_id=other_event.id, invitation_id=cor.id)  # fmt: skip
+    db.session.commit()
+    assert services.mail_status_by_invitation(event.id) == {ans.id: OutboxStatus.PENDING}
+    assert services.mail_status_by_invitation(event.id, kinds=("invitation", "confirmation")) == {
+        ans.id: OutboxStatus.PENDING,
+        bert.id: OutboxStatus.PENDING,
+    }
+
+
+def test_failed_mail_for_event(app, db, create_event, smtp_server, use_smtp):
+    use_smtp(smtp_server.port)
+    event = create_event()
+    smtp_server.handler.rcpt_reply = "550 5.1.1 No such user"
+    (failed,) = queue(db, event_id=event.id)
+    dispatch_due()
+    smtp_server.handler.rcpt_reply = None
+    queue(db, event_id=event.id, to_address="ok@example.org")
+    queue(db, event_id=create_event(title="Ander").id)
+    dispatch_due()
+    assert [m.id for m in services.failed_mail_for_event(event.id)] == [failed.id]
+    assert services.failed_mail_for_event(event.id)[0].last_error == "550 5.1.1 No such user"
+
+
+def test_mail_url_works_without_a_request(app):
+    assert services.mail_url("events.detail", event_id=7) == "http://organiser.test/events/7"
+    app.config["BASE_URL"] = "https://gemeente.example/organiser"
+    assert services.mail_url("events.detail", event_id=7) == "https://gemeente.example/organiser/events/7"
