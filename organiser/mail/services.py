@@ -36,6 +36,7 @@ import random
 import re
 import secrets
 import smtplib
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -105,6 +106,8 @@ def queue_mail(
     """Add a mail to the outbox in the current transaction (flushes, never commits)."""
     if (ics is None) != (ics_method is None):
         raise ValueError("ics and ics_method go together")
+    if ics is not None and ics_method_of(ics) != ics_method.strip().upper():
+        raise ValueError(f"the MIME method {ics_method!r} must equal the METHOD in the ics ({ics_method_of(ics)!r})")
     message = OutboxMessage(
         kind=str(kind),
         to_address=clean_address(to_address),
@@ -125,6 +128,17 @@ def queue_mail(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def ics_method_of(ics: str) -> str | None:
+    """The METHOD property of an iCalendar object (CALENDAR.md: the MIME method parameter must equal it)."""
+    for line in ics.splitlines():
+        name, _sep, value = line.partition(":")
+        if name.upper() == "METHOD":
+            return value.strip().upper()
+        if name.upper() == "BEGIN" and value.strip().upper() == "VEVENT":
+            break  # calendar properties come before the components
+    return None
 
 
 def one_line(value: str) -> str:
@@ -474,12 +488,20 @@ class TimedConnection(flask_mail.Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         settings = self.mail
-        host_class = smtplib.SMTP_SSL if settings.use_ssl else smtplib.SMTP
-        host = host_class(settings.server, settings.port, timeout=self.timeout)
+        # Verify the server's certificate (smtplib's default context does not), and name ourselves after our
+        # own domain instead of socket.getfqdn(), which can block on DNS outside any timeout.
+        context = ssl.create_default_context()
+        local_hostname = current_app.config.get("MAIL_EHLO_HOSTNAME") or message_id_domain()
+        if settings.use_ssl:
+            host = smtplib.SMTP_SSL(
+                settings.server, settings.port, local_hostname, timeout=self.timeout, context=context
+            )
+        else:
+            host = smtplib.SMTP(settings.server, settings.port, local_hostname, timeout=self.timeout)
         try:
             host.set_debuglevel(int(settings.debug))
             if settings.use_tls:
-                host.starttls()
+                host.starttls(context=context)
             if settings.username and settings.password:
                 host.login(settings.username, settings.password)
         except BaseException:

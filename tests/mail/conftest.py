@@ -25,6 +25,8 @@ class RecordingHandler:
         self.lock = threading.Lock()
         #: One entry per EHLO/HELO, i.e. per SMTP connection (smtplib greets once per connection).
         self.connections = 0
+        #: The names clients gave in EHLO/HELO.
+        self.greetings: list[str] = []
         #: Received messages, parsed.
         self.messages: list[email.message.EmailMessage] = []
         self.raw: list[bytes] = []
@@ -38,12 +40,14 @@ class RecordingHandler:
         session.host_name = hostname
         with self.lock:
             self.connections += 1
+            self.greetings.append(hostname)
         return responses
 
     async def handle_HELO(self, server, session, envelope, hostname):
         session.host_name = hostname
         with self.lock:
             self.connections += 1
+            self.greetings.append(hostname)
         return f"250 {server.hostname}"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):

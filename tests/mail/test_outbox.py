@@ -83,6 +83,17 @@ def test_name_and_subject_lose_their_line_breaks(app, db):
     assert message.subject == "Hallo Bcc: eve@evil.example X-Evil: 1"
 
 
+def test_the_mime_method_must_equal_the_method_in_the_ics(app):
+    fields = {"kind": "invitation", "to_address": "ans@example.org", "subject": "U", "text_body": "t", "ics": ICS}
+    with pytest.raises(ValueError, match="METHOD"):
+        queue_mail(**fields, ics_method="CANCEL")
+    with pytest.raises(ValueError):
+        queue_mail(**{**fields, "ics": ICS.replace("METHOD:REQUEST\r\n", "")}, ics_method="REQUEST")
+    with pytest.raises(ValueError):
+        queue_mail(**fields)  # an ics without its method
+    assert queue_mail(**fields, ics_method="request").ics_method == "REQUEST"
+
+
 def test_render_mail_in_the_recipients_language(app):
     subject, text, html = render_mail("smtp_check", "nl", server="smtp.example<b>")
     assert subject == "Testbericht van organiser"
@@ -103,6 +114,7 @@ def test_a_batch_goes_over_one_connection(app, db, smtp_server, use_smtp):
     report = dispatch_due()
     assert (report.sent, report.retried, report.failed) == (5, 0, 0)
     assert smtp_server.handler.connections == 1
+    assert smtp_server.handler.greetings == ["organiser.test"]  # our domain, not a DNS lookup of the host
     assert sorted(smtp_server.handler.message_ids) == sorted(r.message_id for r in rows)
     db.session.expire_all()
     for row in rows:
