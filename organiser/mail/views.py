@@ -1,5 +1,163 @@
-"""Views of the mail domain."""
+"""Mail pages: the organiser's outbox (`/mail`) and, in development without SMTP, the kept mail (`/dev/mail`)."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup, escape
+
+from ..auth.forms import EmptyForm
+from ..events.models import Event
+from ..extensions import db
+from . import services
+from .models import OutboxMessage, OutboxStatus
 
 bp = Blueprint("mail", __name__)
+
+STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Wacht op verzending"),
+    OutboxStatus.SENT: _l("Verzonden"),
+    OutboxStatus.FAILED: _l("Mislukt"),
+    OutboxStatus.KEPT: _l("Bewaard (ontwikkeling)"),
+}
+
+KIND_LABELS = {
+    services.OutboxKind.INVITATION: _l("Uitnodiging"),
+    services.OutboxKind.CONFIRMATION: _l("Bevestiging"),
+    services.OutboxKind.REMINDER: _l("Herinnering"),
+    services.OutboxKind.DAY_BEFORE: _l("Herinnering dag vooraf"),
+    services.OutboxKind.CHANGE: _l("Wijziging"),
+    services.OutboxKind.CANCELLATION: _l("Afgelast"),
+    services.OutboxKind.PROMOTION: _l("Van de wachtlijst"),
+    services.OutboxKind.FEED_LINK: _l("Agendalink"),
+    services.OutboxKind.SMTP_CHECK: _l("Testbericht"),
+}
+
+#: The mail's own HTML, shown on its own: no scripts, no plugins, no forms, no requests anywhere but here.
+MAIL_HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'self'; "
+    "sandbox allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation"
+)
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+@bp.get("/mail")
+@login_required
+def outbox():
+    """Recent mail about the organiser's events (admins: all mail), failed mail first, with the reason."""
+    messages = services.recent_mail(current_user)
+    event_ids = {m.event_id for m in messages if m.event_id}
+    events = {e.id: e for e in db.session.scalars(db.select(Event).where(Event.id.in_(event_ids)))} if event_ids else {}
+    return render_template(
+        "mail/outbox.html",
+        messages=messages,
+        events=events,
+        failed=sum(m.status == OutboxStatus.FAILED for m in messages),
+        status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/mail/<int:message_id>/retry")
+@login_required
+def retry(message_id: int):
+    """Put a failed mail back in the queue ("opnieuw proberen")."""
+    message = db.get_or_404(OutboxMessage, message_id)
+    if not services.may_see(current_user, message):
+        abort(404)
+    if EmptyForm().validate_on_submit() and services.retry_mail(message):
+        db.session.commit()
+        flash(_("De mail aan %(address)s wordt opnieuw verstuurd.", address=message.to_address), "success")
+    else:
+        flash(_("Deze mail is niet mislukt; er is niets opnieuw te proberen."), "error")
+    return redirect(url_for("mail.outbox"))
+
+
+# --- Development: mail kept because no SMTP server is configured -----------------------------------------
+
+
+def dev_mail_enabled() -> bool:
+    """Only in development or tests, and only while mail is kept instead of sent."""
+    return not current_app.config.get("MAIL_SERVER") and (current_app.debug or current_app.testing)
+
+
+def _kept_or_404(message_id: int) -> OutboxMessage:
+    if not dev_mail_enabled():
+        abort(404)
+    message = db.get_or_404(OutboxMessage, message_id)
+    if message.status != OutboxStatus.KEPT:
+        abort(404)
+    return message
+
+
+@bp.get("/dev/mail")
+def dev_mail():
+    """Development: the mail that would have been sent, newest first."""
+    if not dev_mail_enabled():
+        abort(404)
+    return render_template(
+        "mail/dev_list.html",
+        messages=services.kept_mail(),
+        pending=services.count_pending(),
+        kind_labels=KIND_LABELS,
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/dev/mail/deliver")
+def dev_deliver():
+    """Development: process due mail now, for when the outbox worker does not run."""
+    if not dev_mail_enabled():
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        report = services.dispatch_due()
+        flash(_("%(count)s mail(s) verwerkt.", count=report.kept), "success")
+    return redirect(url_for("mail.dev_mail"))
+
+
+@bp.get("/dev/mail/<int:message_id>")
+def dev_message(message_id: int):
+    """Development: one kept mail, with its links clickable and its HTML part in a sandbox."""
+    message = _kept_or_404(message_id)
+    return render_template(
+        "mail/dev_message.html", message=message, text=linkify(message.text_body), kind_labels=KIND_LABELS
+    )
+
+
+@bp.get("/dev/mail/<int:message_id>/html")
+def dev_message_html(message_id: int):
+    """Development: the HTML part on its own, under a CSP that allows its inline styles and nothing else."""
+    message = _kept_or_404(message_id)
+    response = Response(message.html_body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = MAIL_HTML_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.get("/dev/mail/<int:message_id>/uitnodiging.ics")
+def dev_message_ics(message_id: int):
+    """Development: the calendar attachment, to open in a calendar program."""
+    message = _kept_or_404(message_id)
+    if not message.ics:
+        abort(404)
+    return Response(message.ics, mimetype="text/calendar", headers={"Content-Disposition": "attachment"})
+
+
+def linkify(text: str) -> Markup:
+    """Plain text as HTML with every http(s) address a link; everything else escaped."""
+    parts: list[Markup] = []
+    position = 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(".,;:!?)")
+        parts.append(escape(text[position : match.start()]))
+        parts.append(Markup('<a href="{0}">{0}</a>').format(url))
+        position = match.start() + len(url)
+    parts.append(escape(text[position:]))
+    return Markup("").join(parts)

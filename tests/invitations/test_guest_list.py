@@ -19,7 +19,7 @@ def listed(db, event):
 
 def test_the_event_page_links_to_the_guest_list(logged_in, event):
     page = logged_in.get(f"/events/{event.id}").get_data(as_text=True)
-    assert f'href="/events/{event.id}/guests"' in page and "Gastenlijst en uitnodigingen" in page
+    assert f'href="/events/{event.id}/guests"' in page and "Gastenlijst samenstellen" in page
 
 
 def test_search_and_add_people(logged_in, db, event, create_person):

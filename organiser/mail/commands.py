@@ -1,0 +1,131 @@
+"""`flask outbox …`: send due mail once (cron) or run as a worker next to the web servers."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(outbox)
+
+
+#: An AppGroup: its commands run inside the application context.
+outbox = AppGroup("outbox", help="The mail outbox: send due mail, or run the dispatcher as a worker.")
+
+
+@outbox.command("send")
+@click.option("--batch-size", type=int, default=None, help="At most this many mails (default MAIL_BATCH_SIZE).")
+@click.option("--all", "drain", is_flag=True, help="Keep sending batches until nothing is due.")
+def send_command(batch_size: int | None, drain: bool) -> None:
+    """Send one batch of due mail over one SMTP connection and print what happened."""
+    from .services import dispatch_due
+
+    while True:
+        report = dispatch_due(batch_size=batch_size)
+        click.echo(f"Outbox: {report}.")
+        # Only sent and kept rows are off the queue: retried or released ones would make this loop forever.
+        if not drain or not (report.sent or report.kept or report.failed):
+            return
+
+
+@outbox.command("check")
+@click.option("--to", "to_address", required=True, help="Send a test message to this address.")
+def check_command(to_address: str) -> None:
+    """Queue a test message, to check the SMTP settings (the worker or `flask outbox send` sends it)."""
+    from .services import OutboxKind, queue_mail, render_mail
+
+    server = current_app.config.get("MAIL_SERVER") or "—"
+    subject, text, html = render_mail("smtp_check", current_app.config["BABEL_DEFAULT_LOCALE"], server=server)
+    try:
+        message = queue_mail(
+            kind=OutboxKind.SMTP_CHECK, to_address=to_address, subject=subject, text_body=text, html_body=html
+        )
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Test message {message.message_id} queued for {message.to_address}.")
+
+
+@outbox.command("work")
+@click.option("--interval", type=float, default=5, show_default=True, help="Seconds between dispatches.")
+@click.option(
+    "--jobs-interval", type=float, default=60, show_default=True, help="Seconds between runs of scheduled jobs."
+)
+@click.option("--once", is_flag=True, help="One round (dispatch and scheduled jobs), then stop.")
+def work_command(interval: float, jobs_interval: float, once: bool) -> None:
+    """Dispatch due mail every few seconds and run the scheduled jobs every minute; stops on SIGTERM/SIGINT."""
+    stop = threading.Event()
+    restore = _stop_on_signals(stop)
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("Outbox worker: no MAIL_SERVER set, mail is kept for the development mail page (/dev/mail).")
+    click.echo(f"Outbox worker started (every {interval:g} s, scheduled jobs every {jobs_interval:g} s).")
+    try:
+        run_worker(stop, interval=interval, jobs_interval=jobs_interval, once=once)
+    finally:
+        restore()
+    click.echo("Outbox worker stopped.")
+
+
+def run_worker(stop: threading.Event, *, interval: float, jobs_interval: float, once: bool = False) -> None:
+    """The worker loop: drain due mail, run the scheduled jobs when their time has come, sleep, repeat."""
+    from ..jobs import run_scheduled_jobs
+    from .services import dispatch_due
+
+    next_jobs = 0.0
+    while not stop.is_set():
+        busy = False
+        try:
+            report = dispatch_due()
+            if report.handled:
+                click.echo(f"Outbox: {report}.")
+            # A full batch means more may be waiting: go again at once instead of sleeping.
+            busy = report.handled >= int(current_app.config.get("MAIL_BATCH_SIZE") or 50)
+        except Exception:
+            log.exception("dispatching the outbox failed; trying again in %s s", interval)
+        if time.monotonic() >= next_jobs:
+            next_jobs = time.monotonic() + jobs_interval
+            try:
+                results = run_scheduled_jobs()
+                db.session.commit()
+                if any(results.values()):
+                    click.echo(f"Scheduled jobs: {results}.")
+            except Exception:
+                db.session.rollback()
+                log.exception("a scheduled job failed; trying again in %s s", jobs_interval)
+            finally:
+                db.session.remove()
+        if once:
+            return
+        if not busy:
+            stop.wait(interval)
+
+
+def _stop_on_signals(stop: threading.Event):
+    """Let SIGTERM and SIGINT end the loop after the current round (no half-recorded batch)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def request_stop(signum, frame) -> None:
+        click.echo(f"Outbox worker: {signal.Signals(signum).name} received, stopping after this round.")
+        stop.set()
+
+    for sig in previous:
+        signal.signal(sig, request_stop)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
