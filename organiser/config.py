@@ -27,6 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_TIMEOUT": 30,
     "MAIL_BATCH_SIZE": 50,
     "MAIL_MESSAGE_ID_DOMAIN": None,  # default: the host of BASE_URL
+    "MAIL_EHLO_HOSTNAME": None,  # default: the Message-ID domain
+    "MAIL_MAX_ATTEMPTS": 10,
+    #: A claimed row is retried by another worker after this long (a worker that died mid-batch).
+    "MAIL_LEASE_SECONDS": 600,
     # Product settings.
     "TIMEZONE": "Europe/Amsterdam",
     "DEFAULT_OFFICE_SHARE": 50,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_date
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, insert, or_, update
@@ -62,7 +62,9 @@ def rsvp_url(invitation: Invitation) -> str | None:
     token = rsvp_token(invitation)
     if token is None:
         return None
-    return current_app.config["BASE_URL"] + url_for("invitations.respond", token=token)
+    from ..mail.services import mail_url
+
+    return mail_url("invitations.respond", token=token)
 
 
 def find_invitation_by_token(token: str) -> Invitation | None:
@@ -359,7 +361,7 @@ def _organiser_address(event: Event) -> tuple[str, str]:
 def _queue_for(invitation: Invitation, kind: str, template: str, ics_method: str | None = None, **context) -> None:
     """Render one notice in the invitee's language and put it in the outbox."""
     from ..calendar.ical import invitation_to_ical
-    from ..mail.services import queue_mail, render_mail
+    from ..mail.services import mail_url, queue_mail, render_mail
     from ..teams.services import team_summary
 
     person = invitation.person
@@ -373,7 +375,7 @@ def _queue_for(invitation: Invitation, kind: str, template: str, ics_method: str
         event=invitation.event,
         person=person,
         rsvp_url=url,
-        event_url=current_app.config["BASE_URL"] + url_for("events.detail", event_id=invitation.event_id),
+        event_url=mail_url("events.detail", event_id=invitation.event_id),
         team=team_summary(invitation),
         **context,
     )
