@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
 from ..events.models import Event, EventStatus, Owner
@@ -207,12 +207,13 @@ def feed_to_ical(
     description: str | None = None,
 ) -> bytes:
     """A subscribed feed: no METHOD, ORGANIZER or ATTENDEE; with its name and refresh hints."""
+    # vText: icalendar 7.3 would write NAME and X- properties unescaped.
     properties: list[tuple[str, object, dict | None]] = [
-        ("NAME", name, None),
-        ("X-WR-CALNAME", name, None),
+        ("NAME", vText(name), None),
+        ("X-WR-CALNAME", vText(name), None),
     ]
     if description:
-        properties += [("DESCRIPTION", description, None), ("X-WR-CALDESC", description, None)]
+        properties += [("DESCRIPTION", vText(description), None), ("X-WR-CALDESC", vText(description), None)]
     properties += [
         ("X-WR-TIMEZONE", TZID, None),
         ("REFRESH-INTERVAL", FEED_TTL, {"VALUE": "DURATION"}),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import vobject
 from icalendar import Calendar, Timezone
 
 import organiser.models  # noqa: F401  (every mapper configured: these events are built without an app)
@@ -292,3 +293,13 @@ def test_invitation_cancel():
 def test_invitation_refuses_other_methods():
     with pytest.raises(ValueError, match="PUBLISH"):
         ical.invitation_to_ical(invitation(), **organiser_args("PUBLISH"))
+
+
+def test_feed_name_is_escaped_text():
+    body = ical.feed_to_ical([], name="Wijksafari, Oosterpark; centrum", base_url=BASE, description="Alles, echt")
+    check_ical(body)
+    assert b"\r\nNAME:Wijksafari\\, Oosterpark\\; centrum\r\n" in body
+    # icalendar 7.3 hands NAME and X- properties back unescaped; vobject reads them as text.
+    contents = vobject.readOne(body.decode()).contents
+    assert contents["name"][0].value == contents["x-wr-calname"][0].value == "Wijksafari, Oosterpark; centrum"
+    assert contents["x-wr-caldesc"][0].value == "Alles, echt"
