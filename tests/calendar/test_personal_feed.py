@@ -298,3 +298,16 @@ def test_send_feed_link_hands_the_mail_to_queue_mail(client, create_person, feed
     with pytest.raises(ValueError, match="no email address"):
         send_feed_link(person)
     assert len(queued) == 1
+
+
+def test_feed_link_command_prints_a_new_working_link(app, client, create_person, feed_token):
+    person = create_person()
+    old = feed_token(person)
+    result = app.test_cli_runner().invoke(args=["feed-link", "Pieter.Vergunning@gemeente.example"])
+    assert result.exit_code == 0, result.output
+    url = result.output.strip()
+    assert re.fullmatch(r"http://organiser\.test/calendar/personal/[A-Za-z0-9_-]{43}\.ics", url)
+    assert client.get(url.removeprefix("http://organiser.test")).status_code == 200
+    assert personal(client, old).status_code == 410
+    unknown = app.test_cli_runner().invoke(args=["feed-link", "niemand@gemeente.example"])
+    assert unknown.exit_code != 0 and "No person" in unknown.output
