@@ -6,7 +6,9 @@ Functions flush, never commit: the view (or command) commits once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
@@ -67,6 +69,48 @@ class FeedValidator:
 
     etag: str
     last_modified: datetime | None
+
+
+class RenderedFeeds:
+    """Recently rendered feed bodies by ETag, in this process only: an optimisation nothing depends on.
+
+    The ETag is computed from everything a body is made of, so a body is served from here only while a
+    client holding that ETag would be answered 304 anyway. Most clients (Google, Outlook on the web) fetch
+    the whole body every time; for them an unchanged feed then costs one narrow query instead of a render.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get_or_render(self, etag: str, render: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            body = self._bodies.get(etag)
+            if body is not None:
+                self._bodies.move_to_end(etag)
+                return body
+        body = render()
+        if len(body) <= self.max_bytes:
+            with self._lock:
+                if etag not in self._bodies:
+                    self._bodies[etag] = body
+                    self._size += len(body)
+                while self._size > self.max_bytes:
+                    _old, dropped = self._bodies.popitem(last=False)
+                    self._size -= len(dropped)
+        return body
+
+
+def feed_body(validator: FeedValidator, render: Callable[[], bytes]) -> bytes:
+    """The feed's body: rendered, or the same bytes rendered earlier in this process for this ETag."""
+    cache = current_app.extensions.get("calendar_feeds")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "calendar_feeds", RenderedFeeds(int(current_app.config["FEED_CACHE_BYTES"]))
+        )
+    return cache.get_or_render(validator.etag, render)
 
 
 # --- URLs ------------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def calendar_response(
         response = current_app.response_class(status=304)
         del response.headers["Content-Type"]
     else:
-        response = current_app.response_class(render(), mimetype="text/calendar")
+        response = current_app.response_class(services.feed_body(validator, render), mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(validator.etag)

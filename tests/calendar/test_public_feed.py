@@ -271,3 +271,36 @@ def test_event_page_and_agenda_link_to_the_calendar(client, create_event, create
     assert f'href="/events/{event.id}.ics"' in page and "Zet in mijn agenda (.ics)" in page
     agenda = client.get("/agenda?format=bruiscafe&wijk=oosterpark").get_data(as_text=True)
     assert 'href="/calendar/subscribe?format=bruiscafe&amp;wijk=oosterpark"' in agenda
+
+
+def test_an_unchanged_feed_is_rendered_once_per_process(client, create_event, db, monkeypatch):
+    from organiser.calendar import services
+
+    renders = []
+    real = services.render_public_feed
+    monkeypatch.setattr(services, "render_public_feed", lambda *args: renders.append(1) or real(*args))
+    event = create_event()
+    first = feed(client).data
+    assert feed(client).data == first
+    assert len(renders) == 1
+    event.title = "Nieuwe titel"
+    event.updated_at = event.updated_at + timedelta(seconds=5)
+    db.session.commit()
+    assert b"Nieuwe titel" in feed(client).data
+    assert len(renders) == 2
+
+
+def test_rendered_feeds_stay_within_their_bytes():
+    from organiser.calendar.services import RenderedFeeds
+
+    cache = RenderedFeeds(max_bytes=10)
+    assert cache.get_or_render("a", lambda: b"aaaa") == b"aaaa"
+    assert cache.get_or_render("a", lambda: b"changed") == b"aaaa"
+    cache.get_or_render("b", lambda: b"bbbb")
+    cache.get_or_render("c", lambda: b"cccc")  # 12 bytes: the least recently used ("a") goes
+    assert cache.get_or_render("a", lambda: b"new a") == b"new a"
+    assert cache.get_or_render("x", lambda: b"x" * 11) == b"x" * 11  # larger than the cache: not kept
+    assert cache.get_or_render("x", lambda: b"again") == b"again"
+    off = RenderedFeeds(max_bytes=0)
+    off.get_or_render("a", lambda: b"1")
+    assert off.get_or_render("a", lambda: b"2") == b"2"
