@@ -117,6 +117,7 @@ def feed_body(validator: FeedValidator, render: Callable[[], bytes]) -> bytes:
 
 
 def base_url() -> str:
+    """BASE_URL: feeds and mails link to the public address, whatever host the request came in on."""
     return current_app.config["BASE_URL"]
 
 
