@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "REMINDER_DAYS_BEFORE_DEADLINE": 3,
     "PERSONAL_DATA_RETENTION_DAYS": 30,
     "FEED_PAST_DAYS": 90,
+    # Recently rendered calendar feeds kept per process, by ETag (0: off). See calendar.services.RenderedFeeds.
+    "FEED_CACHE_BYTES": 32 * 1024 * 1024,
     "RATE_LIMIT_TOKEN": "30/minute",
     "LANGUAGES": ["nl", "en"],
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,

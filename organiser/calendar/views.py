@@ -1,5 +1,155 @@
-"""Views of the calendar domain."""
+"""Calendar feeds (public, personal, one event), the subscribe page and the personal feed link page."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+
+from ..events.models import Event, EventStatus
+from ..events.services import may_manage
+from ..extensions import db, utcnow
+from ..invitations.services import find_invitation_by_token
+from . import services
+from .forms import NewFeedLinkForm
 
 bp = Blueprint("calendar", __name__)
+
+#: Pages with a secret token in their URL: no Referer to other sites, and (pages) nothing kept in caches.
+TOKEN_ENDPOINTS = frozenset({"calendar.personal_feed", "calendar.manage_personal"})
+#: Where a new feed token waits between the POST that made it and the page that shows it once.
+NEW_FEED_LINK_KEY = "new_feed_link"
+
+
+@bp.after_request
+def protect_token_urls(response: Response) -> Response:
+    """Keep secret URLs out of Referer headers and shared caches, also on their error pages."""
+    if request.endpoint in TOKEN_ENDPOINTS:
+        response.headers["Referrer-Policy"] = "no-referrer"
+        if request.endpoint != "calendar.personal_feed" or response.status_code >= 400:
+            response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def calendar_response(
+    validator: services.FeedValidator, render: Callable[[], bytes], *, filename: str, private: bool
+) -> Response:
+    """A calendar answer: 304 when the client's copy is current (decided before rendering), else the body."""
+    if _not_modified(validator):
+        response = current_app.response_class(status=304)
+        del response.headers["Content-Type"]
+    else:
+        response = current_app.response_class(services.feed_body(validator, render), mimetype="text/calendar")
+        response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(validator.etag)
+    if validator.last_modified is not None:
+        response.last_modified = validator.last_modified
+    # Reuse for five minutes, then ask again with the validators; no-transform: no proxy may gzip it (Outlook).
+    scope = "private" if private else "public"
+    response.headers["Cache-Control"] = f"{scope}, max-age=300, must-revalidate, no-transform"
+    return response
+
+
+def _not_modified(validator: services.FeedValidator) -> bool:
+    # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110, 13.2.2).
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(validator.etag)
+    since = request.if_modified_since
+    return bool(since and validator.last_modified and validator.last_modified <= since)
+
+
+def _public_filter_or_404() -> services.PublicFilter:
+    try:
+        return services.public_filter(request.args.get("format") or None, request.args.get("wijk") or None)
+    except services.UnknownFilter:
+        abort(404)
+
+
+@bp.get("/calendar/public.ics")
+def public_feed():
+    """The public feed: published events, all or of one format or neighbourhood (?format=, ?wijk=)."""
+    feed_filter = _public_filter_or_404()
+    now = utcnow()
+    return calendar_response(
+        services.public_feed_validator(feed_filter, now),
+        lambda: services.render_public_feed(feed_filter, now),
+        filename="organiser-agenda.ics",
+        private=False,
+    )
+
+
+@bp.get("/events/<int:event_id>.ics")
+def event_ics(event_id: int):
+    """One event to add to a calendar; drafts only for the organisers who may manage them."""
+    event = db.get_or_404(Event, event_id)
+    draft = event.status == EventStatus.DRAFT
+    if draft and not may_manage(event):
+        abort(404)
+    return calendar_response(
+        services.event_validator(event),
+        lambda: services.render_event(event),
+        filename=f"bijeenkomst-{event.id}.ics",
+        private=draft,
+    )
+
+
+@bp.get("/calendar/personal/<token>.ics")
+def personal_feed(token: str):
+    """A person's private feed: every invitation they did not decline; 410 once the link was replaced."""
+    found = services.find_person_by_feed_token(token)
+    if found is None:
+        abort(404)
+    if isinstance(found, str):  # services.REVOKED: Thunderbird then stops asking instead of showing nothing
+        abort(410)
+    now = utcnow()
+    return calendar_response(
+        services.personal_feed_validator(found, now),
+        lambda: services.render_personal_feed(found, now),
+        filename="organiser-uitnodigingen.ics",
+        private=True,
+    )
+
+
+@bp.get("/calendar/subscribe")
+def subscribe_public():
+    """How to subscribe to the public feed (with the agenda's filters) in each calendar app."""
+    feed_filter = _public_filter_or_404()
+    feed_url = services.public_feed_url(feed_filter)
+    return render_template(
+        "calendar/subscribe.html",
+        feed_name=services.public_feed_name(feed_filter),
+        feed_url=feed_url,
+        webcal_url=services.webcal_url(feed_url),
+        feed_filter=feed_filter,
+    )
+
+
+@bp.route("/calendar/personal/manage/<rsvp_token>", methods=["GET", "POST"])
+def manage_personal(rsvp_token: str):
+    """A person's own feed link, reached through any of their RSVP links: see whether they have one, make a new one."""
+    invitation = find_invitation_by_token(rsvp_token)
+    if invitation is None or invitation.person.deleted_at is not None:
+        abort(404)
+    person = invitation.person
+    form = NewFeedLinkForm()
+    if form.validate_on_submit():
+        token = services.issue_feed_token(person)
+        db.session.commit()
+        # Shown once on the page after the redirect: only the hash is stored, so it cannot be shown again later.
+        session[NEW_FEED_LINK_KEY] = {"person": person.id, "token": token}
+        return redirect(url_for("calendar.manage_personal", rsvp_token=rsvp_token), code=303)
+    new_token = None
+    waiting = session.get(NEW_FEED_LINK_KEY)
+    if waiting and waiting.get("person") == person.id:
+        new_token = session.pop(NEW_FEED_LINK_KEY)["token"]
+    feed_url = services.personal_feed_url(new_token) if new_token else None
+    return render_template(
+        "calendar/manage_personal.html",
+        person=person,
+        form=form,
+        rsvp_token=rsvp_token,
+        current_token=services.current_feed_token(person),
+        feed_url=feed_url,
+        webcal_url=services.webcal_url(feed_url) if feed_url else None,
+    )

@@ -1,0 +1,32 @@
+"""Flask commands of the calendar domain."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from ..extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("feed-link")
+    @click.argument("email")
+    @click.option("--send", is_flag=True, help="Mail the link to the person instead of printing it.")
+    def feed_link_command(email: str, send: bool) -> None:
+        """Make a new personal calendar feed link for a person; their old link stops working (410 Gone)."""
+        from ..people.models import Person
+        from .services import issue_feed_token, personal_feed_url, send_feed_link
+
+        person = db.session.scalar(
+            db.select(Person).where(Person.email == email.strip().lower(), Person.deleted_at.is_(None))
+        )
+        if person is None:
+            raise click.ClickException(f"No person with email address {email}.")
+        if send:
+            send_feed_link(person)
+            db.session.commit()
+            click.echo(f"A new calendar link is queued for {person.email}.")
+            return
+        url = personal_feed_url(issue_feed_token(person))
+        db.session.commit()
+        click.echo(url)

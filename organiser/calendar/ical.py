@@ -1,0 +1,293 @@
+"""iCalendar output (RFC 5545/5546/7986): pure functions from events to text every calendar client reads.
+
+Nothing here needs a request: callers pass the base URL. Every value in the output comes from the data
+(no "now", no generated UID), so an unchanged feed is byte-identical and can be answered with a 304.
+See ../shared/CALENDAR.md for why each property is there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration, vText
+from icalendar import Event as VEvent
+
+from ..events.models import Event, EventStatus, Owner
+from ..invitations.models import Invitation, InvitationState
+
+TZID = "Europe/Amsterdam"
+AMSTERDAM = ZoneInfo(TZID)
+#: Short on purpose: a PRODID of exactly 75 octets got folded and iCloud rejected the feed.
+PRODID = "-//organiser//NL"
+#: How often subscribed clients should refresh (REFRESH-INTERVAL and Outlook's X-PUBLISHED-TTL).
+FEED_TTL = timedelta(hours=1)
+
+#: STATUS of an entry in a personal feed, from the person's answer (a cancelled event is CANCELLED anyway).
+PERSONAL_STATUS = {
+    InvitationState.YES: "CONFIRMED",
+    InvitationState.INVITED: "TENTATIVE",
+    InvitationState.MAYBE: "TENTATIVE",
+    InvitationState.WAITING: "TENTATIVE",
+}
+
+#: iTIP PARTSTAT of the invitee, from their answer.
+PARTSTAT = {
+    InvitationState.LISTED: "NEEDS-ACTION",
+    InvitationState.INVITED: "NEEDS-ACTION",
+    InvitationState.YES: "ACCEPTED",
+    InvitationState.NO: "DECLINED",
+    InvitationState.MAYBE: "TENTATIVE",
+    InvitationState.WAITING: "TENTATIVE",
+}
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One event in a feed, with what the feed adds to it."""
+
+    event: Event
+    #: The page repeated at the end of DESCRIPTION and in URL (Google ignores URL); None for no link.
+    link: str | None
+    #: STATUS instead of CONFIRMED (personal feeds: TENTATIVE until the person said yes).
+    status: str | None = None
+    #: CLASS:PRIVATE (personal feeds).
+    private: bool = False
+    #: Lines added to DESCRIPTION before the link (personal feeds: the person's answer).
+    extra_lines: Sequence[str] = field(default_factory=tuple)
+    #: DTSTAMP and LAST-MODIFIED when later than the event's own last change (a new answer).
+    changed_at: datetime | None = None
+
+
+def uid_domain(base_url: str) -> str:
+    """The host of BASE_URL: the right-hand side of every UID."""
+    return urlsplit(base_url).hostname or "organiser.invalid"
+
+
+def event_uid(event_id: int, base_url: str) -> str:
+    """A UID stable forever: derived from the database id, never from a position or a random value."""
+    return f"event-{event_id}@{uid_domain(base_url)}"
+
+
+def event_page_url(event: Event, base_url: str) -> str:
+    """The public event page (a stable URL: /events/<id>)."""
+    return f"{base_url}/events/{event.id}"
+
+
+def amsterdam_vtimezone() -> Timezone:
+    """Europe/Amsterdam in the RRULE form; Outlook and Thunderbird misread the RDATE lists made from zoneinfo."""
+    zone = Timezone()
+    zone.add("TZID", TZID)
+    zone.add("X-LIC-LOCATION", TZID)
+    summer = TimezoneDaylight()
+    summer.add("TZNAME", "CEST")
+    summer.add("TZOFFSETFROM", timedelta(hours=1))
+    summer.add("TZOFFSETTO", timedelta(hours=2))
+    summer.add("DTSTART", datetime(1970, 3, 29, 2, 0))
+    summer.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 3, "BYDAY": "-1SU"})
+    winter = TimezoneStandard()
+    winter.add("TZNAME", "CET")
+    winter.add("TZOFFSETFROM", timedelta(hours=2))
+    winter.add("TZOFFSETTO", timedelta(hours=1))
+    winter.add("DTSTART", datetime(1970, 10, 25, 3, 0))
+    winter.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 10, "BYDAY": "-1SU"})
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone
+
+
+def _clock(moment: datetime) -> str:
+    return moment.astimezone(AMSTERDAM).strftime("%H:%M")
+
+
+def route_lines(event: Event) -> list[str]:
+    """'13:00–13:30 De moestuin, Parkweg 12 (Moestuin De Groene Vingers)' for each stop, in route order."""
+    lines = []
+    for stop in sorted(event.stops, key=lambda s: s.position):
+        line = f"{_clock(stop.starts_at)}–{_clock(stop.ends_at)} {stop.name}"
+        if stop.address:
+            line += f", {stop.address}"
+        if stop.initiative is not None:
+            line += f" ({stop.initiative.name})"
+        lines.append(line)
+    return lines
+
+
+def event_description(event: Event, *, link: str | None, extra_lines: Sequence[str] = ()) -> str:
+    """Plain text: what it is, the route, who hosts and whose plan it is, then the link (Google ignores URL)."""
+    paragraphs: list[str] = []
+    if event.status == EventStatus.CANCELLED:
+        paragraphs.append(_("Deze bijeenkomst is afgelast."))
+    if event.description:
+        paragraphs.append(event.description.strip())
+    info = event.format_info
+    paragraphs.append(f"{info.label}: {info.explanation}")
+    if event.stops:
+        paragraphs.append("\n".join([_("De route:"), *route_lines(event)]))
+    facts = []
+    if event.hosts:
+        facts.append(_("Gastheer/-vrouw: %(hosts)s", hosts=", ".join(h.name for h in event.hosts)))
+    if event.owner == Owner.RESIDENTS:
+        facts.append(_("Wiens plan: bewoners nodigen de gemeente uit"))
+    else:
+        facts.append(_("Wiens plan: de gemeente nodigt bewoners uit"))
+    paragraphs.append("\n".join(facts))
+    if extra_lines:
+        paragraphs.append("\n".join(extra_lines))
+    if link:
+        paragraphs.append(_("Meer informatie: %(link)s", link=link))
+    return "\n\n".join(paragraphs)
+
+
+def event_to_vevent(
+    event: Event,
+    *,
+    base_url: str,
+    description_link: str | None,
+    status_override: str | None = None,
+    private: bool = False,
+    extra_lines: Sequence[str] = (),
+    changed_at: datetime | None = None,
+) -> VEvent:
+    """One VEVENT; a cancelled event is STATUS:CANCELLED whatever `status_override` says."""
+    stamp = max(event.updated_at, changed_at) if changed_at else event.updated_at
+    cancelled = event.status == EventStatus.CANCELLED
+    status = "CANCELLED" if cancelled else status_override or "CONFIRMED"
+    # Not every client shows STATUS: a cancellation is said in the title too.
+    summary = _("Afgelast: %(title)s", title=event.title) if cancelled else event.title
+    vevent = VEvent()
+    vevent.add("UID", event_uid(event.id, base_url))
+    vevent.add("DTSTAMP", stamp)
+    vevent.add("LAST-MODIFIED", stamp)
+    vevent.add("CREATED", event.created_at)
+    vevent.add("SEQUENCE", event.sequence)
+    vevent.add("DTSTART", event.starts_at.astimezone(AMSTERDAM))
+    vevent.add("DTEND", event.ends_at.astimezone(AMSTERDAM))
+    vevent.add("SUMMARY", summary)
+    vevent.add("LOCATION", event.location)
+    if event.latitude is not None and event.longitude is not None:
+        vevent.add("GEO", (event.latitude, event.longitude))
+    vevent.add("DESCRIPTION", event_description(event, link=description_link, extra_lines=extra_lines))
+    if description_link:
+        vevent.add("URL", description_link)
+    vevent.add("STATUS", status)
+    if private:
+        vevent.add("CLASS", "PRIVATE")
+    # Only a confirmed yes blocks time in free/busy; the public agenda and open answers do not.
+    vevent.add("TRANSP", "OPAQUE" if private and status == "CONFIRMED" else "TRANSPARENT")
+    if private:
+        # Outlook shows tentative entries hatched only with its own busy status.
+        busy = {"CONFIRMED": "BUSY", "TENTATIVE": "TENTATIVE"}.get(status, "FREE")
+        vevent.add("X-MICROSOFT-CDO-BUSYSTATUS", busy)
+    return vevent
+
+
+def _calendar(properties: Iterable[tuple[str, object, dict | None]]) -> Calendar:
+    calendar = Calendar()
+    calendar.add("VERSION", "2.0")
+    calendar.add("PRODID", PRODID)
+    calendar.add("CALSCALE", "GREGORIAN")
+    for name, value, parameters in properties:
+        calendar.add(name, value, parameters=parameters)
+    # Calendar properties first: Outlook ignores properties after the components.
+    calendar.add_component(amsterdam_vtimezone())
+    return calendar
+
+
+def feed_to_ical(
+    entries: Iterable[FeedEntry],
+    *,
+    name: str,
+    base_url: str,
+    description: str | None = None,
+) -> bytes:
+    """A subscribed feed: no METHOD, ORGANIZER or ATTENDEE; with its name and refresh hints."""
+    # vText: icalendar 7.3 would write NAME and X- properties unescaped.
+    properties: list[tuple[str, object, dict | None]] = [
+        ("NAME", vText(name), None),
+        ("X-WR-CALNAME", vText(name), None),
+    ]
+    if description:
+        properties += [("DESCRIPTION", vText(description), None), ("X-WR-CALDESC", vText(description), None)]
+    properties += [
+        ("X-WR-TIMEZONE", TZID, None),
+        ("REFRESH-INTERVAL", FEED_TTL, {"VALUE": "DURATION"}),
+        # An X- property is text unless told: without vDuration it would read "1:00:00".
+        ("X-PUBLISHED-TTL", vDuration(FEED_TTL), None),
+    ]
+    calendar = _calendar(properties)
+    seen: set[int] = set()
+    for entry in entries:
+        if entry.event.id in seen:  # two VEVENTs with one UID confuse every client
+            continue
+        seen.add(entry.event.id)
+        calendar.add_component(
+            event_to_vevent(
+                entry.event,
+                base_url=base_url,
+                description_link=entry.link,
+                status_override=entry.status,
+                private=entry.private,
+                extra_lines=entry.extra_lines,
+                changed_at=entry.changed_at,
+            )
+        )
+    return calendar.to_ical()
+
+
+def event_to_ical(event: Event, *, base_url: str) -> bytes:
+    """A one-event download ("add to my calendar"): no feed name, so clients add it instead of subscribing."""
+    calendar = _calendar(())
+    calendar.add_component(event_to_vevent(event, base_url=base_url, description_link=event_page_url(event, base_url)))
+    return calendar.to_ical()
+
+
+def _param_text(value: str) -> str:
+    """A parameter value (CN) may not hold double quotes or line breaks."""
+    return " ".join(value.replace('"', "'").split())
+
+
+def _address(email: str, name: str, **parameters: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{email}")
+    address.params["CN"] = _param_text(name)
+    for key, value in parameters.items():
+        address.params[key.replace("_", "-").upper()] = value
+    return address
+
+
+def invitation_to_ical(
+    invitation: Invitation,
+    *,
+    method: Literal["REQUEST", "CANCEL"],
+    base_url: str,
+    rsvp_url: str,
+    organiser_name: str,
+    organiser_email: str,
+) -> str:
+    """The iTIP object for an invitation mail: METHOD, one VEVENT, ORGANIZER and this invitee only."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"unsupported iTIP method {method!r}")
+    event = invitation.event
+    person = invitation.person
+    if not person.email:
+        raise ValueError("the invitee has no email address")
+    vevent = event_to_vevent(
+        event,
+        base_url=base_url,
+        description_link=rsvp_url,
+        status_override="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+        extra_lines=(() if method == "CANCEL" else (_("Uw antwoord geven of wijzigen: %(link)s", link=rsvp_url),)),
+    )
+    vevent.add("ORGANIZER", _address(organiser_email, organiser_name))
+    attendee = {"role": "REQ-PARTICIPANT", "partstat": PARTSTAT[invitation.state]}
+    if method == "REQUEST":
+        attendee["rsvp"] = "TRUE"
+    vevent.add("ATTENDEE", _address(person.email, person.name, **attendee))
+    calendar = _calendar([("METHOD", method, None)])
+    calendar.add_component(vevent)
+    return calendar.to_ical().decode("utf-8")

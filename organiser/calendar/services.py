@@ -1,0 +1,419 @@
+"""Calendar feeds: personal feed tokens, what each feed holds, and the validators behind fast 304 answers.
+
+Functions flush, never commit: the view (or command) commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final, Literal
+from urllib.parse import urlencode
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import Select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ..events.models import FORMATS, Event, EventStatus, Format, Neighbourhood, Stop
+from ..extensions import db, utcnow
+from ..invitations.models import Invitation, InvitationState
+from ..people.models import Person
+from ..tokens import hash_token, looks_like_token, new_token
+from . import ical
+from .models import FeedToken
+
+#: What find_person_by_feed_token answers for a token that was replaced (the feed then answers 410 Gone).
+REVOKED: Final = "revoked"
+
+#: Raise when the feed output changes for the same data, so that clients' ETags stop matching.
+FEED_OUTPUT_VERSION: Final = "1"
+
+#: Answers whose events are in the personal feed: not the declined ones, not the ones never sent.
+PERSONAL_FEED_STATES: Final = (
+    InvitationState.INVITED,
+    InvitationState.YES,
+    InvitationState.MAYBE,
+    InvitationState.WAITING,
+)
+
+
+class UnknownFilter(LookupError):
+    """A public feed asked for a format or neighbourhood that does not exist."""
+
+
+@dataclass(frozen=True)
+class PublicFilter:
+    """The public feed's filters, checked: the format and neighbourhood, or None for all."""
+
+    format: Format | None = None
+    neighbourhood: Neighbourhood | None = None
+
+    @property
+    def format_code(self) -> str | None:
+        return self.format.code if self.format else None
+
+    @property
+    def wijk(self) -> str | None:
+        return self.neighbourhood.slug if self.neighbourhood else None
+
+
+@dataclass(frozen=True)
+class FeedValidator:
+    """What a conditional request is compared against, computed without rendering the feed."""
+
+    etag: str
+    last_modified: datetime | None
+
+
+class RenderedFeeds:
+    """Recently rendered feed bodies by ETag, in this process only: an optimisation nothing depends on.
+
+    The ETag is computed from everything a body is made of, so a body is served from here only while a
+    client holding that ETag would be answered 304 anyway. Most clients (Google, Outlook on the web) fetch
+    the whole body every time; for them an unchanged feed then costs one narrow query instead of a render.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get_or_render(self, etag: str, render: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            body = self._bodies.get(etag)
+            if body is not None:
+                self._bodies.move_to_end(etag)
+                return body
+        body = render()
+        if len(body) <= self.max_bytes:
+            with self._lock:
+                if etag not in self._bodies:
+                    self._bodies[etag] = body
+                    self._size += len(body)
+                while self._size > self.max_bytes:
+                    _old, dropped = self._bodies.popitem(last=False)
+                    self._size -= len(dropped)
+        return body
+
+
+def feed_body(validator: FeedValidator, render: Callable[[], bytes]) -> bytes:
+    """The feed's body: rendered, or the same bytes rendered earlier in this process for this ETag."""
+    cache = current_app.extensions.get("calendar_feeds")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "calendar_feeds", RenderedFeeds(int(current_app.config["FEED_CACHE_BYTES"]))
+        )
+    return cache.get_or_render(validator.etag, render)
+
+
+# --- URLs ------------------------------------------------------------------------------------------------------
+
+
+def base_url() -> str:
+    """BASE_URL: feeds and mails link to the public address, whatever host the request came in on."""
+    return current_app.config["BASE_URL"]
+
+
+def personal_feed_url(token: str) -> str:
+    """The https address of a personal feed (short, the token in the path: long query strings broke Google)."""
+    return f"{base_url()}/calendar/personal/{token}.ics"
+
+
+def public_feed_url(feed_filter: PublicFilter) -> str:
+    """The address of the public feed with its filters."""
+    query = {k: v for k, v in (("format", feed_filter.format_code), ("wijk", feed_filter.wijk)) if v}
+    return f"{base_url()}/calendar/public.ics" + (f"?{urlencode(query)}" if query else "")
+
+
+def webcal_url(url: str) -> str:
+    """The same address as webcal://, which makes Apple Calendar and Outlook offer to subscribe."""
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            return "webcal://" + url[len(scheme) :]
+    return url
+
+
+# --- Feed tokens -----------------------------------------------------------------------------------------------
+
+
+def issue_feed_token(person: Person) -> str:
+    """A new personal feed token; every earlier one is revoked (its URL answers 410). Returns the token."""
+    now = utcnow()
+    db.session.execute(
+        db.update(FeedToken)
+        .where(FeedToken.person_id == person.id, FeedToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    token = new_token()
+    db.session.add(FeedToken(person_id=person.id, token_hash=hash_token(token), created_at=now))
+    db.session.flush()
+    return token
+
+
+def find_person_by_feed_token(token: str) -> Person | Literal["revoked"] | None:
+    """The person a feed token belongs to; REVOKED once replaced (or the person deleted); None when unknown.
+
+    Known and unknown tokens cost the same single lookup by hash under a unique index.
+    """
+    if not looks_like_token(token):
+        return None
+    row = db.session.execute(
+        db.select(FeedToken, Person)
+        .join(Person, Person.id == FeedToken.person_id)
+        .where(FeedToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    feed_token, person = row
+    if feed_token.revoked_at is not None or person.deleted_at is not None:
+        return REVOKED
+    return person
+
+
+def current_feed_token(person: Person) -> FeedToken | None:
+    """The person's working feed token (only its creation date can be shown: the token itself is hashed)."""
+    return db.session.scalar(
+        db.select(FeedToken)
+        .where(FeedToken.person_id == person.id, FeedToken.revoked_at.is_(None))
+        .order_by(FeedToken.created_at.desc(), FeedToken.id.desc())
+        .limit(1)
+    )
+
+
+def send_feed_link(person: Person) -> None:
+    """Issue a new personal feed link (revoking the old one) and queue a mail with it to the person."""
+    from ..mail.services import queue_mail  # written alongside; imported here so this module loads without it
+
+    if not person.email or person.deleted_at is not None:
+        raise ValueError("this person has no email address to send a feed link to")
+    url = personal_feed_url(issue_feed_token(person))
+    context = {"person": person, "feed_url": url, "webcal_url": webcal_url(url)}
+    with force_locale(person.locale or "nl"):
+        subject = _("Uw persoonlijke agendalink")
+        text_body = render_template("calendar/mail/feed_link.txt", **context)
+        html_body = render_template("calendar/mail/feed_link.html", **context)
+    queue_mail(
+        kind="feed_link",
+        to_address=person.email,
+        to_name=person.name,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+    )
+
+
+# --- What is in the feeds --------------------------------------------------------------------------------------
+
+
+def feed_window_start(now: datetime | None = None) -> datetime:
+    """Events that ended before this moment leave the feeds (a window of past events stays)."""
+    return (now or utcnow()) - timedelta(days=int(current_app.config["FEED_PAST_DAYS"]))
+
+
+def public_filter(format_code: str | None, wijk: str | None) -> PublicFilter:
+    """Check the public feed's filters; raises UnknownFilter for a format or neighbourhood that does not exist."""
+    info = None
+    if format_code:
+        info = FORMATS.get(format_code)
+        if info is None:
+            raise UnknownFilter(format_code)
+    hood = None
+    if wijk:
+        hood = db.session.scalar(db.select(Neighbourhood).where(Neighbourhood.slug == wijk))
+        if hood is None:
+            raise UnknownFilter(wijk)
+    return PublicFilter(info, hood)
+
+
+def _public_query(feed_filter: PublicFilter, now: datetime | None) -> Select:
+    # Published events, and cancelled ones that had been published (they stay as STATUS:CANCELLED).
+    query = (
+        db.select(Event)
+        .where(Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]))
+        .where(Event.published_at.is_not(None))
+        .where(Event.ends_at >= feed_window_start(now))
+    )
+    if feed_filter.format is not None:
+        query = query.where(Event.format == feed_filter.format.code)
+    if feed_filter.neighbourhood is not None:
+        query = query.where(Event.neighbourhood_id == feed_filter.neighbourhood.id)
+    return query
+
+
+def _with_details(query: Select) -> Select:
+    return query.options(
+        selectinload(Event.hosts),
+        selectinload(Event.stops).selectinload(Stop.initiative),
+    )
+
+
+def public_feed_events(feed_filter: PublicFilter, now: datetime | None = None) -> list[Event]:
+    """The events of a public feed, in time order: recent past ones and all future ones."""
+    query = _with_details(_public_query(feed_filter, now).order_by(Event.starts_at, Event.id))
+    return list(db.session.scalars(query))
+
+
+def public_feed_name(feed_filter: PublicFilter) -> str:
+    """The calendar's name in the client: says which filters it has."""
+    parts = []
+    if feed_filter.format is not None:
+        parts.append(str(feed_filter.format.label))
+    if feed_filter.neighbourhood is not None:
+        parts.append(feed_filter.neighbourhood.name)
+    if not parts:
+        return _("Agenda organiser")
+    return _("Agenda organiser: %(filters)s", filters=" · ".join(parts))
+
+
+def _digest(parts: Iterable[object]) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(str(part).encode("utf-8"))
+        hasher.update(b"\x1f")
+    return hasher.hexdigest()[:40]
+
+
+def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None) -> FeedValidator:
+    """ETag and Last-Modified of a public feed from one narrow query (ids and change times), before rendering."""
+    rows = db.session.execute(
+        _public_query(feed_filter, now).with_only_columns(Event.id, Event.updated_at).order_by(Event.id)
+    ).all()
+    etag = _digest(
+        [FEED_OUTPUT_VERSION, "public", base_url(), _feed_locale(), feed_filter.format_code, feed_filter.wijk]
+        + [f"{event_id}:{updated_at.isoformat()}" for event_id, updated_at in rows]
+    )
+    return FeedValidator(etag, max((updated_at for _id, updated_at in rows), default=None))
+
+
+def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -> bytes:
+    """The public feed: published events only, no one's name, address or answer."""
+    with force_locale(_feed_locale()):
+        events = public_feed_events(feed_filter, now)
+        url = base_url()
+        return ical.feed_to_ical(
+            (ical.FeedEntry(event, ical.event_page_url(event, url)) for event in events),
+            name=public_feed_name(feed_filter),
+            base_url=url,
+        )
+
+
+def _feed_locale() -> str:
+    # Feeds are fetched without a session: the default language, so that the body never depends on a cookie.
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _personal_query(person: Person, now: datetime | None) -> Select:
+    return (
+        db.select(Invitation)
+        .join(Event, Event.id == Invitation.event_id)
+        .where(Invitation.person_id == person.id)
+        .where(Event.ends_at >= feed_window_start(now))
+    )
+
+
+def personal_feed_invitations(person: Person, now: datetime | None = None) -> list[Invitation]:
+    """The person's invitations in their feed: sent, not declined, within the window; in time order."""
+    query = (
+        _personal_query(person, now)
+        .where(Invitation.state.in_(PERSONAL_FEED_STATES))
+        .options(
+            contains_eager(Invitation.event).selectinload(Event.hosts),
+            contains_eager(Invitation.event).selectinload(Event.stops).selectinload(Stop.initiative),
+        )
+        .order_by(Event.starts_at, Event.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _answer_changed_at(invitation: Invitation) -> datetime | None:
+    moments = [m for m in (invitation.sent_at, invitation.answered_at, invitation.waiting_since) if m]
+    return max(moments, default=None)
+
+
+def answer_line(state: InvitationState) -> str:
+    """The person's answer, as the personal feed tells it."""
+    return {
+        InvitationState.YES: _("Uw antwoord: ja, u komt."),
+        InvitationState.MAYBE: _("Uw antwoord: misschien."),
+        InvitationState.INVITED: _("U heeft nog niet geantwoord."),
+        InvitationState.WAITING: _("U staat op de wachtlijst. U krijgt bericht zodra er een plaats vrijkomt."),
+    }[state]
+
+
+def personal_feed_entries(person: Person, now: datetime | None = None) -> list[ical.FeedEntry]:
+    """The entries of a personal feed: private, with the person's answer, no other guests."""
+    url = base_url()
+    entries = []
+    for invitation in personal_feed_invitations(person, now):
+        event = invitation.event
+        # The RSVP token is stored only as a hash, so the feed cannot repeat the personal link: it points to the
+        # public event page (when there is one) and to the invitation mail.
+        link = ical.event_page_url(event, url) if event.published_at is not None else None
+        entries.append(
+            ical.FeedEntry(
+                event,
+                link,
+                status=ical.PERSONAL_STATUS[invitation.state],
+                private=True,
+                extra_lines=(
+                    answer_line(invitation.state),
+                    _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail."),
+                ),
+                changed_at=_answer_changed_at(invitation),
+            )
+        )
+    return entries
+
+
+def personal_feed_validator(person: Person, now: datetime | None = None) -> FeedValidator:
+    """ETag and Last-Modified of a personal feed from one narrow query, before rendering."""
+    rows = db.session.execute(
+        _personal_query(person, now)
+        .with_only_columns(
+            Event.id,
+            Event.updated_at,
+            Invitation.state,
+            Invitation.sent_at,
+            Invitation.answered_at,
+            Invitation.waiting_since,
+        )
+        .order_by(Event.id)
+    ).all()
+    shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
+    etag = _digest(
+        [FEED_OUTPUT_VERSION, "personal", base_url(), person.id, person.locale]
+        + [f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}" for r in shown]
+    )
+    # Declined invitations count too: declining removes an entry, and that is a change.
+    moments = [m for r in rows for m in (r.updated_at, r.sent_at, r.answered_at, r.waiting_since) if m]
+    return FeedValidator(etag, max(moments, default=None))
+
+
+def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
+    """The personal feed, in the person's language."""
+    with force_locale(person.locale or _feed_locale()):
+        return ical.feed_to_ical(
+            personal_feed_entries(person, now),
+            name=_("Mijn uitnodigingen (organiser)"),
+            base_url=base_url(),
+        )
+
+
+def event_validator(event: Event) -> FeedValidator:
+    """ETag and Last-Modified of a one-event download."""
+    etag = _digest([FEED_OUTPUT_VERSION, "event", base_url(), _feed_locale(), event.id, event.updated_at.isoformat()])
+    return FeedValidator(etag, event.updated_at)
+
+
+def render_event(event: Event) -> bytes:
+    """One event as an .ics file to add to a calendar."""
+    with force_locale(_feed_locale()):
+        return ical.event_to_ical(event, base_url=base_url())
