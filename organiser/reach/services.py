@@ -711,11 +711,11 @@ def _by_name(invitation: Invitation) -> tuple[str, int]:
 
 def attendance_list(event: Event) -> AttendanceList:
     """Who said yes (and who is waiting), sorted by name, with their person loaded."""
-    from sqlalchemy.orm import joinedload
+    from sqlalchemy.orm import joinedload, selectinload
 
     invitations = db.session.scalars(
         db.select(Invitation)
-        .options(joinedload(Invitation.person).joinedload(Person.department))
+        .options(joinedload(Invitation.person).options(joinedload(Person.department), selectinload(Person.initiatives)))
         .where(
             Invitation.event_id == event.id,
             Invitation.state.in_([InvitationState.YES, InvitationState.WAITING]),
@@ -758,11 +758,11 @@ def clear_attendance(event: Event) -> None:
 
 
 def role_label(person: Person) -> str:
-    """'Kantoor · Vergunningen', 'Contactrol (frontlinie) · Wijkteams' or 'Bewoner'."""
+    """'Kantoor · Vergunningen', 'Contactrol (frontlinie) · Wijkteams' or 'Bewoner · Havenkoor'."""
     from ..people.models import KIND_LABELS, ROLE_LABELS
 
     if person.kind == PersonKind.RESIDENT:
-        return str(KIND_LABELS[PersonKind.RESIDENT])
+        return " · ".join([str(KIND_LABELS[PersonKind.RESIDENT])] + [i.name for i in person.initiatives])
     parts = [str(ROLE_LABELS[person.contact_role])] if person.contact_role else []
     if person.department:
         parts.append(person.department.name)
