@@ -13,6 +13,9 @@ How teams are formed (`form_teams`), greedily and deterministically:
    initiative), largest group first. Each goes to the team with, in this order: the fewest people of their
    kind (so every kind is spread evenly: the counts differ by at most one between teams), the fewest of their
    department (or initiative), the fewest people (counting plus-ones), the lowest number.
+4. Finally sizes are evened out: while the largest team has two or more people more than the smallest,
+   a member (never a guide) moves from the largest to the smallest, provided every kind stays spread within
+   one and nobody lands next to a colleague of their own department (or initiative).
 
 Late answers (`place_in_team`) and cancellations (`remove_from_team`) touch only the one invitation (and,
 for a departing guide, a new guide within the same team): nobody else moves.
@@ -139,6 +142,11 @@ class TeamLoad:
         self.kinds[kind_of(invitation.person)] += 1
         self.groups[group_of(invitation.person)] += 1
 
+    def remove(self, invitation: Invitation) -> None:
+        self.size -= _weight(invitation)
+        self.kinds[kind_of(invitation.person)] -= 1
+        self.groups[group_of(invitation.person)] -= 1
+
 
 def _join(invitation: Invitation, load: TeamLoad, guide: bool = False) -> None:
     invitation.team = load.team
@@ -180,6 +188,39 @@ def _spread_order(invitations: list[Invitation]) -> list[Invitation]:
 def _best_fit(invitation: Invitation, loads: list[TeamLoad]) -> TeamLoad:
     kind, group = kind_of(invitation.person), group_of(invitation.person)
     return min(loads, key=lambda load: (load.kinds[kind], load.groups[group], load.size, load.team.number))
+
+
+def _spread(loads: list[TeamLoad], kind: str) -> int:
+    counts = [load.kinds[kind] for load in loads]
+    return max(counts) - min(counts)
+
+
+def _even_out_sizes(loads: list[TeamLoad]) -> None:
+    """Move members (never guides) from the largest to the smallest team while that makes sizes more even,
+    keeps every kind spread within one, and puts nobody next to a colleague of their own department."""
+    for _round in range(len(loads) * 50):
+        largest = max(loads, key=lambda load: (load.size, -load.team.number))
+        smallest = min(loads, key=lambda load: (load.size, load.team.number))
+        gap = largest.size - smallest.size
+        if gap <= 1:
+            return
+        movable = []
+        for member in largest.team.members:
+            kind, group = kind_of(member.person), group_of(member.person)
+            if member.is_guide or _weight(member) >= gap or smallest.groups[group]:
+                continue
+            largest.kinds[kind] -= 1
+            smallest.kinds[kind] += 1
+            even = _spread(loads, kind) <= 1
+            largest.kinds[kind] += 1
+            smallest.kinds[kind] -= 1
+            if even:
+                movable.append(member)
+        if not movable:
+            return
+        member = min(movable, key=lambda m: (KIND_ORDER.index(kind_of(m.person)), _by_name(m)))
+        largest.remove(member)
+        _join(member, smallest)
 
 
 def form_teams(event: Event, n: int) -> list[Team]:
@@ -239,6 +280,7 @@ def form_teams(event: Event, n: int) -> list[Team]:
     chosen = {g.id for g in guides}
     for invitation in _spread_order([i for i in pool if i.id not in chosen]):
         _join(invitation, _best_fit(invitation, loads))
+    _even_out_sizes(loads)
     db.session.flush()
     return sorted(locked + [load.team for load in loads], key=lambda t: t.number)
 

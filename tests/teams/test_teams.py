@@ -138,6 +138,21 @@ def test_three_mixed_teams(db, speurtocht, add_people):
     assert sorted(len(t.members) for t in teams) == [5, 5, 5]
 
 
+def test_team_sizes_are_evened_out(db, speurtocht, add_people):
+    """Spreading each kind evenly alone would give 5, 3 and 4 people here; sizes are evened out afterwards."""
+    people = [
+        ("Marieke Bos", "frontline", "Wijkteams"),
+        ("Youssef Amrani", "frontline", "Wijkteams"),
+        ("Fleur Aydin", "resident", "koor"),
+        ("Gerda Vos", "resident", "koor"),
+        ("Henk Postma", "resident", "bus"),
+    ] + [(f"Kantoor {n}", "office", f"Afdeling {n}") for n in range(7)]
+    invitations = add_people(people)
+    teams = services.form_teams(speurtocht["event"], 3)
+    assert sorted(len(t.members) for t in teams) == [4, 4, 4]
+    check_invariants(teams, invitations, services.host_initiative_ids(speurtocht["event"]))
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_invariants_hold_for_other_mixes(db, speurtocht, add_people, seed):
     rng = random.Random(seed)
@@ -358,7 +373,7 @@ def test_overview_shows_teams_and_counts(logged_in, db, speurtocht, add_people):
     assert page.count('<li class="team-card') == 3
     assert "15 mensen komen. 5 van hen kunnen gids zijn" in page
     assert page.count(">Gids</span>") == 3
-    assert "5 personen (met introducés): 3 kantoor" in page
+    assert "Personen (met introducés): 5 · kantoor: 3" in page
     assert "style=" not in page
 
 
