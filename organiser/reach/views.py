@@ -53,6 +53,20 @@ def _standing_class(row: list) -> str:
     return "row--attention" if row[4] == 0 else ""
 
 
+@bp.get("/reach/first-timers")
+@login_required
+def first_timers():
+    """Every event of the period with its attendees and first-timers (the dashboard shows the most recent)."""
+    form, period = _chosen_period()
+    return render_template(
+        "reach/first_timers.html",
+        form=form,
+        table=services.reach_table("first-timers", period),
+        period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
+        period_label=services.period_label(period),
+    )
+
+
 @bp.get("/reach/<key>.csv")
 @login_required
 def export(key: str):

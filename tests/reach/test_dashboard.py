@@ -276,6 +276,8 @@ class QueryCounter:
 
 
 def test_dashboard_runs_a_fixed_number_of_queries(logged_in, db, reach_data, create_event, create_person, invite):
+    from organiser.reach import services
+
     with QueryCounter(db.engine) as small:
         assert logged_in.get("/reach").status_code == 200
     # Ten times the events and people: the same number of queries.
@@ -287,7 +289,36 @@ def test_dashboard_runs_a_fixed_number_of_queries(logged_in, db, reach_data, cre
         assert logged_in.get("/reach").status_code == 200
     assert small.count == large.count
     assert large.count <= 6  # the organiser's session, and four aggregate queries
-    for key in ("summary", "departments", "first-timers", "months", "initiatives"):
-        with QueryCounter(db.engine) as export:
-            logged_in.get(f"/reach/{key}.csv")
-        assert export.count <= 2
+    for url in [f"/reach/{key}.csv" for key in services.TABLE_KEYS] + ["/reach/first-timers"]:
+        with QueryCounter(db.engine) as single:
+            assert logged_in.get(url).status_code == 200
+        assert single.count <= 2, url  # the organiser's session, and one aggregate query
+
+
+def test_short_dates_match_the_when_filter(app):
+    from datetime import UTC, datetime
+
+    from organiser.i18n import format_when
+    from organiser.reach.services import ShortDates
+
+    with app.test_request_context():
+        dates = ShortDates()
+        for moment in (datetime(2026, 1, 31, 23, 30, tzinfo=UTC), datetime(2026, 7, 4, 12, 5, tzinfo=UTC)):
+            assert dates.short(moment) == format_when(moment, "short")
+
+
+def test_dashboard_shows_the_most_recent_events_and_links_to_all(
+    logged_in, db, monkeypatch, reach_data, create_event, create_person, invite
+):
+    from organiser.reach import services
+
+    monkeypatch.setattr(services, "DASHBOARD_EVENTS", 1)
+    page = logged_in.get("/reach").get_data(as_text=True)
+    rows = tables_of(page)["table-first-timers"]
+    assert [r[0] for r in rows[1:]] == ["Bruiscafé in de moestuin"]  # the most recent of the two
+    assert "Nieuwe gezichten bij de 1 meest recente van de 2 bijeenkomsten" in page
+    assert 'href="/reach/first-timers?from=' in page
+    full = logged_in.get("/reach/first-timers").get_data(as_text=True)
+    full_rows = tables_of(full)["table-first-timers"]
+    assert [r[0] for r in full_rows[1:]] == ["Safari langs de haven", "Bruiscafé in de moestuin"]
+    assert csv_rows(logged_in.get("/reach/first-timers.csv")) == full_rows
