@@ -92,4 +92,4 @@ def test_dashboard_attendance_and_teams(
     page.get_by_role("link", name="Teamlijst en routekaart afdrukken").click()
     a11y.check()
     assert page.locator("section.route-card").count() == 3
-    assert len(a11y.checked) == 8
+    assert len(a11y.checked) == 7
