@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SubmitField
+from wtforms import DateField
 from wtforms.validators import Optional
 
 from ..events.forms import MultiCheckboxField, choice_list
@@ -25,7 +25,6 @@ class PeriodForm(FlaskForm):
 
     date_from = DateField(_l("Van"), name="from", format=DATE_FORMATS, validators=[Optional()])
     date_to = DateField(_l("Tot en met"), name="to", format=DATE_FORMATS, validators=[Optional()])
-    submit = SubmitField(_l("Toon"))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -48,7 +47,6 @@ class AttendanceForm(FlaskForm):
     """Check-in: one checkbox per person expected (and on the waiting list)."""
 
     present = MultiCheckboxField(_l("Aanwezig"), coerce=int, choices=[])
-    submit = SubmitField(_l("Aanwezigheid opslaan"))
 
     def __init__(self, *args, invitation_ids: list[int], **kwargs):
         super().__init__(*args, **kwargs)

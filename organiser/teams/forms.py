@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SubmitField
+from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from .services import MAX_TEAMS
@@ -19,7 +19,6 @@ class FormTeamsForm(FlaskForm):
             NumberRange(min=1, max=MAX_TEAMS, message=_l("Kies tussen 1 en 50 teams.")),
         ],
     )
-    submit = SubmitField(_l("Teams indelen"))
 
 
 class MemberForm(FlaskForm):
@@ -30,4 +29,3 @@ class MemberForm(FlaskForm):
 
 class MoveForm(MemberForm):
     team_id = SelectField(_l("Naar team"), coerce=int, choices=[], validators=[DataRequired()])
-    submit = SubmitField(_l("Verplaatsen"))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from organiser.extensions import db as _db
 from tests.conftest import make_app, skip_or_fail
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -34,6 +35,10 @@ def live_server(database_url):
     yield {"url": f"http://127.0.0.1:{server.port}", "app": app}
     server.shutdown()
     thread.join(5)
+    # Close the server's pooled connections now; left to the garbage collector, psycopg warns
+    # (ResourceWarning) in whatever test happens to run then, and warnings are errors here.
+    with app.app_context():
+        _db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
