@@ -1,5 +1,136 @@
-"""Views of the reach domain."""
+"""Reach pages: the dashboard with its CSV exports, and the attendance check-in list of an event."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from ..auth.forms import EmptyForm
+from ..events.services import event_for_organiser
+from ..extensions import db
+from ..spreadsheet import csv_response
+from . import services
+from .forms import AttendanceForm, PeriodForm
 
 bp = Blueprint("reach", __name__)
+
+
+def _chosen_period() -> tuple[PeriodForm, services.Period]:
+    """The period from the query string; an invalid one is explained and replaced by the last twelve months."""
+    form = PeriodForm(formdata=request.args if request.args else None)
+    if not request.args:
+        period = services.default_period()
+        form.date_from.data, form.date_to.data = period.start, period.end
+        return form, period
+    if form.validate():
+        return form, form.period()
+    period = services.default_period()
+    flash(_("Deze periode klopt niet. U ziet nu de afgelopen twaalf maanden."), "error")
+    return form, period
+
+
+@bp.get("/reach")
+@login_required
+def dashboard():
+    """The reach dashboard: office-bound colleagues reached, departments, first-timers, initiatives met."""
+    form, period = _chosen_period()
+    dashboard = services.reach_dashboard(period)
+    return render_template(
+        "reach/dashboard.html",
+        form=form,
+        dashboard=dashboard,
+        tables=dashboard.tables(),
+        charts=services.dashboard_charts(dashboard),
+        period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
+        period_label=services.period_label(period),
+        standing_class=_standing_class,
+    )
+
+
+def _standing_class(row: list) -> str:
+    """Departments nobody from attended stand out (in words too: the 'Stand' column)."""
+    return "row--attention" if row[4] == 0 else ""
+
+
+@bp.get("/reach/first-timers")
+@login_required
+def first_timers():
+    """Every event of the period with its attendees and first-timers (the dashboard shows the most recent)."""
+    form, period = _chosen_period()
+    return render_template(
+        "reach/first_timers.html",
+        form=form,
+        table=services.reach_table("first-timers", period),
+        period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
+        period_label=services.period_label(period),
+    )
+
+
+@bp.get("/reach/<key>.csv")
+@login_required
+def export(key: str):
+    """One dashboard table as a CSV file (safe to open in a spreadsheet)."""
+    if key not in services.TABLE_KEYS:
+        abort(404)
+    _form, period = _chosen_period()
+    table = services.reach_table(key, period)
+    filename = f"bereik-{key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
+    return csv_response(filename, table.header, table.rows)
+
+
+@bp.route("/events/<int:event_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(event_id: int):
+    """Check-in: tick who is present; unticked people count as absent once attendance is recorded."""
+    event = event_for_organiser(event_id)
+    listed = services.attendance_list(event)
+    form = AttendanceForm(invitation_ids=[i.id for i in listed.expected + listed.waiting])
+    if request.method == "GET":
+        form.present.data = [i.id for i in listed.expected + listed.waiting if i.attended]
+    open_now = services.may_record_attendance(event)
+    if request.method == "POST":
+        if not open_now:
+            flash(_("U kunt de aanwezigheid vastleggen vanaf de dag van de bijeenkomst."), "error")
+            return redirect(url_for("reach.attendance", event_id=event.id))
+        if form.validate_on_submit():
+            present = services.record_attendance(event, form.present.data or [])
+            db.session.commit()
+            flash(_("De aanwezigheid is opgeslagen: %(count)d aanwezig.", count=present), "success")
+            return redirect(url_for("reach.attendance", event_id=event.id))
+    return render_template(
+        "reach/attendance.html",
+        event=event,
+        listed=listed,
+        form=form,
+        open_now=open_now,
+        clear_form=EmptyForm(),
+        role_label=services.role_label,
+        display_name=services.display_name,
+    )
+
+
+@bp.post("/events/<int:event_id>/attendance/clear")
+@login_required
+def clear_attendance(event_id: int):
+    """Forget the recorded attendance, so that the yes answers count again."""
+    event = event_for_organiser(event_id)
+    if EmptyForm().validate_on_submit():
+        services.clear_attendance(event)
+        db.session.commit()
+        flash(_("De vastgelegde aanwezigheid is gewist. Wie ja zei, telt weer als aanwezig."), "success")
+    return redirect(url_for("reach.attendance", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>/attendance/print")
+@login_required
+def attendance_print(event_id: int):
+    """A printable check-in list: names with an empty box to tick on paper."""
+    event = event_for_organiser(event_id)
+    return render_template(
+        "reach/attendance_print.html",
+        event=event,
+        listed=services.attendance_list(event),
+        role_label=services.role_label,
+        display_name=services.display_name,
+    )

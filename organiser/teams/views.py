@@ -1,5 +1,164 @@
-"""Views of the teams domain."""
+"""Team pages: form teams, move people, choose guides, lock teams, and the printable team list and route card."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from ..auth.forms import EmptyForm
+from ..events.forms import choice_list
+from ..events.models import Event
+from ..events.services import event_for_organiser
+from ..extensions import db
+from ..invitations.models import Invitation, InvitationState
+from ..reach.services import display_name, role_label
+from . import services
+from .forms import FormTeamsForm, MemberForm, MoveForm
+from .models import Team
 
 bp = Blueprint("teams", __name__)
+
+
+def _overview_url(event: Event) -> str:
+    return url_for("teams.overview", event_id=event.id)
+
+
+def _member_of(event: Event, invitation_id: str | None) -> Invitation:
+    """A yes answer of this event, or 404."""
+    invitation = db.session.get(Invitation, int(invitation_id)) if (invitation_id or "").isdigit() else None
+    if invitation is None or invitation.event_id != event.id or invitation.state != InvitationState.YES:
+        abort(404)
+    return invitation
+
+
+def _team_of(event: Event, team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None or team.event_id != event.id:
+        abort(404)
+    return team
+
+
+def _may_change(event: Event) -> bool:
+    if not event.forms_teams or event.is_cancelled:
+        flash(_("Bij deze bijeenkomst kunnen geen teams worden ingedeeld."), "error")
+        return False
+    return True
+
+
+@bp.get("/events/<int:event_id>/teams")
+@login_required
+def overview(event_id: int):
+    """The teams of a speurtocht or safari: their make-up, guides, locks, and who is not in a team yet."""
+    event = event_for_organiser(event_id)
+    overview = services.teams_overview(event)
+    form = FormTeamsForm(formdata=None, count=overview.suggested_count)
+    return render_template(
+        "teams/overview.html",
+        event=event,
+        overview=overview,
+        form=form,
+        action_form=EmptyForm(),
+        move_form=MoveForm(formdata=None),
+        role_label=role_label,
+        display_name=display_name,
+    )
+
+
+@bp.post("/events/<int:event_id>/teams/form")
+@login_required
+def form_teams(event_id: int):
+    """Form (or re-form) the teams; locked teams stay as they are."""
+    event = event_for_organiser(event_id)
+    if not _may_change(event):
+        return redirect(_overview_url(event))
+    form = FormTeamsForm()
+    if form.validate_on_submit():
+        try:
+            teams = services.form_teams(event, form.count.data)
+        except services.TeamsError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("De mensen zijn over %(count)d teams verdeeld.", count=len(teams)), "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(_overview_url(event))
+
+
+@bp.post("/events/<int:event_id>/teams/move")
+@login_required
+def move(event_id: int):
+    """Move one person to another team."""
+    event = event_for_organiser(event_id)
+    if not _may_change(event):
+        return redirect(_overview_url(event))
+    form = MoveForm()
+    form.team_id.choices = choice_list((t.id, t.name) for t in services.event_teams(event))
+    if form.validate_on_submit():
+        invitation = _member_of(event, form.invitation_id.data)
+        team = _team_of(event, form.team_id.data)
+        try:
+            services.move_to_team(invitation, team)
+        except services.TeamsError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s zit nu in %(team)s.", name=invitation.person.name, team=team.name), "success")
+    return redirect(_overview_url(event))
+
+
+@bp.post("/events/<int:event_id>/teams/guide")
+@login_required
+def guide(event_id: int):
+    """Make a team member the guide of their team."""
+    event = event_for_organiser(event_id)
+    if not _may_change(event):
+        return redirect(_overview_url(event))
+    form = MemberForm()
+    if form.validate_on_submit():
+        invitation = _member_of(event, form.invitation_id.data)
+        try:
+            services.set_guide(invitation)
+        except services.TeamsError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is nu de gids van %(team)s.", name=invitation.person.name, team=invitation.team.name))
+    return redirect(_overview_url(event))
+
+
+@bp.post("/events/<int:event_id>/teams/<int:team_id>/lock")
+@login_required
+def lock(event_id: int, team_id: int):
+    """Lock a team (kept as it is when teams are formed again), or unlock it."""
+    event = event_for_organiser(event_id)
+    team = _team_of(event, team_id)
+    if EmptyForm().validate_on_submit():
+        locked = request.form.get("locked") == "1"
+        services.set_locked(team, locked)
+        db.session.commit()
+        if locked:
+            flash(_("%(team)s is vergrendeld en blijft zo bij opnieuw indelen.", team=team.name), "success")
+        else:
+            flash(_("%(team)s is ontgrendeld.", team=team.name), "success")
+    return redirect(_overview_url(event))
+
+
+@bp.get("/events/<int:event_id>/teams/print")
+@login_required
+def print_cards(event_id: int):
+    """The printable team list and route card: per team its guide and members, and the route with times."""
+    event = event_for_organiser(event_id)
+    return render_template(
+        "teams/print.html",
+        event=event,
+        overview=services.teams_overview(event),
+        role_label=role_label,
+        display_name=display_name,
+    )

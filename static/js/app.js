@@ -17,6 +17,11 @@ document.addEventListener("DOMContentLoaded", () => {
       if (status) status.textContent = button.dataset.copiedText || "Gekopieerd";
     });
   });
+  // Print buttons on printable pages: <button data-print hidden> (without script, the browser's own print works).
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
   // Move focus to an error summary so keyboard and screen reader users hear it first.
   const summary = document.querySelector(".error-summary");
   if (summary) summary.focus();

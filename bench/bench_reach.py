@@ -1,0 +1,320 @@
+"""Reach dashboard at a municipality's scale: 20,000 staff, 2,000 events, 100,000 invitations.
+
+Generates the data straight into a fresh, migrated database (SQLite in a temporary file, and PostgreSQL
+in a temporary database on the server of ORGANISER_TEST_DATABASE_URL when that is reachable), then asks
+for every dashboard page and CSV table through the test client, printing the time and the number of
+queries of each (median and best wall time of two runs after a warm-up, and this process's CPU time).
+Target: under a second per page. Run with `.venv/bin/python -m bench.bench_reach`.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from organiser import create_app
+from organiser.config import normalise_database_url
+from organiser.extensions import db
+
+STAFF = 20_000
+RESIDENTS = 2_000
+EVENTS = 2_000
+INVITATIONS = 100_000
+DEPARTMENTS = 40
+INITIATIVES = 200
+NEIGHBOURHOODS = 20
+YEARS = 3
+RUNS = 2
+FORMATS = ["wijksafari", "speurtocht", "bruiscafe", "netwerkborrel", "broedplaats"]
+PASSWORD = "benchmark-password"  # noqa: S105
+
+
+def make_app(url: str):
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "BASE_URL": "http://organiser.test",
+        }
+    )
+
+
+def generate(rng: random.Random) -> None:
+    """Fill the (migrated, empty) database with a municipality's worth of people, events and answers."""
+    from organiser.auth.services import create_organiser
+    from organiser.events.models import Event, Initiative, Neighbourhood, Stop, event_host
+    from organiser.invitations.models import Invitation
+    from organiser.people.models import Department, Person, person_initiative
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    create_organiser("bench@organiser.example", "Bench", PASSWORD, is_admin=True)
+
+    def insert(target, rows: list[dict]) -> None:
+        """Many rows at once: COPY on PostgreSQL (row-by-row executemany takes a minute there), else executemany."""
+        table = getattr(target, "__table__", target)
+        if db.engine.dialect.name != "postgresql":
+            db.session.execute(sa.insert(table), rows)
+            return
+        columns = list(rows[0])
+        cursor = db.session.connection().connection.cursor()
+        with cursor.copy(f'COPY "{table.name}" ({", ".join(columns)}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([naive_utc(row[c]) for c in columns])
+
+    insert(Neighbourhood, [{"id": i, "name": f"Wijk {i}", "slug": f"wijk-{i}"} for i in range(1, 21)])
+    insert(
+        Initiative,
+        [
+            {
+                "id": i,
+                "name": f"Initiatief {i}",
+                "description": "",
+                "address": f"Straat {i}",
+                "neighbourhood_id": rng.randint(1, NEIGHBOURHOODS),
+            }
+            for i in range(1, INITIATIVES + 1)
+        ],
+    )
+    insert(Department, [{"id": i, "name": f"Afdeling {i:02d}"} for i in range(1, DEPARTMENTS + 1)])
+    people = []
+    for i in range(1, STAFF + 1):
+        people.append(
+            {
+                "id": i,
+                "name": f"Collega {i}",
+                "email": f"collega{i}@gemeente.example",
+                "kind": "staff",
+                "active": rng.random() > 0.05,
+                "department_id": rng.randint(1, DEPARTMENTS),
+                "contact_role": "office" if rng.random() < 0.85 else "frontline",
+                "locale": "nl",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    for i in range(STAFF + 1, STAFF + RESIDENTS + 1):
+        people.append(
+            {
+                "id": i,
+                "name": f"Bewoner {i}",
+                "email": f"bewoner{i}@bewoners.example",
+                "kind": "resident",
+                "active": True,
+                "department_id": None,
+                "contact_role": None,
+                "locale": "nl",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    insert(Person, people)
+    insert(
+        person_initiative,
+        [
+            {"person_id": i, "initiative_id": rng.randint(1, INITIATIVES)}
+            for i in range(STAFF + 1, STAFF + RESIDENTS + 1)
+        ],
+    )
+    events, hosts, stops = [], [], []
+    span = YEARS * 365 * 24 * 3600
+    for i in range(1, EVENTS + 1):
+        # Most events lie in the past three years; a few are still to come.
+        starts = now - timedelta(seconds=rng.randint(-30 * 24 * 3600, span))
+        code = rng.choice(FORMATS)
+        events.append(
+            {
+                "id": i,
+                "title": f"Bijeenkomst {i}",
+                "format": code,
+                "description": "",
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=3),
+                "location": "Stadhuis",
+                "owner": "municipality",
+                "status": "cancelled" if rng.random() < 0.05 else "published",
+                "capacity": 200,
+                "seats_taken": 0,
+                "max_plus_ones": 0,
+                "forms_teams": False,
+                "min_office_share": 50,
+                "reminder_days_before_deadline": 3,
+                "sequence": 0,
+                "created_at": now,
+                "updated_at": now,
+                "published_at": now,
+            }
+        )
+        for initiative in rng.sample(range(1, INITIATIVES + 1), rng.randint(1, 3)):
+            hosts.append({"event_id": i, "initiative_id": initiative})
+        if code in ("wijksafari", "speurtocht"):
+            for position in range(1, rng.randint(2, 4) + 1):
+                stops.append(
+                    {
+                        "event_id": i,
+                        "position": position,
+                        "name": f"Halte {position}",
+                        "address": "Straat 1",
+                        "starts_at": starts + timedelta(minutes=40 * (position - 1)),
+                        "ends_at": starts + timedelta(minutes=40 * (position - 1) + 30),
+                        "initiative_id": rng.randint(1, INITIATIVES),
+                    }
+                )
+    recorded = {e["id"] for e in events if rng.random() < 0.3}
+    invitations, seats = [], {}
+    per_event = INVITATIONS // EVENTS
+    states = ["yes", "no", "maybe", "invited", "waiting", "listed"]
+    for event in events:
+        guests = rng.sample(range(1, STAFF + 1), per_event - 5) + rng.sample(range(STAFF + 1, STAFF + RESIDENTS + 1), 5)
+        for person_id in guests:
+            state = rng.choices(states, [50, 20, 10, 10, 5, 5])[0]
+            attended = None
+            if event["id"] in recorded and state in ("yes", "waiting"):
+                attended = rng.random() < (0.85 if state == "yes" else 0.2)
+            seats[event["id"]] = seats.get(event["id"], 0) + (state == "yes")
+            invitations.append(
+                {
+                    "event_id": event["id"],
+                    "person_id": person_id,
+                    "state": state,
+                    "plus_ones": 0,
+                    "note": "",
+                    "reason": "",
+                    "created_at": now,
+                    "sent_at": None if state == "listed" else now,
+                    "answered_at": now if state in ("yes", "no", "maybe", "waiting") else None,
+                    "waiting_since": now if state == "waiting" else None,
+                    "attended": attended,
+                    "is_guide": False,
+                }
+            )
+    for event in events:
+        event["seats_taken"] = seats.get(event["id"], 0)
+    insert(Event, events)
+    insert(event_host, hosts)
+    insert(Stop, stops)
+    insert(Invitation, invitations)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("ANALYZE"))
+    else:
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE"))
+
+
+def naive_utc(value):
+    """Moments are stored as naive UTC (see UTCDateTime); COPY bypasses the column type, so convert here."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        self.engine = engine
+        self.count = 0
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        self.count += 1
+
+
+def pages() -> list[tuple[str, str]]:
+    today = date.today()
+    everything = f"?from={(today - timedelta(days=YEARS * 366)).isoformat()}&to={today.isoformat()}"
+    listed = [("dashboard, last 12 months", "/reach"), ("dashboard, all three years", "/reach" + everything)]
+    for key in ("summary", "departments", "first-timers", "months", "initiatives"):
+        listed.append((f"{key}.csv, last 12 months", f"/reach/{key}.csv"))
+    listed.append(("first-timers page, three years", "/reach/first-timers" + everything))
+    listed.append(("first-timers.csv, three years", "/reach/first-timers.csv" + everything))
+    return listed
+
+
+def measure(url: str, label: str) -> None:
+    app = make_app(url)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        started = time.perf_counter()
+        upgrade()
+        generate(random.Random(2026))
+        print(
+            f"[{label}] generated {STAFF:,} staff, {EVENTS:,} events, {INVITATIONS:,} invitations "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        client = app.test_client()
+        assert client.post("/login", data={"email": "bench@organiser.example", "password": PASSWORD}).status_code == 302
+        slowest = 0.0
+        print(f"[{label}] {'page':<34} {'median':>8} {'best':>8} {'cpu':>8}  queries  size")
+        for name, path in pages():
+            walls, cpus, counts = [], [], []
+            for _ in range(RUNS + 1):  # the first run warms caches and is not counted
+                with QueryCounter(db.engine) as counter:
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    response = client.get(path)
+                    walls.append(time.perf_counter() - wall)
+                    cpus.append(time.process_time() - cpu)
+                counts.append(counter.count)
+                assert response.status_code == 200, (path, response.status_code)
+            median = statistics.median(walls[1:])
+            slowest = max(slowest, median)
+            print(
+                f"[{label}] {name:<34} {median * 1000:6.0f}ms {min(walls[1:]) * 1000:6.0f}ms"
+                f" {min(cpus[1:]) * 1000:6.0f}ms  {counts[-1]:>7}  {len(response.get_data()) / 1024:.0f} KiB"
+            )
+        verdict = "OK" if slowest < 1 else "TOO SLOW"
+        print(f"[{label}] slowest page (median) {slowest * 1000:.0f} ms, target < 1000 ms: {verdict}")
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    load = os.getloadavg()[0]
+    print(
+        f"Load average {load:.1f} on {os.cpu_count()} CPUs: with other work running, wall times grow; "
+        "'cpu' is this process's own time (for SQLite that includes the queries)."
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        measure(f"sqlite:///{Path(directory) / 'bench.sqlite3'}", "sqlite")
+    server = os.environ.get("ORGANISER_TEST_DATABASE_URL")
+    if not server:
+        print("[postgresql] skipped: set ORGANISER_TEST_DATABASE_URL (make bench sets it)")
+        return
+    server = normalise_database_url(server)
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        print(f"[postgresql] skipped: not reachable ({error.orig})")
+        admin.dispose()
+        return
+    name = f"organiser_bench_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        measure(sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False), "postgresql")
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Forms of the reach domain: the dashboard's period (a GET form) and the attendance check-in list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.validators import Optional
+
+from ..events.forms import MultiCheckboxField, choice_list
+from .services import Period, default_period, year_before
+
+#: What a date field sends (ISO), and what people type by hand where a browser shows a plain text box.
+DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]
+
+
+class PeriodForm(FlaskForm):
+    """The period the dashboard covers; read from the query string, so bookmarks and CSV links keep it."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    date_from = DateField(_l("Van"), name="from", format=DATE_FORMATS, validators=[Optional()])
+    date_to = DateField(_l("Tot en met"), name="to", format=DATE_FORMATS, validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for date_field in (self.date_from, self.date_to):
+            if date_field.errors:
+                # WTForms' own message is English and technical; say what to type instead.
+                date_field.errors[:] = [_("Vul een geldige datum in, bijvoorbeeld 31-12-2025.")]
+        if ok and self.date_from.data and self.date_to.data and self.date_from.data > self.date_to.data:
+            self.date_to.errors.append(_("De einddatum ligt vóór de begindatum."))
+            ok = False
+        return ok
+
+    def period(self) -> Period:
+        """The chosen period; missing ends default to a year back and today. Call only after validate()."""
+        end = self.date_to.data or default_period().end
+        return Period(self.date_from.data or year_before(end) + timedelta(days=1), end)
+
+
+class AttendanceForm(FlaskForm):
+    """Check-in: one checkbox per person expected (and on the waiting list)."""
+
+    present = MultiCheckboxField(_l("Aanwezig"), coerce=int, choices=[])
+
+    def __init__(self, *args, invitation_ids: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.present.choices = choice_list((i, _("aanwezig")) for i in invitation_ids)

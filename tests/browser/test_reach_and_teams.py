@@ -1,0 +1,95 @@
+"""In a real browser: the reach dashboard, checking people in, and forming teams, each page checked by axe-core."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.reach.conftest import create_department, create_person, invite  # noqa: F401
+from tests.reach.test_dashboard import days_ago
+
+pytestmark = pytest.mark.browser
+
+
+def test_dashboard_attendance_and_teams(
+    live_server,
+    page,
+    a11y,
+    db,
+    create_organiser,
+    create_event,
+    create_initiative,
+    request,
+):
+    # The reach tests' factories, imported above so that this module can use them.
+    make_department = request.getfixturevalue("create_department")
+    make_person = request.getfixturevalue("create_person")
+    make_invitation = request.getfixturevalue("invite")
+    organiser = create_organiser()
+    koor = create_initiative("Havenkoor")
+    held = create_event("Bruiscafé van vorige week", starts_at=days_ago(7), organiser=organiser, hosts=[koor])
+    speurtocht = create_event(
+        "Speurtocht door het Havenkwartier",
+        format="speurtocht",
+        organiser=organiser,
+        forms_teams=True,
+        hosts=[koor],
+        capacity=40,
+    )
+    from organiser.events.models import Stop
+
+    speurtocht.stops.append(
+        Stop(
+            position=1,
+            name="Start bij het Havenkoor",
+            address="Loods 7, Kadestraat",
+            starts_at=speurtocht.starts_at,
+            ends_at=speurtocht.starts_at + timedelta(minutes=30),
+            initiative=koor,
+        )
+    )
+    db.session.commit()
+    for n, department in enumerate(["Vergunningen", "Financiën", "Beleid", "Vergunningen", "Financiën", "ICT"]):
+        person = make_person(f"Collega {n}", department=make_department(department))
+        make_invitation(held, person)
+        make_invitation(speurtocht, person)
+    for n in range(2):
+        make_invitation(
+            speurtocht, make_person(f"Wijkmanager {n}", role="frontline", department=make_department("Wijkteams"))
+        )
+    make_invitation(speurtocht, make_person("Ria Zanger", kind="resident", initiatives=[koor]))
+    make_person("Nooit Uitgenodigd", department=make_department("Publiekszaken"))
+    base = live_server["url"]
+
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mailadres").fill("organiser@example.org")
+    page.get_by_label("Wachtwoord").fill("correct horse battery")
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(f"{base}/events")
+
+    page.get_by_role("link", name="Bereik").click()
+    page.get_by_role("img", name="Uitgenodigde en bereikte collega's per afdeling").wait_for()
+    a11y.check()
+    assert page.locator("svg[role=img]").count() == 5
+
+    page.goto(f"{base}/events/{held.id}/attendance")
+    a11y.check()
+    page.get_by_label("aanwezig: Collega 0").check()
+    page.get_by_role("button", name="Aanwezigheid opslaan").click()
+    page.get_by_text("De aanwezigheid is opgeslagen: 1 aanwezig.").wait_for()
+    a11y.check()
+    page.get_by_role("link", name="Afdruklijst om af te vinken").click()
+    a11y.check()
+
+    page.goto(f"{base}/events/{speurtocht.id}/teams")
+    a11y.check()
+    page.get_by_label("Aantal teams").fill("3")
+    page.get_by_role("button", name="Teams indelen").click()
+    page.get_by_text("De mensen zijn over 3 teams verdeeld.").wait_for()
+    a11y.check()
+    assert page.locator("li.team-card").count() == 3
+    page.get_by_role("link", name="Teamlijst en routekaart afdrukken").click()
+    a11y.check()
+    assert page.locator("section.route-card").count() == 3
+    assert len(a11y.checked) == 7
