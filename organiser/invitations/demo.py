@@ -1,4 +1,9 @@
-"""Demo invitations: the upcoming demo events have sent invitations with a mix of answers."""
+"""Demo invitations: upcoming demo events have sent invitations with a mix of answers.
+
+Two events are left alone on purpose: the wijksafari, so that a new user can build its guest list with
+suggestions and send the invitations themselves, and the speurtocht, whose yes answers and teams come
+from the reach demo.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,12 @@ from ..people.models import ContactRole, Person, PersonKind
 from . import services
 from .models import Invitation
 
+#: Left for the new user (wijksafari) and for the teams demo (speurtocht).
+LEFT_ALONE = ("wijksafari", "speurtocht")
+
 
 def load_demo() -> bool:
-    """Invite a mixed group to every upcoming demo event that has no invitations yet, and answer some."""
+    """Invite a mixed group to the other upcoming demo events that have no invitations yet, and answer some."""
     rng = random.Random(2026)  # the same demo every time
     staff = db.session.scalars(
         db.select(Person).where(Person.kind == PersonKind.STAFF, Person.active.is_(True)).order_by(Person.id)
@@ -22,7 +30,7 @@ def load_demo() -> bool:
     created = False
     events = db.session.scalars(
         db.select(Event)
-        .where(Event.status == EventStatus.PUBLISHED, Event.starts_at > utcnow())
+        .where(Event.status == EventStatus.PUBLISHED, Event.starts_at > utcnow(), Event.format.not_in(LEFT_ALONE))
         .order_by(Event.starts_at)
     ).all()
     for event in events:

@@ -321,18 +321,15 @@ def waiting_position(invitation: Invitation) -> int:
 
 def _after_joining(invitation: Invitation) -> None:
     """A new yes joins a team when the event already has teams (nobody else moves)."""
-    try:
-        from ..teams.services import place_in_team
-    except ImportError:  # teams arrive with their own issue
-        return
+    from ..teams.services import place_in_team
+
     place_in_team(invitation)
 
 
 def _after_leaving(invitation: Invitation) -> None:
-    try:
-        from ..teams.services import remove_from_team
-    except ImportError:
-        return
+    """Someone no longer coming leaves their team (a guide is replaced within it)."""
+    from ..teams.services import remove_from_team
+
     remove_from_team(invitation)
 
 

@@ -108,6 +108,7 @@ def load_demo() -> bool:
     created = False
     if _active_staff_count() < MIN_STAFF:
         created = _add_staff() or created
+    created = _add_staff(only=NEVER_INVITED) or created  # a department nobody has invited yet
     created = _add_residents() or created
     if _past_events_with_answers() < MIN_PAST_EVENTS:
         created = _add_past_events() or created
@@ -137,9 +138,11 @@ def _department(name: str) -> Department:
     return department
 
 
-def _add_staff() -> bool:
+def _add_staff(only: str | None = None) -> bool:
     created = False
     for department_name, role, names in STAFF:
+        if only is not None and department_name != only:
+            continue
         department = _department(department_name)
         for name in names:
             email = _email(name, "gemeente.example")

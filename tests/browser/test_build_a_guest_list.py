@@ -49,7 +49,7 @@ def test_import_colleagues_and_build_a_guest_list(live_server, page, a11y, tmp_p
 
     page.get_by_role("link", name="Mijn bijeenkomsten").click()
     page.get_by_role("link", name="Wijksafari Oosterpark").click()
-    page.get_by_role("link", name="Gastenlijst en uitnodigingen").click()
+    page.get_by_role("link", name="Gastenlijst samenstellen").click()
     page.get_by_text("Er staat nog niemand op de lijst.").wait_for()
     a11y.check()
     page.get_by_label("Aantal voorstellen").fill("8")
