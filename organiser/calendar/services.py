@@ -23,6 +23,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from ..events.models import FORMATS, Event, EventStatus, Format, Neighbourhood, Stop
 from ..extensions import db, utcnow
 from ..invitations.models import Invitation, InvitationState
+from ..invitations.services import rsvp_url
 from ..people.models import Person
 from ..tokens import hash_token, looks_like_token, new_token
 from . import ical
@@ -354,19 +355,22 @@ def personal_feed_entries(person: Person, now: datetime | None = None) -> list[i
     entries = []
     for invitation in personal_feed_invitations(person, now):
         event = invitation.event
-        # The RSVP token is stored only as a hash, so the feed cannot repeat the personal link: it points to the
-        # public event page (when there is one) and to the invitation mail.
-        link = ical.event_page_url(event, url) if event.published_at is not None else None
+        # The personal RSVP link (derived again from the invitation's token nonce) is the one to answer with;
+        # without one (withdrawn), the public event page when there is one.
+        personal = rsvp_url(invitation)
+        link = personal or (ical.event_page_url(event, url) if event.published_at is not None else None)
+        answer_how = (
+            _("Uw antwoord geven of wijzigen: %(url)s", url=personal)
+            if personal
+            else _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
+        )
         entries.append(
             ical.FeedEntry(
                 event,
                 link,
                 status=ical.PERSONAL_STATUS[invitation.state],
                 private=True,
-                extra_lines=(
-                    answer_line(invitation.state),
-                    _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail."),
-                ),
+                extra_lines=(answer_line(invitation.state), answer_how),
                 changed_at=_answer_changed_at(invitation),
             )
         )
@@ -384,13 +388,17 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
             Invitation.sent_at,
             Invitation.answered_at,
             Invitation.waiting_since,
+            Invitation.token_nonce,
         )
         .order_by(Event.id)
     ).all()
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
     etag = _digest(
         [FEED_OUTPUT_VERSION, "personal", base_url(), person.id, person.locale]
-        + [f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}" for r in shown]
+        + [
+            f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
+            for r in shown
+        ]
     )
     # Declined invitations count too: declining removes an entry, and that is a change.
     moments = [m for r in rows for m in (r.updated_at, r.sent_at, r.answered_at, r.waiting_since) if m]

@@ -11,7 +11,7 @@ from organiser.calendar.models import FeedToken
 from organiser.calendar.services import REVOKED, find_person_by_feed_token, issue_feed_token
 from organiser.events.models import EventStatus
 from organiser.extensions import utcnow
-from organiser.invitations.models import InvitationState
+from organiser.invitations.models import Invitation, InvitationState
 from organiser.tokens import new_token
 from tests.calendar.checks import check_ical, instants_all_parsers, vevents
 from tests.conftest import local
@@ -311,3 +311,24 @@ def test_feed_link_command_prints_a_new_working_link(app, client, create_person,
     assert personal(client, old).status_code == 410
     unknown = app.test_cli_runner().invoke(args=["feed-link", "niemand@gemeente.example"])
     assert unknown.exit_code != 0 and "No person" in unknown.output
+
+
+def test_personal_feed_repeats_the_personal_rsvp_link(client, create_event, create_person, invite, feed_token, db):
+    """The RSVP token is derived from a stored nonce, so the feed can repeat the link; a new link changes it."""
+    from organiser.invitations.services import issue_rsvp_token
+
+    person = create_person()
+    invitation = invite(create_event(), person, InvitationState.INVITED)
+    rsvp = issue_rsvp_token(invitation)
+    db.session.commit()
+    token = feed_token(person)
+    first = personal(client, token)
+    entry = next(iter(vevents(first.data).values()))
+    assert f"Uw antwoord geven of wijzigen: http://organiser.test/rsvp/{rsvp}" in str(entry["DESCRIPTION"])
+    assert entry["URL"] == f"http://organiser.test/rsvp/{rsvp}"
+    assert client.get(f"/rsvp/{rsvp}").status_code == 200
+    new = issue_rsvp_token(db.session.get(Invitation, invitation.id))
+    db.session.commit()
+    second = personal(client, token, **{"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200 and rsvp not in second.get_data(as_text=True)
+    assert new in second.get_data(as_text=True).replace("\r\n ", "")
