@@ -558,6 +558,26 @@ def purge_personal_details(now: datetime | None = None) -> int:
     return result.rowcount
 
 
+def release_place_of_deleted(person: Person, now: datetime | None = None) -> int:
+    """Someone is removed from the directory: their places at upcoming events are freed, without mail."""
+    now = now or utcnow()
+    upcoming = db.session.scalars(
+        db.select(Invitation)
+        .join(Event, Invitation.event_id == Event.id)
+        .where(
+            Invitation.person_id == person.id,
+            Invitation.state.in_(
+                [InvitationState.INVITED, InvitationState.YES, InvitationState.MAYBE, InvitationState.WAITING]
+            ),
+            Event.status != EventStatus.CANCELLED,
+            Event.starts_at > now,
+        )
+    ).all()
+    for invitation in upcoming:
+        record_answer(invitation, "no", by_organiser=True, notify=False, now=now)
+    return len(upcoming)
+
+
 def withdraw(invitation: Invitation, now: datetime | None = None) -> AnswerOutcome | None:
     """The invitee withdraws: their note is removed, a held seat is given back, the link stops working."""
     outcome = None

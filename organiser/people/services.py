@@ -190,9 +190,13 @@ def delete_person(person: Person) -> None:
 
     Name, email and initiatives go; kind, department and contact role stay (they are what reports count).
     Notes on their invitations are cleared, their RSVP links and calendar feeds stop working, and guest
-    lists that have not been sent yet no longer include them.
+    lists that have not been sent yet no longer include them. A seat they held at an upcoming event is
+    given back (and goes to the first on the waiting list).
     """
+    from ..invitations.services import release_place_of_deleted
+
     now = utcnow()
+    release_place_of_deleted(person, now)
     person.name = DELETED_NAME
     person.email = None
     person.initiatives = []

@@ -258,3 +258,19 @@ def test_other_organisers_cannot_see_answers(client, create_organiser, db, invit
     client.login("other@example.org")
     assert client.get(f"/events/{event.id}/answers").status_code == 404
     assert client.post(f"/events/{event.id}/answers/{pairs[0][0].id}", {"answer": "no"}).status_code == 404
+
+
+def test_deleting_a_person_frees_their_seat_for_the_waiting_list(app, db, invited):
+    from organiser.people.services import delete_person
+
+    event, [(first, _), (second, _)] = invited(n=2, capacity=1, max_plus_ones=0)
+    services.record_answer(first, "yes")
+    services.record_answer(second, "yes")
+    db.session.commit()
+    assert db.session.get(Invitation, second.id).state == InvitationState.WAITING
+    delete_person(db.session.get(Invitation, first.id).person)
+    db.session.commit()
+    assert db.session.get(Invitation, first.id).state == InvitationState.NO
+    assert db.session.get(Invitation, second.id).state == InvitationState.YES
+    assert db.session.get(Event, event.id).seats_taken == 1
+    assert len(mails(db, "promotion")) == 1

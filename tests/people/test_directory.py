@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from organiser.calendar.models import FeedToken
 from organiser.extensions import utcnow
 from organiser.invitations.models import Invitation, InvitationState
@@ -175,7 +177,7 @@ def test_delete_anonymises_and_keeps_counts(logged_in, db, create_person, create
     initiative = create_initiative()
     person = create_person(name="Piet Post", email="piet@gemeente.example", initiatives=[initiative])
     department_id = person.department_id
-    past = create_event(title="Eerder", organiser=organiser)
+    past = create_event(title="Eerder", organiser=organiser, starts_at=utcnow() - timedelta(days=30))
     future = create_event(title="Straks", organiser=organiser)
     answered = Invitation(
         event=past,
