@@ -253,17 +253,23 @@ def reissue_link(event_id: int, invitation_id: int):
 @bp.route("/events/<int:event_id>/send", methods=["GET", "POST"])
 @login_required
 def send(event_id: int):
-    """Send the invitations to everyone on the list not yet invited, after a look at the mix."""
+    """Send the invitations to everyone on the list not yet invited (or those ticked), after a look at the mix."""
     event = event_for_organiser(event_id)
     form = EmptyForm()
-    listed = db.session.scalar(
-        db.select(db.func.count())
-        .select_from(Invitation)
+    listed = db.session.scalars(
+        db.select(Invitation)
+        .join(Person, Person.id == Invitation.person_id)
         .where(Invitation.event_id == event.id, Invitation.state == InvitationState.LISTED)
-    )
+        .options(selectinload(Invitation.person).selectinload(Person.department))
+        .order_by(Person.name)
+    ).all()
     if form.validate_on_submit():
+        chosen = [int(v) for v in request.form.getlist("invitation") if v.isdigit()]
+        if not chosen:
+            flash(_("Kies minstens één persoon om uit te nodigen."), "error")
+            return redirect(url_for("invitations.send", event_id=event.id))
         try:
-            count = services.send_invitations(event)
+            count = services.send_invitations(event, chosen)
         except services.SendRefused:
             flash(
                 _("Voor een afgelaste of afgelopen bijeenkomst kunnen geen uitnodigingen meer worden verstuurd."),

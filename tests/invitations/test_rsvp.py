@@ -274,3 +274,36 @@ def test_deleting_a_person_frees_their_seat_for_the_waiting_list(app, db, invite
     assert db.session.get(Invitation, second.id).state == InvitationState.YES
     assert db.session.get(Event, event.id).seats_taken == 1
     assert len(mails(db, "promotion")) == 1
+
+
+def test_send_page_warns_about_the_mix_and_sends_to_those_ticked(logged_in, db, organiser, create_event):
+    event = create_event(organiser=organiser)
+    department = Department(name="Burgerzaken")
+    people = [
+        Person(
+            name=f"Kantoor {i}",
+            email=f"k{i}@gemeente.example",
+            kind=PersonKind.STAFF,
+            department=department,
+            contact_role=ContactRole.OFFICE,
+        )
+        for i in range(3)
+    ]
+    for person in people:
+        db.session.add(Invitation(event=event, person=person))
+    db.session.commit()
+    page = logged_in.get(f"/events/{event.id}/send").get_data(as_text=True)
+    assert "Let op: de mix haalt het doel niet" in page  # no frontline colleague yet
+    assert "3 mensen nog niet uitgenodigd" in page
+    ids = db.session.scalars(db.select(Invitation.id).order_by(Invitation.id)).all()
+    assert "Kies minstens één persoon" in logged_in.post(f"/events/{event.id}/send", follow_redirects=True).get_data(
+        as_text=True
+    )
+    logged_in.raw.post(
+        f"/events/{event.id}/send",
+        data={"csrf_token": logged_in.csrf_token(), "invitation": [str(ids[0]), str(ids[2])]},
+    )
+    db.session.expire_all()
+    states = [db.session.get(Invitation, i).state for i in ids]
+    assert states == [InvitationState.INVITED, InvitationState.LISTED, InvitationState.INVITED]
+    assert len(mails(db, "invitation")) == 2

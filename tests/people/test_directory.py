@@ -231,3 +231,18 @@ def test_the_email_of_a_deleted_person_can_be_used_again(logged_in, db, create_p
     response = logged_in.post("/people/new", staff_form(email="piet@gemeente.example", department_id=department.id))
     assert response.status_code == 302
     assert count_people(db) == 2
+
+
+def test_organiser_mails_a_new_calendar_feed_link(logged_in, db, create_person):
+    from organiser.mail.models import OutboxMessage
+
+    person = create_person(name="Fenna Feed", email="fenna@gemeente.example")
+    old = FeedToken(person=person, token_hash=hash_token(new_token()))
+    db.session.add(old)
+    db.session.commit()
+    assert "Agendalink mailen" in logged_in.get(f"/people/{person.id}").get_data(as_text=True)
+    response = logged_in.post(f"/people/{person.id}/feed-link")
+    assert response.status_code == 302
+    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "feed_link"))
+    assert mail.to_address == "fenna@gemeente.example" and "/calendar/personal/" in mail.text_body
+    assert db.session.get(FeedToken, old.id).revoked_at is not None
