@@ -25,6 +25,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..extensions import utcnow
+from ..i18n import format_when
 from .models import FORMATS, OWNER_LABELS, Event, Owner
 
 DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -133,6 +135,16 @@ class EventForm(FlaskForm):
         if (self.latitude.data is None) != (self.longitude.data is None):
             self.longitude.errors.append(_("Vul beide coördinaten in, of geen van beide."))
             ok = False
+        now = utcnow()
+        new_start, deadline = to_utc(start), to_utc(self.rsvp_deadline.data)
+        start_changed = self.event is None or new_start != self.event.starts_at
+        if start_changed and new_start <= now:
+            self.starts_at.errors.append(_("De bijeenkomst moet in de toekomst liggen."))
+            ok = False
+        deadline_changed = self.event is None or deadline != self.event.rsvp_deadline
+        if deadline is not None and deadline_changed and deadline <= now:
+            self.rsvp_deadline.errors.append(_("De reactietermijn moet in de toekomst liggen."))
+            ok = False
         if self.event is not None:
             if self.capacity.data < self.event.seats_taken:
                 self.capacity.errors.append(
@@ -144,12 +156,21 @@ class EventForm(FlaskForm):
                 )
                 ok = False
             stops = self.event.stops
-            if stops:
-                first = min(s.starts_at for s in stops)
-                last = max(s.ends_at for s in stops)
-                if to_utc(start) > first or to_utc(end) < last:
-                    self.starts_at.errors.append(
-                        _("De haltes van de route moeten binnen de bijeenkomst blijven. Pas eerst de haltes aan.")
+            if stops and not FORMATS[self.format.data].has_route:
+                self.format.errors.append(
+                    _("Deze werkvorm heeft geen route. Verwijder eerst de haltes, of kies een werkvorm met een route.")
+                )
+                ok = False
+            elif stops:
+                # The route moves along with the start; it must still end in time.
+                last = max(s.ends_at for s in stops) + (new_start - self.event.starts_at)
+                if last > to_utc(end):
+                    self.ends_at.errors.append(
+                        _(
+                            "De route loopt dan tot %(time)s, na het einde. "
+                            "Maak de bijeenkomst langer of pas de haltes aan.",
+                            time=format_when(last, "time"),
+                        )
                     )
                     ok = False
         return ok
@@ -169,9 +190,10 @@ class StopForm(FlaskForm):
     initiative_id = SelectField(_l("Bewonersinitiatief op deze halte"), coerce=int, choices=[], validators=[Optional()])
     submit = SubmitField(_l("Halte toevoegen"))
 
-    def __init__(self, *args, event: Event, **kwargs):
+    def __init__(self, *args, event: Event, stop=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
+        self.stop = stop
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
@@ -184,9 +206,20 @@ class StopForm(FlaskForm):
             self.starts_at.errors.append(_("De halte moet binnen de tijd van de bijeenkomst vallen."))
             return False
         for other in self.event.stops:
+            if other is self.stop:
+                continue
             if start < other.ends_at and other.starts_at < end:
                 self.starts_at.errors.append(
                     _("Deze tijd overlapt met halte %(position)d (%(name)s).", position=other.position, name=other.name)
                 )
                 return False
         return True
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reden (optioneel)"),
+        description=_l("Komt in het bericht aan de genodigden."),
+        validators=[Optional(), Length(max=500, message=_l("De reden mag maximaal 500 tekens lang zijn."))],
+    )
+    submit = SubmitField(_l("Ja, afgelasten"))

@@ -216,6 +216,15 @@ class Event(db.Model):
     )
 
     @property
+    def host_initiatives(self) -> list[Initiative]:
+        """The initiatives that receive the guests: the event's hosts and those of its route stops."""
+        seen = {i.id: i for i in self.hosts}
+        for stop in self.stops:
+            if stop.initiative is not None:
+                seen.setdefault(stop.initiative.id, stop.initiative)
+        return sorted(seen.values(), key=lambda i: i.name)
+
+    @property
     def format_info(self) -> Format:
         return FORMATS[self.format]
 

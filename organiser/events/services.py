@@ -97,16 +97,24 @@ def create_event(details: EventDetails, organiser_id: int | None) -> Event:
     return event
 
 
-def update_event(event: Event, details: EventDetails) -> bool:
-    """Apply the organiser's changes; returns whether date, time or place changed (SEQUENCE raised)."""
+def update_event(event: Event, details: EventDetails) -> dict[str, tuple]:
+    """Apply the organiser's changes; the route moves along with the start. Returns what changed of date,
+    time and place as {field: (before, after)}; when anything did, SEQUENCE is raised."""
     before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     _apply(event, details)
-    schedule_changed = any(before[name] != getattr(event, name) for name in SCHEDULE_FIELDS)
-    if schedule_changed:
+    shift = event.starts_at - before["starts_at"]
+    if shift:
+        for stop in event.stops:
+            stop.starts_at += shift
+            stop.ends_at += shift
+    changes = {
+        name: (before[name], getattr(event, name)) for name in SCHEDULE_FIELDS if before[name] != getattr(event, name)
+    }
+    if changes:
         event.sequence += 1
     touch(event)
     db.session.flush()
-    return schedule_changed
+    return changes
 
 
 def touch(event: Event) -> None:
@@ -149,6 +157,17 @@ def add_stop(
     touch(event)
     db.session.flush()
     return stop
+
+
+def update_stop(
+    event: Event, stop: Stop, name: str, address: str, starts_at: datetime, ends_at: datetime, initiative_id: int | None
+) -> None:
+    """Change a stop; the route is put in time order again."""
+    stop.name, stop.address, stop.starts_at, stop.ends_at = name, address, starts_at, ends_at
+    stop.initiative_id = initiative_id
+    _renumber(event, sorted(event.stops, key=lambda s: (s.starts_at, s.id or 0)))
+    touch(event)
+    db.session.flush()
 
 
 def remove_stop(event: Event, stop: Stop) -> None:

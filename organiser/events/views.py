@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..auth.forms import EmptyForm
 from ..extensions import db, utcnow
 from . import services
-from .forms import EventForm, StopForm, choice_list, to_form_value, to_utc
+from .forms import CancelForm, EventForm, StopForm, choice_list, to_form_value, to_utc
 from .models import FORMATS, STATUS_LABELS, Event, EventStatus, Initiative, Neighbourhood
 
 bp = Blueprint("events", __name__)
@@ -147,11 +147,11 @@ def edit(event_id: int):
         form.hosts.data = [i.id for i in event.hosts]
         form.owner.data = event.owner.value
     if form.validate_on_submit():
-        schedule_changed = services.update_event(event, _details(form))
-        if schedule_changed:
+        changes = services.update_event(event, _details(form))
+        if changes:
             from ..invitations.services import queue_change_notices
 
-            count = queue_change_notices(event)
+            count = queue_change_notices(event, changes)
             if count:
                 flash(_("%(count)d genodigden krijgen bericht van de wijziging.", count=count), "info")
         db.session.commit()
@@ -177,13 +177,13 @@ def publish(event_id: int):
 def cancel(event_id: int):
     """Ask for confirmation, then cancel the event and notify everyone invited."""
     event = services.event_for_organiser(event_id)
-    form = EmptyForm()
-    if request.method == "GET":
+    form = CancelForm()
+    if not form.validate_on_submit():
         return render_template("events/cancel.html", event=event, form=form)
-    if form.validate_on_submit() and services.cancel_event(event):
+    if services.cancel_event(event):
         from ..invitations.services import queue_cancellation_notices
 
-        count = queue_cancellation_notices(event)
+        count = queue_cancellation_notices(event, form.reason.data or "")
         db.session.commit()
         flash(_("De bijeenkomst is afgelast. %(count)d genodigden krijgen bericht.", count=count), "success")
     return redirect(url_for("events.detail", event_id=event.id))
@@ -217,6 +217,34 @@ def stops(event_id: int):
 
 def _stop_of(event: Event, stop_id: int):
     return next((s for s in event.stops if s.id == stop_id), None) or abort(404)
+
+
+@bp.route("/events/<int:event_id>/stops/<int:stop_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_stop(event_id: int, stop_id: int):
+    """Change a stop's name, address, time slot or initiative."""
+    event = services.event_for_organiser(event_id)
+    stop = _stop_of(event, stop_id)
+    form = StopForm(obj=stop, event=event, stop=stop)
+    form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
+    if request.method == "GET":
+        form.starts_at.data = to_form_value(stop.starts_at)
+        form.ends_at.data = to_form_value(stop.ends_at)
+        form.initiative_id.data = stop.initiative_id or 0
+    if not event.is_cancelled and form.validate_on_submit():
+        services.update_stop(
+            event,
+            stop,
+            form.name.data.strip(),
+            form.address.data.strip(),
+            to_utc(form.starts_at.data),
+            to_utc(form.ends_at.data),
+            form.initiative_id.data or None,
+        )
+        db.session.commit()
+        flash(_("De halte is gewijzigd."), "success")
+        return redirect(url_for("events.stops", event_id=event.id))
+    return render_template("events/stop_form.html", event=event, stop=stop, form=form)
 
 
 @bp.post("/events/<int:event_id>/stops/<int:stop_id>/delete")

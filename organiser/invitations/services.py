@@ -374,6 +374,8 @@ def _queue_for(invitation: Invitation, kind: str, template: str, ics_method: str
         rsvp_url=url,
         event_url=mail_url("events.detail", event_id=invitation.event_id),
         team=team_summary(invitation),
+        company=who_else_comes(invitation.event),
+        contact=invitation.event.organiser,
         **context,
     )
     ics = None
@@ -467,19 +469,20 @@ def _notified(event: Event) -> list[Invitation]:
     ).all()
 
 
-def queue_change_notices(event: Event) -> int:
-    """Tell everyone invited and not declined that the date, time or place changed (SEQUENCE raised)."""
+def queue_change_notices(event: Event, changes: dict[str, tuple] | None = None) -> int:
+    """Tell everyone invited and not declined that the date, time or place changed (SEQUENCE raised),
+    saying what was changed ({field: (before, after)} as update_event returns it)."""
     invitations = _notified(event)
     for invitation in invitations:
-        _queue_for(invitation, "change", "change", ics_method="REQUEST")
+        _queue_for(invitation, "change", "change", ics_method="REQUEST", changes=changes or {})
     return len(invitations)
 
 
-def queue_cancellation_notices(event: Event) -> int:
-    """Tell everyone invited and not declined that the event is cancelled (METHOD:CANCEL)."""
+def queue_cancellation_notices(event: Event, reason: str = "") -> int:
+    """Tell everyone invited and not declined that the event is cancelled (METHOD:CANCEL), with the reason."""
     invitations = _notified(event)
     for invitation in invitations:
-        _queue_for(invitation, "cancellation", "cancellation", ics_method="CANCEL")
+        _queue_for(invitation, "cancellation", "cancellation", ics_method="CANCEL", reason=reason.strip())
     return len(invitations)
 
 
@@ -749,7 +752,7 @@ def mix_for(event: Event, states: Iterable[InvitationState]) -> Mix:
     by_department = [
         MixRow(name, count, staff) for name, count in sorted(departments.items(), key=lambda i: (-i[1], i[0].lower()))
     ]
-    hosts = [HostRepresentation(initiative, 0) for initiative in event.hosts]
+    hosts = [HostRepresentation(initiative, 0) for initiative in event.host_initiatives]
     if hosts:
         counts = dict(
             db.session.execute(

@@ -171,7 +171,7 @@ def test_event_cannot_shrink_around_its_stops(logged_in, db):
         },
     )
     page = logged_in.post(f"/events/{event.id}/edit", event_form(ends_at="2030-06-15T15:30")).get_data(as_text=True)
-    assert "De haltes van de route moeten binnen de bijeenkomst blijven." in page
+    assert "De route loopt dan tot 16:00, na het einde." in page
 
 
 def test_edit_raises_sequence_only_for_time_or_place(logged_in, db):
@@ -247,3 +247,111 @@ def test_route_shows_as_timeline_on_public_page(client, create_event, db):
     db.session.commit()
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert '<ol class="timeline">' in page and "De moestuin" in page and "14:00" in page
+
+
+def test_past_start_and_deadline_are_refused(logged_in, db):
+    page = logged_in.post(
+        "/events/new/bruiscafe",
+        event_form(
+            format="bruiscafe",
+            starts_at="2020-01-10T14:00",
+            ends_at="2020-01-10T16:00",
+            rsvp_deadline="2020-01-01T12:00",
+        ),
+    ).get_data(as_text=True)
+    assert "De bijeenkomst moet in de toekomst liggen." in page
+    page = logged_in.post(
+        "/events/new/bruiscafe", event_form(format="bruiscafe", rsvp_deadline="2020-01-01T12:00")
+    ).get_data(as_text=True)
+    assert "De reactietermijn moet in de toekomst liggen." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
+
+
+def test_the_route_moves_along_with_the_start(logged_in, db):
+    logged_in.post("/events/new/wijksafari", event_form())
+    event = db.session.scalar(db.select(Event))
+    url = f"/events/{event.id}/stops"
+    logged_in.post(
+        url,
+        {
+            "name": "Moestuin",
+            "address": "Parkweg 12",
+            "starts_at": "2030-06-15T15:00",
+            "ends_at": "2030-06-15T16:00",
+            "initiative_id": "0",
+        },
+    )
+    # One hour later, same length: the stop moves along (15:00 → 16:00).
+    response = logged_in.post(
+        f"/events/{event.id}/edit", event_form(starts_at="2030-06-15T14:00", ends_at="2030-06-15T17:00")
+    )
+    assert response.status_code == 302
+    stop = db.session.scalar(db.select(Stop))
+    assert stop.starts_at == local(2030, 6, 15, 16, 0) and stop.ends_at == local(2030, 6, 15, 17, 0)
+    # Later but not longer: the route would end after the event.
+    page = logged_in.post(
+        f"/events/{event.id}/edit", event_form(starts_at="2030-06-15T15:00", ends_at="2030-06-15T17:00")
+    ).get_data(as_text=True)
+    assert "De route loopt dan tot 18:00, na het einde." in page
+
+
+def test_a_route_format_cannot_lose_its_route_silently(logged_in, db):
+    logged_in.post("/events/new/wijksafari", event_form())
+    event = db.session.scalar(db.select(Event))
+    logged_in.post(
+        f"/events/{event.id}/stops",
+        {
+            "name": "Moestuin",
+            "address": "Parkweg 12",
+            "starts_at": "2030-06-15T13:00",
+            "ends_at": "2030-06-15T14:00",
+            "initiative_id": "0",
+        },
+    )
+    page = logged_in.post(f"/events/{event.id}/edit", event_form(format="bruiscafe")).get_data(as_text=True)
+    assert "Deze werkvorm heeft geen route." in page
+    assert db.session.get(Event, event.id).format == "wijksafari"
+
+
+def test_edit_a_stop(logged_in, db):
+    logged_in.post("/events/new/wijksafari", event_form())
+    event = db.session.scalar(db.select(Event))
+    url = f"/events/{event.id}/stops"
+    for name, start, end in (("A", "13:00", "13:30"), ("B", "14:00", "14:30")):
+        logged_in.post(
+            url,
+            {
+                "name": name,
+                "address": "x",
+                "starts_at": f"2030-06-15T{start}",
+                "ends_at": f"2030-06-15T{end}",
+                "initiative_id": "0",
+            },
+        )
+    a, b = db.session.scalars(db.select(Stop).order_by(Stop.position)).all()
+    assert "Halte wijzigen" in logged_in.get(f"{url}/{a.id}/edit").get_data(as_text=True)
+    page = logged_in.post(
+        f"{url}/{a.id}/edit",
+        {
+            "name": "A",
+            "address": "x",
+            "starts_at": "2030-06-15T14:15",
+            "ends_at": "2030-06-15T14:45",
+            "initiative_id": "0",
+        },
+    ).get_data(as_text=True)
+    assert "Deze tijd overlapt met halte 2 (B)." in page
+    logged_in.post(
+        f"{url}/{a.id}/edit",
+        {
+            "name": "A later",
+            "address": "y",
+            "starts_at": "2030-06-15T15:00",
+            "ends_at": "2030-06-15T15:30",
+            "initiative_id": "0",
+        },
+    )
+    assert [(s.name, s.position) for s in db.session.scalars(db.select(Stop).order_by(Stop.position))] == [
+        ("B", 1),
+        ("A later", 2),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -307,3 +308,35 @@ def test_send_page_warns_about_the_mix_and_sends_to_those_ticked(logged_in, db, 
     states = [db.session.get(Invitation, i).state for i in ids]
     assert states == [InvitationState.INVITED, InvitationState.LISTED, InvitationState.INVITED]
     assert len(mails(db, "invitation")) == 2
+
+
+def test_change_notice_says_what_changed_and_cancellation_gives_the_reason(logged_in, db, organiser, invited):
+    event, [(first, t1), (second, t2)] = invited(n=2, organiser=organiser)
+    services.record_answer(first, "yes")
+    db.session.commit()
+    start = event.starts_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    data = {
+        "title": event.title,
+        "format": event.format,
+        "description": "",
+        "location": "Buurthuis De Ster",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "neighbourhood_id": "0",
+        "owner": "municipality",
+        "capacity": "20",
+        "rsvp_deadline": "",
+        "max_plus_ones": "1",
+        "min_office_share": "50",
+    }
+    assert logged_in.post(f"/events/{event.id}/edit", data).status_code == 302
+    notices = {m.invitation_id: m for m in mails(db, "change")}
+    assert "Plaats: was Kerkstraat 41, nu Buurthuis De Ster" in notices[first.id].text_body
+    assert "Uw antwoord blijft staan." in notices[first.id].text_body
+    assert "U heeft nog niet geantwoord." in notices[second.id].text_body
+    assert "Vragen: Olga Organisator, organiser@example.org" in notices[first.id].text_body
+    assert (
+        logged_in.post(f"/events/{event.id}/cancel", {"reason": "De zaal is onder water gelopen."}).status_code == 302
+    )
+    cancellation = mails(db, "cancellation")[0]
+    assert "De reden: De zaal is onder water gelopen." in cancellation.text_body
