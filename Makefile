@@ -30,6 +30,7 @@ messages: $(VENV)/.installed
 
 run: install
 	mkdir -p instance
+	@test -s instance/secret_key || $(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > instance/secret_key
 	FLASK_DEBUG=1 $(BIN)/flask db upgrade
 	@if [ ! -f instance/.demo-loaded ]; then FLASK_DEBUG=1 $(BIN)/flask demo-data && touch instance/.demo-loaded; fi
 	@PORT=$(PORT) BIN=$(BIN) sh scripts/dev.sh

@@ -61,6 +61,11 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("ORGANISER")
     if overrides:
         app.config.from_mapping(overrides)
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        # `make run` writes a random key here once, so that commands and the server agree on it.
+        key_file = Path(app.instance_path) / "secret_key"
+        if key_file.is_file():
+            app.config["SECRET_KEY"] = key_file.read_text().strip() or DEFAULT_SECRET_KEY
     url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config["DATABASE_URL"]
     if not url:
         os.makedirs(app.instance_path, exist_ok=True)

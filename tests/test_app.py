@@ -86,3 +86,16 @@ def test_migrations_downgrade_to_empty_and_up_again(app, db):
     assert "event" not in db.inspect(db.engine).get_table_names()
     command.upgrade(config, "head")
     assert "event" in db.inspect(db.engine).get_table_names()
+
+
+def test_secret_key_from_the_instance_file(monkeypatch, tmp_path):
+    """`make run` writes instance/secret_key once; commands and the server then share it without debug mode."""
+    monkeypatch.delenv("ORGANISER_SECRET_KEY", raising=False)
+    (tmp_path / "secret_key").write_text("k" * 64 + "\n")
+    from flask import Flask
+
+    from organiser.config import load_config
+
+    app = Flask("probe", instance_path=str(tmp_path))
+    load_config(app, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "k" * 64
