@@ -23,10 +23,12 @@ install: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile -d translations -f 2>&1 | grep -v '^compiling' || true
 
-# After changing user-visible texts: extract them and update the English catalogue.
+# After changing user-visible texts: extract them and update the English catalogue, then translate every
+# new (empty) msgstr in translations/en/LC_MESSAGES/messages.po; tests/test_translations.py checks nothing is left.
+# No fuzzy guesses (a wrong English text is worse than a visible gap) and no obsolete entries kept.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --project organiser -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 run: install
 	mkdir -p instance

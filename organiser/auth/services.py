@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..extensions import db
@@ -29,12 +30,12 @@ def create_organiser(email: str, name: str, password: str, is_admin: bool = Fals
     """A new organiser account; raises ValueError with a readable reason when it cannot be made."""
     email = email.strip().lower()
     if "@" not in email:
-        raise ValueError("Dit is geen geldig e-mailadres.")
+        raise ValueError(_("Dit is geen geldig e-mailadres."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"Het wachtwoord moet minstens {MIN_PASSWORD_LENGTH} tekens hebben.")
+        raise ValueError(_("Het wachtwoord moet minstens %(num)d tekens hebben.", num=MIN_PASSWORD_LENGTH))
     exists = db.session.scalar(db.select(func.count()).select_from(Organiser).where(Organiser.email == email))
     if exists:
-        raise ValueError("Er is al een organisator met dit e-mailadres.")
+        raise ValueError(_("Er is al een organisator met dit e-mailadres."))
     organiser = Organiser(email=email, name=name.strip() or email, is_admin=is_admin, session_version=0)
     organiser.set_password(password)
     db.session.add(organiser)

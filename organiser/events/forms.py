@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -148,10 +149,12 @@ class EventForm(FlaskForm):
         if self.event is not None:
             if self.capacity.data < self.event.seats_taken:
                 self.capacity.errors.append(
-                    _(
-                        "Er hebben al %(taken)d mensen (met introducés) toegezegd; "
+                    ngettext(
+                        "Er heeft al %(num)d persoon (met introducés) toegezegd; "
                         "het aantal plaatsen kan niet lager zijn.",
-                        taken=self.event.seats_taken,
+                        "Er hebben al %(num)d mensen (met introducés) toegezegd; "
+                        "het aantal plaatsen kan niet lager zijn.",
+                        self.event.seats_taken,
                     )
                 )
                 ok = False

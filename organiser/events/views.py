@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..auth.forms import EmptyForm
@@ -153,7 +154,14 @@ def edit(event_id: int):
 
             count = queue_change_notices(event, changes)
             if count:
-                flash(_("%(count)d genodigden krijgen bericht van de wijziging.", count=count), "info")
+                flash(
+                    ngettext(
+                        "%(num)d genodigde krijgt bericht van de wijziging.",
+                        "%(num)d genodigden krijgen bericht van de wijziging.",
+                        count,
+                    ),
+                    "info",
+                )
         db.session.commit()
         flash(_("De wijzigingen zijn opgeslagen."), "success")
         return redirect(url_for("events.detail", event_id=event.id))
@@ -185,7 +193,14 @@ def cancel(event_id: int):
 
         count = queue_cancellation_notices(event, form.reason.data or "")
         db.session.commit()
-        flash(_("De bijeenkomst is afgelast. %(count)d genodigden krijgen bericht.", count=count), "success")
+        flash(
+            ngettext(
+                "De bijeenkomst is afgelast. %(num)d genodigde krijgt bericht.",
+                "De bijeenkomst is afgelast. %(num)d genodigden krijgen bericht.",
+                count,
+            ),
+            "success",
+        )
     return redirect(url_for("events.detail", event_id=event.id))
 
 

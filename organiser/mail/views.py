@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
@@ -118,7 +119,7 @@ def dev_deliver():
         abort(404)
     if EmptyForm().validate_on_submit():
         report = services.dispatch_due()
-        flash(_("%(count)s mail(s) verwerkt.", count=report.kept), "success")
+        flash(ngettext("%(num)d mail verwerkt.", "%(num)d mails verwerkt.", report.kept), "success")
     return redirect(url_for("mail.dev_mail"))
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, insert, or_, update
@@ -407,7 +408,7 @@ def parse_people_csv(text: str, max_rows: int | None = None) -> ParsedFile:
                     _(
                         "Het bestand heeft meer dan %(max)s rijen. Splits het in kleinere bestanden "
                         "en importeer ze een voor een.",
-                        max=f"{max_rows:,}".replace(",", "."),
+                        max=format_number(max_rows),
                     )
                 )
             values = {column: _clean(cells[p]) if p < len(cells) else "" for column, p in positions.items()}

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from babel import Locale
 from babel.dates import format_date
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, literal, not_, or_, union
 from sqlalchemy.orm import aliased
@@ -699,7 +699,7 @@ def dashboard_charts(dashboard: Dashboard) -> dict[str, charts.Chart]:
                         charts.Series(
                             len(d.initiatives),
                             "chart__bar--initiatives",
-                            _("%(n)d initiatieven", n=len(d.initiatives)),
+                            ngettext("%(num)d initiatief", "%(num)d initiatieven", len(d.initiatives)),
                         )
                     ],
                 )

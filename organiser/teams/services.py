@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from ..events.models import Event
@@ -239,16 +240,18 @@ def form_teams(event: Event, n: int) -> list[Team]:
     wanted = n - len(locked)
     if wanted < 0 or (wanted == 0 and pool):
         raise TeamsError(
-            _(
-                "Er zijn %(locked)d vergrendelde teams. Kies meer teams, of ontgrendel er een.",
-                locked=len(locked),
+            ngettext(
+                "Er is %(num)d vergrendeld team. Kies meer teams, of ontgrendel het.",
+                "Er zijn %(num)d vergrendelde teams. Kies meer teams, of ontgrendel er een.",
+                len(locked),
             )
         )
     if wanted > len(pool):
         raise TeamsError(
-            _(
-                "Er zijn %(count)d mensen in te delen: dat is te weinig voor %(wanted)d nieuwe teams.",
-                count=len(pool),
+            ngettext(
+                "Er is %(num)d persoon in te delen: te weinig voor het aantal nieuwe teams (%(wanted)d).",
+                "Er zijn %(num)d mensen in te delen: te weinig voor het aantal nieuwe teams (%(wanted)d).",
+                len(pool),
                 wanted=wanted,
             )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 
 from ..auth.forms import EmptyForm
@@ -81,7 +82,14 @@ def form_teams(event_id: int):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("De mensen zijn over %(count)d teams verdeeld.", count=len(teams)), "success")
+            flash(
+                ngettext(
+                    "Iedereen zit in %(num)d team.",
+                    "De mensen zijn over %(num)d teams verdeeld.",
+                    len(teams),
+                ),
+                "success",
+            )
     else:
         for errors in form.errors.values():
             for message in errors:

@@ -211,7 +211,7 @@ def test_move_lock_and_reform_keeps_locked_teams(logged_in, db, speurtocht, add_
     assert snapshot(db, event) == after
     # Fewer teams than are locked cannot be asked for.
     response = logged_in.post(f"/events/{event.id}/teams/form", {"count": "1"})
-    assert "Er zijn 1 vergrendelde teams" in logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Er is 1 vergrendeld team" in logged_in.get(response.headers["Location"]).get_data(as_text=True)
     # Unlocking lets the next re-forming use team 2's members again.
     logged_in.post(f"/events/{event.id}/teams/{teams[1].id}/lock", {"locked": "0"})
     assert db.session.get(Team, teams[1].id).locked is False
@@ -380,7 +380,7 @@ def test_overview_shows_teams_and_counts(logged_in, db, speurtocht, add_people):
 def test_invalid_team_count_is_explained(logged_in, db, speurtocht, add_people):
     add_people(MIXED[:4])
     event = speurtocht["event"]
-    for count, message in (("0", "Kies tussen 1 en 50 teams."), ("9", "te weinig voor 9 nieuwe teams")):
+    for count, message in (("0", "Kies tussen 1 en 50 teams."), ("9", "te weinig voor het aantal nieuwe teams (9)")):
         response = logged_in.post(f"/events/{event.id}/teams/form", {"count": count})
         assert message in logged_in.get(response.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Team)) == 0
