@@ -188,7 +188,7 @@ def test_rsvp_page_in_english(english, db, cafe):
         "Are you coming?",
         "Send reply",
         # Both counts through ngettext: one colleague (singular), no residents (plural).
-        "Who is coming: 1 colleague from the municipality and 0 residents have said yes.",
+        "Who is coming: 1 colleague from the municipality and 0 residents have said yes so far.",
         ENGLISH_DATE,
         absent=("Komt u?", "Antwoord versturen", "collega"),
     )
