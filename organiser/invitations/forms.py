@@ -27,7 +27,7 @@ class RsvpForm(FlaskForm):
         _l("Opmerking (optioneel)"),
         description=_l(
             "Bijvoorbeeld een dieetwens of wat u nodig heeft om goed mee te kunnen doen (toegankelijkheid). "
-            "Alleen de organisator ziet dit, en het wordt kort na de bijeenkomst verwijderd. Maximaal 500 tekens."
+            "Alleen de organisator ziet dit, en het wordt na de bijeenkomst verwijderd. Maximaal 500 tekens."
         ),
         validators=[Length(max=500, message=_l("Uw opmerking is te lang: maximaal 500 tekens."))],
     )

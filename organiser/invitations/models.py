@@ -32,7 +32,7 @@ class InvitationState(enum.StrEnum):
 
 STATE_LABELS = {
     InvitationState.LISTED: _l("Nog niet verstuurd"),
-    InvitationState.INVITED: _l("Uitgenodigd"),
+    InvitationState.INVITED: _l("Nog geen antwoord"),
     InvitationState.YES: _l("Komt"),
     InvitationState.NO: _l("Komt niet"),
     InvitationState.MAYBE: _l("Misschien"),

@@ -278,7 +278,7 @@ def send(event_id: int):
             return redirect(url_for("events.detail", event_id=event.id))
         db.session.commit()
         flash(
-            ngettext("%(num)d uitnodiging gaat de deur uit.", "%(num)d uitnodigingen gaan de deur uit.", count),
+            ngettext("%(num)d uitnodiging wordt verstuurd.", "%(num)d uitnodigingen worden verstuurd.", count),
             "success",
         )
         return redirect(url_for("invitations.answers", event_id=event.id))

@@ -84,6 +84,8 @@ class OutboxKind(enum.StrEnum):
     PROMOTION = "promotion"
     FEED_LINK = "feed_link"
     SMTP_CHECK = "smtp_check"
+    NEW_LINK = "new_link"
+    WITHDRAWN = "withdrawn"
 
 
 # --- Queueing -----------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ KIND_LABELS = {
     services.OutboxKind.PROMOTION: _l("Van de wachtlijst"),
     services.OutboxKind.FEED_LINK: _l("Agendalink"),
     services.OutboxKind.SMTP_CHECK: _l("Testbericht"),
+    services.OutboxKind.NEW_LINK: _l("Nieuwe link"),
+    services.OutboxKind.WITHDRAWN: _l("Afgemeld"),
 }
 
 #: The mail's own HTML, shown on its own: no scripts, no plugins, no forms, no requests anywhere but here.
