@@ -134,7 +134,7 @@ def test_after_the_deadline_only_cancelling(client, db, invited):
     now = datetime.now(UTC)
     event, [(invitation, token)] = invited(n=1, rsvp_deadline=now - timedelta(hours=1))
     page = client.get(f"/rsvp/{token}").get_data(as_text=True)
-    assert "De reactietermijn is voorbij." in page and "Ik kom toch niet" in page
+    assert "De reactietermijn is voorbij." in page and "Ik kan niet komen" in page
     answer(client, token, "yes")
     assert db.session.get(Invitation, invitation.id).state == InvitationState.INVITED
     answer(client, token, "no")
