@@ -47,6 +47,7 @@ def safe_next(target: str | None) -> str | None:
 #: Menu entries of the other domains, shown to logged-in organisers when their endpoint exists.
 NAV_ITEMS = (
     ("people.directory", _l("Mensen")),
+    ("events.initiatives", _l("Initiatieven")),
     ("reach.dashboard", _l("Bereik")),
     ("mail.outbox", _l("Mail")),
 )
