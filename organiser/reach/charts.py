@@ -3,20 +3,32 @@
 Every bar carries its number as text next to it, so no meaning depends on colour alone, and the
 dashboard puts a table with the same numbers under every chart. Colours come from classes in app.css
 (the Content-Security-Policy forbids inline styles).
+
+Horizontal positions and widths are percentages of the chart's width, vertical ones are CSS pixels, and the
+SVG has no viewBox: the chart stretches to the width of the screen while its text keeps the size app.css
+gives it (with a viewBox, a phone shrank 13px labels to 6px). Long labels are broken into lines that fit a
+phone.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 
-WIDTH = 720
-LABEL_HEIGHT = 20
-BAR_HEIGHT = 16
+#: The full width: x and width are percentages.
+WIDTH = 100.0
+#: Height of one line of label text (px).
+LABEL_HEIGHT = 22
+BAR_HEIGHT = 18
 BAR_GAP = 4
-GROUP_GAP = 12
-#: Room on the right of the longest bar for its value label.
-VALUE_ROOM = 150
+GROUP_GAP = 14
+#: Room on the right of the longest bar for its value label (percent of the width: ~140px on a phone).
+VALUE_ROOM = 40.0
+#: Gap between the end of a bar and its value label (px).
+VALUE_GAP = 6
+#: Characters per line of a label, so that it fits a 360px phone at the chart's font size.
+LABEL_CHARS = 34
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,8 @@ class Label:
     text: str
     css: str = "chart__label"
     anchor: str = "start"
+    #: A shift to the right in px, after x (a percentage): keeps a value label clear of its bar at any width.
+    dx: float = 0
 
 
 @dataclass(frozen=True)
@@ -69,15 +83,23 @@ class Series:
     text: str
 
 
+def label_lines(text: str, width: int = LABEL_CHARS) -> list[str]:
+    """A label broken into lines that fit a phone (SVG text does not wrap by itself)."""
+    return textwrap.wrap(text, width) or [""]
+
+
 def share_chart(chart_id: str, title: str, description: str, share: float, text: str) -> Chart:
     """One bar filled to `share` (0..1) of a bordered track, with the text under it."""
-    track_width = WIDTH - 2
-    chart = Chart(chart_id, title, description, WIDTH, 64)
+    chart = Chart(chart_id, title, description, WIDTH, 0)
     share = min(max(share, 0.0), 1.0)
-    chart.bars.append(Bar(1, 1, track_width, 30, "chart__track"))
+    chart.bars.append(Bar(0, 1, WIDTH, 30, "chart__track"))
     if share > 0:
-        chart.bars.append(Bar(1, 1, max(track_width * share, 2), 30, "chart__bar chart__bar--reached"))
-    chart.labels.append(Label(1, 54, text))
+        chart.bars.append(Bar(0, 1, max(WIDTH * share, 0.5), 30, "chart__bar chart__bar--reached"))
+    y = 31.0
+    for line in label_lines(text, LABEL_CHARS + 6):
+        y += LABEL_HEIGHT
+        chart.labels.append(Label(0, y, line))
+    chart.height = y + 8
     return chart
 
 
@@ -88,13 +110,14 @@ def grouped_bars(chart_id: str, title: str, description: str, groups: list[tuple
     chart = Chart(chart_id, title, description, WIDTH, 0)
     y = 0.0
     for label, series in groups:
-        chart.labels.append(Label(0, y + 15, label, "chart__label chart__label--group"))
-        y += LABEL_HEIGHT
+        for line in label_lines(label):
+            chart.labels.append(Label(0, y + 16, line, "chart__label chart__label--group"))
+            y += LABEL_HEIGHT
         for s in series:
             width = s.value * scale
             if s.value:
-                chart.bars.append(Bar(0, y, max(width, 2), BAR_HEIGHT, f"chart__bar {s.css}"))
-            chart.labels.append(Label(width + 6, y + BAR_HEIGHT - 3, s.text, "chart__value"))
+                chart.bars.append(Bar(0, y, max(width, 0.4), BAR_HEIGHT, f"chart__bar {s.css}"))
+            chart.labels.append(Label(width, y + BAR_HEIGHT - 4, s.text, "chart__value", dx=VALUE_GAP))
             y += BAR_HEIGHT + BAR_GAP
         y += GROUP_GAP
     chart.lines.append(Line(0, 0, 0, max(y - GROUP_GAP, 1)))
@@ -113,7 +136,8 @@ def column_panels(
     """Small multiples: one row of columns per panel (label, colour class, values), sharing one scale.
 
     Values are written above their columns where there is room; category labels (months) go under
-    each panel, thinned out when there are many.
+    each panel, thinned out to at most 12, of which at most 5 are not marked minor (app.css hides minor ones on
+    a phone, where a month is only ~25px wide).
     """
     count = max(len(categories), 1)
     step = WIDTH / count
@@ -121,24 +145,32 @@ def column_panels(
     top = max((v for _, _, values in panels for v in values), default=0)
     scale = (panel_height - 18) / top if top else 0
     every = math.ceil(count / 12)
+    phone_every = math.ceil(math.ceil(count / every) / 5)  # of the labels drawn, a phone shows at most 5
     chart = Chart(chart_id, title, description, WIDTH, 0)
     y = 0.0
     for label, css, values in panels:
-        chart.labels.append(Label(0, y + 15, label, "chart__label chart__label--group"))
-        y += LABEL_HEIGHT
+        for line in label_lines(label):
+            chart.labels.append(Label(0, y + 16, line, "chart__label chart__label--group"))
+            y += LABEL_HEIGHT
         base = y + panel_height
         for i, value in enumerate(values):
             x = i * step + (step - column) / 2
             height = value * scale
             if value:
                 chart.bars.append(Bar(x, base - max(height, 2), column, max(height, 2), f"chart__bar {css}"))
-                if step >= 24:
+                if count <= 16:  # a column at least ~22px wide on a phone: room for its number
                     chart.labels.append(Label(x + column / 2, base - height - 4, str(value), "chart__value", "middle"))
         chart.lines.append(Line(0, base, WIDTH, base))
         y = base
         for i, category in enumerate(categories):
             if i % every == 0:
-                chart.labels.append(Label(i * step + step / 2, y + 15, category, "chart__tick", "middle"))
+                css = "chart__tick chart__tick--minor" if (i // every) % phone_every else "chart__tick"
+                if i == 0:  # the outer labels line up with the edges instead of spilling over them
+                    chart.labels.append(Label(0, y + 16, category, css))
+                elif i == count - 1:
+                    chart.labels.append(Label(WIDTH, y + 16, category, css, "end"))
+                else:
+                    chart.labels.append(Label(i * step + step / 2, y + 16, category, css, "middle"))
         y += LABEL_HEIGHT + GROUP_GAP
     chart.height = max(y, 20)
     return chart

@@ -60,7 +60,6 @@ def overview(event_id: int):
         overview=overview,
         form=form,
         action_form=EmptyForm(),
-        move_form=MoveForm(formdata=None),
         role_label=role_label,
         display_name=display_name,
     )

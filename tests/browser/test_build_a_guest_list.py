@@ -64,15 +64,15 @@ def test_import_colleagues_and_build_a_guest_list(live_server, page, a11y, tmp_p
     # Suggestions were all office-bound: the frontline and the host initiatives are still missing.
     assert "Er is nog geen collega met een contactrol (frontlinie) uitgenodigd." in page.content()
 
-    page.get_by_label("Rol").select_option(label="Contactrol (frontlinie)")
+    page.get_by_label("Rol", exact=True).select_option(label="Contactrol (frontlinie)")
     page.get_by_role("button", name="Zoeken").click()
     page.locator("input[name=person_ids]").first.check()
     page.get_by_role("button", name="Aangevinkte mensen op de lijst zetten").click()
     page.get_by_text("1 persoon op de gastenlijst gezet.").wait_for()
-    # Hosts are the event's own and those of its route stops.
+    # The two host initiatives and the one hosting a stop on the route.
     for initiative in ("Moestuin De Groene Vingers", "Repair Café Oost", "Speeltuinvereniging De Velden"):
-        page.get_by_label("Bewonersinitiatief").select_option(label=initiative)
-        page.get_by_label("Rol").select_option(label="Alle")
+        page.get_by_label("Bewonersinitiatief", exact=True).select_option(label=initiative)
+        page.get_by_label("Rol", exact=True).select_option(label="Alle")
         page.get_by_role("button", name="Zoeken").click()
         page.locator("input[name=person_ids]").first.check()
         page.get_by_role("button", name="Aangevinkte mensen op de lijst zetten").click()
