@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
     "BASE_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    "PROXY_FIX": 0,
     # Mail (Flask-Mail reads MAIL_*). Without MAIL_SERVER, mail is kept for the development mail page.
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
@@ -40,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     # Recently rendered calendar feeds kept per process, by ETag (0: off). See calendar.services.RenderedFeeds.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
     "RATE_LIMIT_TOKEN": "30/minute",
+    #: Failed logins per account per window; an address may fail ten times as often (see ratelimit.py).
+    "RATE_LIMIT_LOGIN": "10/minute",
     "LANGUAGES": ["nl", "en"],
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "CSV_MAX_ROWS": 20000,

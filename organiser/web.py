@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+import contextlib
+import re
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from .extensions import db, login_manager
 
@@ -85,6 +90,37 @@ def set_security_headers(response):
     return response
 
 
+def database_unavailable_page():
+    """503 with a plain Dutch explanation; rendered without touching the database (it is the thing that is away)."""
+    # Nothing of this request is kept: the transaction is all or nothing. A rollback on a connection that is
+    # gone fails too; the server has rolled back already.
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    g._login_user = login_manager.anonymous_user()  # the menu must not look the organiser up in the database
+    response = current_app.make_response(
+        (
+            render_template(
+                "error.html",
+                title=_("Even geen verbinding"),
+                message=_("Even geen verbinding met de database. Probeer het over een minuut opnieuw."),
+            ),
+            503,
+        )
+    )
+    response.headers["Retry-After"] = "60"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+#: A path segment that may be a secret (RSVP and feed tokens, import ids): at least 20 URL-safe characters.
+_SECRET_SEGMENT = re.compile(r"[A-Za-z0-9_-]{20,}")
+
+
+def loggable_path(path: str) -> str:
+    """The request path with anything that could be a secret token replaced, for logs."""
+    return _SECRET_SEGMENT.sub("[hidden]", path)
+
+
 def init_web(app: Flask) -> None:
     from .auth.models import Organiser
 
@@ -118,6 +154,19 @@ def init_web(app: Flask) -> None:
             return render_template("error.html", title=title, message=message), code
 
         return handler
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error):
+        """The database is away (restarting, unreachable, every connection busy): say so, and when to retry."""
+        app.logger.warning(
+            "database unavailable on %s [%s]: %s",
+            loggable_path(request.path),
+            request.method,
+            str(getattr(error, "orig", None) or error).splitlines()[0][:300],
+        )
+        return database_unavailable_page()
 
     for code, title, message in (
         (400, _l("Ongeldig verzoek"), _l("Dit verzoek kon niet worden verwerkt.")),

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..ratelimit import login_allowed, record_failed_login
 from ..web import safe_next
 from .forms import EmptyForm, LoginForm
 from .services import authenticate
@@ -33,8 +34,15 @@ def login():
     """Log an organiser in; afterwards go to `next` when it is a local path."""
     form = LoginForm()
     if form.validate_on_submit():
+        if not login_allowed(form.email.data):
+            # Also with the right password: otherwise the limit would not stop anyone guessing.
+            form.password.errors.append(
+                _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw.")
+            )
+            return render_template("auth/login.html", form=form), 429
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is None:
+            record_failed_login(form.email.data)
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         else:
             lang = session.get("lang")
