@@ -97,15 +97,27 @@ def create_event(details: EventDetails, organiser_id: int | None) -> Event:
     return event
 
 
+def lock_for_change(event: Event) -> None:
+    """Read the event again under a row lock held until commit, so that a check of its seats (capacity not below
+    the seats taken) stays true until the change is saved: no answer can take a seat in between."""
+    db.session.refresh(event, with_for_update=True)
+
+
 def update_event(event: Event, details: EventDetails) -> bool:
-    """Apply the organiser's changes; returns whether date, time or place changed (SEQUENCE raised)."""
+    """Apply the organiser's changes; returns whether date, time or place changed (SEQUENCE raised).
+    More seats go to the waiting list at once, first come first served (call lock_for_change first)."""
     before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
+    more_seats = details.capacity > event.capacity
     _apply(event, details)
     schedule_changed = any(before[name] != getattr(event, name) for name in SCHEDULE_FIELDS)
     if schedule_changed:
         event.sequence += 1
     touch(event)
     db.session.flush()
+    if more_seats:
+        from ..invitations.services import promote_from_waiting_list
+
+        promote_from_waiting_list(event)
     return schedule_changed
 
 
