@@ -125,6 +125,22 @@ class LocalProduction:
         assert self.state is not None, "not started"
         return self.state.database_url
 
+    def app(self, **config):
+        """An app object on this stack's database and secret key (tokens derived in it work on the servers);
+        for preparing data and checking the database from a test or benchmark."""
+        assert self.state is not None, "not started"
+        from organiser import create_app
+
+        return create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": self.state.database_url,
+                "SECRET_KEY": self.state.secret_key,
+                "BASE_URL": f"http://127.0.0.1:{self.state.web_ports[0]}",
+                "MAIL_MESSAGE_ID_DOMAIN": "organiser.test",
+                **config,
+            }
+        )
+
     def app_env(self, **extra: str) -> dict[str, str]:
         """The environment every process of the stack runs with (ORGANISER_* settings, FLASK_APP)."""
         assert self.state is not None, "not started"
