@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_MESSAGE_ID_DOMAIN": None,  # default: the host of BASE_URL
     "MAIL_EHLO_HOSTNAME": None,  # default: the Message-ID domain
     "MAIL_MAX_ATTEMPTS": 10,
+    #: Wait after the first temporary failure; doubles with each try (at most an hour), plus up to 25% jitter.
+    "MAIL_BACKOFF_SECONDS": 60,
     #: A claimed row is retried by another worker after this long (a worker that died mid-batch).
     "MAIL_LEASE_SECONDS": 600,
     # Product settings.
