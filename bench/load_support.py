@@ -170,16 +170,34 @@ def stats(label: str, replies: Sequence[Reply]) -> Stats:
     return Stats(label, len(replies), seconds, [r.latency for r in replies])
 
 
+class VisitorPerThread:
+    """One kept-alive visitor per client thread (a feed reader polls many feeds over one connection); closes
+    them all at the end."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.visitors: list[Visitor] = []
+        self.lock = threading.Lock()
+
+    def __call__(self) -> Visitor:
+        if not hasattr(self.local, "visitor"):
+            self.local.visitor = Visitor()
+            with self.lock:
+                self.visitors.append(self.local.visitor)
+        return self.local.visitor
+
+    def __enter__(self) -> VisitorPerThread:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for visitor in self.visitors:
+            visitor.close()
+
+
 def hit_many(urls: Sequence[str], path: str, count: int, concurrency: int) -> list[Reply]:
     """`count` GETs of one path, spread over the servers (the baseline /healthz)."""
-    local = threading.local()
-
-    def work(index: int) -> Reply:
-        if not hasattr(local, "visitor"):
-            local.visitor = Visitor()
-        return local.visitor.get(urls[index % len(urls)], path)
-
-    return run_concurrently(range(count), work, concurrency)
+    with VisitorPerThread() as visitor:
+        return run_concurrently(range(count), lambda n: visitor().get(urls[n % len(urls)], path), concurrency)
 
 
 # --- RSVP: data ----------------------------------------------------------------------------------------------
@@ -403,3 +421,100 @@ def expected_promotions(before: Seating, freed: int) -> list[str]:
         free -= needed
         promoted.append(token)
     return promoted
+
+
+# --- Feeds ---------------------------------------------------------------------------------------------------
+
+
+def seed_feed_people(app, people: int, events: int = 20, invitations_each: int = 2) -> list[str]:
+    """`people` colleagues, each invited to a few of `events` published events and each with a personal feed
+    token (issued with calendar.services.issue_feed_token); returns the tokens."""
+    from sqlalchemy import insert
+
+    from organiser.calendar.services import issue_feed_token
+    from organiser.events.models import Event, EventStatus
+    from organiser.extensions import db, utcnow
+    from organiser.invitations.models import Invitation, InvitationState
+    from organiser.people.models import ContactRole, Department, Person, PersonKind
+
+    tag = secrets.token_hex(3)
+    with app.app_context():
+        now = utcnow().replace(minute=0, second=0)
+        department = Department(name=f"Feeds {tag}")
+        agenda = [
+            Event(
+                title=f"Bruiscafé {tag} {n}",
+                format="bruiscafe",
+                description="Koffie, thee en kennismaken met de buurt.",
+                starts_at=now + timedelta(days=3 + n, hours=14),
+                ends_at=now + timedelta(days=3 + n, hours=16),
+                location=f"Buurtkamer, Dorpsstraat {n}",
+                status=EventStatus.PUBLISHED,
+                published_at=now,
+                capacity=50,
+                seats_taken=0,
+                sequence=0,
+                updated_at=now,
+            )
+            for n in range(events)
+        ]
+        persons = [
+            Person(
+                name=f"Abonnee {tag} {n:05d}",
+                email=f"abonnee-{tag}-{n:05d}@gemeente.example",
+                kind=PersonKind.STAFF,
+                department=department,
+                contact_role=ContactRole.OFFICE if n % 3 else ContactRole.FRONTLINE,
+            )
+            for n in range(people)
+        ]
+        db.session.add_all([department, *agenda, *persons])
+        db.session.flush()
+        rows = [
+            {
+                "event_id": agenda[(n + k * 7) % events].id,
+                "person_id": person.id,
+                "state": InvitationState.INVITED if k else InvitationState.MAYBE,
+                "sent_at": now,
+                "created_at": now,
+                "plus_ones": 0,
+                "note": "",
+                "reason": "",
+                "is_guide": False,
+            }
+            for n, person in enumerate(persons)
+            for k in range(invitations_each)
+        ]
+        db.session.execute(insert(Invitation), rows)
+        tokens = [issue_feed_token(person) for person in persons]
+        db.session.commit()
+        db.session.remove()
+    return tokens
+
+
+def poll_feeds(urls: Sequence[str], tokens: Sequence[str], concurrency: int, etags: Sequence[str] | None = None):
+    """Each token's feed fetched once, spread over the servers; with `etags`, as a conditional request
+    (If-None-Match) to the *other* server than the first fetch (validators must not depend on the server)."""
+    shift = 0 if etags is None else 1
+    with VisitorPerThread() as visitor:
+
+        def work(index: int) -> Reply:
+            headers = {"Accept": "text/calendar,text/plain;q=0.8,*/*;q=0.5", "Accept-Encoding": "gzip, deflate"}
+            if etags is not None:
+                headers["If-None-Match"] = etags[index]
+            path = f"/calendar/personal/{tokens[index]}.ics"
+            return visitor().get(urls[(index + shift) % len(urls)], path, headers)
+
+        return run_concurrently(range(len(tokens)), work, concurrency)
+
+
+def check_feed_polls(first: Sequence[Reply], again: Sequence[Reply]) -> None:
+    """Full feeds the first time (uncompressed, with an ETag), 304 with no body the second time."""
+    bad = [(n, r.status) for n, r in enumerate(first) if r.status != 200]
+    assert not bad, f"first fetches not 200 (token, status): {bad[:10]}"
+    for reply in first:
+        assert reply.headers.get("Content-Type") == "text/calendar; charset=utf-8"
+        assert "Content-Encoding" not in reply.headers, "feeds must go out uncompressed (Outlook)"
+        assert reply.headers.get("ETag") and reply.body.startswith(b"BEGIN:VCALENDAR")
+    bad = [(n, r.status) for n, r in enumerate(again) if r.status != 304 or r.body]
+    assert not bad, f"conditional fetches not an empty 304 (token, status): {bad[:10]}"
