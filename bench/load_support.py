@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 POSITION = re.compile(r"op plaats (\d+)")
+FLASH = re.compile(r'<p class="flash flash--\w+">([^<]*)</p>')
 
 
 @dataclass

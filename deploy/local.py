@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import email
+import email.parser
 import email.policy
 import json
 import os
@@ -108,6 +109,7 @@ class LocalProduction:
         self.state: State | None = None
         #: Our own children, so that they are reaped when they stop (a started-from-the-shell stack has none).
         self._children: dict[int, subprocess.Popen] = {}
+        self._message_ids: dict[str, str] = {}
 
     # --- Properties -------------------------------------------------------------------------------------------
 
@@ -273,8 +275,21 @@ class LocalProduction:
 
     def delivered(self) -> list[EmailMessage]:
         """Every message the SMTP sink accepted, in the order it accepted them."""
-        files = sorted(self.mail_dir.glob("*.eml"), key=lambda path: (path.stat().st_mtime_ns, path.name))
-        return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in files]
+        return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default) for path in self._mail_files()]
+
+    def delivered_message_ids(self) -> list[str]:
+        """The Message-ID of every message the SMTP sink accepted (headers only, each file read once)."""
+        ids = []
+        for path in self._mail_files():
+            if path.name not in self._message_ids:
+                with path.open("rb") as file:
+                    headers = email.parser.BytesHeaderParser(policy=email.policy.default).parse(file)
+                self._message_ids[path.name] = str(headers["Message-ID"])
+            ids.append(self._message_ids[path.name])
+        return ids
+
+    def _mail_files(self) -> list[Path]:
+        return sorted(self.mail_dir.glob("*.eml"), key=lambda path: (path.stat().st_mtime_ns, path.name))
 
     def log(self, name: str) -> str:
         path = self.state_dir / f"{name}.log"

@@ -1,8 +1,8 @@
 """A local SMTP sink (aiosmtpd): every message it accepts becomes one file in a directory.
 
 Used by `deploy.local` as the mail server of the loopback production set-up, so that tests and benchmarks
-can count what was delivered. `--delay` makes it a slow server (seconds per message, before it says 250),
-for the test that kills a worker in the middle of a conversation.
+can count what was delivered. `--delay` makes it a slow server (seconds per message between storing it and
+saying 250), for the test that kills a worker in the middle of a conversation.
 
     python -m deploy.smtp_sink --port 8025 --directory /tmp/mail [--delay 0.2]
 """
@@ -29,12 +29,14 @@ class DirectoryHandler:
         self.counter = itertools.count(1)
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
         name = f"{os.getpid()}-{next(self.counter):06d}"
         partial = self.directory / f".{name}.part"
         partial.write_bytes(envelope.content)
         partial.rename(self.directory / f"{name}.eml")
+        if self.delay:
+            # The message is stored (delivered) before the client hears so, as with a real server: a client that
+            # dies now never learns it was delivered, and sends it again.
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
 
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--directory", type=Path, required=True)
-    parser.add_argument("--delay", type=float, default=0.0, help="Seconds to wait before accepting each message.")
+    parser.add_argument("--delay", type=float, default=0.0, help="Seconds between storing a message and saying 250.")
     args = parser.parse_args(argv)
     args.directory.mkdir(parents=True, exist_ok=True)
     controller = Controller(DirectoryHandler(args.directory, args.delay), hostname=args.host, port=args.port)
