@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -25,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import Form, finite, within_calendar
 from .models import FORMATS, OWNER_LABELS, Event, Owner
 
 DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -54,7 +54,7 @@ def to_form_value(moment: datetime | None) -> datetime | None:
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(tzinfo=None)
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Geef de bijeenkomst een titel.")), Length(max=200)])
     format = SelectField(_l("Werkvorm"), choices=[], validators=[DataRequired()])
     description = TextAreaField(
@@ -65,19 +65,19 @@ class EventForm(FlaskForm):
     starts_at = DateTimeLocalField(
         _l("Begint op"),
         format=DATETIME_FORMAT,
-        validators=[InputRequired(_l("Vul een geldige begindatum en -tijd in."))],
+        validators=[InputRequired(_l("Vul een geldige begindatum en -tijd in.")), within_calendar],
     )
     ends_at = DateTimeLocalField(
         _l("Eindigt op"),
         format=DATETIME_FORMAT,
-        validators=[InputRequired(_l("Vul een geldige einddatum en -tijd in."))],
+        validators=[InputRequired(_l("Vul een geldige einddatum en -tijd in.")), within_calendar],
     )
     location = StringField(
         _l("Adres of verzamelpunt"),
         validators=[DataRequired(_l("Vul een adres of verzamelpunt in.")), Length(max=300)],
     )
-    latitude = FloatField(_l("Breedtegraad (optioneel)"), validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField(_l("Lengtegraad (optioneel)"), validators=[Optional(), NumberRange(-180, 180)])
+    latitude = FloatField(_l("Breedtegraad (optioneel)"), validators=[Optional(), finite, NumberRange(-90, 90)])
+    longitude = FloatField(_l("Lengtegraad (optioneel)"), validators=[Optional(), finite, NumberRange(-180, 180)])
     neighbourhood_id = SelectField(_l("Wijk"), coerce=int, choices=[], validators=[Optional()])
     owner = RadioField(
         _l("Wiens plan is het?"),
@@ -94,7 +94,7 @@ class EventForm(FlaskForm):
         ],
     )
     rsvp_deadline = DateTimeLocalField(
-        _l("Reageren kan tot (optioneel)"), format=DATETIME_FORMAT, validators=[Optional()]
+        _l("Reageren kan tot (optioneel)"), format=DATETIME_FORMAT, validators=[Optional(), within_calendar]
     )
     max_plus_ones = IntegerField(
         _l("Maximaal aantal introducés per genodigde"),
@@ -155,16 +155,20 @@ class EventForm(FlaskForm):
         return ok
 
 
-class StopForm(FlaskForm):
+class StopForm(Form):
     name = StringField(
         _l("Naam van de halte"), validators=[DataRequired(_l("Geef de halte een naam.")), Length(max=200)]
     )
     address = StringField(_l("Adres"), validators=[DataRequired(_l("Vul het adres van de halte in.")), Length(max=300)])
     starts_at = DateTimeLocalField(
-        _l("Van"), format=DATETIME_FORMAT, validators=[InputRequired(_l("Vul een geldige begintijd in."))]
+        _l("Van"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired(_l("Vul een geldige begintijd in.")), within_calendar],
     )
     ends_at = DateTimeLocalField(
-        _l("Tot"), format=DATETIME_FORMAT, validators=[InputRequired(_l("Vul een geldige eindtijd in."))]
+        _l("Tot"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired(_l("Vul een geldige eindtijd in.")), within_calendar],
     )
     initiative_id = SelectField(_l("Bewonersinitiatief op deze halte"), coerce=int, choices=[], validators=[Optional()])
     submit = SubmitField(_l("Halte toevoegen"))
