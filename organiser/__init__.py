@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_config(app, config)
     refuse_default_secret_key(app)
     trust_proxies(app)
+    limit_url_ids(app)
     register_extensions(app)
     register_blueprints(app)
     register_web(app)
@@ -55,6 +56,13 @@ def trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+
+
+def limit_url_ids(app: Flask) -> None:
+    """Ids in URLs (<int:…>) only up to what the database holds; set before any route is added."""
+    from .web import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter
 
 
 def register_extensions(app: Flask) -> None:

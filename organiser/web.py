@@ -11,8 +11,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
+from .forms import MAX_ID
 
 bp = Blueprint("web", __name__)
 
@@ -40,6 +42,20 @@ def set_language():
 def health():
     """A trivial endpoint for load balancers and as the baseline in benchmarks."""
     return {"status": "ok"}
+
+
+def page_number() -> int:
+    """The ?pagina= of a paginated list: 1 for anything that is not a page number (a huge one overflows OFFSET)."""
+    page = request.args.get("pagina", 1, type=int)
+    return page if 1 <= page <= 100_000 else 1
+
+
+class RecordIdConverter(IntegerConverter):
+    """<int:…> in URLs, limited to ids the database can hold: a longer number is a 404, not an overflow."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def safe_next(target: str | None) -> str | None:
