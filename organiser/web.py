@@ -184,13 +184,24 @@ def init_web(app: Flask) -> None:
         )
         return database_unavailable_page()
 
+    @app.errorhandler(413)
+    def too_large(error):
+        """Over MAX_CONTENT_LENGTH (or a form field over MAX_FORM_MEMORY_SIZE): say what the limit is."""
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        message = _("Het bestand of formulier is te groot.")
+        if limit:
+            size = f"{limit / 1024 / 1024:.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} kB"
+            message += " " + _(
+                "Het maximum is %(size)s. Splits een groot bestand in kleinere delen en probeer het opnieuw.", size=size
+            )
+        return render_template("error.html", title=_("Te groot"), message=message), 413
+
     for code, title, message in (
         (400, _l("Ongeldig verzoek"), _l("Dit verzoek kon niet worden verwerkt.")),
         (403, _l("Geen toegang"), _l("U heeft geen toegang tot deze pagina.")),
         (404, _l("Niet gevonden"), _l("Deze pagina bestaat niet (meer).")),
         (405, _l("Niet toegestaan"), _l("Deze handeling is hier niet mogelijk.")),
         (410, _l("Verlopen"), _l("Deze link werkt niet meer.")),
-        (413, _l("Te groot"), _l("Het bestand of formulier is te groot.")),
         (429, _l("Te veel verzoeken"), _l("U heeft te vaak geprobeerd. Wacht even en probeer het opnieuw.")),
         (500, _l("Er ging iets mis"), _l("Er ging iets mis aan onze kant. Probeer het later nog eens.")),
     ):
