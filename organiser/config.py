@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "CSV_MAX_ROWS": 20000,
     # Flask / extensions.
+    #: A login lasts at most this many hours; then the organiser logs in again (ASVS 3.3.2).
+    "SESSION_HOURS": 12,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
-from .forms import MAX_ID
+from .forms import MAX_ID, parse_record_id
 
 bp = Blueprint("web", __name__)
 
@@ -153,8 +154,11 @@ def init_web(app: Flask) -> None:
     @login_manager.user_loader
     def load_organiser(user_id: str):
         organiser_id, _sep, version = user_id.partition(":")
-        if not organiser_id.isdigit():
+        if parse_record_id(organiser_id) is None:
             return None
+        started = session.get("login_at")
+        if not isinstance(started, int) or time.time() - started > current_app.config["SESSION_HOURS"] * 3600:
+            return None  # logged in too long ago (or before logins had a time): log in again
         organiser = db.session.get(Organiser, int(organiser_id))
         if organiser is None or str(organiser.session_version) != version:
             return None

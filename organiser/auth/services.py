@@ -25,6 +25,13 @@ def authenticate(email: str, password: str) -> Organiser | None:
     return organiser
 
 
+def end_sessions(organiser: Organiser) -> None:
+    """Every session of this organiser stops working, on every device (at logout: a copied session cookie
+    must not outlive it, and the cookie itself lives in the browser)."""
+    organiser.session_version = (organiser.session_version or 0) + 1
+    db.session.flush()
+
+
 def create_organiser(email: str, name: str, password: str, is_admin: bool = False) -> Organiser:
     """A new organiser account; raises ValueError with a readable reason when it cannot be made."""
     email = email.strip().lower()
