@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user
 from sqlalchemy import Select
 
@@ -89,7 +89,13 @@ def _apply(event: Event, details: EventDetails) -> None:
 
 def create_event(details: EventDetails, organiser_id: int | None) -> Event:
     """A new draft event."""
-    event = Event(organiser_id=organiser_id, status=EventStatus.DRAFT, seats_taken=0, sequence=0)
+    event = Event(
+        organiser_id=organiser_id,
+        status=EventStatus.DRAFT,
+        seats_taken=0,
+        sequence=0,
+        reminder_days_before_deadline=int(current_app.config["REMINDER_DAYS_BEFORE_DEADLINE"]),
+    )
     _apply(event, details)
     event.updated_at = utcnow()
     db.session.add(event)

@@ -247,3 +247,10 @@ def test_route_shows_as_timeline_on_public_page(client, create_event, db):
     db.session.commit()
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert '<ol class="timeline">' in page and "De moestuin" in page and "14:00" in page
+
+
+def test_new_events_take_the_configured_reminder_days(app, logged_in, db):
+    """ORGANISER_REMINDER_DAYS_BEFORE_DEADLINE was listed but never used: every event got 3."""
+    app.config["REMINDER_DAYS_BEFORE_DEADLINE"] = 5
+    logged_in.post("/events/new/bruiscafe", event_form(format="bruiscafe"))
+    assert db.session.scalar(db.select(Event)).reminder_days_before_deadline == 5
