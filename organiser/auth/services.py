@@ -7,7 +7,8 @@ from sqlalchemy import func
 from ..extensions import db
 from .models import Organiser
 
-MIN_PASSWORD_LENGTH = 10
+#: ASVS 2.1.1: at least 12 characters (length, not composition rules, makes a password strong).
+MIN_PASSWORD_LENGTH = 12
 
 
 def find_organiser(email: str) -> Organiser | None:
