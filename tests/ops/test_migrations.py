@@ -18,18 +18,20 @@ from tests.conftest import make_app
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request, tmp_path):
-    """A database of its own with nothing in it (not the suite's migrated template)."""
+    """A database with nothing in it (not the suite's migrated template). On PostgreSQL a schema of its own,
+    first on the search path: much cheaper to make and drop than a database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/migrations.sqlite3"
         return
     server = request.getfixturevalue("postgres_server_url")
-    name = f"organiser_migrations_{secrets.token_hex(4)}"
+    schema = f"organiser_migrations_{secrets.token_hex(4)}"
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.engine.make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
     with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     admin.dispose()
 
 
