@@ -4,6 +4,11 @@ bench/bench_load.py. What "arrival order" means is in bench/load_support.py."""
 
 from __future__ import annotations
 
+import contextlib
+import select
+import socket
+from urllib.parse import urlsplit
+
 import pytest
 
 from bench import load_support as load
@@ -65,3 +70,34 @@ def test_many_personal_feeds_polled_with_conditional_requests(production, produc
     first = load.poll_feeds(production.web_urls, tokens, concurrency=8)
     again = load.poll_feeds(production.web_urls, tokens, concurrency=8, etags=[r.headers["ETag"] for r in first])
     load.check_feed_polls(first, again)
+
+
+def post_early_reply_aware(base: str, path: str, size: int) -> bytes:
+    """POST a body of `size` bytes the way curl and nginx do: keep an eye on the socket while sending, and stop
+    sending as soon as the server answers (gunicorn answers 413 before it has read the body, then closes)."""
+    parts = urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {size}\r\n\r\n"
+        )
+        sock.sendall(head.encode())
+        chunk, sent = b"x" * 65536, 0
+        while sent < size and not select.select([sock], [], [], 0)[0]:
+            try:
+                sent += sock.send(chunk[: size - sent])
+            except (BrokenPipeError, ConnectionResetError):
+                break
+        reply = b""
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
+            while data := sock.recv(65536):
+                reply += data
+    return reply
+
+
+def test_an_oversized_upload_gets_the_413_page_from_the_real_server(production):
+    """Through gunicorn too: a body over MAX_CONTENT_LENGTH gets the Dutch page (a client that keeps sending
+    regardless sees the connection closed: DEPLOYMENT.md has the proxy buffer request bodies)."""
+    reply = post_early_reply_aware(production.web_urls[0], "/people/import", 5 * 1024 * 1024 + 1)
+    assert reply.startswith(b"HTTP/1.1 413")
+    assert "Het maximum is 5 MB." in reply.decode("utf-8", "replace")
