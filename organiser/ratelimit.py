@@ -103,7 +103,7 @@ def limit_token_requests(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         limit = current_app.config["RATE_LIMIT_TOKEN"]
-        token = kwargs.get("token", "")
+        token = kwargs.get("token") or kwargs.get("rsvp_token") or ""
         allowed, period = _parse(limit)
         address = request.remote_addr or "unknown"
         if not hit(f"token:{hash_token(token)[:32]}", limit) or not hit(

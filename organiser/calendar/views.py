@@ -10,6 +10,7 @@ from ..events.models import Event, EventStatus
 from ..events.services import may_manage
 from ..extensions import db, utcnow
 from ..invitations.services import find_invitation_by_token
+from ..ratelimit import limit_token_requests
 from . import services
 from .forms import NewFeedLinkForm
 
@@ -126,6 +127,7 @@ def subscribe_public():
 
 
 @bp.route("/calendar/personal/manage/<rsvp_token>", methods=["GET", "POST"])
+@limit_token_requests
 def manage_personal(rsvp_token: str):
     """A person's own feed link, reached through any of their RSVP links: see whether they have one, make a new one."""
     invitation = find_invitation_by_token(rsvp_token)

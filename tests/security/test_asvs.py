@@ -248,3 +248,15 @@ def test_hsts_and_secure_cookies_when_served_over_https(database_url):
         from organiser.extensions import db
 
         db.engine.dispose()
+
+
+def test_the_feed_link_page_is_limited_like_the_rsvp_page(app, client):
+    """It takes an RSVP token too: without the limit it was a way around the RSVP page's limit. (The feeds
+    themselves are not limited: a town hall's calendar apps all poll from one address.)"""
+    app.config["RATE_LIMIT_TOKEN"] = "3/minute"
+    token = secrets.token_urlsafe(32)
+    address = {"REMOTE_ADDR": f"10.66.{secrets.randbelow(256)}.{secrets.randbelow(250) + 1}"}
+    statuses = [client.get(f"/calendar/personal/manage/{token}", environ_base=address).status_code for _ in range(4)]
+    assert statuses == [404, 404, 404, 429]
+    other = secrets.token_urlsafe(32)  # another token is counted on its own
+    assert client.get(f"/calendar/personal/manage/{other}", environ_base=address).status_code == 404
