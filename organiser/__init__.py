@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from . import extensions as ext
 from .config import DEFAULT_SECRET_KEY, ROOT, load_config
 
 
+class OrganiserFlask(Flask):
+    """Flask, logging unexpected errors without the secret tokens that some paths carry."""
+
+    def log_exception(self, exc_info) -> None:
+        from .web import loggable_path
+
+        self.logger.error("Exception on %s [%s]", loggable_path(request.path), request.method, exc_info=exc_info)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides the defaults and the environment (tests use it)."""
-    app = Flask(
+    app = OrganiserFlask(
         __name__,
         template_folder=ROOT / "templates",
         static_folder=ROOT / "static",
@@ -20,6 +29,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     load_config(app, config)
     refuse_default_secret_key(app)
+    trust_proxies(app)
+    limit_url_ids(app)
     register_extensions(app)
     register_blueprints(app)
     register_web(app)
@@ -35,6 +46,23 @@ def refuse_default_secret_key(app: Flask) -> None:
             "(for example: python -c 'import secrets; print(secrets.token_hex(32))'), "
             "or run in debug mode for development."
         )
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_FIX reverse proxies, take client address, scheme, host and prefix from their X-Forwarded-*
+    headers (rate limits per address, https links, secure cookies). 0: no proxy, the headers are ignored."""
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+
+
+def limit_url_ids(app: Flask) -> None:
+    """Ids in URLs (<int:…>) only up to what the database holds; set before any route is added."""
+    from .web import RecordIdConverter
+
+    app.url_map.converters["int"] = RecordIdConverter
 
 
 def register_extensions(app: Flask) -> None:

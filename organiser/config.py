@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
     "BASE_URL": "http://127.0.0.1:5000",
     "REDIS_URL": None,
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    "PROXY_FIX": 0,
     # Mail (Flask-Mail reads MAIL_*). Without MAIL_SERVER, mail is kept for the development mail page.
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
@@ -29,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_MESSAGE_ID_DOMAIN": None,  # default: the host of BASE_URL
     "MAIL_EHLO_HOSTNAME": None,  # default: the Message-ID domain
     "MAIL_MAX_ATTEMPTS": 10,
+    #: Wait after the first temporary failure; doubles with each try (at most an hour), plus up to 25% jitter.
+    "MAIL_BACKOFF_SECONDS": 60,
     #: A claimed row is retried by another worker after this long (a worker that died mid-batch).
     "MAIL_LEASE_SECONDS": 600,
     # Product settings.
@@ -40,10 +44,14 @@ DEFAULTS: dict[str, Any] = {
     # Recently rendered calendar feeds kept per process, by ETag (0: off). See calendar.services.RenderedFeeds.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
     "RATE_LIMIT_TOKEN": "30/minute",
+    #: Failed logins per account per window; an address may fail ten times as often (see ratelimit.py).
+    "RATE_LIMIT_LOGIN": "10/minute",
     "LANGUAGES": ["nl", "en"],
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "CSV_MAX_ROWS": 20000,
     # Flask / extensions.
+    #: A login lasts at most this many hours; then the organiser logs in again (ASVS 3.3.2).
+    "SESSION_HOURS": 12,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

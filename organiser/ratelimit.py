@@ -1,6 +1,6 @@
-"""Rate limits for token URLs: per token and per address, in Redis when configured.
+"""Rate limits for token URLs and for logging in: per token or account, and per address; in Redis when configured.
 
-Keyed by token as well as address, because a whole town hall shares one outgoing IP address:
+Keyed by token or account as well as address, because a whole town hall shares one outgoing IP address:
 a per-address limit alone would either lock out a department or let a guesser through.
 """
 
@@ -60,6 +60,41 @@ def hit(key: str, limit: str) -> bool:
         count, expires = _local_counts.get(full_key, (0, now + period))
         _local_counts[full_key] = (count + 1, expires)
     return count + 1 <= allowed
+
+
+def exceeded(key: str, limit: str) -> bool:
+    """Whether `key` used up its limit in the current window (without counting this look)."""
+    allowed, period = _parse(limit)
+    full_key = f"organiser:rl:{key}:{int(time.time() // period)}"
+    client = _redis()
+    if client is not None:
+        try:
+            return int(client.get(full_key) or 0) >= allowed
+        except Exception:  # Redis away: fall back to this process's own counts rather than fail requests
+            current_app.logger.warning("rate limit storage unreachable; counting per process")
+    with _local_lock:
+        count, expires = _local_counts.get(full_key, (0, 0.0))
+    return expires >= time.time() and count >= allowed
+
+
+def _login_keys(email: str) -> list[tuple[str, str]]:
+    limit = current_app.config["RATE_LIMIT_LOGIN"]
+    allowed, period = _parse(limit)
+    account = hash_token((email or "").strip().lower())[:32]
+    address = request.remote_addr or "unknown"
+    # An address gets ten accounts' worth: a town hall behind one IP must not be locked out by one typo-prone user.
+    return [(f"login:account:{account}", limit), (f"login:addr:{address}", f"{allowed * 10}/{_period_name(period)}")]
+
+
+def login_allowed(email: str) -> bool:
+    """False while this account, or this address, has had too many failed logins in the current window."""
+    return not any(exceeded(key, limit) for key, limit in _login_keys(email))
+
+
+def record_failed_login(email: str) -> None:
+    """Count a failed login against the account (known or not: no difference shows) and the address."""
+    for key, limit in _login_keys(email):
+        hit(key, limit)
 
 
 def limit_token_requests(view=None, *, per_address: bool = True):

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
+import contextlib
+import re
+import time
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
+from .forms import MAX_ID, parse_record_id
 
 bp = Blueprint("web", __name__)
 
@@ -35,6 +43,20 @@ def set_language():
 def health():
     """A trivial endpoint for load balancers and as the baseline in benchmarks."""
     return {"status": "ok"}
+
+
+def page_number() -> int:
+    """The ?pagina= of a paginated list: 1 for anything that is not a page number (a huge one overflows OFFSET)."""
+    page = request.args.get("pagina", 1, type=int)
+    return page if 1 <= page <= 100_000 else 1
+
+
+class RecordIdConverter(IntegerConverter):
+    """<int:…> in URLs, limited to ids the database can hold: a longer number is a 404, not an overflow."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -86,6 +108,37 @@ def set_security_headers(response):
     return response
 
 
+def database_unavailable_page():
+    """503 with a plain Dutch explanation; rendered without touching the database (it is the thing that is away)."""
+    # Nothing of this request is kept: the transaction is all or nothing. A rollback on a connection that is
+    # gone fails too; the server has rolled back already.
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    g._login_user = login_manager.anonymous_user()  # the menu must not look the organiser up in the database
+    response = current_app.make_response(
+        (
+            render_template(
+                "error.html",
+                title=_("Even geen verbinding"),
+                message=_("Even geen verbinding met de database. Probeer het over een minuut opnieuw."),
+            ),
+            503,
+        )
+    )
+    response.headers["Retry-After"] = "60"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+#: A path segment that may be a secret (RSVP and feed tokens, import ids): at least 20 URL-safe characters.
+_SECRET_SEGMENT = re.compile(r"[A-Za-z0-9_-]{20,}")
+
+
+def loggable_path(path: str) -> str:
+    """The request path with anything that could be a secret token replaced, for logs."""
+    return _SECRET_SEGMENT.sub("[hidden]", path)
+
+
 def init_web(app: Flask) -> None:
     from .auth.models import Organiser
 
@@ -102,8 +155,11 @@ def init_web(app: Flask) -> None:
     @login_manager.user_loader
     def load_organiser(user_id: str):
         organiser_id, _sep, version = user_id.partition(":")
-        if not organiser_id.isdigit():
+        if parse_record_id(organiser_id) is None:
             return None
+        started = session.get("login_at")
+        if not isinstance(started, int) or time.time() - started > current_app.config["SESSION_HOURS"] * 3600:
+            return None  # logged in too long ago (or before logins had a time): log in again
         organiser = db.session.get(Organiser, int(organiser_id))
         if organiser is None or str(organiser.session_version) != version:
             return None
@@ -120,13 +176,37 @@ def init_web(app: Flask) -> None:
 
         return handler
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error):
+        """The database is away (restarting, unreachable, every connection busy): say so, and when to retry."""
+        app.logger.warning(
+            "database unavailable on %s [%s]: %s",
+            loggable_path(request.path),
+            request.method,
+            str(getattr(error, "orig", None) or error).splitlines()[0][:300],
+        )
+        return database_unavailable_page()
+
+    @app.errorhandler(413)
+    def too_large(error):
+        """Over MAX_CONTENT_LENGTH (or a form field over MAX_FORM_MEMORY_SIZE): say what the limit is."""
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        message = _("Het bestand of formulier is te groot.")
+        if limit:
+            size = f"{limit / 1024 / 1024:.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} kB"
+            message += " " + _(
+                "Het maximum is %(size)s. Splits een groot bestand in kleinere delen en probeer het opnieuw.", size=size
+            )
+        return render_template("error.html", title=_("Te groot"), message=message), 413
+
     for code, title, message in (
         (400, _l("Ongeldig verzoek"), _l("Dit verzoek kon niet worden verwerkt.")),
         (403, _l("Geen toegang"), _l("U heeft geen toegang tot deze pagina.")),
         (404, _l("Niet gevonden"), _l("Deze pagina bestaat niet (meer).")),
         (405, _l("Niet toegestaan"), _l("Deze handeling is hier niet mogelijk.")),
         (410, _l("Verlopen"), _l("Deze link werkt niet meer.")),
-        (413, _l("Te groot"), _l("Het bestand of formulier is te groot.")),
         (429, _l("Te veel verzoeken"), _l("U heeft te vaak geprobeerd. Wacht even en probeer het opnieuw.")),
         (500, _l("Er ging iets mis"), _l("Er ging iets mis aan onze kant. Probeer het later nog eens.")),
     ):

@@ -37,6 +37,7 @@ def make_app(url: str, **config):
             "BASE_URL": "http://organiser.test",
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_TOKEN": "1000/minute",
+            "RATE_LIMIT_LOGIN": "1000/minute",
             **config,
         }
     )

@@ -1,12 +1,13 @@
 """Forms for logging in."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
+from ..forms import Form
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     email = EmailField(
         _l("E-mailadres"),
         filters=[lambda value: value.strip() if value else value],
@@ -20,7 +21,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Inloggen"))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with only a button, so that POST-only actions carry a CSRF token."""
 
     submit = SubmitField()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..extensions import db
+from ..ratelimit import login_allowed, record_failed_login
 from ..web import safe_next
 from .forms import EmptyForm, LoginForm
-from .services import authenticate
+from .services import authenticate, end_sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -33,8 +36,15 @@ def login():
     """Log an organiser in; afterwards go to `next` when it is a local path."""
     form = LoginForm()
     if form.validate_on_submit():
+        if not login_allowed(form.email.data):
+            # Also with the right password: otherwise the limit would not stop anyone guessing.
+            form.password.errors.append(
+                _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw.")
+            )
+            return render_template("auth/login.html", form=form), 429
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is None:
+            record_failed_login(form.email.data)
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         else:
             lang = session.get("lang")
@@ -42,6 +52,7 @@ def login():
             if lang:
                 session["lang"] = lang
             login_user(organiser)
+            session["login_at"] = int(time.time())  # the login ends after SESSION_HOURS (see web.load_organiser)
             return redirect(safe_next(request.args.get("next")) or url_for("events.dashboard"))
     return render_template("auth/login.html", form=form)
 
@@ -51,6 +62,8 @@ def login():
 def logout():
     """Log out (a POST, so that a link cannot log anyone out)."""
     if EmptyForm().validate_on_submit():
+        end_sessions(current_user)
+        db.session.commit()
         logout_user()
         session.clear()
         flash(_("U bent uitgelogd."), "success")

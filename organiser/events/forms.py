@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db, utcnow
+from ..forms import Form, finite, within_calendar
 from ..i18n import format_when
 from . import services
 from .models import FORMATS, OWNER_LABELS, Event, Initiative, Neighbourhood, Owner
@@ -58,7 +59,7 @@ def to_form_value(moment: datetime | None) -> datetime | None:
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(tzinfo=None)
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Geef de bijeenkomst een titel.")), Length(max=200)])
     format = SelectField(_l("Werkvorm"), choices=[], validators=[DataRequired()])
     description = TextAreaField(
@@ -69,19 +70,19 @@ class EventForm(FlaskForm):
     starts_at = DateTimeLocalField(
         _l("Begint op"),
         format=DATETIME_FORMAT,
-        validators=[InputRequired(_l("Vul een geldige begindatum en -tijd in."))],
+        validators=[InputRequired(_l("Vul een geldige begindatum en -tijd in.")), within_calendar],
     )
     ends_at = DateTimeLocalField(
         _l("Eindigt op"),
         format=DATETIME_FORMAT,
-        validators=[InputRequired(_l("Vul een geldige einddatum en -tijd in."))],
+        validators=[InputRequired(_l("Vul een geldige einddatum en -tijd in.")), within_calendar],
     )
     location = StringField(
         _l("Adres of verzamelpunt"),
         validators=[DataRequired(_l("Vul een adres of verzamelpunt in.")), Length(max=300)],
     )
-    latitude = FloatField(_l("Breedtegraad (optioneel)"), validators=[Optional(), NumberRange(-90, 90)])
-    longitude = FloatField(_l("Lengtegraad (optioneel)"), validators=[Optional(), NumberRange(-180, 180)])
+    latitude = FloatField(_l("Breedtegraad (optioneel)"), validators=[Optional(), finite, NumberRange(-90, 90)])
+    longitude = FloatField(_l("Lengtegraad (optioneel)"), validators=[Optional(), finite, NumberRange(-180, 180)])
     neighbourhood_id = SelectField(_l("Wijk"), coerce=int, choices=[], validators=[Optional()])
     owner = RadioField(
         _l("Wiens plan is het?"),
@@ -98,7 +99,7 @@ class EventForm(FlaskForm):
         ],
     )
     rsvp_deadline = DateTimeLocalField(
-        _l("Reageren kan tot (optioneel)"), format=DATETIME_FORMAT, validators=[Optional()]
+        _l("Reageren kan tot (optioneel)"), format=DATETIME_FORMAT, validators=[Optional(), within_calendar]
     )
     max_plus_ones = IntegerField(
         _l("Maximaal aantal introducés per genodigde"),
@@ -180,16 +181,20 @@ class EventForm(FlaskForm):
         return ok
 
 
-class StopForm(FlaskForm):
+class StopForm(Form):
     name = StringField(
         _l("Naam van de halte"), validators=[DataRequired(_l("Geef de halte een naam.")), Length(max=200)]
     )
     address = StringField(_l("Adres"), validators=[DataRequired(_l("Vul het adres van de halte in.")), Length(max=300)])
     starts_at = DateTimeLocalField(
-        _l("Van"), format=DATETIME_FORMAT, validators=[InputRequired(_l("Vul een geldige begintijd in."))]
+        _l("Van"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired(_l("Vul een geldige begintijd in.")), within_calendar],
     )
     ends_at = DateTimeLocalField(
-        _l("Tot"), format=DATETIME_FORMAT, validators=[InputRequired(_l("Vul een geldige eindtijd in."))]
+        _l("Tot"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired(_l("Vul een geldige eindtijd in.")), within_calendar],
     )
     initiative_id = SelectField(_l("Bewonersinitiatief op deze halte"), coerce=int, choices=[], validators=[Optional()])
     submit = SubmitField(_l("Halte toevoegen"))
@@ -220,7 +225,7 @@ class StopForm(FlaskForm):
         return True
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         _l("Reden (optioneel)"),
         description=_l("Komt in het bericht aan de genodigden."),

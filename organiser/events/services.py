@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -94,7 +94,13 @@ def _apply(event: Event, details: EventDetails) -> None:
 
 def create_event(details: EventDetails, organiser_id: int | None) -> Event:
     """A new draft event."""
-    event = Event(organiser_id=organiser_id, status=EventStatus.DRAFT, seats_taken=0, sequence=0)
+    event = Event(
+        organiser_id=organiser_id,
+        status=EventStatus.DRAFT,
+        seats_taken=0,
+        sequence=0,
+        reminder_days_before_deadline=int(current_app.config["REMINDER_DAYS_BEFORE_DEADLINE"]),
+    )
     _apply(event, details)
     event.updated_at = utcnow()
     db.session.add(event)
@@ -102,10 +108,18 @@ def create_event(details: EventDetails, organiser_id: int | None) -> Event:
     return event
 
 
+def lock_for_change(event: Event) -> None:
+    """Read the event again under a row lock held until commit, so that a check of its seats (capacity not below
+    the seats taken) stays true until the change is saved: no answer can take a seat in between."""
+    db.session.refresh(event, with_for_update=True)
+
+
 def update_event(event: Event, details: EventDetails) -> dict[str, tuple]:
     """Apply the organiser's changes; the route moves along with the start. Returns what changed of date,
-    time and place as {field: (before, after)}; when anything did, SEQUENCE is raised."""
+    time and place as {field: (before, after)}; when anything did, SEQUENCE is raised. More seats go to the
+    waiting list at once, first come first served (call lock_for_change first)."""
     before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
+    more_seats = details.capacity > event.capacity
     _apply(event, details)
     shift = event.starts_at - before["starts_at"]
     if shift:
@@ -119,6 +133,10 @@ def update_event(event: Event, details: EventDetails) -> dict[str, tuple]:
         event.sequence += 1
     touch(event)
     db.session.flush()
+    if more_seats:
+        from ..invitations.services import promote_from_waiting_list
+
+        promote_from_waiting_list(event)
     return changes
 
 

@@ -150,6 +150,8 @@ def edit(event_id: int):
     if event.is_cancelled:
         flash(_("Een afgelaste bijeenkomst kan niet meer worden gewijzigd."), "error")
         return redirect(url_for("events.detail", event_id=event.id))
+    if request.method == "POST":
+        services.lock_for_change(event)  # the capacity check below must hold until the commit
     form = _prepare(EventForm(obj=event, event=event))
     if request.method == "GET":
         form.starts_at.data = to_form_value(event.starts_at)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..events.forms import choice_list
+from ..forms import Form, record_id
 
 ANSWER_CHOICES = (
     ("yes", _l("Ja, ik kom")),
@@ -16,7 +16,7 @@ ANSWER_CHOICES = (
 )
 
 
-class RsvpForm(FlaskForm):
+class RsvpForm(Form):
     answer = RadioField(
         _l("Komt u?"),
         choices=choice_list(ANSWER_CHOICES),
@@ -38,7 +38,7 @@ class RsvpForm(FlaskForm):
         self.plus_ones.choices = choice_list((n, str(n)) for n in range(max_plus_ones + 1))
 
 
-class RecordAnswerForm(FlaskForm):
+class RecordAnswerForm(Form):
     """The organiser records an answer on someone's behalf (a phone call, a chat at the counter)."""
 
     answer = SelectField(_l("Antwoord"), choices=choice_list(ANSWER_CHOICES), validators=[DataRequired()])
@@ -53,16 +53,16 @@ class RecordAnswerForm(FlaskForm):
 # Guest list and mix ==================================================================================================
 
 
-class GuestSelectionForm(FlaskForm):
+class GuestSelectionForm(Form):
     """People ticked in a list (search results or suggestions); the service checks who may be added."""
 
     #: The checkboxes are drawn by the template, one per row of the table; any id is accepted here.
-    person_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    person_ids = SelectMultipleField(coerce=record_id, validate_choice=False)
     #: Where to go back to (the search the organiser was looking at).
     next = HiddenField()
 
 
-class SuggestionCountForm(FlaskForm):
+class SuggestionCountForm(Form):
     """How many colleagues to suggest (a GET form)."""
 
     class Meta:
@@ -75,8 +75,8 @@ class SuggestionCountForm(FlaskForm):
     )
 
 
-class AcceptSuggestionsForm(FlaskForm):
+class AcceptSuggestionsForm(Form):
     """The suggestions the organiser accepts; the number tells the service which list they were chosen from."""
 
-    person_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    person_ids = SelectMultipleField(coerce=record_id, validate_choice=False)
     aantal = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=100)])

@@ -190,6 +190,7 @@ def record_answer(
     if wanted != InvitationState.YES:
         plus_ones = 0
 
+    _lock_event(event.id)
     for _attempt in range(10):
         outcome = _try_answer(invitation, wanted, plus_ones, note, now)
         if outcome is not None:
@@ -236,9 +237,38 @@ def _try_answer(invitation, wanted, plus_ones, note, now) -> AnswerOutcome | Non
     if old_state == InvitationState.YES:
         # Already seated: keep the seat and the plus-ones that fit, rather than lose the place.
         return AnswerOutcome(state=InvitationState.YES, plus_ones_refused=True)
-    waiting_since = invitation.waiting_since if old_state == InvitationState.WAITING else now
+    # Full: to the waiting list, behind everyone whose answer held the event's lock before this one.
+    waiting_since = invitation.waiting_since if old_state == InvitationState.WAITING else _next_in_line(invitation)
     _set(invitation, state=InvitationState.WAITING, plus_ones=plus_ones, waiting_since=waiting_since)
     return AnswerOutcome(state=InvitationState.WAITING)
+
+
+def _lock_event(event_id: int) -> None:
+    """Hold the event row until commit: answers to one event change seats and the waiting list one at a time.
+
+    Taken before any invitation row, as every other path does (edit event, promotion), so that an answer and a
+    decline that promotes its invitee cannot deadlock. PostgreSQL: a row lock. SQLite: FOR UPDATE is ignored,
+    but the first UPDATE of the transaction makes it the database's only writer until commit.
+    """
+    db.session.execute(db.select(Event.id).where(Event.id == event_id).with_for_update())
+
+
+def _next_in_line(invitation: Invitation) -> datetime:
+    """The moment this answer joins the waiting list: now, but always after whoever joined before it.
+
+    Taken under the event's lock, so the order of waiting_since is the order in which answers got the lock,
+    also when the app servers' clocks differ a little; and the place told to the invitee stays true (nobody
+    can join ahead of them afterwards).
+    """
+    last = db.session.scalar(
+        db.select(func.max(Invitation.waiting_since)).where(
+            Invitation.event_id == invitation.event_id, Invitation.id != invitation.id
+        )
+    )
+    now = datetime.now(UTC)
+    if last is not None and last.replace(tzinfo=UTC) >= now:
+        return last.replace(tzinfo=UTC) + timedelta(microseconds=1)
+    return now
 
 
 def _set(invitation: Invitation, **values) -> None:

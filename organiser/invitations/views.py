@@ -21,7 +21,7 @@ from ..people.forms import DirectoryFilterForm
 from ..people.models import KIND_LABELS, ROLE_LABELS, Person
 from ..ratelimit import limit_token_requests
 from ..spreadsheet import csv_response
-from ..web import safe_next
+from ..web import page_number, safe_next
 from . import services
 from .forms import AcceptSuggestionsForm, GuestSelectionForm, RecordAnswerForm, RsvpForm, SuggestionCountForm
 from .models import STATE_LABELS, Invitation, InvitationState
@@ -234,6 +234,8 @@ def record_on_behalf(event_id: int, invitation_id: int):
                 ),
                 "success",
             )
+    else:
+        flash(_("Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst."), "error")
     return redirect(url_for("invitations.answers", event_id=event.id))
 
 
@@ -317,9 +319,7 @@ def guest_list(event_id: int):
         query = services.guest_candidates_query(event, search.to_filter()).options(
             selectinload(Person.department), selectinload(Person.initiatives)
         )
-        results = db.paginate(
-            query, page=request.args.get("pagina", 1, type=int), per_page=SEARCH_PER_PAGE, error_out=False
-        )
+        results = db.paginate(query, page=page_number(), per_page=SEARCH_PER_PAGE, error_out=False)
     return render_template(
         "invitations/guest_list.html",
         event=event,

@@ -419,9 +419,9 @@ def describe_reply(code: int, text: bytes | str) -> str:
     return one_line(f"{code} {text}")[:1000]
 
 
-def backoff(attempts: int) -> timedelta:
+def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
     """Wait before the next try after `attempts` tries: 1, 2, 4 … minutes (capped), plus up to 25% jitter."""
-    delay = min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+    delay = min(base * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
     return delay + delay * random.uniform(0, 0.25)
 
 
@@ -433,7 +433,7 @@ def _record(message: OutboxMessage, outcome: Exception | None, claim: Claim, now
         values = {"status": OutboxStatus.FAILED, "last_error": str(outcome)}
         report.failed += 1
     else:
-        values = {"next_attempt_at": now + backoff(message.attempts), "last_error": str(outcome)}
+        values = {"next_attempt_at": now + backoff(message.attempts, backoff_base()), "last_error": str(outcome)}
         report.retried += 1
     if not _update_claimed(message, claim, **values):
         log.warning("outbox row %s was taken over by another worker before its result was recorded", message.id)
@@ -462,6 +462,11 @@ def _update_claimed(message: OutboxMessage, claim: Claim, **values) -> bool:
 
 def mail_timeout() -> float:
     return float(current_app.config.get("MAIL_TIMEOUT") or 30)
+
+
+def backoff_base() -> timedelta:
+    """The wait after the first failed try (MAIL_BACKOFF_SECONDS); it doubles with every further try."""
+    return timedelta(seconds=float(current_app.config.get("MAIL_BACKOFF_SECONDS") or BACKOFF_BASE.total_seconds()))
 
 
 def max_attempts() -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, RadioField, SearchField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -12,6 +11,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ..events.forms import MultiCheckboxField, choice_list
 from ..events.models import Initiative, Neighbourhood
 from ..extensions import db
+from ..forms import Form
 from .models import KIND_LABELS, ROLE_LABELS, ContactRole, Department, Person, PersonKind
 from .services import DirectoryFilter, PersonDetails, email_taken, normalise_email
 
@@ -36,7 +36,7 @@ def neighbourhood_choices(empty_label) -> list:
     return choice_list([("", empty_label)] + [(str(n.id), n.name) for n in rows])
 
 
-class PersonForm(FlaskForm):
+class PersonForm(Form):
     name = StringField(
         _l("Naam"),
         filters=[_strip],
@@ -116,7 +116,7 @@ class PersonForm(FlaskForm):
 STATUS_CHOICES = (("", _l("Iedereen")), ("actief", _l("Actief")), ("inactief", _l("Niet actief")))
 
 
-class DirectoryFilterForm(FlaskForm):
+class DirectoryFilterForm(Form):
     """The directory's search and filters, read from the query string (a GET form: no CSRF needed)."""
 
     class Meta:
@@ -147,7 +147,8 @@ class DirectoryFilterForm(FlaskForm):
         self.validate()
 
         def value(f):
-            return f.data if f.data and not f.errors else None
+            # Optional() lets a blank value (" ") through without the choice check: blank means no filter.
+            return f.data if isinstance(f.data, str) and f.data.strip() and not f.errors else None
 
         status = value(self.status) if "status" in self else None
         return DirectoryFilter(
@@ -168,7 +169,7 @@ class DirectoryFilterForm(FlaskForm):
         return {f.name: f.data for f in self if f.data}
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(Form):
     file = FileField(
         _l("CSV-bestand"),
         description=_l(

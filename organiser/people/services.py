@@ -5,6 +5,8 @@ Functions flush, never commit: the view commits once.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import enum
 import functools
@@ -307,7 +309,11 @@ IMPORT_LIFETIME = timedelta(days=1)
 
 
 def decode_upload(raw: bytes) -> str:
-    """The uploaded bytes as text: UTF-8 with or without BOM; empty and binary files are refused."""
+    """The uploaded bytes as text: UTF-8 with or without BOM, or UTF-16 with BOM (Excel's "Unicode-tekst");
+    empty and binary files are refused."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        with contextlib.suppress(UnicodeDecodeError):  # not UTF-16 after all: refused below as binary
+            raw = raw.decode("utf-16").encode("utf-8")
     if not raw.strip() or raw.strip() == b"\xef\xbb\xbf":
         raise ImportFileError(_("Het bestand is leeg."))
     if b"\x00" in raw:
@@ -330,8 +336,10 @@ def decode_upload(raw: bytes) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """';' (Dutch Excel) or ',': whichever separates the header row."""
+    """';' (Dutch Excel), ',' or a tab (Excel's "Unicode-tekst"): whichever separates the header row."""
     header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if header.count("\t") > max(header.count(";"), header.count(",")):
+        return "\t"
     return ";" if header.count(";") > header.count(",") else ","
 
 

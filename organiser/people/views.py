@@ -13,6 +13,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..invitations.models import STATE_LABELS, Invitation
 from ..spreadsheet import csv_response
+from ..web import page_number
 from . import services
 from .forms import DirectoryFilterForm, ImportUploadForm, PersonForm
 from .models import KIND_LABELS, ROLE_LABELS, Person, PersonImport, PersonKind
@@ -46,7 +47,7 @@ def directory():
     query = services.directory_query(form.to_filter()).options(
         selectinload(Person.department), selectinload(Person.initiatives)
     )
-    page = db.paginate(query, page=request.args.get("pagina", 1, type=int), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
         "people/directory.html",
         form=form,
@@ -218,7 +219,7 @@ def import_preview(upload_id: str):
         show = "afgewezen" if plan.count(services.Outcome.REJECTED) else ""
     rows = [row for row in plan.rows if not show or row.outcome == OUTCOME_PARAMS[show]]
     pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
-    page = min(max(request.args.get("pagina", 1, type=int), 1), pages)
+    page = min(page_number(), pages)
     return render_template(
         "people/import_preview.html",
         upload=upload,

@@ -6,25 +6,25 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms.validators import Optional
 
 from ..events.forms import MultiCheckboxField, choice_list
+from ..forms import Form, within_calendar
 from .services import Period, default_period, year_before
 
 #: What a date field sends (ISO), and what people type by hand where a browser shows a plain text box.
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """The period the dashboard covers; read from the query string, so bookmarks and CSV links keep it."""
 
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    date_from = DateField(_l("Van"), name="from", format=DATE_FORMATS, validators=[Optional()])
-    date_to = DateField(_l("Tot en met"), name="to", format=DATE_FORMATS, validators=[Optional()])
+    date_from = DateField(_l("Van"), name="from", format=DATE_FORMATS, validators=[Optional(), within_calendar])
+    date_to = DateField(_l("Tot en met"), name="to", format=DATE_FORMATS, validators=[Optional(), within_calendar])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -43,7 +43,7 @@ class PeriodForm(FlaskForm):
         return Period(self.date_from.data or year_before(end) + timedelta(days=1), end)
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     """Check-in: one checkbox per person expected (and on the waiting list)."""
 
     present = MultiCheckboxField(_l("Aanwezig"), coerce=int, choices=[])

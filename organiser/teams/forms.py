@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
+from ..forms import Form
 from .services import MAX_TEAMS
 
 
-class FormTeamsForm(FlaskForm):
+class FormTeamsForm(Form):
     count = IntegerField(
         _l("Aantal teams"),
         description=_l("Vergrendelde teams tellen mee en blijven zoals ze zijn."),
@@ -21,7 +21,7 @@ class FormTeamsForm(FlaskForm):
     )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     """Names one invitation of the event (for 'make guide')."""
 
     invitation_id = HiddenField(validators=[DataRequired()])

@@ -12,6 +12,7 @@ from ..events.forms import choice_list
 from ..events.models import Event
 from ..events.services import event_for_organiser
 from ..extensions import db
+from ..forms import parse_record_id
 from ..invitations.models import Invitation, InvitationState
 from ..reach.services import display_name, role_label
 from . import services
@@ -27,7 +28,8 @@ def _overview_url(event: Event) -> str:
 
 def _member_of(event: Event, invitation_id: str | None) -> Invitation:
     """A yes answer of this event, or 404."""
-    invitation = db.session.get(Invitation, int(invitation_id)) if (invitation_id or "").isdigit() else None
+    number = parse_record_id(invitation_id)
+    invitation = db.session.get(Invitation, number) if number is not None else None
     if invitation is None or invitation.event_id != event.id or invitation.state != InvitationState.YES:
         abort(404)
     return invitation

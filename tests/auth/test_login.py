@@ -79,4 +79,4 @@ def test_create_organiser_command(app, db):
     result = app.test_cli_runner().invoke(
         args=["create-organiser", "--email", "x@example.org", "--name", "X", "--password", "short"]
     )
-    assert result.exit_code != 0 and "minstens 10 tekens" in result.output
+    assert result.exit_code != 0 and "minstens 12 tekens" in result.output

@@ -355,3 +355,10 @@ def test_edit_a_stop(logged_in, db):
         ("B", 1),
         ("A later", 2),
     ]
+
+
+def test_new_events_take_the_configured_reminder_days(app, logged_in, db):
+    """ORGANISER_REMINDER_DAYS_BEFORE_DEADLINE was listed but never used: every event got 3."""
+    app.config["REMINDER_DAYS_BEFORE_DEADLINE"] = 5
+    logged_in.post("/events/new/bruiscafe", event_form(format="bruiscafe"))
+    assert db.session.scalar(db.select(Event)).reminder_days_before_deadline == 5

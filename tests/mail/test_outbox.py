@@ -451,3 +451,9 @@ def test_mail_url_works_without_a_request(app):
     assert services.mail_url("events.detail", event_id=7) == "http://organiser.test/events/7"
     app.config["BASE_URL"] = "https://gemeente.example/organiser"
     assert services.mail_url("events.detail", event_id=7) == "https://gemeente.example/organiser/events/7"
+
+
+def test_backoff_starts_from_the_configured_wait(app):
+    app.config["MAIL_BACKOFF_SECONDS"] = 2
+    assert timedelta(seconds=2) <= services.backoff(1, services.backoff_base()) <= timedelta(seconds=2.5)
+    assert timedelta(seconds=8) <= services.backoff(3, services.backoff_base()) <= timedelta(seconds=10)

@@ -1,0 +1,1 @@
+"""Running organiser the way production does, on this machine (see DEPLOYMENT.md)."""

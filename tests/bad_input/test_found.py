@@ -1,0 +1,94 @@
+"""The bugs the property tests found, each pinned down as a plain example (they were 500s, or bad data)."""
+
+from __future__ import annotations
+
+import pytest
+
+from organiser.events.models import Event
+from organiser.invitations.models import InvitationState
+from tests.events.test_events import event_form
+
+
+def test_control_characters_in_text_are_refused_with_a_message(logged_in, db):
+    """NUL cannot be stored by PostgreSQL (it was a 500 there); other control characters break calendars."""
+    for title in ("Borrel\x00", "Borrel\x07"):
+        response = logged_in.post("/events/new/bruiscafe", event_form(format="bruiscafe", title=title))
+        assert response.status_code == 200
+        assert "Hier staan onzichtbare stuurtekens in." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
+    # Tabs and line breaks in a description are fine.
+    data = event_form(format="bruiscafe", description="Eerste regel\r\n\tTweede regel")
+    assert logged_in.post("/events/new/bruiscafe", data).status_code == 302
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00", "9999-12-31T22:00", "1899-06-01T12:00"])
+def test_dates_far_from_now_are_refused(logged_in, db, moment):
+    """Year 1 overflowed when converted to UTC (a 500); such dates are typing mistakes anyway."""
+    data = event_form(format="bruiscafe", starts_at=moment, ends_at="2030-06-15T16:00", rsvp_deadline="")
+    page = logged_in.post("/events/new/bruiscafe", data).get_data(as_text=True)
+    assert "Kies een datum tussen 2000 en 2100." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
+
+
+def test_coordinates_must_be_numbers(logged_in, db):
+    """'nan' passed the range check and was stored (GEO:nan;nan in the feeds)."""
+    page = logged_in.post("/events/new/bruiscafe", event_form(latitude="nan", longitude="4.9")).get_data(as_text=True)
+    assert "Vul een getal in." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
+
+
+def test_ids_too_large_for_the_database_are_not_found(logged_in, create_event, organiser):
+    """SQLite refused to look up an id over 64 bits (a 500)."""
+    for url in ("/events/99999999999999999999", "/events/99999999999999999999.ics", "/people/99999999999999999999"):
+        assert logged_in.get(url).status_code == 404
+    event = create_event(organiser=organiser)
+    assert logged_in.post(f"/events/{event.id}/teams/9223372036854775808/lock", {}).status_code == 404
+
+
+def test_a_page_number_too_large_shows_the_first_page(logged_in, create_event, organiser):
+    """OFFSET overflowed on both databases (a 500)."""
+    event = create_event(organiser=organiser)
+    assert logged_in.get("/people?pagina=99999999999999999999").status_code == 200
+    url = f"/events/{event.id}/guests?zoeken=1&pagina=99999999999999999999"
+    assert logged_in.get(url).status_code == 200
+
+
+def test_a_blank_directory_filter_means_no_filter(logged_in, create_event, organiser):
+    """' ' passed Optional() without the choice check and reached int() (a 500)."""
+    event = create_event(organiser=organiser)
+    for url in ("/people?afdeling=+&soort=+", f"/events/{event.id}/guests?zoeken=1&wijk=+&rol=+"):
+        assert logged_in.get(url).status_code == 200
+
+
+def test_strange_ids_in_guest_and_team_forms(logged_in, db, create_event, organiser):
+    """Ids over 64 bits (SQLite overflow) and '²' (a digit to str.isdigit, not to int) were 500s."""
+    event = create_event(organiser=organiser, forms_teams=True)
+    for person_ids in (["99999999999999999999999"], ["²"], ["-1"]):
+        response = logged_in.post(f"/events/{event.id}/guests/add", {"person_ids": person_ids})
+        assert response.status_code == 302
+    for invitation_id in ("²", "99999999999999999999999"):
+        response = logged_in.post(f"/events/{event.id}/teams/guide", {"invitation_id": invitation_id})
+        assert response.status_code in (302, 404)
+
+
+def test_a_period_far_from_now_is_explained(logged_in):
+    """Year 1 in the reach period made 'a year before' impossible (a 500)."""
+    page = logged_in.get("/reach?from=0001-01-01&to=0001-06-01").get_data(as_text=True)
+    assert "Deze periode klopt niet." in page
+
+
+def test_recording_an_answer_without_a_valid_choice_says_so(logged_in, db, create_event, organiser, create_person):
+    from organiser.invitations import services
+    from organiser.invitations.models import Invitation
+
+    event = create_event(organiser=organiser)
+    invitation = Invitation(event=event, person=create_person())
+    db.session.add(invitation)
+    db.session.flush()
+    with logged_in.raw.application.test_request_context():
+        services.send_invitations(event)
+    db.session.commit()
+    response = logged_in.post(f"/events/{event.id}/answers/{invitation.id}", {"answer": "misschien"})
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Er is niets vastgelegd" in page
+    assert db.session.get(Invitation, invitation.id).state == InvitationState.INVITED

@@ -1,0 +1,70 @@
+"""Changing an event's capacity: more seats go to the waiting list at once; fewer never below the seats taken."""
+
+from __future__ import annotations
+
+from organiser.events import services as event_services
+from organiser.events.forms import to_form_value
+from organiser.events.models import Event
+from organiser.invitations import services
+from organiser.invitations.models import Invitation, InvitationState
+from organiser.mail.models import OutboxMessage
+from tests.events.test_events import event_form
+
+
+def _full_event(db, create_event, create_person, organiser, waiting=3):
+    event = create_event(organiser=organiser, capacity=2, max_plus_ones=1)
+    for _ in range(2 + waiting):
+        db.session.add(Invitation(event=event, person=create_person()))
+    db.session.flush()
+    services.send_invitations(event)
+    invitations = db.session.scalars(db.select(Invitation).order_by(Invitation.id)).all()
+    for invitation in invitations:
+        services.record_answer(invitation, "yes")
+    db.session.commit()
+    return event, invitations
+
+
+def _form_for(event, capacity):
+    return event_form(
+        title=event.title,
+        format=event.format,
+        starts_at=to_form_value(event.starts_at).strftime("%Y-%m-%dT%H:%M"),
+        ends_at=to_form_value(event.ends_at).strftime("%Y-%m-%dT%H:%M"),
+        location=event.location,
+        rsvp_deadline="",
+        capacity=str(capacity),
+    )
+
+
+def test_more_seats_promote_the_waiting_list_in_order(logged_in, db, create_event, create_person, organiser):
+    event, invitations = _full_event(db, create_event, create_person, organiser)
+    assert [i.state for i in invitations[2:]] == [InvitationState.WAITING] * 3
+    with logged_in.raw.application.test_request_context():
+        form = _form_for(event, 4)
+    response = logged_in.post(f"/events/{event.id}/edit", form)
+    assert response.status_code == 302
+    states = [db.session.get(Invitation, i.id).state for i in invitations]
+    assert states == [InvitationState.YES] * 4 + [InvitationState.WAITING]
+    assert db.session.get(Event, event.id).seats_taken == 4
+    promoted = db.session.scalars(db.select(OutboxMessage.invitation_id).where(OutboxMessage.kind == "promotion"))
+    assert sorted(promoted) == [invitations[2].id, invitations[3].id]
+
+
+def test_capacity_cannot_drop_below_the_seats_taken(logged_in, db, create_event, create_person, organiser):
+    event, _invitations = _full_event(db, create_event, create_person, organiser, waiting=0)
+    with logged_in.raw.application.test_request_context():
+        form = _form_for(event, 1)
+    page = logged_in.post(f"/events/{event.id}/edit", form).get_data(as_text=True)
+    assert "het aantal plaatsen kan niet lager zijn" in page
+    assert db.session.get(Event, event.id).capacity == 2
+
+
+def test_the_capacity_check_reads_the_seats_under_a_lock(app, db, create_event, create_person, organiser):
+    """A stale copy of the event (seats taken meanwhile by an answer) is read again when locked for the change."""
+    event, invitations = _full_event(db, create_event, create_person, organiser, waiting=0)
+    stale = db.session.get(Event, event.id)
+    db.session.execute(db.update(Event).where(Event.id == event.id).values(seats_taken=2, capacity=3))
+    stale.seats_taken = 0  # what a form validated long ago would have seen
+    event_services.lock_for_change(stale)
+    assert (stale.seats_taken, stale.capacity) == (2, 3)
+    db.session.rollback()
