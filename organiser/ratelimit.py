@@ -97,6 +97,10 @@ def record_failed_login(email: str) -> None:
         hit(key, limit)
 
 
+#: One address may use a token URL this many times as often as one token: a town hall shares one address.
+ADDRESS_FACTOR = 100
+
+
 def limit_token_requests(view=None, *, per_address: bool = True):
     """Limit requests to a token URL per token and, unless told otherwise, (a hundredfold more generously)
     per client address. Calendar feeds pass per_address=False: Outlook 365 and Google fetch every
@@ -111,7 +115,7 @@ def limit_token_requests(view=None, *, per_address: bool = True):
             if not hit(f"token:{hash_token(token)[:32]}", limit):
                 abort(429)
             address = request.remote_addr or "unknown"
-            if per_address and not hit(f"addr:{address}", f"{allowed * 100}/{_period_name(period)}"):
+            if per_address and not hit(f"addr:{address}", f"{allowed * ADDRESS_FACTOR}/{_period_name(period)}"):
                 abort(429)
             return view(*args, **kwargs)
 

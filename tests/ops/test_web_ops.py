@@ -10,6 +10,7 @@ import pytest
 
 from organiser.extensions import db as _db
 from organiser.invitations import services as invitation_services
+from organiser.ratelimit import ADDRESS_FACTOR
 from tests.conftest import make_app
 
 OUTAGE = "Even geen verbinding met de database. Probeer het over een minuut opnieuw."
@@ -73,13 +74,13 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy(tmp_path, proxie
     from flask_migrate import upgrade
 
     url = f"sqlite:///{tmp_path}/organiser.sqlite3"
-    app = make_app(url, RATE_LIMIT_TOKEN="1/minute", PROXY_FIX=proxies)  # 20 per minute per address
+    app = make_app(url, RATE_LIMIT_TOKEN="1/minute", PROXY_FIX=proxies)  # ADDRESS_FACTOR per minute per address
     with app.app_context():
         upgrade()
     client = app.test_client()
     proxy = {"REMOTE_ADDR": f"10.9.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"}
     first, second = forwarded(), forwarded()
-    for _ in range(20):
+    for _ in range(ADDRESS_FACTOR):
         assert client.get(f"/rsvp/{secrets.token_urlsafe(32)}", headers=first, environ_base=proxy).status_code == 404
     assert client.get(f"/rsvp/{secrets.token_urlsafe(32)}", headers=first, environ_base=proxy).status_code == 429
     other = client.get(f"/rsvp/{secrets.token_urlsafe(32)}", headers=second, environ_base=proxy).status_code
