@@ -530,6 +530,16 @@ def _claim_once(invitation: Invitation, column, now: datetime) -> bool:
     return result.rowcount == 1
 
 
+def _remind_once(invitations, column, kind: str, now: datetime) -> int:
+    """Queue a one-time reminder of `kind` to each invitation whose `column` no other worker claimed first."""
+    count = 0
+    for invitation in invitations:
+        if _claim_once(invitation, column, now):
+            _queue_for(invitation, kind, kind)
+            count += 1
+    return count
+
+
 def send_deadline_reminders(now: datetime | None = None) -> int:
     """Remind those who did not answer, the event's set number of days before its deadline. Once each."""
     now = now or utcnow()
@@ -544,15 +554,10 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
             Event.rsvp_deadline > now,
         )
     ).all()
-    count = 0
-    for invitation in candidates:
-        event = invitation.event
-        if now < event.rsvp_deadline - timedelta(days=event.reminder_days_before_deadline):
-            continue
-        if _claim_once(invitation, Invitation.reminder_sent_at, now):
-            _queue_for(invitation, "reminder", "reminder")
-            count += 1
-    return count
+    due = [
+        i for i in candidates if now >= i.event.rsvp_deadline - timedelta(days=i.event.reminder_days_before_deadline)
+    ]
+    return _remind_once(due, Invitation.reminder_sent_at, "reminder", now)
 
 
 def send_day_before_reminders(now: datetime | None = None) -> int:
@@ -569,12 +574,7 @@ def send_day_before_reminders(now: datetime | None = None) -> int:
             Event.starts_at <= now + timedelta(days=1),
         )
     ).all()
-    count = 0
-    for invitation in candidates:
-        if _claim_once(invitation, Invitation.day_before_sent_at, now):
-            _queue_for(invitation, "day_before", "day_before")
-            count += 1
-    return count
+    return _remind_once(candidates, Invitation.day_before_sent_at, "day_before", now)
 
 
 def purge_personal_details(now: datetime | None = None) -> int:
