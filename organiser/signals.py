@@ -1,0 +1,40 @@
+"""The one seam between domains: signals a lower domain sends and a higher one receives.
+
+Domains depend one way (places < events < people < invitations < teams/calendar/reach; see the import
+contract in `.importlinter`). When a change in a lower domain must have an effect in a higher one — a
+cancelled event must notify its invitees, a deleted person must give up their seats, a late "yes" must be
+placed in a team — the lower domain sends one of these signals and the higher domain's receiver does the
+work. Receivers are connected in one explicit list (`connect_receivers`, called by `create_app`), never by
+importing upwards or by "if the module exists".
+
+Every receiver runs inside the sender's transaction: it flushes and never commits, exactly like the service
+that sent the signal, so the whole effect is committed (or rolled back) once by the request or command.
+Signals are sent with the sender object as the first argument and keyword arguments as documented on each.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: events → an event's date, time or place changed; kwargs: changes (dict field -> (old, new)).
+#: Receivers return the number of notices queued (the sender may sum them for the organiser's message).
+event_changed = _signals.signal("event-changed")
+
+#: events → an event was cancelled; kwargs: reason (str, may be empty). Receivers return a count as above.
+event_cancelled = _signals.signal("event-cancelled")
+
+#: events → seats were freed without anyone leaving (capacity raised); receivers may promote from the
+#: waiting list under the event's row lock.
+seats_freed = _signals.signal("seats-freed")
+
+#: people → a person is being erased (anonymised); receivers release what the person holds (seats, links).
+#: kwargs: now (aware UTC datetime).
+person_erased = _signals.signal("person-erased")
+
+#: invitations → an invitation now holds a place at the event (yes, or promoted from the waiting list).
+invitation_joined = _signals.signal("invitation-joined")
+
+#: invitations → an invitation no longer holds a place (no, withdrawn, erased, moved to the waiting list).
+invitation_left = _signals.signal("invitation-left")
