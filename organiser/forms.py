@@ -13,8 +13,10 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 #: Control characters other than tab and line breaks (C0 and DEL).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -69,3 +71,21 @@ def finite(form, field) -> None:
     """A validator: a real number (not nan or infinity, which a float field accepts)."""
     if isinstance(field.data, float) and not math.isfinite(field.data):
         raise ValidationError(_l("Vul een getal in."))
+
+
+class EmptyForm(Form):
+    """A form with only a button, so that POST-only actions carry a CSRF token."""
+
+    submit = SubmitField()
+
+
+def choice_list(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices WTForms wants."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

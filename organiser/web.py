@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -43,6 +44,13 @@ def set_language():
 def health():
     """A trivial endpoint for load balancers and as the baseline in benchmarks."""
     return {"status": "ok"}
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link on BASE_URL (for mail and calendars), with or without a request (the worker has none)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def page_number() -> int:

@@ -19,9 +19,3 @@ class LoginForm(Form):
     )
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired(_l("Vul uw wachtwoord in.")), Length(max=200)])
     submit = SubmitField(_l("Inloggen"))
-
-
-class EmptyForm(Form):
-    """A form with only a button, so that POST-only actions carry a CSRF token."""
-
-    submit = SubmitField()

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
+from ..forms import EmptyForm
 from ..ratelimit import login_allowed, record_failed_login
 from ..web import safe_next
-from .forms import EmptyForm, LoginForm
+from .forms import LoginForm
 from .services import authenticate, end_sessions
 
 bp = Blueprint("auth", __name__)

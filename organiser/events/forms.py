@@ -17,32 +17,19 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db, utcnow
-from ..forms import Form, finite, within_calendar
+from ..forms import Form, MultiCheckboxField, choice_list, finite, within_calendar
 from ..i18n import format_when
 from . import services
 from .models import FORMATS, OWNER_LABELS, Event, Initiative, Neighbourhood, Owner
 
 DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def choice_list(pairs) -> list[SelectChoice]:
-    """(value, label) pairs as the choices WTForms wants."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def to_utc(local: datetime | None) -> datetime | None:

@@ -10,8 +10,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.forms import EmptyForm
 from ..extensions import db, utcnow
+from ..forms import EmptyForm, choice_list
 from . import services
 from .forms import (
     CancelForm,
@@ -20,7 +20,6 @@ from .forms import (
     InitiativeForm,
     NeighbourhoodForm,
     StopForm,
-    choice_list,
     to_form_value,
     to_utc,
 )

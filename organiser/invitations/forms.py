@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..events.forms import choice_list
-from ..forms import Form, record_id
+from ..forms import Form, choice_list, record_id
 
 ANSWER_CHOICES = (
     ("yes", _l("Ja, ik kom")),

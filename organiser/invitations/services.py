@@ -62,9 +62,9 @@ def rsvp_url(invitation: Invitation) -> str | None:
     token = rsvp_token(invitation)
     if token is None:
         return None
-    from ..mail.services import mail_url
+    from ..web import absolute_url
 
-    return mail_url("invitations.respond", token=token)
+    return absolute_url("invitations.respond", token=token)
 
 
 def find_invitation_by_token(token: str) -> Invitation | None:
@@ -388,8 +388,9 @@ def _organiser_address(event: Event) -> tuple[str, str]:
 def _queue_for(invitation: Invitation, kind: str, template: str, ics_method: str | None = None, **context) -> None:
     """Render one notice in the invitee's language and put it in the outbox."""
     from ..calendar.ical import invitation_to_ical
-    from ..mail.services import mail_url, queue_mail, render_mail
+    from ..mail.services import queue_mail, render_mail
     from ..teams.services import team_summary
+    from ..web import absolute_url
 
     person = invitation.person
     if not person.email or person.deleted_at is not None:
@@ -402,7 +403,7 @@ def _queue_for(invitation: Invitation, kind: str, template: str, ics_method: str
         event=invitation.event,
         person=person,
         rsvp_url=url,
-        event_url=mail_url("events.detail", event_id=invitation.event_id),
+        event_url=absolute_url("events.detail", event_id=invitation.event_id),
         team=team_summary(invitation),
         company=who_else_comes(invitation.event),
         contact=invitation.event.organiser,

@@ -12,10 +12,10 @@ from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..auth.forms import EmptyForm
 from ..events.models import Event
 from ..events.services import event_for_organiser
 from ..extensions import db
+from ..forms import EmptyForm
 from ..mail.models import OutboxStatus
 from ..people.forms import DirectoryFilterForm
 from ..people.models import KIND_LABELS, ROLE_LABELS, Person

@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 
 from ..events.models import Event
 from ..extensions import db, mail, utcnow
+from ..web import absolute_url
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -182,19 +183,12 @@ def render_mail(template: str, locale: str, **context) -> tuple[str, str, str]:
     languages = current_app.config["LANGUAGES"]
     locale = locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
     context.setdefault("base_url", current_app.config["BASE_URL"])
-    context.setdefault("mail_url", mail_url)
+    context.setdefault("absolute_url", absolute_url)
     with force_locale(locale):
         subject = render_template(f"mail/{template}.subject.txt", locale=locale, **context)
         text = render_template(f"mail/{template}.txt", locale=locale, **context)
         html = render_template(f"mail/{template}.html", locale=locale, subject=one_line(subject), **context)
     return one_line(subject), text.strip() + "\n", html
-
-
-def mail_url(endpoint: str, **values) -> str:
-    """An absolute link for a mail, on BASE_URL, with or without a request (the worker has none)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
-    return adapter.build(endpoint, values, force_external=True)
 
 
 # --- Building the message ----------------------------------------------------------------------------

@@ -11,9 +11,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from ..auth.forms import EmptyForm
 from ..events.models import Event
 from ..extensions import db
+from ..forms import EmptyForm
 from . import services
 from .models import OutboxMessage, OutboxStatus
 

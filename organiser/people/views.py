@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..auth.forms import EmptyForm
 from ..events.models import Event
 from ..extensions import db
+from ..forms import EmptyForm
 from ..invitations.models import STATE_LABELS, Invitation
 from ..spreadsheet import csv_response
 from ..web import page_number

@@ -9,8 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField
 from wtforms.validators import Optional
 
-from ..events.forms import MultiCheckboxField, choice_list
-from ..forms import Form, within_calendar
+from ..forms import Form, MultiCheckboxField, choice_list, within_calendar
 from .services import Period, default_period, year_before
 
 #: What a date field sends (ISO), and what people type by hand where a browser shows a plain text box.

@@ -7,12 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 
-from ..auth.forms import EmptyForm
-from ..events.forms import choice_list
 from ..events.models import Event
 from ..events.services import event_for_organiser
 from ..extensions import db
-from ..forms import parse_record_id
+from ..forms import EmptyForm, choice_list, parse_record_id
 from ..invitations.models import Invitation, InvitationState
 from ..reach.services import display_name, role_label
 from . import services

@@ -447,10 +447,10 @@ def test_failed_mail_for_event(app, db, create_event, smtp_server, use_smtp):
     assert services.failed_mail_for_event(event.id)[0].last_error == "550 5.1.1 No such user"
 
 
-def test_mail_url_works_without_a_request(app):
-    assert services.mail_url("events.detail", event_id=7) == "http://organiser.test/events/7"
+def test_absolute_url_works_without_a_request(app):
+    assert services.absolute_url("events.detail", event_id=7) == "http://organiser.test/events/7"
     app.config["BASE_URL"] = "https://gemeente.example/organiser"
-    assert services.mail_url("events.detail", event_id=7) == "https://gemeente.example/organiser/events/7"
+    assert services.absolute_url("events.detail", event_id=7) == "https://gemeente.example/organiser/events/7"
 
 
 def test_backoff_starts_from_the_configured_wait(app):
