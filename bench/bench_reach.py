@@ -24,12 +24,14 @@ from organiser import create_app
 from organiser.config import normalise_database_url
 from organiser.extensions import db
 
-STAFF = 20_000
-RESIDENTS = 2_000
-EVENTS = 2_000
-INVITATIONS = 100_000
+from .harness import scaled
+
+STAFF = scaled(20_000, 400)
+RESIDENTS = scaled(2_000, 50)
+EVENTS = scaled(2_000, 40)
+INVITATIONS = scaled(100_000, 2_000)
 DEPARTMENTS = 40
-INITIATIVES = 200
+INITIATIVES = scaled(200, 20)
 NEIGHBOURHOODS = 20
 YEARS = 3
 RUNS = 2
@@ -71,7 +73,7 @@ def generate(rng: random.Random) -> None:
             for row in rows:
                 copy.write_row([naive_utc(row[c]) for c in columns])
 
-    insert(Neighbourhood, [{"id": i, "name": f"Wijk {i}", "slug": f"wijk-{i}"} for i in range(1, 21)])
+    insert(Neighbourhood, [{"id": i, "name": f"Wijk {i}", "slug": f"wijk-{i}"} for i in range(1, NEIGHBOURHOODS + 1)])
     insert(
         Initiative,
         [
