@@ -137,8 +137,8 @@ def measure_database(label: str, url: str, tmp: Path) -> list[list[str]]:
         reference_env = {**env, "BENCH_DATABASE_URL": url, "BENCH_MEMORY_DIR": str(memory)}
         with h.Gunicorn("bench.reference_app:create()", reference_env, log) as reference:
             limit_etags = {name: h.get(reference.url, f"/memory/{name}").headers["ETag"] for name in bodies}
-            slow = h.WRK_SECONDS * (1 if h.SHORT else 2)  # a render of the public feed takes seconds today
-            # (row, server, path, headers, seconds, connections)
+            slow = h.scaled(3, 1)  # requests per client (2 clients) where one request takes seconds (public feed)
+            # (row, server, path, headers, slow: requests per client, wrk connections)
             plan = [
                 (f"public feed, {EVENTS:,} events, after a change", changed, public, None, slow, 4),
                 ("public feed, unchanged (cached by ETag)", deployed, public, None, None, 8),
@@ -169,8 +169,8 @@ def measure_database(label: str, url: str, tmp: Path) -> list[list[str]]:
             for server in servers.values():  # every worker imported, connected and rendered once
                 h.wrk(server.url + "/healthz", seconds=1)
             row_sizes = {}
-            for row, server, path, headers, _seconds, _connections in plan:
-                h.wrk(server.url + path, seconds=1, connections=2, headers=headers)
+            for row, server, path, headers, _slow, _connections in plan:
+                h.get(server.url, path, headers)
                 row_sizes[row] = len(h.get(server.url, path, headers).body)
             ratios = {row[0]: h.Ratio() for row in plan}
             rates = {row[0]: h.Spread() for row in plan}
@@ -183,12 +183,15 @@ def measure_database(label: str, url: str, tmp: Path) -> list[list[str]]:
                 for name, server in order:
                     baseline[name] = h.wrk(server.url + "/healthz").per_second
                     health[name].add(baseline[name])
-                    for row, row_server, path, headers, seconds, connections in plan:
+                    for row, row_server, path, headers, slow_requests, connections in plan:
                         if row_server is not server:
                             continue
-                        rate = h.wrk(server.url + path, seconds=seconds, connections=connections, headers=headers)
-                        rates[row].add(rate.per_second)
-                        ratios[row].add(rate.per_second / baseline[name])
+                        if slow_requests:
+                            rate = h.slow_rate(server.url, path, slow_requests)
+                        else:
+                            rate = h.wrk(server.url + path, connections=connections, headers=headers).per_second
+                        rates[row].add(rate)
+                        ratios[row].add(rate / baseline[name])
     rows = []
     for name in servers:
         rows.append([f"/healthz of the {name} server", label, "16 B", health[name].show("{:,.0f}", "/s"), "1"])
@@ -217,7 +220,8 @@ def main() -> None:
         for label, url in h.Databases(Path(tmp), sqlite=not h.SHORT):
             rows += measure_database(label, url, Path(tmp))
     print(
-        f"gunicorn -w 2 (sync workers) per server; wrk -t 2 -c 8 (4 for the public feed renders), "
+        f"gunicorn -w 2 (sync workers) per server; wrk -t 2 -c 8 (rendered public feeds: 2 Python clients, "
+        f"{h.scaled(3, 1)} requests each), "
         f"{h.WRK_SECONDS:g} s per measurement, {h.ROUNDS} rounds; Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {EVENTS} events, {INVITATIONS} invitations"
     )

@@ -480,3 +480,22 @@ def server_env(url: str, secret_key: str, base_url: str, **extra: str) -> dict[s
         **extra,
     )
     return env
+
+
+def slow_rate(base: str, path: str, per_client: int, clients: int = 2) -> float:
+    """Requests per second of an endpoint too slow for wrk's fixed window (a request takes seconds, and wrk
+    drops the ones still running when its time is up): `clients` threads, each `per_client` requests in turn."""
+
+    def client() -> None:
+        for _ in range(per_client):
+            reply = get(base, path)
+            if reply.status != 200:
+                raise RuntimeError(f"{path}: {reply.status}")
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return per_client * clients / (time.perf_counter() - began)
