@@ -307,7 +307,7 @@ def measure_database(label: str, url: str, tmp: Path) -> tuple[list[list[str]], 
     try:
         time.sleep(0.5)
         seconds = dispatch(env)  # the counted send's mail, and the files the naive and limit runs send again
-        startup = statistics.median(dispatch(env) for _ in range(2))  # nothing due: what starting costs
+        startup = statistics.median(dispatch(env) for _ in range(h.scaled(2, 1)))  # nothing due: start-up cost
         print(
             f"[{label}] first dispatch {seconds:.1f} s; `flask outbox send` with nothing due {startup:.1f} s",
             flush=True,

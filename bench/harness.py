@@ -16,6 +16,7 @@ BENCH_SHORT=1 (or `make bench-short`): tiny sizes and one round, so that CI runs
 from __future__ import annotations
 
 import http.client
+import math
 import os
 import re
 import shutil
@@ -108,7 +109,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    index = min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))  # nearest rank
     return ordered[index]
 
 
