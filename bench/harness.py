@@ -92,7 +92,9 @@ def ratio_fmt(value: float) -> str:
         return f"{value:.2f}"
     if value >= 0.01:
         return f"{value:.3f}"
-    return f"{value:.4f}"
+    if value >= 0.001:
+        return f"{value:.4f}"
+    return f"{value:.2g}"  # e.g. 3.8e-05 (a request that takes tens of seconds)
 
 
 class Ratio(Spread):
