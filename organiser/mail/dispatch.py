@@ -50,6 +50,7 @@ BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
 
 
+@dataclass
 class DispatchReport:
     """What one dispatch did."""
 
