@@ -1,15 +1,17 @@
 """Calendar feeds: what each feed holds, and the validators behind fast 304 answers.
 
 The iCalendar itself is written by organiser/invitations/ical.py (the invitations domain sends it in mails too,
-and sits below calendar). Functions flush, never commit.
+and sits below calendar); a feed is made of entries stored once per event version (fragments.py). Validators
+come from the database's calendar version counter (models.CalendarVersion) and the feed's number of events
+(public) or the person's invitation rows (personal), without reading what the feed shows. Functions flush,
+never commit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -18,19 +20,19 @@ from urllib.parse import urlencode
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, func
+from sqlalchemy.orm import contains_eager
 
-from ..events.models import FORMATS, Event, EventStatus, Format, Neighbourhood, Stop
+from ..events.models import FORMATS, Event, EventStatus, Format, Neighbourhood
 from ..extensions import db, utcnow
 from ..invitations import ical
 from ..invitations.links import rsvp_url
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import Person
+from . import fragments
+from .fragments import PlannedEntry, digest, output_version
 from .links import base_url
-
-#: Raise when the feed output changes for the same data, so that clients' ETags stop matching.
-FEED_OUTPUT_VERSION: Final = "1"
+from .models import CalendarVersion
 
 #: Answers whose events are in the personal feed: not the declined ones, not the ones never sent.
 PERSONAL_FEED_STATES: Final = (
@@ -158,17 +160,20 @@ def _public_query(feed_filter: PublicFilter, now: datetime | None) -> Select:
     return query
 
 
-def _with_details(query: Select) -> Select:
-    return query.options(
-        selectinload(Event.hosts),
-        selectinload(Event.stops).selectinload(Stop.initiative),
+def _version_column():
+    return db.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
+
+
+def public_feed_entries(feed_filter: PublicFilter, now: datetime | None = None) -> list[PlannedEntry]:
+    """The entries of a public feed, in time order: recent past events and all future ones, linking to their page."""
+    url = base_url()
+    rows = db.session.execute(
+        _public_query(feed_filter, now)
+        .with_only_columns(Event.id, Event.updated_at, Event.status, Event.sequence)
+        .order_by(Event.starts_at, Event.id)
     )
-
-
-def public_feed_events(feed_filter: PublicFilter, now: datetime | None = None) -> list[Event]:
-    """The events of a public feed, in time order: recent past ones and all future ones."""
-    query = _with_details(_public_query(feed_filter, now).order_by(Event.starts_at, Event.id))
-    return list(db.session.scalars(query))
+    # The link is ical.event_page_url(event, url), made here from the id alone.
+    return [PlannedEntry(r.id, r.updated_at, r.status, r.sequence, f"{url}/events/{r.id}") for r in rows]
 
 
 def public_feed_name(feed_filter: PublicFilter) -> str:
@@ -183,36 +188,38 @@ def public_feed_name(feed_filter: PublicFilter) -> str:
     return _("Agenda organiser: %(filters)s", filters=" · ".join(parts))
 
 
-def _digest(parts: Iterable[object]) -> str:
-    hasher = hashlib.sha256()
-    for part in parts:
-        hasher.update(str(part).encode("utf-8"))
-        hasher.update(b"\x1f")
-    return hasher.hexdigest()[:40]
-
-
 def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None) -> FeedValidator:
-    """ETag and Last-Modified of a public feed from one narrow query (ids and change times), before rendering."""
-    rows = db.session.execute(
-        _public_query(feed_filter, now).with_only_columns(Event.id, Event.updated_at).order_by(Event.id)
-    ).all()
-    etag = _digest(
-        [FEED_OUTPUT_VERSION, "public", base_url(), _feed_locale(), feed_filter.format_code, feed_filter.wijk]
-        + [f"{event_id}:{updated_at.isoformat()}" for event_id, updated_at in rows]
+    """ETag and Last-Modified of a public feed from one aggregate query, before rendering.
+
+    The ETag is the calendar version with the number of events in the feed: while the version stands still,
+    nothing shown changes and events only leave the feed (its window moves on), so the number tells apart
+    every body the feed can have. The same on every app server (both come from the database)."""
+    count, newest, version = db.session.execute(
+        _public_query(feed_filter, now).with_only_columns(func.count(), func.max(Event.updated_at), _version_column())
+    ).one()
+    wijk_name = feed_filter.neighbourhood.name if feed_filter.neighbourhood else None
+    etag = digest(
+        [output_version(), "public", base_url(), _feed_locale(), _past_days(), feed_filter.format_code]
+        + [feed_filter.wijk, wijk_name, version or 0, count]
     )
-    return FeedValidator(etag, max((updated_at for _id, updated_at in rows), default=None))
+    return FeedValidator(etag, newest)
 
 
 def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -> bytes:
     """The public feed: published events only, no one's name, address or answer."""
-    with force_locale(_feed_locale()):
-        events = public_feed_events(feed_filter, now)
-        url = base_url()
-        return ical.feed_to_ical(
-            (ical.FeedEntry(event, ical.event_page_url(event, url)) for event in events),
-            name=public_feed_name(feed_filter),
-            base_url=url,
+    locale = _feed_locale()
+    with force_locale(locale):
+        return fragments.assemble(
+            ical.feed_header(name=public_feed_name(feed_filter)),
+            public_feed_entries(feed_filter, now),
+            _public_query(feed_filter, now).with_only_columns(Event.id),
+            base_url=base_url(),
+            locale=locale,
         )
+
+
+def _past_days() -> int:
+    return int(current_app.config["FEED_PAST_DAYS"])
 
 
 def _feed_locale() -> str:
@@ -230,14 +237,12 @@ def _personal_query(person: Person, now: datetime | None) -> Select:
 
 
 def personal_feed_invitations(person: Person, now: datetime | None = None) -> list[Invitation]:
-    """The person's invitations in their feed: sent, not declined, within the window; in time order."""
+    """The person's invitations in their feed: sent, not declined, within the window; in time order (their
+    events without hosts and stops: the entries are stored, see fragments.py)."""
     query = (
         _personal_query(person, now)
         .where(Invitation.state.in_(PERSONAL_FEED_STATES))
-        .options(
-            contains_eager(Invitation.event).selectinload(Event.hosts),
-            contains_eager(Invitation.event).selectinload(Event.stops).selectinload(Stop.initiative),
-        )
+        .options(contains_eager(Invitation.event))
         .order_by(Event.starts_at, Event.id)
     )
     return list(db.session.scalars(query))
@@ -258,7 +263,7 @@ def answer_line(state: InvitationState) -> str:
     }[state]
 
 
-def personal_feed_entries(person: Person, now: datetime | None = None) -> list[ical.FeedEntry]:
+def personal_feed_entries(person: Person, now: datetime | None = None) -> list[PlannedEntry]:
     """The entries of a personal feed: private, with the person's answer, no other guests."""
     url = base_url()
     entries = []
@@ -274,10 +279,13 @@ def personal_feed_entries(person: Person, now: datetime | None = None) -> list[i
             else _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
         )
         entries.append(
-            ical.FeedEntry(
-                event,
+            PlannedEntry(
+                event.id,
+                event.updated_at,
+                event.status,
+                event.sequence,
                 link,
-                status=ical.PERSONAL_STATUS[invitation.state],
+                entry_status=ical.PERSONAL_STATUS[invitation.state],
                 private=True,
                 extra_lines=(answer_line(invitation.state), answer_how),
                 changed_at=_answer_changed_at(invitation),
@@ -287,7 +295,9 @@ def personal_feed_entries(person: Person, now: datetime | None = None) -> list[i
 
 
 def personal_feed_validator(person: Person, now: datetime | None = None) -> FeedValidator:
-    """ETag and Last-Modified of a personal feed from one narrow query, before rendering."""
+    """ETag and Last-Modified of a personal feed from one narrow query (the person's answers and the calendar
+    version, which covers everything shown of the events), before rendering."""
+    version = _version_column().label("calendar_version")
     rows = db.session.execute(
         _personal_query(person, now)
         .with_only_columns(
@@ -298,12 +308,14 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
             Invitation.answered_at,
             Invitation.waiting_since,
             Invitation.token_nonce,
+            version,
         )
         .order_by(Event.id)
     ).all()
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
-    etag = _digest(
-        [FEED_OUTPUT_VERSION, "personal", base_url(), person.id, person.locale]
+    etag = digest(
+        [output_version(), "personal", base_url(), person.id, person.locale, _past_days()]
+        + [rows[0].calendar_version if rows else None]
         + [
             f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
             for r in shown
@@ -316,17 +328,21 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
 
 def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
     """The personal feed, in the person's language."""
-    with force_locale(person.locale or _feed_locale()):
-        return ical.feed_to_ical(
-            personal_feed_entries(person, now),
-            name=_("Mijn uitnodigingen (organiser)"),
+    locale = person.locale or _feed_locale()
+    with force_locale(locale):
+        entries = personal_feed_entries(person, now)
+        return fragments.assemble(
+            ical.feed_header(name=_("Mijn uitnodigingen (organiser)")),
+            entries,
+            db.select(Event.id).where(Event.id.in_([entry.event_id for entry in entries])),
             base_url=base_url(),
+            locale=locale,
         )
 
 
 def event_validator(event: Event) -> FeedValidator:
     """ETag and Last-Modified of a one-event download."""
-    etag = _digest([FEED_OUTPUT_VERSION, "event", base_url(), _feed_locale(), event.id, event.updated_at.isoformat()])
+    etag = digest([output_version(), "event", base_url(), _feed_locale(), event.id, event.updated_at.isoformat()])
     return FeedValidator(etag, event.updated_at)
 
 
