@@ -30,9 +30,8 @@ from ..invitations.links import rsvp_url
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import Person
 from . import fragments
-from .fragments import PlannedEntry, digest, output_version
+from .fragments import PlannedEntry, digest, output_version, version_column
 from .links import base_url
-from .models import CalendarVersion
 
 #: Answers whose events are in the personal feed: not the declined ones, not the ones never sent.
 PERSONAL_FEED_STATES: Final = (
@@ -160,20 +159,9 @@ def _public_query(feed_filter: PublicFilter, now: datetime | None) -> Select:
     return query
 
 
-def _version_column():
-    return db.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
-
-
-def public_feed_entries(feed_filter: PublicFilter, now: datetime | None = None) -> list[PlannedEntry]:
-    """The entries of a public feed, in time order: recent past events and all future ones, linking to their page."""
-    url = base_url()
-    rows = db.session.execute(
-        _public_query(feed_filter, now)
-        .with_only_columns(Event.id, Event.updated_at, Event.status, Event.sequence)
-        .order_by(Event.starts_at, Event.id)
-    )
-    # The link is ical.event_page_url(event, url), made here from the id alone.
-    return [PlannedEntry(r.id, r.updated_at, r.status, r.sequence, f"{url}/events/{r.id}") for r in rows]
+def public_feed_events(feed_filter: PublicFilter, now: datetime | None = None) -> list[Event]:
+    """The events of a public feed, in time order: recent past ones and all future ones."""
+    return list(db.session.scalars(_public_query(feed_filter, now).order_by(Event.starts_at, Event.id)))
 
 
 def public_feed_name(feed_filter: PublicFilter) -> str:
@@ -195,7 +183,7 @@ def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None
     nothing shown changes and events only leave the feed (its window moves on), so the number tells apart
     every body the feed can have. The same on every app server (both come from the database)."""
     count, newest, version = db.session.execute(
-        _public_query(feed_filter, now).with_only_columns(func.count(), func.max(Event.updated_at), _version_column())
+        _public_query(feed_filter, now).with_only_columns(func.count(), func.max(Event.updated_at), version_column())
     ).one()
     wijk_name = feed_filter.neighbourhood.name if feed_filter.neighbourhood else None
     etag = digest(
@@ -209,10 +197,9 @@ def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -
     """The public feed: published events only, no one's name, address or answer."""
     locale = _feed_locale()
     with force_locale(locale):
-        return fragments.assemble(
+        return fragments.public_feed(
             ical.feed_header(name=public_feed_name(feed_filter)),
-            public_feed_entries(feed_filter, now),
-            _public_query(feed_filter, now).with_only_columns(Event.id),
+            _public_query(feed_filter, now),
             base_url=base_url(),
             locale=locale,
         )
@@ -281,9 +268,7 @@ def personal_feed_entries(person: Person, now: datetime | None = None) -> list[P
         entries.append(
             PlannedEntry(
                 event.id,
-                event.updated_at,
-                event.status,
-                event.sequence,
+                event.feed_version,
                 link,
                 entry_status=ical.PERSONAL_STATUS[invitation.state],
                 private=True,
@@ -295,9 +280,8 @@ def personal_feed_entries(person: Person, now: datetime | None = None) -> list[P
 
 
 def personal_feed_validator(person: Person, now: datetime | None = None) -> FeedValidator:
-    """ETag and Last-Modified of a personal feed from one narrow query (the person's answers and the calendar
-    version, which covers everything shown of the events), before rendering."""
-    version = _version_column().label("calendar_version")
+    """ETag and Last-Modified of a personal feed from one narrow query (the person's answers and the events'
+    feed_version, which covers everything shown of them), before rendering."""
     rows = db.session.execute(
         _personal_query(person, now)
         .with_only_columns(
@@ -308,16 +292,15 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
             Invitation.answered_at,
             Invitation.waiting_since,
             Invitation.token_nonce,
-            version,
+            Event.feed_version,
         )
         .order_by(Event.id)
     ).all()
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
     etag = digest(
         [output_version(), "personal", base_url(), person.id, person.locale, _past_days()]
-        + [rows[0].calendar_version if rows else None]
         + [
-            f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
+            f"{r.id}:{r.feed_version}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
             for r in shown
         ]
     )
@@ -331,10 +314,9 @@ def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
     locale = person.locale or _feed_locale()
     with force_locale(locale):
         entries = personal_feed_entries(person, now)
-        return fragments.assemble(
+        return fragments.feed(
             ical.feed_header(name=_("Mijn uitnodigingen (organiser)")),
             entries,
-            db.select(Event.id).where(Event.id.in_([entry.event_id for entry in entries])),
             base_url=base_url(),
             locale=locale,
         )
@@ -342,7 +324,17 @@ def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
 
 def event_validator(event: Event) -> FeedValidator:
     """ETag and Last-Modified of a one-event download."""
-    etag = digest([output_version(), "event", base_url(), _feed_locale(), event.id, event.updated_at.isoformat()])
+    etag = digest(
+        [
+            output_version(),
+            "event",
+            base_url(),
+            _feed_locale(),
+            event.id,
+            event.feed_version,
+            event.updated_at.isoformat(),
+        ]
+    )
     return FeedValidator(etag, event.updated_at)
 
 

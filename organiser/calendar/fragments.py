@@ -1,28 +1,31 @@
-"""Feeds made of stored entries: each event's VEVENT is written once per version of what it shows, kept in the
-database under the digest of that (content-addressed, so shared by every feed and app server that shows it),
-and a feed is its header, the stored entries in order and its last line.
+"""Feeds made of stored entries: each event's VEVENT is written once per version of what it shows and kept in the
+database (shared by every feed and app server), and a feed is its header, the stored entries in order and its
+last line.
 
-An entry's key covers everything its VEVENT is made of: the event's id, `updated_at` (raised by every change to
-the event or its stops, events.services.touch), status and SEQUENCE, the names of the initiatives it names
-(renaming one changes no event row), what the feed adds (link, status, answer lines, answer time), the base URL,
-the language, and the output version (the code that writes iCalendar and the translation catalogues). The bytes
-are those feed_to_ical() writes, so a feed made here is byte-identical to one rendered whole.
+An entry is found by (event, feed_version, variant). The database raises event.feed_version with every change to
+what a calendar shows of the event (its columns but the seat counter, stops, hosts, the names of those
+initiatives: triggers of migration 0011), and the variant is the digest of how the feed shows it: link, status,
+answer lines, answer time, base URL, language, and the output version (the code that writes iCalendar and the
+translation catalogues). The bytes are those feed_to_ical() writes, so a feed made here is byte-identical to
+one rendered whole.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, union
+from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from ..config import ROOT
-from ..events.models import Event, Initiative, Stop, event_host
+from ..events.models import Event, Stop
 from ..extensions import db, utcnow
 from ..invitations import ical
 from .models import CalendarFragment, CalendarVersion
@@ -30,19 +33,19 @@ from .models import CalendarFragment, CalendarVersion
 #: Raise when the feed output changes for the same data and neither ical.py nor a catalogue changed.
 FEED_OUTPUT_VERSION = "2"
 
+#: (event id, feed_version, variant): what an entry is found by.
+Key = tuple[int, int, str]
 
-@dataclass(frozen=True)
-class PlannedEntry:
-    """One entry of a feed before its VEVENT is looked up: the event row's version and what the feed adds."""
+
+class PlannedEntry(NamedTuple):
+    """One entry of a feed before its VEVENT is looked up: the event's version and what the feed adds to it."""
 
     event_id: int
-    updated_at: datetime
-    status: str
-    sequence: int
+    event_version: int
     link: str | None
     entry_status: str | None = None
     private: bool = False
-    extra_lines: Sequence[str] = field(default_factory=tuple)
+    extra_lines: tuple[str, ...] = ()
     changed_at: datetime | None = None
 
 
@@ -56,7 +59,7 @@ def digest(parts: Iterable[object]) -> str:
 
 def output_version() -> str:
     """FEED_OUTPUT_VERSION, the code that writes iCalendar and the translation catalogues: a release that changes
-    any of them changes every entry key and ETag, the same on every server running it."""
+    any of them changes every variant and ETag, the same on every server running it."""
     cached = current_app.extensions.get("calendar_output_version")
     if cached is None:
         sources = [ROOT / "organiser" / "invitations" / "ical.py", ROOT / "organiser" / "calendar" / "fragments.py"]
@@ -66,118 +69,167 @@ def output_version() -> str:
     return cached
 
 
-def calendar_version() -> int:
-    """The counter the database raises with every change to what a feed shows (see models.CalendarVersion)."""
-    return db.session.scalar(db.select(CalendarVersion.version).where(CalendarVersion.id == 1)) or 0
+def version_column():
+    """The counter the database raises with every change to what a feed shows (models.CalendarVersion)."""
+    return db.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
 
 
-def initiative_names(event_ids: Select) -> dict[int, tuple[str, ...]]:
-    """The initiatives each event names (hosts, and those at its stops), as sorted 'id:name' strings."""
-    hosts = (
-        db.select(event_host.c.event_id, Initiative.id, Initiative.name)
-        .join(Initiative, Initiative.id == event_host.c.initiative_id)
-        .where(event_host.c.event_id.in_(event_ids))
+def variant(entry: PlannedEntry, base_url: str, locale: str) -> str:
+    """How a feed shows an event: everything in its VEVENT that is not the event's own (see the module docstring)."""
+    return digest(
+        [
+            output_version(),
+            base_url,
+            locale,
+            entry.link or "",
+            entry.entry_status or "",
+            int(entry.private),
+            "\x1e".join(entry.extra_lines),
+            entry.changed_at.isoformat() if entry.changed_at else "",
+        ]
     )
-    stops = (
-        db.select(Stop.event_id, Initiative.id, Initiative.name)
-        .join(Initiative, Initiative.id == Stop.initiative_id)
-        .where(Stop.event_id.in_(event_ids))
-    )
-    names: dict[int, list[str]] = {}
-    for event_id, initiative_id, name in db.session.execute(union(hosts, stops)):
-        names.setdefault(event_id, []).append(f"{initiative_id}:{name}")
-    return {event_id: tuple(sorted(found)) for event_id, found in names.items()}
 
 
-def entry_key(prefix: str, entry: PlannedEntry, names: tuple[str, ...]) -> str:
-    return hashlib.sha256(
-        "\x1f".join(
-            [
-                prefix,
-                str(entry.event_id),
-                entry.updated_at.isoformat(),
-                str(entry.status),
-                str(entry.sequence),
-                "\x1e".join(names),
-                entry.link or "",
-                entry.entry_status or "",
-                "1" if entry.private else "0",
-                "\x1e".join(entry.extra_lines),
-                entry.changed_at.isoformat() if entry.changed_at else "",
-            ]
-        ).encode("utf-8")
-    ).hexdigest()
+def public_feed(header: bytes, events: Select, *, base_url: str, locale: str) -> bytes:
+    """A public feed of the events `events` selects, in time order, each linking to its page. Call inside
+    force_locale(locale)."""
+    # Every entry of a public feed has the same variant: the link is the event page (ical.event_page_url).
+    shown = variant(PlannedEntry(0, 0, f"{base_url}/events/"), base_url, locale)
+    rows = db.session.execute(
+        events.with_only_columns(Event.id, Event.feed_version).order_by(Event.starts_at, Event.id)
+    ).all()
+    keys = [(event_id, version, shown) for event_id, version in rows]
+    bodies = entries(keys, lambda key: PlannedEntry(key[0], key[1], f"{base_url}/events/{key[0]}"), base_url=base_url)
+    return b"".join([header, *(bodies[key] for key in keys), ical.FEED_END])
 
 
-def assemble(header: bytes, planned: list[PlannedEntry], event_ids: Select, *, base_url: str, locale: str) -> bytes:
-    """The feed: header, each entry's stored VEVENT (made now where missing) in the given order, last line.
-
-    Call inside force_locale(locale): a missing entry is written in the current language."""
+def feed(header: bytes, planned: list[PlannedEntry], *, base_url: str, locale: str) -> bytes:
+    """A feed of these entries, in this order (an event once). Call inside force_locale(locale)."""
     seen: set[int] = set()
-    unique = []
+    wanted: dict[Key, PlannedEntry] = {}
     for entry in planned:
         if entry.event_id not in seen:  # two VEVENTs with one UID confuse every client
             seen.add(entry.event_id)
-            unique.append(entry)
-    names = initiative_names(event_ids) if unique else {}
-    prefix = f"{output_version()}\x1f{base_url}\x1f{locale}"
-    keys = [entry_key(prefix, entry, names.get(entry.event_id, ())) for entry in unique]
-    bodies = stored(keys)
-    missing = [(key, entry) for key, entry in zip(keys, unique, strict=True) if key not in bodies]
-    if missing:
-        made = make(missing, base_url)
-        store(made)
-        bodies.update(made)
-    return b"".join([header, "".join(bodies[key] for key in keys).encode("utf-8"), ical.FEED_END])
+            wanted[entry.event_id, entry.event_version, variant(entry, base_url, locale)] = entry
+    bodies = entries(list(wanted), wanted.__getitem__, base_url=base_url)
+    return b"".join([header, *(bodies[key] for key in wanted), ical.FEED_END])
 
 
-def stored(keys: list[str]) -> dict[str, str]:
-    """The stored entries among `keys` (in chunks: SQLite takes at most 32,766 parameters)."""
-    found: dict[str, str] = {}
-    for start in range(0, len(keys), 5000):
-        chunk = keys[start : start + 5000]
-        found.update(
-            db.session.execute(
-                db.select(CalendarFragment.key, CalendarFragment.body).where(CalendarFragment.key.in_(chunk))
-            ).all()
+class EntryCache:
+    """Entries recently used by this process (bytes by key), least recently used dropped first: in front of the
+    database, which every process shares; nothing depends on it."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[Key, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: list[Key]) -> dict[Key, bytes]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                body = self._bodies.get(key)
+                if body is not None:
+                    self._bodies.move_to_end(key)
+                    found[key] = body
+        return found
+
+    def put_many(self, bodies: dict[Key, bytes]) -> None:
+        with self._lock:
+            for key, body in bodies.items():
+                if key not in self._bodies and len(body) <= self.max_bytes:
+                    self._bodies[key] = body
+                    self._size += len(body)
+            while self._size > self.max_bytes:
+                _old, dropped = self._bodies.popitem(last=False)
+                self._size -= len(dropped)
+
+
+def entry_cache() -> EntryCache:
+    cache = current_app.extensions.get("calendar_entries")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "calendar_entries", EntryCache(int(current_app.config["FEED_ENTRY_CACHE_BYTES"]))
         )
+    return cache
+
+
+def entries(keys: list[Key], planned: Callable[[Key], PlannedEntry], *, base_url: str) -> dict[Key, bytes]:
+    """The entries of `keys`: from this process, else from the database, else written now and stored."""
+    cache = entry_cache()
+    bodies = cache.get_many(keys)
+    if len(bodies) < len(keys):
+        from_database = stored([key for key in keys if key not in bodies])
+        missing = [key for key in keys if key not in bodies and key not in from_database]
+        if missing:
+            from_database.update(make_and_store([(key[2], planned(key)) for key in missing], base_url))
+        cache.put_many(from_database)
+        bodies.update(from_database)
+    return bodies
+
+
+def stored(keys: list[Key]) -> dict[Key, bytes]:
+    """The stored entries among `keys`."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    found: dict[Key, bytes] = {}
+    ids = sorted({key[0] for key in keys})
+    for start in range(0, len(ids), 5000):  # SQLite takes at most 32,766 parameters
+        rows = db.session.execute(
+            db.select(
+                CalendarFragment.event_id,
+                CalendarFragment.event_version,
+                CalendarFragment.variant,
+                CalendarFragment.body,
+            ).where(
+                CalendarFragment.event_id.in_(ids[start : start + 5000]),
+                CalendarFragment.variant.in_({key[2] for key in keys}),
+            )
+        )
+        found.update({(e, v, s): body.encode("utf-8") for e, v, s, body in rows if (e, v, s) in wanted})
     return found
 
 
-def make(missing: list[tuple[str, PlannedEntry]], base_url: str) -> dict[str, str]:
-    """Write the VEVENTs of entries not stored yet (their events loaded with hosts and stops)."""
-    ids = {entry.event_id for _key, entry in missing}
+def make_and_store(missing: list[tuple[str, PlannedEntry]], base_url: str) -> dict[Key, bytes]:
+    """Write the VEVENTs of entries not stored yet and keep them (flushes; the feed view commits).
+
+    Each is kept under the version of the event it was written from, read now: never older than its content."""
     events = {
         event.id: event
         for event in db.session.scalars(
             db.select(Event)
-            .where(Event.id.in_(ids))
+            .where(Event.id.in_({entry.event_id for _variant, entry in missing}))
             .options(selectinload(Event.hosts), selectinload(Event.stops).selectinload(Stop.initiative))
         )
     }
-    made = {}
-    for key, entry in missing:
+    made: dict[Key, bytes] = {}
+    rows = []
+    for shown, entry in missing:
+        event = events[entry.event_id]
         feed_entry = ical.FeedEntry(
-            events[entry.event_id],
+            event,
             entry.link,
             status=entry.entry_status,
             private=entry.private,
-            extra_lines=tuple(entry.extra_lines),
+            extra_lines=entry.extra_lines,
             changed_at=entry.changed_at,
         )
-        made[key] = ical.entry_to_ical(feed_entry, base_url=base_url).decode("utf-8")
-    return made
-
-
-def store(made: dict[str, str]) -> None:
-    """Keep new entries; another server may have stored the same key meanwhile (same bytes): nothing to do then.
-    Flushes in the caller's transaction (the feed view commits)."""
-    if not made:
-        return
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        body = ical.entry_to_ical(feed_entry, base_url=base_url).decode("utf-8")
+        made[entry.event_id, entry.event_version, shown] = body.encode("utf-8")
+        rows.append({"event_id": event.id, "event_version": event.feed_version, "variant": shown, "body": body})
     now = utcnow()
-    statement = insert(CalendarFragment).on_conflict_do_nothing(index_elements=[CalendarFragment.key])
-    db.session.execute(statement, [{"key": key, "body": body, "created_at": now} for key, body in made.items()])
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # Another server may have stored the same entry meanwhile (the same bytes): nothing to do then.
+    db.session.execute(
+        insert(CalendarFragment).on_conflict_do_nothing(),
+        [
+            {**row, "created_at": now}
+            for row in {(r["event_id"], r["event_version"], r["variant"]): r for r in rows}.values()
+        ],
+    )
+    return made
 
 
 def prune(older_than: timedelta) -> int:
