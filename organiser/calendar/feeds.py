@@ -240,31 +240,31 @@ def _answer_changed_at(invitation: Invitation) -> datetime | None:
     return max(moments, default=None)
 
 
-def answer_line(state: InvitationState) -> str:
-    """The person's answer, as the personal feed tells it."""
+def answer_lines() -> dict[InvitationState, str]:
+    """The person's answer, as the personal feed tells it (in the current language)."""
     return {
         InvitationState.YES: _("Uw antwoord: ja, u komt."),
         InvitationState.MAYBE: _("Uw antwoord: misschien."),
         InvitationState.INVITED: _("U heeft nog niet geantwoord."),
         InvitationState.WAITING: _("U staat op de wachtlijst. U krijgt bericht zodra er een plaats vrijkomt."),
-    }[state]
+    }
 
 
 def personal_feed_entries(person: Person, now: datetime | None = None) -> list[PlannedEntry]:
     """The entries of a personal feed: private, with the person's answer, no other guests."""
     url = base_url()
     entries = []
+    # Translated once per feed, not per entry.
+    answers = answer_lines()
+    answer_here = _("Uw antwoord geven of wijzigen: %(url)s")
+    answer_in_mail = _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
     for invitation in personal_feed_invitations(person, now):
         event = invitation.event
         # The personal RSVP link (derived again from the invitation's token nonce) is the one to answer with;
         # without one (withdrawn), the public event page when there is one.
         personal = rsvp_url(invitation)
         link = personal or (ical.event_page_url(event, url) if event.published_at is not None else None)
-        answer_how = (
-            _("Uw antwoord geven of wijzigen: %(url)s", url=personal)
-            if personal
-            else _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
-        )
+        answer_how = answer_here % {"url": personal} if personal else answer_in_mail
         entries.append(
             PlannedEntry(
                 event.id,
@@ -272,7 +272,7 @@ def personal_feed_entries(person: Person, now: datetime | None = None) -> list[P
                 link,
                 entry_status=ical.PERSONAL_STATUS[invitation.state],
                 private=True,
-                extra_lines=(answer_line(invitation.state), answer_how),
+                extra_lines=(answers[invitation.state], answer_how),
                 changed_at=_answer_changed_at(invitation),
             )
         )
