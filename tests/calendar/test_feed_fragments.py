@@ -202,3 +202,12 @@ def test_feed_version_is_never_the_same_for_two_contents(create_event, create_in
     assert changed()
     other = create_event(title="Een ander")
     assert db.session.scalar(db.select(Event.feed_version).where(Event.id == other.id)) > versions[-1]
+
+
+def test_prune_command(app, client, create_event, db):
+    create_event()
+    public(client)
+    runner = app.test_cli_runner()
+    assert "Deleted 0 stored feed entries." in runner.invoke(args=["calendar-fragments-prune"]).output
+    assert "Deleted 1 stored feed entries." in runner.invoke(args=["calendar-fragments-prune", "--days", "-1"]).output
+    assert fragments(db) == 0
