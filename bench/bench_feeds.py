@@ -40,10 +40,11 @@ def build_database(url: str, base_url: str, secret_key: str) -> str:
 
     from organiser import create_app
     from organiser.calendar.services import issue_feed_token
-    from organiser.events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
+    from organiser.events.models import Event, EventStatus, Owner, Stop
     from organiser.extensions import db, utcnow
     from organiser.invitations.models import Invitation, InvitationState
     from organiser.people.models import ContactRole, Person, PersonKind
+    from organiser.places.models import Initiative, Neighbourhood
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "BASE_URL": base_url})
     with app.app_context():

@@ -13,10 +13,10 @@ import time
 from flask import Flask
 
 from organiser.auth.services import create_organiser
-from organiser.events.models import Initiative, Neighbourhood
 from organiser.extensions import db
 from organiser.people import services
 from organiser.people.models import Person
+from organiser.places.models import Initiative, Neighbourhood
 
 from .people_support import QueryCounter, postgres_app, sqlite_app
 

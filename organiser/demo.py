@@ -12,8 +12,9 @@ from flask import current_app
 
 from .auth.models import Organiser
 from .cli import DEMO_EMAIL, DEMO_PASSWORD
-from .events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
+from .events.models import Event, EventStatus, Owner, Stop
 from .extensions import db, utcnow
+from .places.models import Initiative, Neighbourhood
 
 NEIGHBOURHOODS = {
     "Centrum": "centrum",

@@ -38,3 +38,18 @@ invitation_joined = _signals.signal("invitation-joined")
 
 #: invitations → an invitation no longer holds a place (no, withdrawn, erased, moved to the waiting list).
 invitation_left = _signals.signal("invitation-left")
+
+#: places → may this wijk be deleted? Receivers return a list of sentences saying what in their domain
+#: still refers to it (empty: nothing).
+neighbourhood_in_use = _signals.signal("neighbourhood-in-use")
+
+#: places → may this initiative be deleted? Receivers return sentences as for neighbourhood_in_use.
+initiative_in_use = _signals.signal("initiative-in-use")
+
+#: places → the wijken overview is being shown; kwargs: rows (dict id -> places.neighbourhoods.NeighbourhoodRow).
+#: Receivers fill in what their domain counts (events) in one query.
+neighbourhoods_listed = _signals.signal("neighbourhoods-listed")
+
+#: places → the initiatives overview is being shown; kwargs: rows (dict id -> places.initiatives.InitiativeRow),
+#: neighbourhood_id (int or None: the one wijk shown). Receivers fill in residents (people) and events (events).
+initiatives_listed = _signals.signal("initiatives-listed")

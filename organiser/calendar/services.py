@@ -20,11 +20,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..events.models import FORMATS, Event, EventStatus, Format, Neighbourhood, Stop
+from ..events.models import FORMATS, Event, EventStatus, Format, Stop
 from ..extensions import db, utcnow
 from ..invitations.models import Invitation, InvitationState
 from ..invitations.services import rsvp_url
 from ..people.models import Person
+from ..places.models import Neighbourhood
 from ..tokens import hash_token, looks_like_token, new_token
 from . import ical
 from .models import FeedToken

@@ -8,22 +8,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, utcnow
 from ..forms import EmptyForm, choice_list
+from ..places.models import Initiative, Neighbourhood
 from . import services
 from .forms import (
     CancelForm,
     EventForm,
-    InitiativeFilterForm,
-    InitiativeForm,
-    NeighbourhoodForm,
     StopForm,
     to_form_value,
     to_utc,
 )
-from .models import FORMATS, STATUS_LABELS, Event, EventStatus, Initiative, Neighbourhood
+from .models import FORMATS, Event, EventStatus
 
 bp = Blueprint("events", __name__)
 
@@ -100,7 +97,7 @@ def dashboard():
     now = utcnow()
     upcoming = [e for e in events if e.ends_at >= now]
     past = [e for e in reversed(events) if e.ends_at < now]
-    return render_template("events/dashboard.html", upcoming=upcoming, past=past, status_labels=STATUS_LABELS)
+    return render_template("events/dashboard.html", upcoming=upcoming, past=past)
 
 
 @bp.get("/events/new")
@@ -298,115 +295,3 @@ def move_stop(event_id: int, stop_id: int):
         services.move_stop(event, stop, offset)
         db.session.commit()
     return redirect(url_for("events.stops", event_id=event.id))
-
-
-@bp.get("/initiatives")
-@login_required
-def initiatives():
-    """The residents' initiatives per wijk, with their residents in the directory and the events they hosted."""
-    form = InitiativeFilterForm(request.args)
-    chosen = form.chosen()
-    groups = services.initiative_overview(chosen.id if chosen else None)
-    return render_template("events/initiatives.html", form=form, chosen=chosen, groups=groups)
-
-
-@bp.route("/initiatives/new", methods=["GET", "POST"])
-@login_required
-def create_initiative():
-    """Add a residents' initiative."""
-    form = InitiativeForm()
-    if request.method == "GET" and (chosen := InitiativeFilterForm(request.args).chosen()):
-        form.neighbourhood_id.data = chosen.id
-    if form.validate_on_submit() and _saved(lambda: services.create_initiative(form.details())):
-        flash(_("Het initiatief %(name)s is toegevoegd.", name=form.name.data), "success")
-        return redirect(url_for("events.initiatives"))
-    return render_template("events/initiative_form.html", form=form, initiative=None)
-
-
-@bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_initiative(initiative_id: int):
-    """Change an initiative; it can be deleted here once nothing refers to it."""
-    initiative = db.get_or_404(Initiative, initiative_id)
-    form = InitiativeForm(obj=initiative, initiative=initiative)
-    if form.validate_on_submit() and _saved(lambda: services.update_initiative(initiative, form.details())):
-        flash(_("De wijzigingen zijn opgeslagen."), "success")
-        return redirect(url_for("events.initiatives"))
-    return render_template(
-        "events/initiative_form.html",
-        form=form,
-        initiative=initiative,
-        references=services.initiative_references(initiative),
-    )
-
-
-@bp.post("/initiatives/<int:initiative_id>/delete")
-@login_required
-def delete_initiative(initiative_id: int):
-    """Delete an initiative nothing refers to; otherwise say what still does."""
-    initiative = db.get_or_404(Initiative, initiative_id)
-    initiative_id, name = initiative.id, initiative.name
-    if EmptyForm().validate_on_submit() and _saved(lambda: services.delete_initiative(initiative)):
-        flash(_("Het initiatief %(name)s is verwijderd.", name=name), "success")
-        return redirect(url_for("events.initiatives"))
-    return redirect(url_for("events.edit_initiative", initiative_id=initiative_id))
-
-
-@bp.route("/neighbourhoods", methods=["GET", "POST"])
-@login_required
-def neighbourhoods():
-    """The wijken, with how much uses each, and a form to add one."""
-    form = NeighbourhoodForm()
-    if form.validate_on_submit() and _saved(lambda: services.create_neighbourhood(form.name.data)):
-        flash(_("De wijk %(name)s is toegevoegd.", name=form.name.data), "success")
-        return redirect(url_for("events.neighbourhoods"))
-    return render_template("events/neighbourhoods.html", form=form, rows=services.neighbourhood_overview())
-
-
-@bp.route("/neighbourhoods/<int:neighbourhood_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_neighbourhood(neighbourhood_id: int):
-    """Rename a wijk (its slug stays); it can be deleted here once nothing uses it."""
-    hood = db.get_or_404(Neighbourhood, neighbourhood_id)
-    form = NeighbourhoodForm(obj=hood, neighbourhood=hood)
-    if form.validate_on_submit() and _saved(lambda: services.rename_neighbourhood(hood, form.name.data)):
-        flash(_("De wijk heet nu %(name)s.", name=form.name.data), "success")
-        return redirect(url_for("events.neighbourhoods"))
-    return render_template(
-        "events/neighbourhood_form.html",
-        form=form,
-        neighbourhood=hood,
-        references=services.neighbourhood_references(hood),
-    )
-
-
-@bp.post("/neighbourhoods/<int:neighbourhood_id>/delete")
-@login_required
-def delete_neighbourhood(neighbourhood_id: int):
-    """Delete a wijk nothing uses; otherwise say what still does."""
-    hood = db.get_or_404(Neighbourhood, neighbourhood_id)
-    neighbourhood_id, name = hood.id, hood.name
-    if EmptyForm().validate_on_submit() and _saved(lambda: services.delete_neighbourhood(hood)):
-        flash(_("De wijk %(name)s is verwijderd.", name=name), "success")
-        return redirect(url_for("events.neighbourhoods"))
-    return redirect(url_for("events.edit_neighbourhood", neighbourhood_id=neighbourhood_id))
-
-
-def _saved(change) -> bool:
-    """Make the change and commit once; False, with the reason shown, when it may not or could not be made."""
-    try:
-        change()
-        db.session.commit()
-    except services.StillInUse as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-        return False
-    except IntegrityError:
-        # Another organiser took the same name, or started using what is being deleted, in the meantime.
-        db.session.rollback()
-        flash(
-            _("Dit kon niet worden opgeslagen: iemand anders heeft intussen iets gewijzigd. Probeer het opnieuw."),
-            "error",
-        )
-        return False
-    return True

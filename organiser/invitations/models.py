@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..events.models import Event, _enum
+from ..enums import enum_column
+from ..events.models import Event
 from ..extensions import UTCDateTime, db, utcnow
 from ..people.models import Person
 
@@ -54,7 +55,7 @@ class Invitation(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     state: Mapped[InvitationState] = mapped_column(
-        _enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
+        enum_column(InvitationState, "invitation_state"), default=InvitationState.LISTED
     )
     #: Extra guests this invitee brings; counted in the event's seats only for a yes.
     plus_ones: Mapped[int] = mapped_column(default=0)

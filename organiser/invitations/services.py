@@ -24,11 +24,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, insert, or_, update
 from sqlalchemy.orm import joinedload
 
-from ..events.models import Event, EventStatus, Initiative
+from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
 from ..i18n import to_local
 from ..people.models import ROLE_LABELS, ContactRole, Department, Person, PersonKind, person_initiative
 from ..people.services import DirectoryFilter, directory_query
+from ..places.models import Initiative
 from ..tokens import hash_token, looks_like_token
 from .models import Invitation, InvitationState
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..events.models import _enum
+from ..enums import enum_column
 from ..extensions import UTCDateTime, db, utcnow
 
 
@@ -39,7 +39,9 @@ class OutboxMessage(db.Model):
     ics_method: Mapped[str | None] = mapped_column(String(20))
     #: Stable across retries, so that a retry never produces a second, different mail.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")

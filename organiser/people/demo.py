@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from ..demo import INITIATIVES, _local, demo_organiser
-from ..events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
+from ..events.models import Event, EventStatus, Owner, Stop
 from ..extensions import db, utcnow
 from ..invitations.models import Invitation, InvitationState
+from ..places.models import Initiative, Neighbourhood
 from .models import ContactRole, Department, Person, PersonKind
 
 #: Department: (office-bound colleagues, frontline colleagues).

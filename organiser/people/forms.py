@@ -8,9 +8,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, RadioField, SearchField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..events.models import Initiative, Neighbourhood
 from ..extensions import db
 from ..forms import Form, MultiCheckboxField, choice_list
+from ..places.models import Initiative, Neighbourhood
 from .models import KIND_LABELS, ROLE_LABELS, ContactRole, Department, Person, PersonKind
 from .services import DirectoryFilter, PersonDetails, email_taken, normalise_email
 

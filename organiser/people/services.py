@@ -26,9 +26,9 @@ from sqlalchemy import Select, delete, func, insert, or_, update
 from sqlalchemy.orm import selectinload
 
 from ..calendar.models import FeedToken
-from ..events.models import Initiative
 from ..extensions import db, utcnow
 from ..invitations.models import Invitation, InvitationState
+from ..places.models import Initiative
 from ..spreadsheet import FORMULA_STARTS
 from .models import ContactRole, Department, Person, PersonImport, PersonKind, person_initiative
 

@@ -15,11 +15,12 @@ from flask import current_app
 from sqlalchemy import func
 
 from ..demo import demo_organiser
-from ..events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
+from ..events.models import Event, EventStatus, Owner, Stop
 from ..extensions import db, utcnow
 from ..i18n import local_zone, to_local
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import ContactRole, Department, Person, PersonKind
+from ..places.models import Initiative, Neighbourhood
 from ..teams.models import Team
 from ..teams.services import form_teams
 

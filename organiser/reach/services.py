@@ -19,11 +19,12 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, literal, not_, or_, union
 from sqlalchemy.orm import aliased
 
-from ..events.models import FORMATS, Event, EventStatus, Initiative, Stop, event_host
+from ..events.models import FORMATS, Event, EventStatus, Stop, event_host
 from ..extensions import db, utcnow
 from ..i18n import format_when, local_zone, to_local
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import ContactRole, Department, Person, PersonKind
+from ..places.models import Initiative
 from . import charts
 
 # ---------------------------------------------------------------------------------------------------------------
