@@ -27,8 +27,8 @@ from sqlalchemy.orm import joinedload
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
 from ..i18n import to_local
-from ..people.models import ROLE_LABELS, ContactRole, Department, Person, PersonKind, person_initiative
-from ..people.services import DirectoryFilter, directory_query
+from ..people.directory import DirectoryFilter, directory_query
+from ..people.models import ContactRole, Department, Person, PersonKind, person_initiative
 from ..places.models import Initiative
 from ..tokens import hash_token, looks_like_token
 from .models import Invitation, InvitationState
@@ -778,8 +778,8 @@ def mix_for(event: Event, states: Iterable[InvitationState]) -> Mix:
         name = department or _("Afdeling onbekend")
         departments[name] = departments.get(name, 0) + count
     by_role = [
-        MixRow(str(ROLE_LABELS[ContactRole.OFFICE]), office, staff),
-        MixRow(str(ROLE_LABELS[ContactRole.FRONTLINE]), frontline, staff),
+        MixRow(ContactRole.OFFICE.label, office, staff),
+        MixRow(ContactRole.FRONTLINE.label, frontline, staff),
     ]
     by_department = [
         MixRow(name, count, staff) for name, count in sorted(departments.items(), key=lambda i: (-i[1], i[0].lower()))

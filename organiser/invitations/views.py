@@ -18,7 +18,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..mail.models import OutboxStatus
 from ..people.forms import DirectoryFilterForm
-from ..people.models import KIND_LABELS, ROLE_LABELS, Person
+from ..people.models import Person
 from ..ratelimit import limit_token_requests
 from ..spreadsheet import csv_response
 from ..web import page_number, safe_next
@@ -196,7 +196,7 @@ def answers_csv(event_id: int):
         [
             i.person.name,
             i.person.email or "",
-            KIND_LABELS[i.person.kind],
+            i.person.kind.label,
             i.person.department.name if i.person.department else "",
             STATE_LABELS[i.state],
             i.plus_ones,
@@ -333,8 +333,6 @@ def guest_list(event_id: int):
         selection_form=GuestSelectionForm(),
         action_form=EmptyForm(),
         suggestion_form=SuggestionCountForm(),
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
         state_labels=STATE_LABELS,
         listed=InvitationState.LISTED,
     )
@@ -400,7 +398,6 @@ def suggestions(event_id: int):
         suggestions=services.suggest_colleagues(event, n),
         shortfalls=services.mix_shortfalls(event),
         accept_form=AcceptSuggestionsForm(),
-        role_labels=ROLE_LABELS,
     )
 
 

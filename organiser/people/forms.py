@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from ..extensions import db
 from ..forms import Form, MultiCheckboxField, choice_list
 from ..places.models import Initiative, Neighbourhood
-from .models import KIND_LABELS, ROLE_LABELS, ContactRole, Department, Person, PersonKind
-from .services import DirectoryFilter, PersonDetails, email_taken, normalise_email
+from .directory import DirectoryFilter, PersonDetails, email_taken, normalise_email
+from .models import ContactRole, Department, Person, PersonKind
 
 
 def _strip(value):
@@ -52,7 +52,7 @@ class PersonForm(Form):
     )
     kind = RadioField(
         _l("Soort"),
-        choices=choice_list((k.value, KIND_LABELS[k]) for k in PersonKind),
+        choices=choice_list(PersonKind.choices()),
         validators=[DataRequired(_l("Kies of dit een collega of een bewoner is."))],
     )
     department_id = SelectField(_l("Afdeling"), choices=[], validators=[Optional()])
@@ -64,7 +64,7 @@ class PersonForm(Form):
     )
     contact_role = RadioField(
         _l("Rol"),
-        choices=choice_list((r.value, ROLE_LABELS[r]) for r in ContactRole),
+        choices=choice_list(ContactRole.choices()),
         description=_l(
             "Contactrol: ontmoet bewonersinitiatieven dagelijks (contactambtenaar, wijkmanager). "
             "Kantoor: werkt vooral binnen, zoals bij vergunningen, beleid of financiën."
@@ -132,9 +132,9 @@ class DirectoryFilterForm(Form):
     def __init__(self, formdata, *, with_status: bool = True, **kwargs):
         super().__init__(formdata, **kwargs)
         everyone = _("Alle")
-        self.soort.choices = choice_list([("", everyone)] + [(k.value, KIND_LABELS[k]) for k in PersonKind])
+        self.soort.choices = choice_list([("", everyone), *PersonKind.choices()])
         self.afdeling.choices = department_choices(_("Alle afdelingen"))
-        self.rol.choices = choice_list([("", everyone)] + [(r.value, ROLE_LABELS[r]) for r in ContactRole])
+        self.rol.choices = choice_list([("", everyone), *ContactRole.choices()])
         self.wijk.choices = neighbourhood_choices(_("Alle wijken"))
         self.initiatief.choices = initiative_choices(_("Alle initiatieven"))
         self.status.choices = choice_list(STATUS_CHOICES)

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..enums import enum_column
+from ..enums import LabelledEnum, enum_column
 from ..extensions import UTCDateTime, db, utcnow
 from ..places.models import Initiative
 
 
-class PersonKind(enum.StrEnum):
+class PersonKind(LabelledEnum):
     STAFF = "staff"
     RESIDENT = "resident"
 
+    __labels__ = {STAFF: _l("Collega"), RESIDENT: _l("Bewoner")}
 
-class ContactRole(enum.StrEnum):
+
+class ContactRole(LabelledEnum):
     #: Contact official, neighbourhood manager, area broker: meets initiatives daily.
     FRONTLINE = "frontline"
     #: Office-bound colleague (permits, policy, finance, back office): the people the mission is about.
     OFFICE = "office"
 
-
-KIND_LABELS = {PersonKind.STAFF: _l("Collega"), PersonKind.RESIDENT: _l("Bewoner")}
-ROLE_LABELS = {ContactRole.FRONTLINE: _l("Contactrol (frontlinie)"), ContactRole.OFFICE: _l("Kantoor")}
+    __labels__ = {FRONTLINE: _l("Contactrol (frontlinie)"), OFFICE: _l("Kantoor")}
 
 
 class Department(db.Model):

@@ -12,7 +12,7 @@ from ..events.services import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm, choice_list, parse_record_id
 from ..invitations.models import Invitation, InvitationState
-from ..reach.services import display_name, role_label
+from ..reach.attendance import display_name, role_label
 from . import services
 from .forms import FormTeamsForm, MemberForm, MoveForm
 from .models import Team

@@ -268,7 +268,7 @@ def test_other_organisers_cannot_see_answers(client, create_organiser, db, invit
 
 
 def test_deleting_a_person_frees_their_seat_for_the_waiting_list(app, db, invited):
-    from organiser.people.services import delete_person
+    from organiser.people.erasure import delete_person
 
     event, [(first, _), (second, _)] = invited(n=2, capacity=1, max_plus_ones=0)
     services.record_answer(first, "yes")

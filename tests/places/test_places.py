@@ -6,8 +6,8 @@ import pytest
 
 from organiser.events.models import Event, EventStatus, Stop
 from organiser.people.models import Person, PersonKind
-from organiser.places import initiatives as initiative_work
 from organiser.places import forms as places_forms
+from organiser.places import initiatives as initiative_work
 from organiser.places import names
 from organiser.places import neighbourhoods as neighbourhood_work
 from organiser.places.models import Initiative, Neighbourhood
