@@ -5,10 +5,16 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from .auth.services import create_organiser
+from .calendar.commands import register_commands as register_calendar_commands
+from .demo import load_demo
+from .events.demo import DEMO_EMAIL, DEMO_PASSWORD
 from .extensions import db
+from .jobs import run_scheduled_jobs
+from .mail.commands import register_commands as register_mail_commands
 
-DEMO_EMAIL = "demo@organiser.example"
-DEMO_PASSWORD = "demo-organiser"  # noqa: S105 (published on purpose: demo only)
+#: Each domain's `register_commands(app)` (the mail outbox, calendar feed links).
+DOMAIN_COMMANDS = (register_mail_commands, register_calendar_commands)
 
 
 def register_cli(app: Flask) -> None:
@@ -19,8 +25,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--admin", is_flag=True, help="May manage every organiser's events.")
     def create_organiser_command(email: str, name: str, password: str, admin: bool) -> None:
         """Create an organiser account."""
-        from .auth.services import create_organiser
-
         try:
             create_organiser(email, name, password, is_admin=admin)
         except ValueError as error:
@@ -32,8 +36,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--quiet", is_flag=True)
     def demo_data_command(quiet: bool) -> None:
         """Load demo data (idempotent: running it again adds nothing twice)."""
-        from .demo import load_demo
-
         created = load_demo()
         db.session.commit()
         if not quiet:
@@ -43,22 +45,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("jobs")
     def jobs_command() -> None:
         """Run the scheduled jobs once: reminders and purging personal data (for cron)."""
-        from .jobs import run_scheduled_jobs
-
         for name, count in run_scheduled_jobs().items():
             click.echo(f"{name}: {count}")
 
-    for register in _domain_commands():
+    for register in DOMAIN_COMMANDS:
         register(app)
-
-
-def _domain_commands():
-    """Each domain's `register_commands(app)`, where it has one (mail outbox, reminders, …)."""
-    import importlib
-
-    for name in ("mail", "invitations", "calendar", "people", "reach"):
-        try:
-            module = importlib.import_module(f"organiser.{name}.commands")
-        except ModuleNotFoundError:
-            continue
-        yield module.register_commands

@@ -8,12 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from .extensions import db, utcnow
+from .invitations import services as invitations
 
 
 def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
     """Run every scheduled job once, each in its own transaction; returns how much each did."""
-    from .invitations import services as invitations
-
     now = now or utcnow()
     results: dict[str, int] = {}
     for name, job in (

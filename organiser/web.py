@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
-from .forms import MAX_ID
+from .forms import MAX_ID, parse_record_id
 
 bp = Blueprint("web", __name__)
 
@@ -54,8 +54,8 @@ def absolute_url(endpoint: str, **values) -> str:
 
 def page_number() -> int:
     """The ?pagina= of a paginated list: 1 for anything that is not a page number (a huge one overflows OFFSET)."""
-    page = request.args.get("pagina", 1, type=int)
-    return page if 1 <= page <= 100_000 else 1
+    page = parse_record_id(request.args.get("pagina", "1")) or 1
+    return page if page <= 100_000 else 1
 
 
 class RecordIdConverter(IntegerConverter):

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 
+from ..events.access import may_manage
 from ..events.models import Event, EventStatus
-from ..events.services import may_manage
 from ..extensions import db, utcnow
 from ..invitations.services import find_invitation_by_token
 from ..ratelimit import limit_token_requests

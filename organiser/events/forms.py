@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..extensions import utcnow
-from ..forms import Form, MultiCheckboxField, choice_list, finite, within_calendar
+from ..forms import EmptyForm, Form, MultiCheckboxField, choice_list, finite, within_calendar
 from ..i18n import format_when
 from .models import FORMATS, Event, Owner
 
@@ -208,6 +208,38 @@ class StopForm(Form):
                 )
                 return False
         return True
+
+
+class MoveStopForm(EmptyForm):
+    """The up and down buttons on the route; any other direction is refused (nothing moves)."""
+
+    direction = SelectField(choices=choice_list([("up", "up"), ("down", "down")]), validators=[InputRequired()])
+
+    @property
+    def offset(self) -> int:
+        return -1 if self.direction.data == "up" else 1
+
+
+class AgendaFilterForm(Form):
+    """The agenda's filters, read from the query string (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    format = StringField(validators=[Optional(), Length(max=20)])
+    wijk = StringField(validators=[Optional(), Length(max=120)])
+
+    def format_code(self) -> str | None:
+        """The chosen format; an unknown one is ignored (the whole agenda)."""
+        return self.format.data if self.format.data in FORMATS and not self.format.errors else None
+
+    def slug(self) -> str | None:
+        """The chosen wijk's slug, as given (an unknown wijk has no events)."""
+        return self.wijk.data or None
+
+    def impossible_wijk(self) -> bool:
+        """A wijk that no slug can be (too long, control characters): no events, without asking the database."""
+        return bool(self.wijk.errors)
 
 
 class CancelForm(Form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -12,15 +12,22 @@ from flask_login import current_user, login_required
 from ..extensions import db, utcnow
 from ..forms import EmptyForm, choice_list
 from ..places.models import Initiative, Neighbourhood
-from . import services
+from . import routes
+from .access import event_for_organiser, events_managed_by_current_organiser, may_manage
+from .agenda import agenda_events
 from .forms import (
+    AgendaFilterForm,
     CancelForm,
     EventForm,
+    MoveStopForm,
     StopForm,
     to_form_value,
     to_utc,
 )
 from .models import FORMATS, Event, EventStatus
+from .planning import EventDetails, create_event, lock_for_change, update_event
+from .publishing import cancel_event, publish_event
+from .routes import add_stop, remove_stop, update_stop
 
 bp = Blueprint("events", __name__)
 
@@ -41,8 +48,8 @@ def _prepare(form: EventForm) -> EventForm:
     return form
 
 
-def _details(form: EventForm) -> services.EventDetails:
-    return services.EventDetails(
+def _details(form: EventForm) -> EventDetails:
+    return EventDetails(
         title=form.title.data.strip(),
         format=form.format.data,
         description=(form.description.data or "").strip(),
@@ -65,9 +72,10 @@ def _details(form: EventForm) -> services.EventDetails:
 @bp.get("/agenda")
 def agenda():
     """The public agenda: upcoming published events, filtered by format and neighbourhood."""
-    format_code = request.args.get("format") or None
-    wijk = request.args.get("wijk") or None
-    events = services.agenda_events(format_code, wijk)
+    filters = AgendaFilterForm(request.args)
+    filters.validate()
+    format_code, wijk = filters.format_code(), filters.slug()
+    events = [] if filters.impossible_wijk() else agenda_events(format_code, wijk)
     neighbourhoods = db.session.scalars(db.select(Neighbourhood).order_by(Neighbourhood.name)).all()
     return render_template(
         "events/agenda.html",
@@ -83,17 +91,17 @@ def agenda():
 def detail(event_id: int):
     """The event page; drafts only for the organisers who may manage them."""
     event = db.get_or_404(Event, event_id)
-    manage = services.may_manage(event)
+    manage = may_manage(event)
     if event.status == EventStatus.DRAFT and not manage:
         abort(404)
-    return render_template("events/detail.html", event=event, manage=manage, action_form=EmptyForm())
+    return render_template("events/detail.html", event=event, manage=manage)
 
 
 @bp.get("/events")
 @login_required
 def dashboard():
     """The organiser's own events, upcoming first."""
-    events = db.session.scalars(services.events_managed_by_current_organiser()).all()
+    events = db.session.scalars(events_managed_by_current_organiser()).all()
     now = utcnow()
     upcoming = [e for e in events if e.ends_at >= now]
     past = [e for e in reversed(events) if e.ends_at < now]
@@ -123,7 +131,7 @@ def create(format_code: str):
         form.min_office_share.data = _default_office_share()
         form.max_plus_ones.data = 0
     if form.validate_on_submit():
-        event = services.create_event(_details(form), current_user.id)
+        event = create_event(_details(form), current_user.id)
         db.session.commit()
         flash(_("De bijeenkomst is opgeslagen als concept."), "success")
         if event.format_info.has_route:
@@ -133,8 +141,6 @@ def create(format_code: str):
 
 
 def _default_office_share() -> int:
-    from flask import current_app
-
     return int(current_app.config["DEFAULT_OFFICE_SHARE"])
 
 
@@ -142,12 +148,12 @@ def _default_office_share() -> int:
 @login_required
 def edit(event_id: int):
     """Change an event; a new date, time or place raises SEQUENCE (and notifies invitees)."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     if event.is_cancelled:
         flash(_("Een afgelaste bijeenkomst kan niet meer worden gewijzigd."), "error")
         return redirect(url_for("events.detail", event_id=event.id))
     if request.method == "POST":
-        services.lock_for_change(event)  # the capacity check below must hold until the commit
+        lock_for_change(event)  # the capacity check below must hold until the commit
     form = _prepare(EventForm(obj=event, event=event))
     if request.method == "GET":
         form.starts_at.data = to_form_value(event.starts_at)
@@ -157,7 +163,7 @@ def edit(event_id: int):
         form.hosts.data = [i.id for i in event.hosts]
         form.owner.data = event.owner.value
     if form.validate_on_submit():
-        changes = services.update_event(event, _details(form))
+        changes = update_event(event, _details(form))
         if changes:
             from ..invitations.services import queue_change_notices
 
@@ -181,9 +187,9 @@ def edit(event_id: int):
 @login_required
 def publish(event_id: int):
     """Publish a draft on the agenda."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     if EmptyForm().validate_on_submit():
-        services.publish_event(event)
+        publish_event(event)
         db.session.commit()
         flash(_("De bijeenkomst staat nu in de agenda."), "success")
     return redirect(url_for("events.detail", event_id=event.id))
@@ -193,11 +199,11 @@ def publish(event_id: int):
 @login_required
 def cancel(event_id: int):
     """Ask for confirmation, then cancel the event and notify everyone invited."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     form = CancelForm()
     if not form.validate_on_submit():
         return render_template("events/cancel.html", event=event, form=form)
-    if services.cancel_event(event):
+    if cancel_event(event):
         from ..invitations.services import queue_cancellation_notices
 
         count = queue_cancellation_notices(event, form.reason.data or "")
@@ -217,7 +223,7 @@ def cancel(event_id: int):
 @login_required
 def stops(event_id: int):
     """The route of a wijksafari or speurtocht: add, remove and reorder stops."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     form = StopForm(event=event)
     form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
     if request.method == "GET":
@@ -225,7 +231,7 @@ def stops(event_id: int):
         form.starts_at.data = to_form_value(last_end)
         form.ends_at.data = to_form_value(min(last_end + timedelta(minutes=30), event.ends_at))
     if not event.is_cancelled and form.validate_on_submit():
-        services.add_stop(
+        add_stop(
             event,
             form.name.data.strip(),
             form.address.data.strip(),
@@ -236,7 +242,7 @@ def stops(event_id: int):
         db.session.commit()
         flash(_("De halte is toegevoegd."), "success")
         return redirect(url_for("events.stops", event_id=event.id))
-    return render_template("events/stops.html", event=event, form=form, action_form=EmptyForm())
+    return render_template("events/stops.html", event=event, form=form)
 
 
 def _stop_of(event: Event, stop_id: int):
@@ -247,7 +253,7 @@ def _stop_of(event: Event, stop_id: int):
 @login_required
 def edit_stop(event_id: int, stop_id: int):
     """Change a stop's name, address, time slot or initiative."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
     form = StopForm(obj=stop, event=event, stop=stop)
     form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
@@ -256,7 +262,7 @@ def edit_stop(event_id: int, stop_id: int):
         form.ends_at.data = to_form_value(stop.ends_at)
         form.initiative_id.data = stop.initiative_id or 0
     if not event.is_cancelled and form.validate_on_submit():
-        services.update_stop(
+        update_stop(
             event,
             stop,
             form.name.data.strip(),
@@ -275,10 +281,10 @@ def edit_stop(event_id: int, stop_id: int):
 @login_required
 def delete_stop(event_id: int, stop_id: int):
     """Remove a stop from the route."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
     if EmptyForm().validate_on_submit():
-        services.remove_stop(event, stop)
+        remove_stop(event, stop)
         db.session.commit()
         flash(_("De halte is verwijderd."), "success")
     return redirect(url_for("events.stops", event_id=event.id))
@@ -288,10 +294,10 @@ def delete_stop(event_id: int, stop_id: int):
 @login_required
 def move_stop(event_id: int, stop_id: int):
     """Move a stop one place up or down the route."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
-    offset = -1 if request.form.get("direction") == "up" else 1
-    if EmptyForm().validate_on_submit():
-        services.move_stop(event, stop, offset)
+    form = MoveStopForm()
+    if form.validate_on_submit():
+        routes.move_stop(event, stop, form.offset)
         db.session.commit()
     return redirect(url_for("events.stops", event_id=event.id))

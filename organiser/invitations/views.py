@@ -12,8 +12,8 @@ from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..events.access import event_for_organiser
 from ..events.models import Event
-from ..events.services import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm
 from ..mail.models import OutboxStatus
@@ -181,7 +181,6 @@ def answers(event_id: int):
         states=list(InvitationState),
         state_labels=STATE_LABELS,
         record_form=RecordAnswerForm(max_plus_ones=event.max_plus_ones),
-        action_form=EmptyForm(),
     )
 
 
@@ -331,7 +330,6 @@ def guest_list(event_id: int):
         search_args={**search.query_args(), "zoeken": "1"},
         results=results,
         selection_form=GuestSelectionForm(),
-        action_form=EmptyForm(),
         suggestion_form=SuggestionCountForm(),
         state_labels=STATE_LABELS,
         listed=InvitationState.LISTED,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from ..demo import INITIATIVES, _local, demo_organiser
+from ..events.demo import INITIATIVES, demo_organiser, local_at
 from ..events.models import Event, EventStatus, Owner, Stop
 from ..extensions import db, utcnow
 from ..invitations.models import Invitation, InvitationState
@@ -275,7 +275,7 @@ def _load_past_events(
         if db.session.scalar(db.select(Event.id).where(Event.title == title)):
             continue
         day = today - timedelta(weeks=weeks)
-        start, end = _local(day, hours[0]), _local(day, hours[1])
+        start, end = local_at(day, hours[0]), local_at(day, hours[1])
         event = Event(
             title=title,
             format=format_code,

@@ -9,7 +9,7 @@ from wtforms import EmailField, RadioField, SearchField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..extensions import db
-from ..forms import Form, MultiCheckboxField, choice_list
+from ..forms import Form, MultiCheckboxField, choice_list, record_id
 from ..places.models import Initiative, Neighbourhood
 from .directory import DirectoryFilter, PersonDetails, email_taken, normalise_email
 from .models import ContactRole, Department, Person, PersonKind
@@ -105,10 +105,10 @@ class PersonForm(Form):
             name=self.name.data,
             email=normalise_email(self.email.data),
             kind=kind,
-            department_id=int(self.department_id.data) if staff and self.department_id.data else None,
+            department_id=record_id(self.department_id.data) if staff and self.department_id.data else None,
             new_department=(self.new_department.data or "") if staff else "",
             contact_role=ContactRole(self.contact_role.data) if staff else None,
-            initiative_ids=[int(i) for i in self.initiatives.data or []],
+            initiative_ids=[record_id(i) for i in self.initiatives.data or []],
         )
 
 
@@ -153,10 +153,10 @@ class DirectoryFilterForm(Form):
         return DirectoryFilter(
             text=value(self.zoek) or "",
             kind=PersonKind(value(self.soort)) if value(self.soort) else None,
-            department_id=int(value(self.afdeling)) if value(self.afdeling) else None,
+            department_id=record_id(value(self.afdeling)) if value(self.afdeling) else None,
             role=ContactRole(value(self.rol)) if value(self.rol) else None,
-            neighbourhood_id=int(value(self.wijk)) if value(self.wijk) else None,
-            initiative_id=int(value(self.initiatief)) if value(self.initiatief) else None,
+            neighbourhood_id=record_id(value(self.wijk)) if value(self.wijk) else None,
+            initiative_id=record_id(value(self.initiatief)) if value(self.initiatief) else None,
             active={"actief": True, "inactief": False}.get(status) if status else None,
         )
 

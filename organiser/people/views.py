@@ -72,7 +72,8 @@ def create():
     """Add a colleague or a resident."""
     form = PersonForm()
     if request.method == "GET":
-        form.kind.data = request.args.get("soort", PersonKind.STAFF.value)
+        kind = request.args.get("soort", "")
+        form.kind.data = kind if kind in {k.value for k in PersonKind} else PersonKind.STAFF.value
     if form.validate_on_submit():
         person = create_person(form.details())
         db.session.commit()
@@ -97,7 +98,6 @@ def detail(person_id: int):
         person=person,
         invitations=invitations,
         state_labels=STATE_LABELS,
-        action_form=EmptyForm(),
     )
 
 

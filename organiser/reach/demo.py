@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func
 
-from ..demo import demo_organiser
+from ..events.demo import demo_organiser
 from ..events.models import Event, EventStatus, Owner, Stop
 from ..extensions import db, utcnow
 from ..i18n import local_zone, to_local

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..events.services import event_for_organiser
+from ..events.access import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm
 from ..spreadsheet import csv_response

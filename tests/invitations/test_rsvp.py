@@ -233,12 +233,12 @@ def test_personal_details_are_purged_after_the_event(app, db, invited):
 
 
 def test_change_and_cancellation_notices(app, db, invited):
-    from organiser.events import services as events
+    from organiser.events.publishing import cancel_event
 
     event, pairs = invited(n=2)
     services.record_answer(pairs[1][0], "no")
     assert services.queue_change_notices(event) == 1  # not to those who declined
-    events.cancel_event(event)
+    cancel_event(event)
     assert services.queue_cancellation_notices(event) == 1
     db.session.commit()
     cancel = mails(db, "cancellation")[0]
