@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -176,9 +178,13 @@ def delete(person_id: int):
 # --- CSV import --------------------------------------------------------------------------------------------------
 
 
+#: An upload's id as store_import makes it (secrets.token_urlsafe(32)); anything else is no upload.
+UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
 def _upload_or_404(upload_id: str) -> PersonImport:
     """An upload of the logged-in organiser; someone else's looks exactly like one that does not exist."""
-    upload = db.session.get(PersonImport, upload_id)
+    upload = db.session.get(PersonImport, upload_id) if UPLOAD_ID.fullmatch(upload_id) else None
     if upload is None or upload.organiser_id != current_user.id:
         abort(404)
     return upload

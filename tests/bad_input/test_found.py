@@ -176,3 +176,13 @@ def test_moving_a_stop_in_an_unknown_direction_moves_nothing(logged_in, db, crea
 @pytest.mark.parametrize("page", ["²", "٣", "-1", "1_0", " 2"])
 def test_strange_page_numbers_show_the_first_page(logged_in, page):
     assert logged_in.get("/people", query_string={"pagina": page}).status_code == 200
+
+
+@pytest.mark.parametrize("upload_id", ["%00", "abc%01def", "x" * 43 + "%00", "é" * 43])
+def test_an_import_id_that_cannot_be_one_is_not_found(logged_in, upload_id):
+    """An import id with NUL reached the database (a 500 on PostgreSQL)."""
+    for suffix in ("", "/commit", "/cancel"):
+        response = logged_in.get(f"/people/import/{upload_id}{suffix}")
+        assert response.status_code in (404, 405), suffix
+    for suffix in ("", "/cancel"):
+        assert logged_in.post(f"/people/import/{upload_id}{suffix}", {}).status_code == 404, suffix
