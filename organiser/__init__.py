@@ -8,24 +8,20 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import extensions as ext
-from . import (
-    models,  # noqa: F401  (every table known to migrations)
-    signals,
-)
+from . import models  # noqa: F401  (every table known to migrations)
 from .auth.services import load_organiser
 from .auth.views import bp as auth_bp
 from .calendar.views import bp as calendar_bp
 from .cli import register_cli
 from .config import DEFAULT_SECRET_KEY, ROOT, load_config
-from .events import place_use as events_place_use
 from .events.views import bp as events_bp
 from .i18n import init_babel
 from .invitations.views import bp as invitations_bp
 from .mail.views import bp as mail_bp
-from .people import place_use as people_place_use
 from .people.views import bp as people_bp
 from .places.views import bp as places_bp
 from .reach.views import bp as reach_bp
+from .receivers import connect_receivers
 from .teams.views import bp as teams_bp
 from .web import RecordIdConverter, init_web, loggable_path
 
@@ -51,8 +47,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limit_url_ids(app)
     register_extensions(app)
     register_blueprints(app)
-    connect_place_receivers()
     init_web(app)
+    connect_receivers()
     register_cli(app)
     return app
 
@@ -110,14 +106,3 @@ def register_blueprints(app: Flask) -> None:
         reach_bp,
     ):
         app.register_blueprint(bp)
-
-
-def connect_place_receivers() -> None:
-    """What events and people hold of wijken and initiatives (see organiser/signals.py). Connecting a receiver
-    twice (one process, several apps) keeps one connection."""
-    signals.neighbourhood_in_use.connect(events_place_use.events_in_neighbourhood)
-    signals.initiative_in_use.connect(people_place_use.people_of_initiative)
-    signals.initiative_in_use.connect(events_place_use.events_of_initiative)
-    signals.neighbourhoods_listed.connect(events_place_use.count_events_per_neighbourhood)
-    signals.initiatives_listed.connect(people_place_use.count_residents_per_initiative)
-    signals.initiatives_listed.connect(events_place_use.list_events_per_initiative)

@@ -6,15 +6,12 @@ import click
 from flask import Flask
 
 from .auth.services import create_organiser
-from .calendar.commands import register_commands as register_calendar_commands
+from .calendar import commands as calendar_commands
 from .demo import load_demo
 from .events.demo import DEMO_EMAIL, DEMO_PASSWORD
 from .extensions import db
 from .jobs import run_scheduled_jobs
-from .mail.commands import register_commands as register_mail_commands
-
-#: Each domain's `register_commands(app)` (the mail outbox, calendar feed links).
-DOMAIN_COMMANDS = (register_mail_commands, register_calendar_commands)
+from .mail import commands as mail_commands
 
 
 def register_cli(app: Flask) -> None:
@@ -48,5 +45,6 @@ def register_cli(app: Flask) -> None:
         for name, count in run_scheduled_jobs().items():
             click.echo(f"{name}: {count}")
 
-    for register in DOMAIN_COMMANDS:
-        register(app)
+    # Each domain's commands, in one explicit list: a broken import fails loudly instead of dropping a command.
+    calendar_commands.register_commands(app)
+    mail_commands.register_commands(app, scheduled_jobs=run_scheduled_jobs)

@@ -1,11 +1,9 @@
-"""Enums with a label for people, and their column type: shared by every domain's models."""
+"""Enums with a label for people (the column type is extensions.string_enum)."""
 
 from __future__ import annotations
 
 import enum
 from typing import Any, ClassVar
-
-from sqlalchemy import Enum
 
 
 class LabelledEnum(enum.StrEnum):
@@ -25,15 +23,3 @@ class LabelledEnum(enum.StrEnum):
         """(value, label) for every member, in definition order: the choices of a select field (labels stay lazy,
         so a form defined at import time shows them in the visitor's language)."""
         return [(member.value, cls.__labels__[member.value]) for member in cls]
-
-
-def enum_column(cls: type[enum.Enum], name: str) -> Enum:
-    """A column type for a StrEnum: stored as its value in a VARCHAR with a CHECK constraint."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..enums import LabelledEnum, enum_column
-from ..extensions import UTCDateTime, db, utcnow
+from ..enums import LabelledEnum
+from ..extensions import UTCDateTime, db, string_enum, utcnow
 from ..places.models import Initiative, Neighbourhood
 
 if TYPE_CHECKING:
@@ -149,8 +149,8 @@ class Event(db.Model):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
-    owner: Mapped[Owner] = mapped_column(enum_column(Owner, "event_owner"), default=Owner.MUNICIPALITY)
-    status: Mapped[EventStatus] = mapped_column(enum_column(EventStatus, "event_status"), default=EventStatus.DRAFT)
+    owner: Mapped[Owner] = mapped_column(string_enum(Owner, "event_owner"), default=Owner.MUNICIPALITY)
+    status: Mapped[EventStatus] = mapped_column(string_enum(EventStatus, "event_status"), default=EventStatus.DRAFT)
     capacity: Mapped[int]
     #: Yes answers plus their plus-ones; changed only by the guarded UPDATE in invitations.services.
     seats_taken: Mapped[int] = mapped_column(default=0)

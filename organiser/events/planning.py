@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
+from .. import signals
 from ..extensions import db, utcnow
 from ..places.models import Initiative
 from .models import Event, EventStatus
@@ -104,9 +105,7 @@ def update_event(event: Event, details: EventDetails) -> dict[str, tuple]:
     touch(event)
     db.session.flush()
     if more_seats:
-        from ..invitations.services import promote_from_waiting_list
-
-        promote_from_waiting_list(event)
+        signals.seats_freed.send(event)
     return changes
 
 

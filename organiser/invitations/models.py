@@ -10,9 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..enums import enum_column
 from ..events.models import Event
-from ..extensions import UTCDateTime, db, utcnow
+from ..extensions import UTCDateTime, db, string_enum, utcnow
 from ..people.models import Person
 
 if TYPE_CHECKING:
@@ -40,6 +39,11 @@ STATE_LABELS = {
     InvitationState.WAITING: _l("Wachtlijst"),
 }
 
+#: States in which an invitation holds (or waits for) a place: changes and cancellations are told to them.
+HOLDS_PLACE_STATES = frozenset(
+    {InvitationState.INVITED, InvitationState.YES, InvitationState.MAYBE, InvitationState.WAITING}
+)
+
 
 class Invitation(db.Model):
     __tablename__ = "invitation"
@@ -55,7 +59,7 @@ class Invitation(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     state: Mapped[InvitationState] = mapped_column(
-        enum_column(InvitationState, "invitation_state"), default=InvitationState.LISTED
+        string_enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
     )
     #: Extra guests this invitee brings; counted in the event's seats only for a yes.
     plus_ones: Mapped[int] = mapped_column(default=0)
@@ -85,3 +89,8 @@ class Invitation(db.Model):
     event: Mapped[Event] = relationship()
     person: Mapped[Person] = relationship()
     team: Mapped[Team | None] = relationship(back_populates="members")
+
+    @property
+    def holds_place(self) -> bool:
+        """Invited and not declined: holds (or waits for) a place."""
+        return self.state in HOLDS_PLACE_STATES

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_
 
 from ..extensions import db, utcnow
@@ -150,3 +151,17 @@ def set_active(person: Person, active: bool) -> None:
     person.active = active
     person.updated_at = utcnow()
     db.session.flush()
+
+
+def role_label(person: Person) -> str:
+    """'Kantoor · Vergunningen', 'Contactrol (frontlinie) · Wijkteams' or 'Bewoner · Havenkoor'."""
+    if person.kind == PersonKind.RESIDENT:
+        return " · ".join([PersonKind.RESIDENT.label] + [i.name for i in person.initiatives])
+    parts = [person.contact_role.label] if person.contact_role else []
+    if person.department:
+        parts.append(person.department.name)
+    return " · ".join(parts)
+
+
+def display_name(person: Person) -> str:
+    return person.name if person.deleted_at is None else _("(verwijderd)")

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..enums import LabelledEnum, enum_column
-from ..extensions import UTCDateTime, db, utcnow
+from ..enums import LabelledEnum
+from ..extensions import UTCDateTime, db, string_enum, utcnow
 from ..places.models import Initiative
 
 
@@ -62,11 +62,11 @@ class Person(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: Lower-cased so that uniqueness is case-insensitive; NULL once the person is deleted.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
-    kind: Mapped[PersonKind] = mapped_column(enum_column(PersonKind, "person_kind"), index=True)
+    kind: Mapped[PersonKind] = mapped_column(string_enum(PersonKind, "person_kind"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     #: Kept after deletion so that reach reports keep their counts.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
-    contact_role: Mapped[ContactRole | None] = mapped_column(enum_column(ContactRole, "contact_role"))
+    contact_role: Mapped[ContactRole | None] = mapped_column(string_enum(ContactRole, "contact_role"))
     #: Language for mail to this person.
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,14 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..events.models import Event
 from ..extensions import db, utcnow
 from ..i18n import to_local
 from ..invitations.models import Invitation, InvitationState
-from ..people.models import Person, PersonKind
+from ..people.models import Person
 
 
 @dataclass
@@ -80,17 +79,3 @@ def clear_attendance(event: Event) -> None:
         .execution_options(synchronize_session="fetch")
     )
     db.session.flush()
-
-
-def role_label(person: Person) -> str:
-    """'Kantoor · Vergunningen', 'Contactrol (frontlinie) · Wijkteams' or 'Bewoner · Havenkoor'."""
-    if person.kind == PersonKind.RESIDENT:
-        return " · ".join([PersonKind.RESIDENT.label] + [i.name for i in person.initiatives])
-    parts = [person.contact_role.label] if person.contact_role else []
-    if person.department:
-        parts.append(person.department.name)
-    return " · ".join(parts)
-
-
-def display_name(person: Person) -> str:
-    return person.name if person.deleted_at is None else _("(verwijderd)")

@@ -9,9 +9,10 @@ from flask_login import login_required
 from ..events.access import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm
+from ..people.directory import display_name, role_label
 from ..spreadsheet import csv_response
 from . import attendance as attendance_work
-from .attendance import attendance_list, display_name, may_record_attendance, record_attendance, role_label
+from .attendance import attendance_list, may_record_attendance, record_attendance
 from .dashboard import TABLE_KEYS, dashboard_charts, reach_dashboard, reach_table
 from .forms import AttendanceForm, PeriodForm
 from .periods import Period, default_period, period_label
