@@ -17,7 +17,7 @@ from .calendar import links as calendar_links
 from .events import place_use as events_place_use
 from .events.models import Event
 from .extensions import db
-from .invitations import answers, notices
+from .invitations import answers, guest_list, notices
 from .mail.outbox import EventLink
 from .people import place_use as people_place_use
 from .teams import membership
@@ -45,6 +45,8 @@ RECEIVERS = (
     (signals.seats_freed, answers.on_seats_freed),
     # people → invitations: an erased person gives up their places (no mail)
     (signals.person_erased, answers.on_person_erased),
+    # people → invitations: the guest lists shown on a person's page
+    (signals.person_invitations, guest_list.lists_of_person),
     # people → calendar: an erased person's calendar feeds stop working
     (signals.person_erased, calendar_links.on_person_erased),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)

@@ -61,3 +61,7 @@ neighbourhoods_listed = _signals.signal("neighbourhoods-listed")
 #: places → the initiatives overview is being shown; kwargs: rows (dict id -> places.initiatives.InitiativeRow),
 #: neighbourhood_id (int or None: the one wijk shown). Receivers fill in residents (people) and events (events).
 initiatives_listed = _signals.signal("initiatives-listed")
+
+#: people → the person page asks which guest lists the person was on. The receiver (invitations) returns a list
+#: of rows with .event, .answer (text) and .attended (True, False or None), latest event first.
+person_invitations = _signals.signal("person-invitations")

@@ -10,10 +10,9 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..events.models import Event
+from .. import signals
 from ..extensions import db
 from ..forms import EmptyForm
-from ..invitations.models import STATE_LABELS, Invitation
 from ..spreadsheet import csv_response
 from ..web import page_number
 from .directory import create_person, directory_query, set_active, update_person
@@ -89,18 +88,9 @@ def create():
 def detail(person_id: int):
     """One person: details, and the events they were invited to."""
     person = _person_or_404(person_id)
-    invitations = db.session.execute(
-        db.select(Invitation, Event)
-        .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.person_id == person.id)
-        .order_by(Event.starts_at.desc())
-    ).all()
-    return render_template(
-        "people/detail.html",
-        person=person,
-        invitations=invitations,
-        state_labels=STATE_LABELS,
-    )
+    # The invitations domain (above people) says which guest lists the person was on.
+    invitations = [row for _receiver, rows in signals.person_invitations.send(person) for row in rows]
+    return render_template("people/detail.html", person=person, invitations=invitations)
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
