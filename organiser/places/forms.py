@@ -34,6 +34,8 @@ class NeighbourhoodForm(Form):
         self.neighbourhood = neighbourhood
 
     def validate_name(self, field) -> None:
+        if field.errors:  # refused already (control characters): not a name to look up
+            return
         if neighbourhood_name_taken(field.data, self.neighbourhood.id if self.neighbourhood else None):
             raise ValidationError(_("Er is al een wijk met de naam ‘%(name)s’.", name=field.data))
 
@@ -70,6 +72,8 @@ class InitiativeForm(Form):
         self.neighbourhood_id.choices = choice_list([(0, _("— kies een wijk —"))] + [(n.id, n.name) for n in hoods])
 
     def validate_name(self, field) -> None:
+        if field.errors:  # refused already (control characters): not a name to look up
+            return
         if initiative_name_taken(field.data, self.initiative.id if self.initiative else None):
             raise ValidationError(_("Er is al een initiatief met de naam ‘%(name)s’.", name=field.data))
 
