@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .events.demo import load_demo_events
 from .invitations.demo import load_demo as load_demo_invitations
+from .invitations.past_demo import load_demo as load_demo_history
 from .people.demo import load_demo as load_demo_people
 from .reach.demo import load_demo as load_demo_reach
 from .teams.demo import load_demo as load_demo_teams
@@ -15,6 +16,13 @@ from .teams.demo import load_demo as load_demo_teams
 def load_demo() -> bool:
     """Load every domain's demo data; returns whether anything was created."""
     created = False
-    for loader in (load_demo_events, load_demo_people, load_demo_invitations, load_demo_reach, load_demo_teams):
+    for loader in (
+        load_demo_events,
+        load_demo_people,
+        load_demo_history,
+        load_demo_invitations,
+        load_demo_reach,
+        load_demo_teams,
+    ):
         created = loader() or created
     return created
