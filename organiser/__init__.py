@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_web(app)
+    register_limits(app)
     register_commands(app)
     return app
 
@@ -102,6 +103,13 @@ def register_web(app: Flask) -> None:
     from .web import init_web
 
     init_web(app)
+
+
+def register_limits(app: Flask) -> None:
+    """A rate limiter of this app's own, applied to the views marked in organiser.ratelimit."""
+    from .ratelimit import init_limiter
+
+    init_limiter(app)
 
 
 def register_commands(app: Flask) -> None:
