@@ -99,6 +99,15 @@ def _multiplied(limit: str, factor: int) -> str:
     return f"{item.amount * factor} per {item.multiples} {item.GRANULARITY.name}"
 
 
+#: Per scope: the limit (read from the settings at each request), what is counted, and which methods count.
+_LIMITS: dict[str, tuple[Callable[[], str], Callable[[], str], list[str] | None]] = {
+    TOKEN: (_token_limit, _token_key, None),
+    TOKEN_ADDRESS: (_token_address_limit, client_address, None),
+    LOGIN_ACCOUNT: (_login_limit, _account_key, ["POST"]),
+    LOGIN_ADDRESS: (_login_address_limit, client_address, ["POST"]),
+}
+
+
 def init_limiter(app: Flask) -> Limiter:
     """Give `app` a limiter of its own and apply it to the views the decorators above marked (call this after
     every blueprint is registered)."""
@@ -113,16 +122,11 @@ def init_limiter(app: Flask) -> Limiter:
         key_prefix="organiser",
     )
     limiter.init_app(app)
-    limits = {
-        TOKEN: dict(limit_value=_token_limit, scope=TOKEN, key_func=_token_key),
-        TOKEN_ADDRESS: dict(limit_value=_token_address_limit, scope=TOKEN_ADDRESS),
-        LOGIN_ACCOUNT: dict(limit_value=_login_limit, scope=LOGIN_ACCOUNT, key_func=_account_key, methods=["POST"]),
-        LOGIN_ADDRESS: dict(limit_value=_login_address_limit, scope=LOGIN_ADDRESS, methods=["POST"]),
-    }
     for endpoint, view in list(app.view_functions.items()):
         scopes, refused = _marked.get(view, ((), None))
         for scope in scopes:
-            view = limiter.shared_limit(**limits[scope], on_breach=refused)(view)
+            limit, key, methods = _LIMITS[scope]
+            view = limiter.shared_limit(limit, scope, key_func=key, methods=methods, on_breach=refused)(view)
         app.view_functions[endpoint] = view
     app.extensions["organiser_limiter"] = limiter
     app.after_request(say_when_to_retry)
