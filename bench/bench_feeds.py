@@ -40,10 +40,11 @@ def build_database(url: str, base_url: str, secret_key: str) -> str:
 
     from organiser import create_app
     from organiser.calendar.models import FeedToken
-    from organiser.events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
+    from organiser.events.models import Event, EventStatus, Owner, Stop
     from organiser.extensions import db, utcnow
     from organiser.invitations.models import Invitation, InvitationState
     from organiser.people.models import ContactRole, Person, PersonKind
+    from organiser.places.models import Initiative, Neighbourhood
     from organiser.tokens import hash_token, new_token
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "BASE_URL": base_url})

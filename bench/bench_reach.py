@@ -54,9 +54,10 @@ def make_app(url: str):
 def generate(rng: random.Random) -> None:
     """Fill the (migrated, empty) database with a municipality's worth of people, events and answers."""
     from organiser.auth.services import create_organiser
-    from organiser.events.models import Event, Initiative, Neighbourhood, Stop, event_host
+    from organiser.events.models import Event, Stop, event_host
     from organiser.invitations.models import Invitation
     from organiser.people.models import Department, Person, person_initiative
+    from organiser.places.models import Initiative, Neighbourhood
 
     now = datetime.now(UTC).replace(microsecond=0)
     create_organiser("bench@organiser.example", "Bench", PASSWORD, is_admin=True)

@@ -29,6 +29,13 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """The random order of this run (pytest-randomly) and how to repeat it: also with -q, which hides the header."""
+    seed = config.getoption("randomly_seed", None)
+    if seed is not None and config.pluginmanager.hasplugin("randomly"):
+        terminalreporter.write_line(f"tests ran in random order; to repeat it: pytest --randomly-seed={seed}")
+
+
 def make_app(url: str, **config):
     return create_app(
         {
@@ -195,7 +202,7 @@ def local(year, month, day, hour=0, minute=0) -> datetime:
 
 @pytest.fixture
 def create_neighbourhood(db):
-    from organiser.events.models import Neighbourhood
+    from organiser.places.models import Neighbourhood
 
     def factory(name="Oosterpark", slug=None):
         hood = Neighbourhood(name=name, slug=slug or name.lower().replace(" ", "-"))
@@ -208,7 +215,7 @@ def create_neighbourhood(db):
 
 @pytest.fixture
 def create_initiative(db, create_neighbourhood):
-    from organiser.events.models import Initiative
+    from organiser.places.models import Initiative
 
     def factory(name="Moestuin De Groene Vingers", neighbourhood=None):
         initiative = Initiative(name=name, neighbourhood=neighbourhood or create_neighbourhood(), description="")

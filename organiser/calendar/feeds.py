@@ -23,12 +23,13 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func
 from sqlalchemy.orm import contains_eager
 
-from ..events.models import FORMATS, Event, EventStatus, Format, Neighbourhood
+from ..events.models import FORMATS, Event, EventStatus, Format
 from ..extensions import db, utcnow
 from ..invitations import ical
 from ..invitations.links import rsvp_url
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import Person
+from ..places.models import Neighbourhood
 from . import fragments
 from .fragments import PlannedEntry, digest, output_version, version_column
 from .links import base_url
@@ -187,7 +188,7 @@ def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None
     ).one()
     wijk_name = feed_filter.neighbourhood.name if feed_filter.neighbourhood else None
     etag = digest(
-        [output_version(), "public", base_url(), _feed_locale(), _past_days(), feed_filter.format_code]
+        [output_version(), "public", base_url(), time_zone(), _feed_locale(), _past_days(), feed_filter.format_code]
         + [feed_filter.wijk, wijk_name, version or 0, count]
     )
     return FeedValidator(etag, newest)
@@ -198,11 +199,17 @@ def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -
     locale = _feed_locale()
     with force_locale(locale):
         return fragments.public_feed(
-            ical.feed_header(name=public_feed_name(feed_filter)),
+            ical.feed_header(name=public_feed_name(feed_filter), tzid=time_zone()),
             _public_query(feed_filter, now),
             base_url=base_url(),
+            tzid=time_zone(),
             locale=locale,
         )
+
+
+def time_zone() -> str:
+    """The TIMEZONE setting: feeds give their times in it (with its VTIMEZONE)."""
+    return current_app.config["TIMEZONE"]
 
 
 def _past_days() -> int:
@@ -298,7 +305,7 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
     ).all()
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
     etag = digest(
-        [output_version(), "personal", base_url(), person.id, person.locale, _past_days()]
+        [output_version(), "personal", base_url(), time_zone(), person.id, person.locale, _past_days()]
         + [
             f"{r.id}:{r.feed_version}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
             for r in shown
@@ -315,9 +322,10 @@ def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
     with force_locale(locale):
         entries = personal_feed_entries(person, now)
         return fragments.feed(
-            ical.feed_header(name=_("Mijn uitnodigingen (organiser)")),
+            ical.feed_header(name=_("Mijn uitnodigingen (organiser)"), tzid=time_zone()),
             entries,
             base_url=base_url(),
+            tzid=time_zone(),
             locale=locale,
         )
 
@@ -329,6 +337,7 @@ def event_validator(event: Event) -> FeedValidator:
             output_version(),
             "event",
             base_url(),
+            time_zone(),
             _feed_locale(),
             event.id,
             event.feed_version,
@@ -341,4 +350,4 @@ def event_validator(event: Event) -> FeedValidator:
 def render_event(event: Event) -> bytes:
     """One event as an .ics file to add to a calendar."""
     with force_locale(_feed_locale()):
-        return ical.event_to_ical(event, base_url=base_url())
+        return ical.event_to_ical(event, base_url=base_url(), tzid=time_zone())

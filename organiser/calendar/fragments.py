@@ -5,7 +5,7 @@ last line.
 An entry is found by (event, feed_version, variant). The database raises event.feed_version with every change to
 what a calendar shows of the event (its columns but the seat counter, stops, hosts, the names of those
 initiatives: triggers of migration 0011), and the variant is the digest of how the feed shows it: link, status,
-answer lines, answer time, base URL, language, and the output version (the code that writes iCalendar and the
+answer lines, answer time, base URL, time zone, language, and the output version (the code that writes iCalendar and the
 translation catalogues). The bytes are those feed_to_ical() writes, so a feed made here is byte-identical to
 one rendered whole.
 """
@@ -62,7 +62,12 @@ def output_version() -> str:
     any of them changes every variant and ETag, the same on every server running it."""
     cached = current_app.extensions.get("calendar_output_version")
     if cached is None:
-        sources = [ROOT / "organiser" / "invitations" / "ical.py", ROOT / "organiser" / "calendar" / "fragments.py"]
+        code = ROOT / "organiser"
+        sources = [
+            code / "invitations" / "ical.py",
+            code / "invitations" / "vtimezone.py",
+            code / "calendar" / "fragments.py",
+        ]
         sources += sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
         cached = digest([FEED_OUTPUT_VERSION, *(hashlib.sha256(p.read_bytes()).hexdigest() for p in sources)])
         current_app.extensions["calendar_output_version"] = cached
@@ -74,12 +79,13 @@ def version_column():
     return db.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
 
 
-def variant(entry: PlannedEntry, base_url: str, locale: str) -> str:
+def variant(entry: PlannedEntry, base_url: str, tzid: str, locale: str) -> str:
     """How a feed shows an event: everything in its VEVENT that is not the event's own (see the module docstring)."""
     return digest(
         [
             output_version(),
             base_url,
+            tzid,
             locale,
             entry.link or "",
             entry.entry_status or "",
@@ -90,28 +96,30 @@ def variant(entry: PlannedEntry, base_url: str, locale: str) -> str:
     )
 
 
-def public_feed(header: bytes, events: Select, *, base_url: str, locale: str) -> bytes:
+def public_feed(header: bytes, events: Select, *, base_url: str, tzid: str, locale: str) -> bytes:
     """A public feed of the events `events` selects, in time order, each linking to its page. Call inside
     force_locale(locale)."""
     # Every entry of a public feed has the same variant: the link is the event page (ical.event_page_url).
-    shown = variant(PlannedEntry(0, 0, f"{base_url}/events/"), base_url, locale)
+    shown = variant(PlannedEntry(0, 0, f"{base_url}/events/"), base_url, tzid, locale)
     rows = db.session.execute(
         events.with_only_columns(Event.id, Event.feed_version).order_by(Event.starts_at, Event.id)
     ).all()
     keys = [(event_id, version, shown) for event_id, version in rows]
-    bodies = entries(keys, lambda key: PlannedEntry(key[0], key[1], f"{base_url}/events/{key[0]}"), base_url=base_url)
+    bodies = entries(
+        keys, lambda key: PlannedEntry(key[0], key[1], f"{base_url}/events/{key[0]}"), base_url=base_url, tzid=tzid
+    )
     return b"".join([header, *(bodies[key] for key in keys), ical.FEED_END])
 
 
-def feed(header: bytes, planned: list[PlannedEntry], *, base_url: str, locale: str) -> bytes:
+def feed(header: bytes, planned: list[PlannedEntry], *, base_url: str, tzid: str, locale: str) -> bytes:
     """A feed of these entries, in this order (an event once). Call inside force_locale(locale)."""
     seen: set[int] = set()
     wanted: dict[Key, PlannedEntry] = {}
     for entry in planned:
         if entry.event_id not in seen:  # two VEVENTs with one UID confuse every client
             seen.add(entry.event_id)
-            wanted[entry.event_id, entry.event_version, variant(entry, base_url, locale)] = entry
-    bodies = entries(list(wanted), wanted.__getitem__, base_url=base_url)
+            wanted[entry.event_id, entry.event_version, variant(entry, base_url, tzid, locale)] = entry
+    bodies = entries(list(wanted), wanted.__getitem__, base_url=base_url, tzid=tzid)
     return b"".join([header, *(bodies[key] for key in wanted), ical.FEED_END])
 
 
@@ -155,7 +163,7 @@ def entry_cache() -> EntryCache:
     return cache
 
 
-def entries(keys: list[Key], planned: Callable[[Key], PlannedEntry], *, base_url: str) -> dict[Key, bytes]:
+def entries(keys: list[Key], planned: Callable[[Key], PlannedEntry], *, base_url: str, tzid: str) -> dict[Key, bytes]:
     """The entries of `keys`: from this process, else from the database, else written now and stored."""
     cache = entry_cache()
     bodies = cache.get_many(keys)
@@ -163,7 +171,7 @@ def entries(keys: list[Key], planned: Callable[[Key], PlannedEntry], *, base_url
         from_database = stored([key for key in keys if key not in bodies])
         missing = [key for key in keys if key not in bodies and key not in from_database]
         if missing:
-            from_database.update(make_and_store([(key[2], planned(key)) for key in missing], base_url))
+            from_database.update(make_and_store([(key[2], planned(key)) for key in missing], base_url, tzid))
         cache.put_many(from_database)
         bodies.update(from_database)
     return bodies
@@ -192,7 +200,7 @@ def stored(keys: list[Key]) -> dict[Key, bytes]:
     return found
 
 
-def make_and_store(missing: list[tuple[str, PlannedEntry]], base_url: str) -> dict[Key, bytes]:
+def make_and_store(missing: list[tuple[str, PlannedEntry]], base_url: str, tzid: str) -> dict[Key, bytes]:
     """Write the VEVENTs of entries not stored yet and keep them (flushes; the feed view commits).
 
     Each is kept under the version of the event it was written from, read now: never older than its content."""
@@ -216,7 +224,7 @@ def make_and_store(missing: list[tuple[str, PlannedEntry]], base_url: str) -> di
             extra_lines=entry.extra_lines,
             changed_at=entry.changed_at,
         )
-        body = ical.entry_to_ical(feed_entry, base_url=base_url).decode("utf-8")
+        body = ical.entry_to_ical(feed_entry, base_url=base_url, tzid=tzid).decode("utf-8")
         made[entry.event_id, entry.event_version, shown] = body.encode("utf-8")
         rows.append({"event_id": event.id, "event_version": event.feed_version, "variant": shown, "body": body})
     now = utcnow()

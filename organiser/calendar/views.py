@@ -19,15 +19,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from ..events.access import may_manage
 from ..events.models import Event, EventStatus
-from ..events.services import may_manage
 from ..extensions import db, utcnow
 from ..forms import EmptyForm
 from ..invitations.links import find_invitation_by_token
 from ..people.models import Person
 from ..ratelimit import limit_token_requests
 from . import feeds, links
-from .forms import NewFeedLinkForm
+from .forms import NewFeedLinkForm, PublicFeedFilterForm
 
 bp = Blueprint("calendar", __name__)
 
@@ -78,8 +78,12 @@ def _not_modified(validator: feeds.FeedValidator) -> bool:
 
 
 def _public_filter_or_404() -> feeds.PublicFilter:
+    """The public feed's filters from the query string; 404 for a format or neighbourhood that does not exist."""
+    form = PublicFeedFilterForm(request.args)
+    if not form.validate():
+        abort(404)
     try:
-        return feeds.public_filter(request.args.get("format") or None, request.args.get("wijk") or None)
+        return feeds.public_filter(form.format.data or None, form.wijk.data or None)
     except feeds.UnknownFilter:
         abort(404)
 

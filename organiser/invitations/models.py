@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..events.models import Event, _enum
-from ..extensions import UTCDateTime, db, utcnow
+from ..events.models import Event
+from ..extensions import UTCDateTime, db, string_enum, utcnow
 from ..people.models import Person
 
 if TYPE_CHECKING:
@@ -29,8 +29,13 @@ class InvitationState(enum.StrEnum):
     #: Said yes while the event was full; promoted in order of waiting_since.
     WAITING = "waiting"
 
+    @property
+    def label(self) -> str:
+        """What the organiser and the invitee read for this state."""
+        return str(_STATE_LABELS[self])
 
-STATE_LABELS = {
+
+_STATE_LABELS = {
     InvitationState.LISTED: _l("Nog niet verstuurd"),
     InvitationState.INVITED: _l("Nog geen antwoord"),
     InvitationState.YES: _l("Komt"),
@@ -38,6 +43,7 @@ STATE_LABELS = {
     InvitationState.MAYBE: _l("Misschien"),
     InvitationState.WAITING: _l("Wachtlijst"),
 }
+#: Only for people/views.py, which is being restructured elsewhere; use `state.label` instead.
 
 #: States in which an invitation holds (or waits for) a place: changes and cancellations are told to them.
 HOLDS_PLACE_STATES = frozenset(
@@ -59,7 +65,7 @@ class Invitation(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     state: Mapped[InvitationState] = mapped_column(
-        _enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
+        string_enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
     )
     #: Extra guests this invitee brings; counted in the event's seats only for a yes.
     plus_ones: Mapped[int] = mapped_column(default=0)

@@ -9,9 +9,10 @@ from sqlalchemy import func, text, update
 
 from organiser.calendar import feeds
 from organiser.calendar.models import CalendarFragment
-from organiser.events.models import Event, Initiative, Neighbourhood, Stop
+from organiser.events.models import Event, Stop
 from organiser.invitations import ical
 from organiser.invitations.models import InvitationState
+from organiser.places.models import Initiative, Neighbourhood
 from tests.conftest import local
 
 
@@ -45,7 +46,7 @@ def route_event(create_event, create_initiative, db, title="Wijksafari Oosterpar
 
 def whole(app, entries, name):
     """The feed as rendered whole by ical.feed_to_ical (the way before stored entries)."""
-    return ical.feed_to_ical(entries, name=name, base_url=app.config["BASE_URL"])
+    return ical.feed_to_ical(entries, name=name, base_url=app.config["BASE_URL"], tzid=app.config["TIMEZONE"])
 
 
 def test_stored_entries_make_the_bytes_of_a_whole_render(app, client, create_event, create_initiative, db):
