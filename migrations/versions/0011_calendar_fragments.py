@@ -1,5 +1,4 @@
-"""Feeds made of stored entries, with validators kept by the database: event.feed_version, calendar_version and
-calendar_fragment
+"""Feeds of stored entries: event.feed_version, calendar_version, calendar_fragment (triggers keep them)
 
 Triggers, in the transaction of every change to what a calendar shows (they also catch bulk statements and
 changes made outside the app, on every app server alike):
