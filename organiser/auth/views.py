@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, add_error, required
 from ..ratelimit import login_allowed, record_failed_login
 from ..web import safe_next
 from .forms import LoginForm
@@ -23,16 +23,17 @@ def login():
     """Log an organiser in; afterwards go to `next` when it is a local path."""
     form = LoginForm()
     if form.validate_on_submit():
-        if not login_allowed(form.email.data):
+        if not login_allowed(required(form.email.data)):
             # Also with the right password: otherwise the limit would not stop anyone guessing.
-            form.password.errors.append(
-                _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw.")
+            add_error(
+                form.password,
+                _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw."),
             )
             return render_template("auth/login.html", form=form), 429
-        organiser = authenticate(form.email.data, form.password.data)
+        organiser = authenticate(required(form.email.data), required(form.password.data))
         if organiser is None:
-            record_failed_login(form.email.data)
-            form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+            record_failed_login(required(form.email.data))
+            add_error(form.password, _("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         else:
             lang = session.get("lang")
             session.clear()  # a new session at login: no fixation

@@ -10,7 +10,7 @@ from flask_login import login_required
 from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
-from ..forms import EmptyForm, choice_list, parse_record_id
+from ..forms import EmptyForm, choice_list, parse_record_id, required
 from ..invitations.models import Invitation, InvitationState
 from ..people.directory import display_name, role_label
 from . import balance, formation, membership
@@ -75,7 +75,7 @@ def form_teams(event_id: int):
     form = FormTeamsForm()
     if form.validate_on_submit():
         try:
-            teams = formation.form_teams(event, form.count.data)
+            teams = formation.form_teams(event, required(form.count.data))
         except balance.TeamsError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -130,13 +130,13 @@ def guide(event_id: int):
     if form.validate_on_submit():
         invitation = _member_of(event, form.invitation_id.data)
         try:
-            membership.set_guide(invitation)
+            team = membership.set_guide(invitation)
         except balance.TeamsError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("%(name)s is nu de gids van %(team)s.", name=invitation.person.name, team=invitation.team.name))
+            flash(_("%(name)s is nu de gids van %(team)s.", name=invitation.person.name, team=team.name))
     return redirect(_overview_url(event))
 
 
