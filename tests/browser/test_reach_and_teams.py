@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 def test_dashboard_attendance_and_teams(
     live_server,
     page,
+    log_in,
     a11y,
     db,
     create_organiser,
@@ -50,11 +51,7 @@ def test_dashboard_attendance_and_teams(
     create_person("Nooit Uitgenodigd", department="Publiekszaken")
     base = live_server["url"]
 
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mailadres").fill("organiser@example.org")
-    page.get_by_label("Wachtwoord").fill("correct horse battery")
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}/events")
+    log_in()
 
     page.get_by_role("link", name="Bereik").click()
     page.get_by_role("img", name="Uitgenodigde en bereikte collega's per afdeling").wait_for()
