@@ -171,6 +171,7 @@ def create_person(db, create_department):
         **fields,
     ) -> Person:
         number = next(numbers)
+        role = fields.pop("contact_role", role)  # the column's own name works too
         kind = PersonKind(kind)
         staff = kind == PersonKind.STAFF
         if isinstance(department, str):
@@ -209,7 +210,7 @@ def invite(db, create_person):
     the receiver. A cancelled event takes no answers any more, so there the state and the seats are written
     directly, by the same rule (`answers.seats_for`). WAITING is written directly (waiting since now), and only
     on an event without a seat for them: a later answer would promote them at once otherwise.
-    Any other column as a keyword (`attended=True`, `reason="..."`).
+    Any other column as a keyword (`attended=True`, `reason="..."`, `sent_at=...`), set last.
     """
 
     def factory(
@@ -225,7 +226,7 @@ def invite(db, create_person):
         if isinstance(person, str):
             person = create_person(person)
         now = utcnow()
-        invitation = Invitation(event=event, person=person, state=InvitationState.LISTED, note=note, **fields)
+        invitation = Invitation(event=event, person=person, state=InvitationState.LISTED, note=note)
         db.session.add(invitation)
         if state != InvitationState.LISTED:
             invitation.state, invitation.sent_at = InvitationState.INVITED, now
@@ -245,6 +246,8 @@ def invite(db, create_person):
                     invitation, state.value, plus_ones, note, by_organiser=True, notify=False, now=now
                 )
             assert outcome.state == state, f"invite: {state} was recorded as {outcome.state} (event full?)"
+        for name, value in fields.items():  # given columns win (sent_at=..., attended=...)
+            setattr(invitation, name, value)
         db.session.commit()
         return invitation
 
