@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import UTCDateTime, db, utcnow
+from ..extensions import Model, UTCDateTime, utcnow
 from ..people.models import Person
 
 
-class FeedToken(db.Model):
+class FeedToken(Model):
     """One personal feed URL; revoked ones are kept so that their URL answers 410 Gone."""
 
     __tablename__ = "feed_token"

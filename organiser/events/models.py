@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import LabelledEnum
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, db, string_enum, utcnow
 from ..places.models import Initiative, Neighbourhood
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ event_host = Table(
 )
 
 
-class Event(db.Model):
+class Event(Model):
     """One planned encounter (bijeenkomst)."""
 
     __tablename__ = "event"
@@ -198,7 +198,7 @@ class Event(db.Model):
         return self.status == EventStatus.CANCELLED
 
 
-class Stop(db.Model):
+class Stop(Model):
     """A stop (halte) on the route of a wijksafari or speurtocht."""
 
     __tablename__ = "stop"

@@ -167,13 +167,13 @@ def event_to_vevent(
     return vevent
 
 
-def _calendar(properties: Iterable[tuple[str, object, dict | None]], *, tzid: str) -> Calendar:
+def _calendar(properties: Iterable[tuple[str, object, dict[str, str] | None]], *, tzid: str) -> Calendar:
     calendar = Calendar()
     calendar.add("VERSION", "2.0")
     calendar.add("PRODID", PRODID)
     calendar.add("CALSCALE", "GREGORIAN")
     for name, value, parameters in properties:
-        calendar.add(name, value, parameters=parameters)
+        calendar.add(name, value, parameters=parameters)  # type: ignore[arg-type]  # None is its default; its hint omits it
     # Calendar properties first: Outlook ignores properties after the components.
     calendar.add_component(vtimezone(tzid))
     return calendar

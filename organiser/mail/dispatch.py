@@ -42,7 +42,7 @@ from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..extensions import db, mail, utcnow
+from ..extensions import db, mail, rows_matched, utcnow
 from .models import OutboxMessage, OutboxStatus
 from .outbox import message_id_domain
 from .rendering import mime_bytes, one_line, sender
@@ -134,7 +134,7 @@ def keep_due(now: datetime) -> int:
             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
             .values(status=OutboxStatus.KEPT, last_error="")
         )
-        return result.rowcount
+        return rows_matched(result)
 
 
 def claim_due(now: datetime, batch_size: int) -> Claim:
@@ -164,7 +164,10 @@ def claim_due(now: datetime, batch_size: int) -> Claim:
 def _begin_immediate(session: Session) -> None:
     """SQLite: take the write lock before reading, so that two workers cannot read the same due rows."""
     connection = session.connection()
-    if not connection.connection.dbapi_connection.in_transaction:
+    driver_connection = connection.connection.dbapi_connection
+    if driver_connection is None:
+        raise RuntimeError("the database connection was closed")
+    if not driver_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -333,7 +336,7 @@ def _update_claimed(message: OutboxMessage, claim: Claim, **values) -> bool:
             )
             .values(**values)
         )
-        return result.rowcount == 1
+        return rows_matched(result) == 1
 
 
 def mail_timeout() -> float:
@@ -375,6 +378,7 @@ class TimedConnection(flask_mail.Connection):
         # own domain instead of socket.getfqdn(), which can block on DNS outside any timeout.
         context = ssl.create_default_context() if settings.use_ssl or settings.use_tls else None
         local_hostname = current_app.config.get("MAIL_EHLO_HOSTNAME") or message_id_domain()
+        host: smtplib.SMTP
         if settings.use_ssl:
             host = smtplib.SMTP_SSL(
                 settings.server, settings.port, local_hostname, timeout=self.timeout, context=context

@@ -65,7 +65,7 @@ def queue_mail(
     """Add a mail to the outbox in the current transaction (flushes, never commits)."""
     if (ics is None) != (ics_method is None):
         raise ValueError("ics and ics_method go together")
-    if ics is not None and ics_method_of(ics) != ics_method.strip().upper():
+    if ics is not None and ics_method is not None and ics_method_of(ics) != ics_method.strip().upper():
         raise ValueError(f"the MIME method {ics_method!r} must equal the METHOD in the ics ({ics_method_of(ics)!r})")
     message = OutboxMessage(
         kind=OutboxKind(kind).value,
