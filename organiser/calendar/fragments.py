@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from ..config import ROOT
 from ..events.models import Event, Stop
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from ..invitations import ical
 from .models import CalendarFragment, CalendarVersion
 
@@ -243,4 +243,4 @@ def make_and_store(missing: list[tuple[str, PlannedEntry]], base_url: str, tzid:
 def prune(older_than: timedelta) -> int:
     """Delete entries made longer ago than `older_than` (flushes): a feed that still shows one makes it again."""
     result = db.session.execute(db.delete(CalendarFragment).where(CalendarFragment.created_at < utcnow() - older_than))
-    return result.rowcount
+    return rows_matched(result)

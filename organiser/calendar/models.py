@@ -26,7 +26,7 @@ class FeedToken(Model):
     person: Mapped[Person] = relationship()
 
 
-class CalendarVersion(db.Model):
+class CalendarVersion(Model):
     """One counter, raised by database triggers (migration 0011) in the transaction of every change to what a
     feed shows: events (not their seat counter), stops, hosts, and the names of initiatives, neighbourhoods
     and organisers. A public feed's ETag is this counter with the feed's number of events: while the counter
@@ -39,7 +39,7 @@ class CalendarVersion(db.Model):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
-class CalendarFragment(db.Model):
+class CalendarFragment(Model):
     """The bytes of one VEVENT as a feed shows one version of an event: made once, shared by every feed and app
     server that shows the event the same way (content-addressed by the event's feed_version, which the database
     raises with every change to what is shown of it, and the variant: the digest of how the feed shows it)."""

@@ -241,7 +241,7 @@ class SentRecorder:
                     )
                     .values(status=OutboxStatus.SENT, sent_at=self.now, last_error="")
                 )
-                recorded += result.rowcount
+                recorded += rows_matched(result)
         self.report.sent += len(waiting)
         if recorded < len(waiting):
             log.warning(

@@ -68,7 +68,10 @@ def test_stored_entries_make_the_bytes_of_a_whole_render(app, client, create_eve
 def test_personal_feed_of_stored_entries(app, client, create_event, create_person, invite, feed_token, db):
     pieter = create_person()
     for n, state in enumerate((InvitationState.YES, InvitationState.MAYBE, InvitationState.WAITING)):
-        invite(create_event(title=f"Bijeenkomst {n}", starts_at=local(2030, 6, 10 + n, 13, 0)), pieter, state)
+        event = create_event(title=f"Bijeenkomst {n}", starts_at=local(2030, 6, 10 + n, 13, 0), capacity=1)
+        if state == InvitationState.WAITING:  # a waiting place only where the one seat is taken
+            invite(event, create_person(name="Iemand Anders"), InvitationState.YES)
+        invite(event, pieter, state)
     token = feed_token(pieter)
     body = client.get(f"/calendar/personal/{token}.ics").data
     with app.test_request_context():
