@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -18,7 +18,9 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
+from .. import clock
 from ..events.models import Event, EventStatus, Owner
+from ..i18n import occurrence_suffix
 from ..invitations.models import Invitation, InvitationState
 
 TZID = "Europe/Amsterdam"
@@ -102,7 +104,17 @@ def amsterdam_vtimezone() -> Timezone:
 
 
 def _clock(moment: datetime) -> str:
-    return moment.astimezone(AMSTERDAM).strftime("%H:%M")
+    return moment.astimezone(AMSTERDAM).strftime("%H:%M") + occurrence_suffix(moment)
+
+
+def event_times(event: Event) -> tuple[datetime, datetime]:
+    """DTSTART and DTEND: Amsterdam time with its TZID, or both in UTC when one falls in the hour that happens
+    twice. For a TZID time in that hour ical.js (Thunderbird) and node-ical take the second occurrence and
+    Python's parsers the first; a UTC time means one instant to every parser."""
+    start, end = event.starts_at, event.ends_at
+    if clock.occurrence(start, AMSTERDAM) or clock.occurrence(end, AMSTERDAM):
+        return start.astimezone(UTC), end.astimezone(UTC)
+    return start.astimezone(AMSTERDAM), end.astimezone(AMSTERDAM)
 
 
 def route_lines(event: Event) -> list[str]:
@@ -166,8 +178,9 @@ def event_to_vevent(
     vevent.add("LAST-MODIFIED", stamp)
     vevent.add("CREATED", event.created_at)
     vevent.add("SEQUENCE", event.sequence)
-    vevent.add("DTSTART", event.starts_at.astimezone(AMSTERDAM))
-    vevent.add("DTEND", event.ends_at.astimezone(AMSTERDAM))
+    starts_at, ends_at = event_times(event)
+    vevent.add("DTSTART", starts_at)
+    vevent.add("DTEND", ends_at)
     vevent.add("SUMMARY", summary)
     vevent.add("LOCATION", event.location)
     if event.latitude is not None and event.longitude is not None:

@@ -21,7 +21,6 @@ from .forms import (
     NeighbourhoodForm,
     StopForm,
     to_form_value,
-    to_utc,
 )
 from .models import FORMATS, STATUS_LABELS, Event, EventStatus, Initiative, Neighbourhood
 
@@ -44,19 +43,25 @@ def _prepare(form: EventForm) -> EventForm:
     return form
 
 
+def _flash_time_notices(form) -> None:
+    """Say which occurrence was taken of a time in the hour that happens twice."""
+    for notice in form.time_notices():
+        flash(notice, "info")
+
+
 def _details(form: EventForm) -> services.EventDetails:
     return services.EventDetails(
         title=form.title.data.strip(),
         format=form.format.data,
         description=(form.description.data or "").strip(),
-        starts_at=to_utc(form.starts_at.data),
-        ends_at=to_utc(form.ends_at.data),
+        starts_at=form.starts_at.moment,
+        ends_at=form.ends_at.moment,
         location=form.location.data.strip(),
         neighbourhood_id=form.neighbourhood_id.data or None,
         owner=form.owner.data,
         host_ids=form.hosts.data or [],
         capacity=form.capacity.data,
-        rsvp_deadline=to_utc(form.rsvp_deadline.data),
+        rsvp_deadline=form.rsvp_deadline.moment,
         max_plus_ones=form.max_plus_ones.data,
         forms_teams=form.forms_teams.data,
         min_office_share=form.min_office_share.data,
@@ -129,6 +134,7 @@ def create(format_code: str):
         event = services.create_event(_details(form), current_user.id)
         db.session.commit()
         flash(_("De bijeenkomst is opgeslagen als concept."), "success")
+        _flash_time_notices(form)
         if event.format_info.has_route:
             return redirect(url_for("events.stops", event_id=event.id))
         return redirect(url_for("events.detail", event_id=event.id))
@@ -176,6 +182,7 @@ def edit(event_id: int):
                 )
         db.session.commit()
         flash(_("De wijzigingen zijn opgeslagen."), "success")
+        _flash_time_notices(form)
         return redirect(url_for("events.detail", event_id=event.id))
     return render_template("events/form.html", form=form, info=event.format_info, event=event)
 
@@ -232,12 +239,13 @@ def stops(event_id: int):
             event,
             form.name.data.strip(),
             form.address.data.strip(),
-            to_utc(form.starts_at.data),
-            to_utc(form.ends_at.data),
+            form.starts_at.moment,
+            form.ends_at.moment,
             form.initiative_id.data or None,
         )
         db.session.commit()
         flash(_("De halte is toegevoegd."), "success")
+        _flash_time_notices(form)
         return redirect(url_for("events.stops", event_id=event.id))
     return render_template("events/stops.html", event=event, form=form, action_form=EmptyForm())
 
@@ -264,12 +272,13 @@ def edit_stop(event_id: int, stop_id: int):
             stop,
             form.name.data.strip(),
             form.address.data.strip(),
-            to_utc(form.starts_at.data),
-            to_utc(form.ends_at.data),
+            form.starts_at.moment,
+            form.ends_at.moment,
             form.initiative_id.data or None,
         )
         db.session.commit()
         flash(_("De halte is gewijzigd."), "success")
+        _flash_time_notices(form)
         return redirect(url_for("events.stops", event_id=event.id))
     return render_template("events/stop_form.html", event=event, stop=stop, form=form)
 
