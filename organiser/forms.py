@@ -58,10 +58,11 @@ class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, StringField):
-                filters = [*unbound_field.kwargs.get("filters", ()), refuse_control_characters]
+                # First, on the text as sent: a field's own filter (tidying spaces) would hide a line break.
+                refusals = [refuse_control_characters]
                 if is_single_line(unbound_field.field_class):
-                    filters.append(refuse_line_breaks)
-                options = {**options, "filters": filters}
+                    refusals.append(refuse_line_breaks)
+                options = {**options, "filters": [*refusals, *unbound_field.kwargs.get("filters", ())]}
             return super().bind_field(form, unbound_field, options)
 
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
@@ -63,6 +62,8 @@ class EventForm(TimesForm):
     starts_at = LocalDateTimeField(
         _l("Begint op"),
         validators=[InputRequired(_l("Vul een geldige begindatum en -tijd in.")), within_calendar],
+        # static/js/app.js moves the end along when the start changes.
+        render_kw={"data-end-field": "ends_at"},
     )
     ends_at = LocalDateTimeField(
         _l("Eindigt op"),
@@ -217,6 +218,7 @@ class StopForm(TimesForm):
     starts_at = LocalDateTimeField(
         _l("Van"),
         validators=[InputRequired(_l("Vul een geldige begintijd in.")), within_calendar],
+        render_kw={"data-end-field": "ends_at"},
     )
     ends_at = LocalDateTimeField(
         _l("Tot"),
@@ -266,7 +268,7 @@ def _tidy(value: str | None) -> str | None:
     return services.tidy_name(value) if value else value
 
 
-class NeighbourhoodForm(FlaskForm):
+class NeighbourhoodForm(Form):
     name = StringField(
         _l("Naam van de wijk"),
         filters=[_tidy],
@@ -286,7 +288,7 @@ class NeighbourhoodForm(FlaskForm):
             raise ValidationError(_("Er is al een wijk met de naam ‘%(name)s’.", name=field.data))
 
 
-class InitiativeForm(FlaskForm):
+class InitiativeForm(Form):
     name = StringField(
         _l("Naam van het initiatief"),
         filters=[_tidy],
@@ -330,7 +332,7 @@ class InitiativeForm(FlaskForm):
         )
 
 
-class InitiativeFilterForm(FlaskForm):
+class InitiativeFilterForm(Form):
     """The overview's choice of wijk, read from the query string (a GET form: no CSRF needed)."""
 
     class Meta:

@@ -122,7 +122,7 @@ def create(format_code: str):
     info = FORMATS.get(format_code) or abort(404)
     form = _prepare(EventForm())
     if request.method == "GET":
-        start = (to_form_value(utcnow()) + timedelta(days=14)).replace(hour=14, minute=0, second=0)
+        start = info.suggested_start(to_form_value(utcnow()).date())
         form.format.data = format_code
         form.starts_at.data = start
         form.ends_at.data = start + info.duration
@@ -193,9 +193,16 @@ def publish(event_id: int):
     """Publish a draft on the agenda."""
     event = services.event_for_organiser(event_id)
     if EmptyForm().validate_on_submit():
-        services.publish_event(event)
+        try:
+            published = services.publish_event(event)
+        except services.ChangeRefused as refusal:
+            flash(str(refusal), "error")
+            return redirect(url_for("events.detail", event_id=event.id))
         db.session.commit()
-        flash(_("De bijeenkomst staat nu in de agenda."), "success")
+        if published:
+            flash(_("De bijeenkomst staat nu in de agenda."), "success")
+        else:
+            flash(_("De bijeenkomst stond al in de agenda."), "info")
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -220,7 +227,17 @@ def cancel(event_id: int):
             ),
             "success",
         )
+    else:
+        flash(_("De bijeenkomst was al afgelast."), "info")
     return redirect(url_for("events.detail", event_id=event.id))
+
+
+def _route_closed(event: Event) -> bool:
+    """A cancelled event's route cannot change: say so (True) instead of answering as if it did."""
+    if event.is_cancelled:
+        flash(_("Deze bijeenkomst is afgelast; de route kan niet meer worden gewijzigd."), "error")
+        return True
+    return False
 
 
 @bp.route("/events/<int:event_id>/stops", methods=["GET", "POST"])
@@ -234,7 +251,9 @@ def stops(event_id: int):
         last_end = event.stops[-1].ends_at if event.stops else event.starts_at
         form.starts_at.data = to_form_value(last_end)
         form.ends_at.data = to_form_value(min(last_end + timedelta(minutes=30), event.ends_at))
-    if not event.is_cancelled and form.validate_on_submit():
+    if request.method == "POST" and _route_closed(event):
+        return redirect(url_for("events.stops", event_id=event.id))
+    if form.validate_on_submit():
         services.add_stop(
             event,
             form.name.data.strip(),
@@ -266,7 +285,9 @@ def edit_stop(event_id: int, stop_id: int):
         form.starts_at.data = to_form_value(stop.starts_at)
         form.ends_at.data = to_form_value(stop.ends_at)
         form.initiative_id.data = stop.initiative_id or 0
-    if not event.is_cancelled and form.validate_on_submit():
+    if request.method == "POST" and _route_closed(event):
+        return redirect(url_for("events.stops", event_id=event.id))
+    if form.validate_on_submit():
         services.update_stop(
             event,
             stop,
@@ -289,7 +310,7 @@ def delete_stop(event_id: int, stop_id: int):
     """Remove a stop from the route."""
     event = services.event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
-    if EmptyForm().validate_on_submit():
+    if EmptyForm().validate_on_submit() and not _route_closed(event):
         services.remove_stop(event, stop)
         db.session.commit()
         flash(_("De halte is verwijderd."), "success")
@@ -303,7 +324,7 @@ def move_stop(event_id: int, stop_id: int):
     event = services.event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
     offset = -1 if request.form.get("direction") == "up" else 1
-    if EmptyForm().validate_on_submit():
+    if EmptyForm().validate_on_submit() and not _route_closed(event):
         services.move_stop(event, stop, offset)
         db.session.commit()
     return redirect(url_for("events.stops", event_id=event.id))
