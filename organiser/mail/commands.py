@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 
@@ -12,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..shutdown import StopRequest
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,8 @@ def check_command(to_address: str) -> None:
 @click.option("--once", is_flag=True, help="One round (dispatch and scheduled jobs), then stop.")
 def work_command(interval: float, jobs_interval: float, once: bool) -> None:
     """Dispatch due mail every few seconds and run the scheduled jobs every minute; stops on SIGTERM/SIGINT."""
-    stop = threading.Event()
-    restore = _stop_on_signals(stop)
+    stop = StopRequest()
+    restore = stop.on_signals()
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("Outbox worker: no MAIL_SERVER set, mail is kept for the development mail page (/dev/mail).")
     click.echo(f"Outbox worker started (every {interval:g} s, scheduled jobs every {jobs_interval:g} s).")
@@ -74,11 +74,20 @@ def work_command(interval: float, jobs_interval: float, once: bool) -> None:
         run_worker(stop, interval=interval, jobs_interval=jobs_interval, once=once)
     finally:
         restore()
+        stop.close()
+        # Hand the database connections back now, not when the interpreter gets round to it.
+        db.session.remove()
+        db.engine.dispose()
+    if stop.signal_name:
+        click.echo(f"Outbox worker: {stop.signal_name} received, stopped after the round it was in.")
     click.echo("Outbox worker stopped.")
 
 
-def run_worker(stop: threading.Event, *, interval: float, jobs_interval: float, once: bool = False) -> None:
-    """The worker loop: drain due mail, run the scheduled jobs when their time has come, sleep, repeat."""
+def run_worker(
+    stop: StopRequest | threading.Event, *, interval: float, jobs_interval: float, once: bool = False
+) -> None:
+    """The worker loop: drain due mail, run the scheduled jobs when their time has come, sleep, repeat. A stop
+    asked for during a dispatch skips the jobs of that round."""
     from ..jobs import run_scheduled_jobs
     from .services import dispatch_due
 
@@ -93,7 +102,7 @@ def run_worker(stop: threading.Event, *, interval: float, jobs_interval: float, 
             busy = report.handled >= int(current_app.config.get("MAIL_BATCH_SIZE") or 50)
         except Exception:
             log.exception("dispatching the outbox failed; trying again in %s s", interval)
-        if time.monotonic() >= next_jobs:
+        if time.monotonic() >= next_jobs and not stop.is_set():
             next_jobs = time.monotonic() + jobs_interval
             try:
                 results = run_scheduled_jobs()
@@ -109,23 +118,3 @@ def run_worker(stop: threading.Event, *, interval: float, jobs_interval: float, 
             return
         if not busy:
             stop.wait(interval)
-
-
-def _stop_on_signals(stop: threading.Event):
-    """Let SIGTERM and SIGINT end the loop after the current round (no half-recorded batch)."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def request_stop(signum, frame) -> None:
-        click.echo(f"Outbox worker: {signal.Signals(signum).name} received, stopping after this round.")
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, request_stop)
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    return restore
