@@ -58,10 +58,12 @@ def wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 60
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()[0]
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response,
+        ):
+            if response.status == 200:
+                return
         time.sleep(0.2)
     pytest.fail("the development server did not start")
 
