@@ -52,9 +52,9 @@ def format_when(moment: datetime | None, style: str = "full") -> str:
     return text
 
 
-def occurrence_suffix(moment: datetime) -> str:
+def occurrence_suffix(moment: datetime, zone: ZoneInfo | None = None) -> str:
     """' (zomertijd)' or ' (wintertijd)' for a moment in the hour that happens twice, else ''."""
-    which = clock.occurrence(moment)
+    which = clock.occurrence(moment, zone)
     if which is None:
         return ""
     return " " + (_("(zomertijd)") if which == 1 else _("(wintertijd)"))

@@ -18,16 +18,19 @@ from urllib.parse import urlencode
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select
+from sqlalchemy import Select, union
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..events.models import FORMATS, Event, EventStatus, Format, Neighbourhood, Stop
+from ..config import ROOT
+from ..events.models import FORMATS, Event, EventStatus, Format, Initiative, Neighbourhood, Stop, event_host
 from ..extensions import db, utcnow
 from ..invitations import ical
 from ..invitations.links import rsvp_url
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import Person
 from .links import base_url
+from .models import FeedState
 
 #: Raise when the feed output changes for the same data, so that clients' ETags stop matching.
 FEED_OUTPUT_VERSION: Final = "1"
@@ -67,6 +70,64 @@ class FeedValidator:
 
     etag: str
     last_modified: datetime | None
+
+
+def output_version() -> str:
+    """FEED_OUTPUT_VERSION and the texts a feed is written in (the translation catalogues): a release that
+    changes a text changes every ETag, the same on every server running it."""
+    cached = current_app.extensions.get("calendar_output_version")
+    if cached is None:
+        catalogues = sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+        cached = _digest([FEED_OUTPUT_VERSION, *(hashlib.sha256(p.read_bytes()).hexdigest() for p in catalogues)])
+        current_app.extensions["calendar_output_version"] = cached
+    return cached
+
+
+def settled_validator(key: str, etag: str) -> FeedValidator:
+    """The validators of feed `key` whose content now has ETag `etag`.
+
+    Last-Modified is the moment the feed got that ETag, kept in feed_state: the same on every app server, and
+    never earlier than before (a new ETag moves it to now, or a second past the previous one). It cannot come
+    from the rows a feed shows: when the newest of them leaves the feed, their latest change goes back, and
+    renaming an initiative changes no event row. Flushes when the ETag is new (the view commits).
+    """
+    stored = db.session.execute(db.select(FeedState.etag, FeedState.changed_at).where(FeedState.key == key)).first()
+    if stored is not None and stored.etag == etag:
+        return FeedValidator(etag, stored.changed_at)
+    now = utcnow()
+    changed_at = max(now, stored.changed_at + timedelta(seconds=1)) if stored is not None else now
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(FeedState).values(key=key, etag=etag, changed_at=changed_at)
+    statement = statement.on_conflict_do_update(
+        index_elements=[FeedState.key],
+        set_={"etag": statement.excluded.etag, "changed_at": statement.excluded.changed_at},
+        # Another server may have moved it further in the meantime: never back.
+        where=FeedState.changed_at < statement.excluded.changed_at,
+    )
+    db.session.execute(statement)
+    now_stored = db.session.execute(db.select(FeedState.etag, FeedState.changed_at).where(FeedState.key == key)).first()
+    if now_stored is not None and now_stored.etag == etag:
+        changed_at = now_stored.changed_at
+    return FeedValidator(etag, changed_at)
+
+
+def shown_initiatives(event_ids: Select) -> list[str]:
+    """The initiatives a feed names for its events (hosts, and the initiatives at stops), as 'event:id:name'
+    parts of an ETag: renaming one changes the feed but no event row."""
+    hosts = (
+        db.select(event_host.c.event_id, Initiative.id, Initiative.name)
+        .join(Initiative, Initiative.id == event_host.c.initiative_id)
+        .where(event_host.c.event_id.in_(event_ids))
+    )
+    stops = (
+        db.select(Stop.event_id, Initiative.id, Initiative.name)
+        .join(Initiative, Initiative.id == Stop.initiative_id)
+        .where(Stop.event_id.in_(event_ids))
+    )
+    return sorted(
+        f"{event_id}:{initiative_id}:{name}"
+        for event_id, initiative_id, name in db.session.execute(union(hosts, stops))
+    )
 
 
 class RenderedFeeds:
@@ -192,15 +253,16 @@ def _digest(parts: Iterable[object]) -> str:
 
 
 def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None) -> FeedValidator:
-    """ETag and Last-Modified of a public feed from one narrow query (ids and change times), before rendering."""
-    rows = db.session.execute(
-        _public_query(feed_filter, now).with_only_columns(Event.id, Event.updated_at).order_by(Event.id)
-    ).all()
+    """ETag and Last-Modified of a public feed from narrow queries (ids, change times, names), before rendering."""
+    query = _public_query(feed_filter, now)
+    rows = db.session.execute(query.with_only_columns(Event.id, Event.updated_at).order_by(Event.id)).all()
+    wijk_name = feed_filter.neighbourhood.name if feed_filter.neighbourhood else None
     etag = _digest(
-        [FEED_OUTPUT_VERSION, "public", base_url(), _feed_locale(), feed_filter.format_code, feed_filter.wijk]
+        [output_version(), "public", base_url(), _feed_locale(), feed_filter.format_code, feed_filter.wijk, wijk_name]
         + [f"{event_id}:{updated_at.isoformat()}" for event_id, updated_at in rows]
+        + shown_initiatives(query.with_only_columns(Event.id))
     )
-    return FeedValidator(etag, max((updated_at for _id, updated_at in rows), default=None))
+    return settled_validator(f"public:{feed_filter.format_code or ''}:{feed_filter.wijk or ''}", etag)
 
 
 def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -> bytes:
@@ -302,16 +364,16 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
         .order_by(Event.id)
     ).all()
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
+    shown_ids = [row.id for row in shown]
     etag = _digest(
-        [FEED_OUTPUT_VERSION, "personal", base_url(), person.id, person.locale]
+        [output_version(), "personal", base_url(), person.id, person.locale]
         + [
             f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
             for r in shown
         ]
+        + (shown_initiatives(db.select(Event.id).where(Event.id.in_(shown_ids))) if shown_ids else [])
     )
-    # Declined invitations count too: declining removes an entry, and that is a change.
-    moments = [m for r in rows for m in (r.updated_at, r.sent_at, r.answered_at, r.waiting_since) if m]
-    return FeedValidator(etag, max(moments, default=None))
+    return settled_validator(f"personal:{person.id}", etag)
 
 
 def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
@@ -326,8 +388,11 @@ def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
 
 def event_validator(event: Event) -> FeedValidator:
     """ETag and Last-Modified of a one-event download."""
-    etag = _digest([FEED_OUTPUT_VERSION, "event", base_url(), _feed_locale(), event.id, event.updated_at.isoformat()])
-    return FeedValidator(etag, event.updated_at)
+    etag = _digest(
+        [output_version(), "event", base_url(), _feed_locale(), event.id, event.updated_at.isoformat()]
+        + shown_initiatives(db.select(Event.id).where(Event.id == event.id))
+    )
+    return settled_validator(f"event:{event.id}", etag)
 
 
 def render_event(event: Event) -> bytes:

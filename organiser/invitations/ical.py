@@ -104,7 +104,7 @@ def amsterdam_vtimezone() -> Timezone:
 
 
 def _clock(moment: datetime) -> str:
-    return moment.astimezone(AMSTERDAM).strftime("%H:%M") + occurrence_suffix(moment)
+    return moment.astimezone(AMSTERDAM).strftime("%H:%M") + occurrence_suffix(moment, AMSTERDAM)
 
 
 def event_times(event: Event) -> tuple[datetime, datetime]:
