@@ -118,3 +118,15 @@ def test_a_newline_in_a_person_is_refused(logged_in, db):
         assert response.status_code == 200
         assert MESSAGE in response.get_data(as_text=True), field
     assert db.session.scalar(db.select(Person)) is None
+
+
+def test_the_create_organiser_command_refuses_a_line_break(app, db):
+    from organiser.auth.models import Organiser
+
+    for name, email in (("Olga\nBcc: x@example.org", "olga@example.org"), ("Olga", "olga@example.org\r\nX: y")):
+        result = app.test_cli_runner().invoke(
+            args=["create-organiser", "--name", name, "--email", email, "--password", "correct horse battery"]
+        )
+        assert result.exit_code != 0
+        assert "Naam en e-mailadres zijn elk één regel, zonder stuurtekens." in result.output
+    assert db.session.scalar(db.select(Organiser)) is None
