@@ -146,3 +146,47 @@ def test_when_the_web_server_ends_the_worker_is_stopped_too(database_url, tmp_pa
     while group_alive(dev.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not group_alive(dev.pid)
+
+
+def test_the_production_web_server_stops_within_seconds_of_a_burst(database_url, tmp_path, dev_processes):
+    """gunicorn as DEPLOYMENT.md runs it (2 workers × 4 threads): a burst of SIGTERMs, and nothing is left."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ORGANISER_DATABASE_URL": database_url,
+        "ORGANISER_SECRET_KEY": "x" * 64,
+        "ORGANISER_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    web = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--graceful-timeout",
+            "30",
+            "organiser:create_app()",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    dev_processes.append(web)
+    wait_until_serving(port, web)
+    started = time.monotonic()
+    for _ in range(200):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(web.pid, signal.SIGTERM)
+    output, _ = web.communicate(timeout=30)
+    assert time.monotonic() - started < 10, output
+    deadline = time.monotonic() + 10
+    while group_alive(web.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not group_alive(web.pid), output
+    assert web.returncode == 0, output
