@@ -23,12 +23,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..config import ROOT
-from ..events.models import FORMATS, Event, EventStatus, Format, Initiative, Neighbourhood, Stop, event_host
+from ..events.models import FORMATS, Event, EventStatus, Format, Stop, event_host
 from ..extensions import db, utcnow
 from ..invitations import ical
 from ..invitations.links import rsvp_url
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import Person
+from ..places.models import Initiative, Neighbourhood
 from .links import base_url
 from .models import FeedState
 

@@ -13,9 +13,10 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.core import UnboundField
 
 import organiser
-from organiser.events.models import Event, Initiative, Neighbourhood, Stop
+from organiser.events.models import Event, Stop
 from organiser.forms import Form, is_single_line
 from organiser.people.models import Person
+from organiser.places.models import Initiative, Neighbourhood
 from tests.events.test_events import event_form
 
 MESSAGE = "Dit veld is één regel: haal de regelovergang weg."

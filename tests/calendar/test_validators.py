@@ -9,9 +9,10 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from organiser.events.models import Event, EventStatus, Initiative, Stop
+from organiser.events.models import Event, EventStatus, Stop
 from organiser.extensions import utcnow
 from organiser.invitations.models import Invitation, InvitationState
+from organiser.places.models import Initiative
 from tests.conftest import Client, make_app
 
 UID = "event-{}@organiser.test"
