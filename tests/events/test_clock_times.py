@@ -289,3 +289,13 @@ def test_the_invitation_mail_says_which_of_the_two(logged_in, db, organiser):
     assert "02:30 (zomertijd)" in mail.html_body
     # The calendar part says the same instant in UTC (every parser agrees: tests/calendar/test_clock_jumps.py).
     assert "DTSTART:20271031T003000Z" in mail.ics
+
+
+def test_the_reach_tables_say_which_of_the_two(app):
+    from organiser.reach.first_timers import ShortDates
+
+    with app.test_request_context():
+        dates = ShortDates()
+        assert dates.short(FIRST_0230) == "31 okt 2027, 02:30 (zomertijd)"
+        assert dates.short(SECOND_0230) == "31 okt 2027, 02:30 (wintertijd)"
+        assert dates.short(datetime(2027, 10, 31, 13, 0, tzinfo=UTC)) == "31 okt 2027, 14:00"
