@@ -34,7 +34,7 @@ from .links import base_url
 from .models import FeedState
 
 #: Raise when the feed output changes for the same data, so that clients' ETags stop matching.
-FEED_OUTPUT_VERSION: Final = "1"
+FEED_OUTPUT_VERSION: Final = "2"  # 2: the VTIMEZONE is built for the TIMEZONE setting
 
 #: Answers whose events are in the personal feed: not the declined ones, not the ones never sent.
 PERSONAL_FEED_STATES: Final = (
@@ -259,7 +259,8 @@ def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None
     rows = db.session.execute(query.with_only_columns(Event.id, Event.updated_at).order_by(Event.id)).all()
     wijk_name = feed_filter.neighbourhood.name if feed_filter.neighbourhood else None
     etag = _digest(
-        [output_version(), "public", base_url(), _feed_locale(), feed_filter.format_code, feed_filter.wijk, wijk_name]
+        [output_version(), "public", base_url(), time_zone(), _feed_locale()]
+        + [feed_filter.format_code, feed_filter.wijk, wijk_name]
         + [f"{event_id}:{updated_at.isoformat()}" for event_id, updated_at in rows]
         + shown_initiatives(query.with_only_columns(Event.id))
     )
@@ -275,7 +276,13 @@ def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -
             (ical.FeedEntry(event, ical.event_page_url(event, url)) for event in events),
             name=public_feed_name(feed_filter),
             base_url=url,
+            tzid=time_zone(),
         )
+
+
+def time_zone() -> str:
+    """The TIMEZONE setting: feeds give their times in it (with its VTIMEZONE)."""
+    return current_app.config["TIMEZONE"]
 
 
 def _feed_locale() -> str:
@@ -367,7 +374,7 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
     shown_ids = [row.id for row in shown]
     etag = _digest(
-        [output_version(), "personal", base_url(), person.id, person.locale]
+        [output_version(), "personal", base_url(), time_zone(), person.id, person.locale]
         + [
             f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
             for r in shown
@@ -384,13 +391,14 @@ def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
             personal_feed_entries(person, now),
             name=_("Mijn uitnodigingen (organiser)"),
             base_url=base_url(),
+            tzid=time_zone(),
         )
 
 
 def event_validator(event: Event) -> FeedValidator:
     """ETag and Last-Modified of a one-event download."""
     etag = _digest(
-        [output_version(), "event", base_url(), _feed_locale(), event.id, event.updated_at.isoformat()]
+        [output_version(), "event", base_url(), time_zone(), _feed_locale(), event.id, event.updated_at.isoformat()]
         + shown_initiatives(db.select(Event.id).where(Event.id == event.id))
     )
     return settled_validator(f"event:{event.id}", etag)
@@ -399,4 +407,4 @@ def event_validator(event: Event) -> FeedValidator:
 def render_event(event: Event) -> bytes:
     """One event as an .ics file to add to a calendar."""
     with force_locale(_feed_locale()):
-        return ical.event_to_ical(event, base_url=base_url())
+        return ical.event_to_ical(event, base_url=base_url(), tzid=time_zone())
