@@ -1,7 +1,7 @@
 """feed_state: when each calendar feed last changed (Last-Modified shared by every app server, never going back)
 
 Revision ID: 0010_feed_state
-Revises: 0006
+Revises: 0011_calendar_fragments
 Create Date: 2026-11-30
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_feed_state"
-down_revision = "0006"
+down_revision = "0011_calendar_fragments"
 branch_labels = None
 depends_on = None
 

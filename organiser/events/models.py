@@ -187,6 +187,10 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set by database triggers (migration 0011) to calendar_version's new value when the event is made and with
+    #: every change to what a calendar shows of it: its columns (not the seat counter), stops, hosts, the names of
+    #: those initiatives. Never set by the app; calendar feeds find stored entries by it.
+    feed_version: Mapped[int] = mapped_column(server_default="0")
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     organiser: Mapped[Organiser | None] = relationship()

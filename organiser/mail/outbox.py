@@ -11,9 +11,10 @@ How a mail travels (queue here, render in `rendering`, send in `dispatch`):
    SQLite inside `BEGIN IMMEDIATE`. Claiming raises `attempts` and moves `next_attempt_at` into the future
    as a lease, then commits. Two workers therefore never hold the same row; a worker that dies mid-batch
    leaves its rows PENDING, and once the lease expires another worker sends them (same Message-ID).
-3. The claimed rows go out over ONE SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT). The
-   result of each row is committed as soon as it is known, and only if the row still carries this worker's
-   claim: SENT with `sent_at`; a temporary failure (4xx, refused connection, timeout, disconnect) back to
+3. The claimed rows go out over ONE SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT). Results
+   are committed only if the row still carries this worker's claim: SENT with `sent_at`, up to
+   RECORD_SENT_EVERY mails (or RECORD_SENT_SECONDS) in one transaction, before any other result; a
+   temporary failure (4xx, refused connection, timeout, disconnect) back to
    PENDING with exponential backoff and jitter (1, 2, 4 … minutes, at most an hour), FAILED after
    MAIL_MAX_ATTEMPTS; a permanent refusal (5xx) FAILED with the server's reason in `last_error`. Without
    MAIL_SERVER (development) due rows become KEPT, for the development mail page.
