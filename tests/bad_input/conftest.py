@@ -115,9 +115,9 @@ def submissions(draw, valid: dict[str, str], special: dict | None = None):
     return data
 
 
-#: Not state a request changes but a record of what a GET saw: when a calendar feed's content last changed
-#: (its Last-Modified, shared by every app server), written by the first GET that sees new content.
-OBSERVATION_TABLES = frozenset({"feed_state"})
+#: Not state a request changes but records of what a GET saw or made: when a calendar feed's content last changed
+#: (its Last-Modified, shared by every app server), and the VEVENT bytes a feed rendered (a cache).
+OBSERVATION_TABLES = frozenset({"feed_state", "calendar_fragment"})
 
 
 def row_counts(db) -> dict[str, int]:
