@@ -51,6 +51,7 @@ def calendar_response(
     validator: feeds.FeedValidator, render: Callable[[], bytes], *, filename: str, private: bool
 ) -> Response:
     """A calendar answer: 304 when the client's copy is current (decided before rendering), else the body."""
+    db.session.commit()  # a new ETag's moment (feed_state), for every server to answer alike
     if _not_modified(validator):
         response = current_app.response_class(status=304)
         del response.headers["Content-Type"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +30,18 @@ class Format:
     forms_teams: bool
     #: Shown to invitees: what to expect from this kind of meeting.
     explanation: str
+    #: The usual start (wall-clock time) that pre-fills a new event: a netwerkborrel is after work.
+    usual_start: time = time(14, 0)
+    #: Whether it is held on a working day (Monday–Friday) by default.
+    on_workdays: bool = False
+
+    def suggested_start(self, today: date, weeks_ahead: int = 2) -> datetime:
+        """The wall-clock start that pre-fills a new event: the usual time, a few weeks ahead, on a working day
+        for formats held on one."""
+        day = today + timedelta(weeks=weeks_ahead)
+        while self.on_workdays and day.weekday() >= 5:
+            day += timedelta(days=1)
+        return datetime.combine(day, self.usual_start)
 
 
 FORMATS: dict[str, Format] = {
@@ -46,6 +58,7 @@ FORMATS: dict[str, Format] = {
                 "Een wandeling of fietstocht langs een paar bewonersinitiatieven in de wijk. "
                 "Bij elke halte vertellen bewoners over hun initiatief en is er tijd om kennis te maken."
             ),
+            usual_start=time(13, 30),
         ),
         Format(
             "speurtocht",
@@ -58,6 +71,7 @@ FORMATS: dict[str, Format] = {
                 "Een speurtocht door de wijk in gemengde teams van collega's en bewoners. "
                 "Onderweg lost u samen opdrachten op bij bewonersinitiatieven."
             ),
+            usual_start=time(14, 0),
         ),
         Format(
             "bruiscafe",
@@ -70,6 +84,7 @@ FORMATS: dict[str, Format] = {
                 "Een informele ontmoeting in een buurthuis of café: bewoners en collega's "
                 "van de gemeente drinken iets en leren elkaar kennen, zonder agenda."
             ),
+            usual_start=time(15, 30),
         ),
         Format(
             "netwerkborrel",
@@ -82,6 +97,8 @@ FORMATS: dict[str, Format] = {
                 "Een borrel na werktijd waar initiatiefnemers en collega's van de gemeente "
                 "elkaar ontmoeten. Gewoon kennismaken, zonder presentaties."
             ),
+            usual_start=time(17, 0),
+            on_workdays=True,
         ),
         Format(
             "broedplaats",
@@ -94,6 +111,8 @@ FORMATS: dict[str, Format] = {
                 "Een werkplaats waar bewoners en collega's samen aan nieuwe ideeën werken. "
                 "Iedereen brengt kennis mee; niemand hoeft iets voor te bereiden."
             ),
+            usual_start=time(10, 0),
+            on_workdays=True,
         ),
     )
 }

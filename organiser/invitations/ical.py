@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -19,7 +19,9 @@ from flask_babel import gettext as _
 from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
+from .. import clock
 from ..events.models import Event, EventStatus, Owner
+from ..i18n import occurrence_suffix
 from .models import Invitation, InvitationState
 from .vtimezone import vtimezone
 
@@ -80,7 +82,19 @@ def event_page_url(event: Event, base_url: str) -> str:
 
 
 def _clock(moment: datetime, tzid: str) -> str:
-    return moment.astimezone(ZoneInfo(tzid)).strftime("%H:%M")
+    zone = ZoneInfo(tzid)
+    return moment.astimezone(zone).strftime("%H:%M") + occurrence_suffix(moment, zone)
+
+
+def event_times(event: Event, tzid: str) -> tuple[datetime, datetime]:
+    """DTSTART and DTEND: local time with its TZID, or both in UTC when one falls in the hour that happens twice.
+    For a TZID time in that hour ical.js (Thunderbird) and node-ical take the second occurrence and Python's
+    parsers the first; a UTC time means one instant to every parser."""
+    zone = ZoneInfo(tzid)
+    start, end = event.starts_at, event.ends_at
+    if clock.occurrence(start, zone) or clock.occurrence(end, zone):
+        return start.astimezone(UTC), end.astimezone(UTC)
+    return start.astimezone(zone), end.astimezone(zone)
 
 
 def route_lines(event: Event, *, tzid: str) -> list[str]:
@@ -145,9 +159,9 @@ def event_to_vevent(
     vevent.add("LAST-MODIFIED", stamp)
     vevent.add("CREATED", event.created_at)
     vevent.add("SEQUENCE", event.sequence)
-    zone = ZoneInfo(tzid)
-    vevent.add("DTSTART", event.starts_at.astimezone(zone))
-    vevent.add("DTEND", event.ends_at.astimezone(zone))
+    starts_at, ends_at = event_times(event, tzid)
+    vevent.add("DTSTART", starts_at)
+    vevent.add("DTEND", ends_at)
     vevent.add("SUMMARY", summary)
     vevent.add("LOCATION", event.location)
     if event.latitude is not None and event.longitude is not None:

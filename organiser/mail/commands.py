@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -13,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..shutdown import StopRequest
 from .dispatch import dispatch_due
 from .outbox import OutboxKind, queue_mail
 from .rendering import render_mail
@@ -71,8 +71,8 @@ def check_command(to_address: str) -> None:
 @click.option("--once", is_flag=True, help="One round (dispatch and scheduled jobs), then stop.")
 def work_command(interval: float, jobs_interval: float, once: bool) -> None:
     """Dispatch due mail every few seconds and run the scheduled jobs every minute; stops on SIGTERM/SIGINT."""
-    stop = threading.Event()
-    restore = _stop_on_signals(stop)
+    stop = StopRequest()
+    restore = stop.on_signals()
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("Outbox worker: no MAIL_SERVER set, mail is kept for the development mail page (/dev/mail).")
     click.echo(f"Outbox worker started (every {interval:g} s, scheduled jobs every {jobs_interval:g} s).")
@@ -86,13 +86,25 @@ def work_command(interval: float, jobs_interval: float, once: bool) -> None:
         )
     finally:
         restore()
+        stop.close()
+        # Hand the database connections back now, not when the interpreter gets round to it.
+        db.session.remove()
+        db.engine.dispose()
+    if stop.signal_name:
+        click.echo(f"Outbox worker: {stop.signal_name} received, stopped after the round it was in.")
     click.echo("Outbox worker stopped.")
 
 
 def run_worker(
-    stop: threading.Event, *, interval: float, jobs_interval: float, scheduled_jobs: ScheduledJobs, once: bool = False
+    stop: StopRequest | threading.Event,
+    *,
+    interval: float,
+    jobs_interval: float,
+    scheduled_jobs: ScheduledJobs,
+    once: bool = False,
 ) -> None:
-    """The worker loop: drain due mail, run the scheduled jobs when their time has come, sleep, repeat."""
+    """The worker loop: drain due mail, run the scheduled jobs when their time has come, sleep, repeat. A stop
+    asked for during a dispatch skips the jobs of that round."""
     next_jobs = 0.0
     while not stop.is_set():
         busy = False
@@ -104,7 +116,7 @@ def run_worker(
             busy = report.handled >= int(current_app.config["MAIL_BATCH_SIZE"])
         except Exception:
             log.exception("dispatching the outbox failed; trying again in %s s", interval)
-        if time.monotonic() >= next_jobs:
+        if time.monotonic() >= next_jobs and not stop.is_set():
             next_jobs = time.monotonic() + jobs_interval
             try:
                 results = scheduled_jobs()
@@ -120,23 +132,3 @@ def run_worker(
             return
         if not busy:
             stop.wait(interval)
-
-
-def _stop_on_signals(stop: threading.Event):
-    """Let SIGTERM and SIGINT end the loop after the current round (no half-recorded batch)."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def request_stop(signum, frame) -> None:
-        click.echo(f"Outbox worker: {signal.Signals(signum).name} received, stopping after this round.")
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, request_stop)
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    return restore
