@@ -56,7 +56,7 @@ def _domain_commands():
     """Each domain's `register_commands(app)`, where it has one (mail outbox, reminders, …)."""
     import importlib
 
-    for name in ("mail", "invitations", "calendar", "people", "reach"):
+    for name in ("mail", "inbox", "invitations", "calendar", "people", "reach"):
         try:
             module = importlib.import_module(f"organiser.{name}.commands")
         except ModuleNotFoundError:

@@ -38,3 +38,8 @@ invitation_joined = _signals.signal("invitation-joined")
 
 #: invitations → an invitation no longer holds a place (no, withdrawn, erased, moved to the waiting list).
 invitation_left = _signals.signal("invitation-left")
+
+#: inbox → a message arrived in the reply mailbox (sender: the inbox.messages.IncomingMessage, read and
+#: classified); kwargs: now. The receiver that understands it returns an inbox.recording.InboxResult; the
+#: inbox records that result with the message, in the same transaction.
+inbox_message_received = _signals.signal("inbox-message-received")

@@ -6,10 +6,13 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, Enum, Float, ForeignKey, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Column, Enum, Float, ForeignKey, String, Table, Text, update
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
 from ..extensions import UTCDateTime, db, utcnow
 
@@ -201,6 +204,9 @@ class Event(db.Model):
     reminder_days_before_deadline: Mapped[int] = mapped_column(default=3)
     #: iCalendar SEQUENCE: raised when date, time or place changes, and on cancellation.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: The iCalendar UID, made once when the event is created and never again derived from settings (a new host
+    #: name in BASE_URL must not re-key events already in people's calendars).
+    uid: Mapped[str | None] = mapped_column(String(255), unique=True)
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The last change to the event or its stops; feeds use it for DTSTAMP and LAST-MODIFIED.
@@ -239,6 +245,21 @@ class Event(db.Model):
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
+
+
+def creation_uid(event_id: int) -> str:
+    """The UID an event gets when it is created: its id at the host BASE_URL has then; stored, never re-derived."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname if has_app_context() else None
+    return f"event-{event_id}@{host or 'organiser.invalid'}"
+
+
+@orm_event.listens_for(Event, "after_insert")
+def _store_uid(_mapper, connection, target: Event) -> None:
+    """Every new event keeps the UID it was created with (the id is known only after the insert)."""
+    if target.uid is None:
+        uid = creation_uid(target.id)
+        connection.execute(update(Event.__table__).where(Event.__table__.c.id == target.id).values(uid=uid))
+        attributes.set_committed_value(target, "uid", uid)
 
 
 class Stop(db.Model):

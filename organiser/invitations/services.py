@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_date
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, insert, or_, update
 from sqlalchemy.orm import joinedload
@@ -27,10 +27,12 @@ from sqlalchemy.orm import joinedload
 from ..events.models import Event, EventStatus, Initiative
 from ..extensions import db, utcnow
 from ..i18n import to_local
+from ..inbox.addresses import inbox_configured
 from ..people.models import ROLE_LABELS, ContactRole, Department, Person, PersonKind, person_initiative
 from ..people.services import DirectoryFilter, directory_query
 from ..tokens import hash_token, looks_like_token
-from .models import Invitation, InvitationState
+from .models import AnswerSource, Invitation, InvitationState
+from .reply_keys import organizer_address, revoke_reply_key
 
 # Personal links ---------------------------------------------------------------------------------
 
@@ -171,9 +173,11 @@ def record_answer(
     by_organiser: bool = False,
     notify: bool = True,
     now: datetime | None = None,
+    source: AnswerSource | None = None,
 ) -> AnswerOutcome:
     """Record yes / no / maybe with plus-ones and a note; full events put a yes on the waiting list,
-    and a freed seat promotes the first in line. Queues the confirmation (and promotion) mails."""
+    and a freed seat promotes the first in line. Queues the confirmation (and promotion) mails.
+    `source` (default: organiser or web, after `by_organiser`) is kept with the answer for the answers page."""
     now = now or datetime.now(UTC)
     wanted = ANSWERS[answer]
     event = invitation.event
@@ -201,6 +205,7 @@ def record_answer(
 
     db.session.refresh(invitation)
     db.session.refresh(event)
+    invitation.answer_source = source or (AnswerSource.ORGANISER if by_organiser else AnswerSource.WEB)
     if outcome.state != InvitationState.YES:
         _after_leaving(invitation)
     else:
@@ -376,17 +381,52 @@ def _recipient_locale(invitation: Invitation) -> str:
     return invitation.person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _organiser_address(event: Event) -> tuple[str, str]:
-    sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    if isinstance(sender, (tuple, list)):
-        return sender[0], sender[1]
-    if event.organiser is not None:
-        return event.organiser.name, sender
-    return "organiser", sender
+def _organiser_address(invitation: Invitation) -> tuple[str, str]:
+    """Name and bare address of the ORGANIZER: the reply mailbox plus-addressed for this invitation when organiser
+    reads one, else the sender (whose mailbox nobody reads: the mail says so, and asks for no reply)."""
+    from ..mail.services import sender
+
+    event = invitation.event
+    name = event.organiser.name if event.organiser is not None else sender()[0] or "organiser"
+    return name, organizer_address(invitation) or sender()[1]
 
 
-def _queue_for(invitation: Invitation, kind: str, template: str, ics_method: str | None = None, **context) -> None:
-    """Render one notice in the invitee's language and put it in the outbox."""
+def calendar_status_lines(invitation: Invitation, position: int | None = None) -> list[str]:
+    """The invitee's place in words, for the DESCRIPTION of their calendar entry (it mirrors organiser)."""
+    state = invitation.state
+    if state == InvitationState.YES:
+        line = _("Uw antwoord: u komt.")
+        if invitation.plus_ones:
+            line += " " + _("Introducés: %(num)d.", num=invitation.plus_ones)
+    elif state == InvitationState.WAITING:
+        position = position or waiting_position(invitation)
+        line = _(
+            "U staat op de wachtlijst, op plaats %(position)d. Komt er een plek vrij, dan krijgt u bericht.",
+            position=position,
+        )
+    elif state == InvitationState.MAYBE:
+        line = _("Uw antwoord: misschien.")
+    elif state == InvitationState.NO:
+        line = _("Uw antwoord: u komt niet.")
+    else:
+        line = _("U heeft nog niet geantwoord.")
+    if inbox_configured():
+        how = _("Antwoorden of uw antwoord wijzigen kan met de knoppen in uw agenda, of met de link in de mail.")
+    else:
+        how = _("De knoppen in uw agenda geven uw antwoord niet door. Antwoord met de persoonlijke link in de mail.")
+    return [line, how]
+
+
+def _queue_for(
+    invitation: Invitation,
+    kind: str,
+    template: str,
+    ics_method: str | None = None,
+    waiting_position: int | None = None,
+    **context,
+) -> None:
+    """Render one notice in the invitee's language and put it in the outbox; a calendar part gets a fresh DTSTAMP
+    and the invitee's next SEQUENCE, so it supersedes every earlier message to them."""
     from ..calendar.ical import invitation_to_ical
     from ..mail.services import queue_mail, render_mail
     from ..teams.services import team_summary
@@ -396,9 +436,10 @@ def _queue_for(invitation: Invitation, kind: str, template: str, ics_method: str
     if not person.email or person.deleted_at is not None:
         return
     url = rsvp_url(invitation)
+    locale = _recipient_locale(invitation)
     subject, text, html = render_mail(
         template,
-        _recipient_locale(invitation),
+        locale,
         invitation=invitation,
         event=invitation.event,
         person=person,
@@ -407,19 +448,26 @@ def _queue_for(invitation: Invitation, kind: str, template: str, ics_method: str
         team=team_summary(invitation),
         company=who_else_comes(invitation.event),
         contact=invitation.event.organiser,
+        calendar_answers=inbox_configured(),
         **context,
     )
     ics = None
     if ics_method:
-        organiser_name, organiser_email = _organiser_address(invitation.event)
-        ics = invitation_to_ical(
-            invitation,
-            method=ics_method,
-            base_url=current_app.config["BASE_URL"],
-            rsvp_url=url or "",
-            organiser_name=organiser_name,
-            organiser_email=organiser_email,
-        )
+        organiser_name, organiser_email = _organiser_address(invitation)
+        invitation.calendar_sequence = max((invitation.calendar_sequence or 0) + 1, invitation.event.sequence)
+        with force_locale(locale):
+            lines = calendar_status_lines(invitation, waiting_position) if ics_method != "CANCEL" else []
+            ics = invitation_to_ical(
+                invitation,
+                method=ics_method,
+                base_url=current_app.config["BASE_URL"],
+                organiser_name=organiser_name,
+                organiser_email=organiser_email,
+                sequence=invitation.calendar_sequence,
+                stamp=utcnow(),
+                rsvp=inbox_configured(),
+                status_lines=lines,
+            )
     queue_mail(
         kind=kind,
         to_address=person.email,
@@ -478,6 +526,7 @@ def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
         "confirmation",
         "confirmation",
         ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
+        waiting_position=outcome.waiting_position,
         outcome=outcome,
     )
 
@@ -620,6 +669,7 @@ def withdraw(invitation: Invitation, now: datetime | None = None) -> AnswerOutco
     invitation.note = ""
     invitation.plus_ones = 0
     revoke_rsvp_token(invitation)
+    revoke_reply_key(invitation)
     _queue_for(invitation, "withdrawn", "withdrawn")
     return outcome
 

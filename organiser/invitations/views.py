@@ -16,6 +16,7 @@ from ..events.models import Event
 from ..events.services import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm
+from ..inbox.addresses import inbox_configured
 from ..mail.models import OutboxStatus
 from ..people.forms import DirectoryFilterForm
 from ..people.models import KIND_LABELS, ROLE_LABELS, Person
@@ -23,8 +24,9 @@ from ..ratelimit import limit_token_requests
 from ..spreadsheet import csv_response
 from ..web import page_number, safe_next
 from . import services
+from .calendar_answers import inbox_lines
 from .forms import AcceptSuggestionsForm, GuestSelectionForm, RecordAnswerForm, RsvpForm, SuggestionCountForm
-from .models import STATE_LABELS, Invitation, InvitationState
+from .models import SOURCE_LABELS, STATE_LABELS, Invitation, InvitationState
 from .services import mix_shortfalls
 
 bp = Blueprint("invitations", __name__)
@@ -92,6 +94,7 @@ def respond(token: str):
             can_cancel=services.can_cancel(invitation),
             withdraw_form=EmptyForm(),
             company=services.who_else_comes(event),
+            calendar_answers=inbox_configured(),
         ),
         200 if not form.errors else 400,
     )
@@ -180,6 +183,8 @@ def answers(event_id: int):
         mail_status=mail_status,
         states=list(InvitationState),
         state_labels=STATE_LABELS,
+        source_labels=SOURCE_LABELS,
+        inbox_lines=inbox_lines(event.id),
         record_form=RecordAnswerForm(max_plus_ones=event.max_plus_ones),
         action_form=EmptyForm(),
     )

@@ -82,7 +82,7 @@ def run_worker(stop: threading.Event, *, interval: float, jobs_interval: float, 
     from ..jobs import run_scheduled_jobs
     from .services import dispatch_due
 
-    next_jobs = 0.0
+    next_jobs = next_inbox = 0.0
     while not stop.is_set():
         busy = False
         try:
@@ -105,10 +105,32 @@ def run_worker(stop: threading.Event, *, interval: float, jobs_interval: float, 
                 log.exception("a scheduled job failed; trying again in %s s", jobs_interval)
             finally:
                 db.session.remove()
+        if time.monotonic() >= next_inbox and not stop.is_set():
+            next_inbox = time.monotonic() + float(current_app.config.get("INBOX_INTERVAL") or 60)
+            read_reply_mailbox(stop)
         if once:
             return
         if not busy:
             stop.wait(interval)
+
+
+def read_reply_mailbox(stop: threading.Event) -> None:
+    """One fetch of the reply mailbox (answers from calendar apps, bounces), when one is configured."""
+    from ..inbox.addresses import inbox_configured
+    from ..inbox.mailbox import InboxUnavailable, fetch_inbox
+
+    if not inbox_configured():
+        return
+    try:
+        report = fetch_inbox(stop=stop)
+        if report.handled:
+            click.echo(f"Inbox: {report}.")
+    except InboxUnavailable as error:
+        log.warning("reading the reply mailbox failed (%s); trying again at the next interval", error)
+    except Exception:
+        log.exception("reading the reply mailbox failed; trying again at the next interval")
+    finally:
+        db.session.remove()
 
 
 def _stop_on_signals(stop: threading.Event):

@@ -54,6 +54,7 @@ from sqlalchemy.orm import Session
 
 from ..events.models import Event
 from ..extensions import db, mail, utcnow
+from ..inbox.addresses import reply_address
 from ..web import absolute_url
 from .models import OutboxMessage, OutboxStatus
 
@@ -203,6 +204,9 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime["To"] = Address(display_name=one_line(message.to_name), addr_spec=clean_address(message.to_address))
     mime["Date"] = format_datetime(message.created_at)
     mime["Message-ID"] = message.message_id
+    reply_to = reply_to_of(message)
+    if reply_to is not None:
+        mime["Reply-To"] = reply_to
     mime["Auto-Submitted"] = "auto-generated"
     # Outlook/Exchange: no out-of-office or read receipts back to an address nobody reads.
     mime["X-Auto-Response-Suppress"] = "All"
@@ -214,6 +218,25 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
         mime.add_alternative(message.ics, subtype="calendar", params={"method": method}, cte="quoted-printable")
         mime.add_attachment(message.ics.encode("utf-8"), maintype="application", subtype="ics", filename=ICS_FILENAME)
     return mime
+
+
+def reply_to_of(message: OutboxMessage) -> Address | None:
+    """Pressing Reply reaches a person: the organiser of the event the mail is about (none for other mail)."""
+    if message.event_id is None:
+        return None
+    event = db.session.get(Event, message.event_id)
+    organiser = event.organiser if event is not None else None
+    if organiser is None or not organiser.email:
+        return None
+    try:
+        return Address(display_name=one_line(organiser.name), addr_spec=clean_address(organiser.email))
+    except ValueError:
+        return None
+
+
+def envelope_sender() -> str:
+    """MAIL FROM: the reply mailbox when organiser reads one, so bounces arrive where they are read; else the sender."""
+    return reply_address() or sender()[1]
 
 
 def sender() -> tuple[str, str]:
@@ -374,7 +397,7 @@ def _send_one(connection: TimedConnection, message: OutboxMessage) -> Exception 
     except (ValueError, TypeError, UnicodeError, IndexError) as error:
         return PermanentFailure(f"invalid message: {error}")
     try:
-        connection.send_bytes(sender()[1], message.to_address, data)
+        connection.send_bytes(envelope_sender(), message.to_address, data)
     except smtplib.SMTPRecipientsRefused as error:
         code, text = next(iter(error.recipients.values()), (0, b""))
         return classify(code, describe_reply(code, text))

@@ -1,0 +1,226 @@
+"""A real IMAP server for the reply mailbox: Debian's Dovecot (dovecot-imapd) on loopback, with a throw-away
+configuration (own base_dir, static passdb: any user name with the password "secret" has a mailbox of its own),
+and the messages calendar apps and mail servers send, written from their documented forms (messages/)."""
+
+from __future__ import annotations
+
+import base64
+import imaplib
+import itertools
+import os
+import pwd
+import quopri
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from string import Template
+
+import pytest
+
+from tests.conftest import make_app, skip_or_fail
+from tests.people.conftest import create_department, create_person  # noqa: F401  (fixtures shared with people)
+
+MESSAGES = Path(__file__).parent / "messages"
+REPLY_ADDRESS = "antwoord@gemeente.example"
+PASSWORD = "secret"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Dovecot:
+    """Dovecot serving IMAP on 127.0.0.1:port; `kick(user)` cuts that user's connections (a server going away)."""
+
+    def __init__(self, binary: str, base: Path, port: int, config: Path, process: subprocess.Popen) -> None:
+        self.binary = binary
+        self.base = base
+        self.port = port
+        self.config = config
+        self.process = process
+
+    def url(self, user: str) -> str:
+        return f"imap://{user}:{PASSWORD}@127.0.0.1:{self.port}/INBOX"
+
+    def connect(self, user: str) -> imaplib.IMAP4:
+        client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        client.login(user, PASSWORD)
+        return client
+
+    def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
+        client = self.connect(user)
+        try:
+            client.append(folder, None, None, raw)
+        finally:
+            client.logout()
+
+    def messages(self, user: str, folder: str = "INBOX") -> list[tuple[bytes, bytes]]:
+        """(flags, raw) of every message in the folder, not marking anything."""
+        client = self.connect(user)
+        try:
+            client.select(folder, readonly=True)
+            _typ, data = client.uid("SEARCH", None, "ALL")
+            found = []
+            for uid in data[0].split():
+                _typ, fetched = client.uid("FETCH", uid, "(FLAGS BODY.PEEK[])")
+                found.append((fetched[0][0], fetched[0][1]))
+            return found
+        finally:
+            client.logout()
+
+    def kick(self, user: str) -> None:
+        doveadm = shutil.which("doveadm") or "/usr/bin/doveadm"
+        subprocess.run([doveadm, "-c", str(self.config), "kick", user], check=False, capture_output=True, timeout=10)
+
+
+def _mail_user() -> tuple[str, int, int]:
+    """Dovecot refuses to keep mail as root: as root the mail belongs to the package's own 'dovecot' user."""
+    if os.geteuid() != 0:
+        entry = pwd.getpwuid(os.geteuid())
+    else:
+        try:
+            entry = pwd.getpwnam("dovecot")
+        except KeyError:
+            skip_or_fail("Dovecot's 'dovecot' user does not exist (is dovecot-imapd installed?)")
+    return entry.pw_name, entry.pw_uid, entry.pw_gid
+
+
+CONFIG = """\
+base_dir = $base/run
+state_dir = $base/state
+log_path = $base/dovecot.log
+info_log_path = $base/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+mail_location = maildir:$base/mail/%u
+$users
+passdb {
+  driver = static
+  args = password=$password
+}
+userdb {
+  driver = static
+  args = uid=$uid gid=$gid home=$base/home/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $port
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  $chroot
+}
+service stats {
+  inet_listener http {
+    port = 0
+  }
+}
+"""
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Dovecot:
+    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    if not os.path.exists(binary):
+        skip_or_fail("Dovecot is not installed (Debian: apt-get install dovecot-imapd)")
+    user, uid, gid = _mail_user()
+    # Not under pytest's private temporary directory: the mail user must be able to reach the mail folder.
+    base = Path(tempfile.mkdtemp(prefix="organiser-dovecot-"))
+    base.chmod(0o755)
+    for folder in ("mail", "home"):
+        (base / folder).mkdir()
+        os.chown(base / folder, uid, gid)
+    port = free_port()
+    root = os.geteuid() == 0
+    users = "" if root else f"default_login_user = {user}\ndefault_internal_user = {user}\ndefault_internal_group = {user}"
+    config = base / "dovecot.conf"
+    config.write_text(
+        Template(CONFIG).substitute(
+            base=base,
+            users=users,
+            password=PASSWORD,
+            uid=uid,
+            gid=gid,
+            port=port,
+            chroot="" if root else "chroot =",
+        )
+    )
+    with open(base / "stderr.log", "wb") as stderr:
+        process = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=stderr)
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log = (base / "dovecot.log").read_text() if (base / "dovecot.log").exists() else ""
+                process.kill()
+                errors = (base / "stderr.log").read_text(errors="replace")
+                skip_or_fail(f"Dovecot did not start: {errors[-500:]} {log[-500:]}")
+            time.sleep(0.1)
+    yield Dovecot(binary, base, port, config, process)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+_mailbox_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def mailbox_user(dovecot) -> str:
+    """A mailbox of this test's own (Dovecot's static passdb makes one for every user name)."""
+    return f"antwoord{os.getpid()}x{next(_mailbox_numbers)}"
+
+
+@pytest.fixture
+def app(database_url, dovecot, mailbox_user):
+    """The app reading this test's reply mailbox."""
+    from organiser.extensions import db as _db
+
+    app = make_app(database_url, INBOX_URL=dovecot.url(mailbox_user), REPLY_ADDRESS=REPLY_ADDRESS, INBOX_TIMEOUT=10)
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+# --- Messages in the forms the clients send ---------------------------------------------------------------
+
+
+def ical_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def render_message(name: str, **values) -> bytes:
+    """A message from messages/<name>.eml, its calendar part from messages/<calendar>.ics (CRLF line ends).
+
+    The calendar text is offered as $CALENDAR (8bit), $CALENDAR_BASE64 and $CALENDAR_QP, as each client encodes it.
+    """
+    eml = (MESSAGES / f"{name}.eml").read_text()
+    calendar_name = values.pop("calendar", None)
+    if calendar_name:
+        ics = Template((MESSAGES / f"{calendar_name}.ics").read_text()).substitute(values)
+        ics = "\r\n".join(ics.splitlines()) + "\r\n"
+        encoded = base64.encodebytes(ics.encode()).decode()
+        values["CALENDAR"] = ics.rstrip("\r\n")
+        values["CALENDAR_BASE64"] = encoded.rstrip("\n")
+        values["CALENDAR_QP"] = quopri.encodestring(ics.encode()).decode().rstrip("\n")
+    text = Template(eml).substitute(values)
+    return "\r\n".join(text.splitlines()).encode() + b"\r\n"
