@@ -9,6 +9,7 @@ when the database goes away, the message being applied is rolled back and stays 
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import json
 import logging
@@ -105,7 +106,8 @@ def fetch_inbox(
     settings = mailbox_settings(url)
     batch_size = batch_size or int(current_app.config.get("INBOX_BATCH_SIZE") or 50)
     try:
-        with open_mailbox(settings) as box:
+        box = open_mailbox(settings)
+        try:
             uids = box.uids(AND(flagged=False))
             report.left = max(len(uids) - batch_size, 0)
             uids = uids[:batch_size]
@@ -114,6 +116,8 @@ def fetch_inbox(
                     report.left += len(uids) - index
                     break
                 _apply_one(box, message.uid, message.obj.as_bytes(), now or utcnow(), report)
+        finally:
+            _close(box)
     except DatabaseUnavailable as error:
         raise InboxUnavailable(f"database: {error}") from error
     except (OperationalError, InterfaceError) as error:
@@ -152,6 +156,17 @@ def _apply_one(box, uid: str, raw: bytes, now: datetime, report: FetchReport) ->
     else:
         report.applied += 1
     _remove(box, uid)
+
+
+def _close(box) -> None:
+    """Log out, and close the socket whatever the server (or the lack of one) says."""
+    try:
+        box.logout()
+    except (OSError, imaplib.IMAP4.error, UnexpectedCommandStatusError):
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            box.client.shutdown()
 
 
 def _remove(box, uid: str) -> None:

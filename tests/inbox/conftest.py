@@ -15,12 +15,19 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from string import Template
 
 import pytest
+from icalendar import Calendar
 
+from organiser.extensions import utcnow
+from organiser.invitations import services
+from organiser.invitations.models import Invitation
+from organiser.mail.models import OutboxMessage
 from tests.conftest import make_app, skip_or_fail
 from tests.people.conftest import create_department, create_person  # noqa: F401  (fixtures shared with people)
 
@@ -144,7 +151,7 @@ def dovecot() -> Dovecot:
         os.chown(base / folder, uid, gid)
     port = free_port()
     root = os.geteuid() == 0
-    users = "" if root else f"default_login_user = {user}\ndefault_internal_user = {user}\ndefault_internal_group = {user}"
+    users = "" if root else "\n".join(f"{name} = {user}" for name in ("default_login_user", "default_internal_user"))
     config = base / "dovecot.conf"
     config.write_text(
         Template(CONFIG).substitute(
@@ -224,3 +231,79 @@ def render_message(name: str, **values) -> bytes:
         values["CALENDAR_QP"] = quopri.encodestring(ics.encode()).decode().rstrip("\n")
     text = Template(eml).substitute(values)
     return "\r\n".join(text.splitlines()).encode() + b"\r\n"
+
+
+# --- Invitations and the replies their mail brings -----------------------------------------------------------
+
+SUBJECTS = {"ACCEPTED": "Geaccepteerd", "TENTATIVE": "Voorlopig", "DECLINED": "Geweigerd"}
+
+
+@pytest.fixture
+def invited(db, create_event, create_person, organiser):  # noqa: F811 (the people fixture)
+    """Factory: an event of the logged-in organiser with people invited (invitation mails queued)."""
+
+    def factory(n=1, **event_fields):
+        event = create_event(organiser=organiser, **event_fields)
+        people = [create_person(name=f"Anna de Vries {i}") for i in range(n)]
+        for person in people:
+            db.session.add(Invitation(event=event, person=person))
+        db.session.flush()
+        services.send_invitations(event)
+        db.session.commit()
+        invitations = db.session.scalars(
+            db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
+        ).all()
+        return event, list(invitations)
+
+    return factory
+
+
+def last_calendar_mail(db, invitation_id: int) -> OutboxMessage:
+    return db.session.scalars(
+        db.select(OutboxMessage)
+        .where(OutboxMessage.invitation_id == invitation_id, OutboxMessage.ics.is_not(None))
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+
+
+def vevent_of(mail: OutboxMessage):
+    (vevent,) = Calendar.from_ical(mail.ics).walk("VEVENT")
+    return vevent
+
+
+def reply_from(
+    db, invitation_id, client="outlook", partstat="ACCEPTED", *, form="reply", stamp=None, attendee=None, **extra
+):
+    """The REPLY (or COUNTER) `client` sends when its user presses a button on the invitation's last calendar mail."""
+    invitation = db.session.get(Invitation, invitation_id)
+    vevent = vevent_of(last_calendar_mail(db, invitation_id))
+    event = invitation.event
+    values = {
+        "calendar": f"{client}_{form}",
+        "UID": str(vevent["UID"]),
+        "SEQUENCE": int(vevent["SEQUENCE"]),
+        "DTSTAMP": ical_stamp(stamp or utcnow()),
+        "ORGANIZER": str(vevent["ORGANIZER"])[len("mailto:") :],
+        "ATTENDEE": attendee or invitation.person.email,
+        "ATTENDEE_NAME": invitation.person.name,
+        "PARTSTAT": partstat,
+        "DTSTART": ical_stamp(event.starts_at),
+        "DTEND": ical_stamp(event.ends_at),
+        "SUMMARY": event.title,
+        "SUBJECT": f"{SUBJECTS.get(partstat, 'Antwoord')}: {event.title}",
+        "MESSAGE_ID": f"<{uuid.uuid4()}@client.example>",
+        "DATE": format_datetime(utcnow()),
+        **extra,
+    }
+    return render_message(f"{client}_{form}", **values)
+
+
+def fetch(app) -> str:
+    result = app.test_cli_runner().invoke(args=["inbox", "fetch"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def reload(db, invitation_id) -> Invitation:
+    db.session.expire_all()
+    return db.session.get(Invitation, invitation_id)

@@ -9,7 +9,6 @@ from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
-from icalendar import Calendar
 
 from organiser.extensions import utcnow
 from organiser.inbox.models import InboxMessage
@@ -17,81 +16,18 @@ from organiser.invitations import services
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.people.models import Person
-
-from tests.inbox.conftest import REPLY_ADDRESS, ical_stamp, render_message
+from tests.inbox.conftest import (
+    REPLY_ADDRESS,
+    fetch,
+    ical_stamp,
+    last_calendar_mail,
+    reload,
+    render_message,
+    reply_from,
+    vevent_of,
+)
 
 SUBJECTS = {"ACCEPTED": "Geaccepteerd", "TENTATIVE": "Voorlopig", "DECLINED": "Geweigerd"}
-
-
-@pytest.fixture
-def invited(db, create_event, create_person, organiser):
-    """Factory: an event of the logged-in organiser with people invited (invitation mails queued)."""
-
-    def factory(n=1, **event_fields):
-        event = create_event(organiser=organiser, **event_fields)
-        people = [create_person(name=f"Anna de Vries {i}") for i in range(n)]
-        for person in people:
-            db.session.add(Invitation(event=event, person=person))
-        db.session.flush()
-        services.send_invitations(event)
-        db.session.commit()
-        invitations = db.session.scalars(
-            db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
-        ).all()
-        return event, list(invitations)
-
-    return factory
-
-
-def last_calendar_mail(db, invitation_id: int) -> OutboxMessage:
-    return db.session.scalars(
-        db.select(OutboxMessage)
-        .where(OutboxMessage.invitation_id == invitation_id, OutboxMessage.ics.is_not(None))
-        .order_by(OutboxMessage.id.desc())
-    ).first()
-
-
-def vevent_of(mail: OutboxMessage):
-    (vevent,) = Calendar.from_ical(mail.ics).walk("VEVENT")
-    return vevent
-
-
-def reply_from(
-    db, invitation_id, client="outlook", partstat="ACCEPTED", *, form="reply", stamp=None, attendee=None, **extra
-):
-    """The REPLY (or COUNTER) `client` sends when its user presses a button on the invitation's last calendar mail."""
-    invitation = db.session.get(Invitation, invitation_id)
-    vevent = vevent_of(last_calendar_mail(db, invitation_id))
-    event = invitation.event
-    values = {
-        "calendar": f"{client}_{form}",
-        "UID": str(vevent["UID"]),
-        "SEQUENCE": int(vevent["SEQUENCE"]),
-        "DTSTAMP": ical_stamp(stamp or utcnow()),
-        "ORGANIZER": str(vevent["ORGANIZER"])[len("mailto:") :],
-        "ATTENDEE": attendee or invitation.person.email,
-        "ATTENDEE_NAME": invitation.person.name,
-        "PARTSTAT": partstat,
-        "DTSTART": ical_stamp(event.starts_at),
-        "DTEND": ical_stamp(event.ends_at),
-        "SUMMARY": event.title,
-        "SUBJECT": f"{SUBJECTS.get(partstat, 'Antwoord')}: {event.title}",
-        "MESSAGE_ID": f"<{uuid.uuid4()}@client.example>",
-        "DATE": format_datetime(utcnow()),
-        **extra,
-    }
-    return render_message(f"{client}_{form}", **values)
-
-
-def fetch(app) -> str:
-    result = app.test_cli_runner().invoke(args=["inbox", "fetch"])
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def reload(db, invitation_id) -> Invitation:
-    db.session.expire_all()
-    return db.session.get(Invitation, invitation_id)
 
 
 def test_invitation_names_a_plus_addressed_organizer_that_only_this_invitation_carries(db, invited):
