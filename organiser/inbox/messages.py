@@ -106,7 +106,7 @@ def _classify(message: Message, raw: bytes) -> IncomingMessage:
         "sender": sender,
         "subject": subject,
         "recipients": _recipients(message),
-        "answers_to": tuple(
+        "answers_to": _unique(
             _MESSAGE_ID.findall(_header(message, "In-Reply-To") + " " + _header(message, "References"))
         ),
     }
@@ -349,18 +349,30 @@ def _message_id_lines(text: str) -> str:
 
 
 def _header(message: Message, name: str) -> str:
-    """A header as text, decoded (RFC 2047) and on one line; "" when missing or unreadable."""
+    """A header as text, decoded (RFC 2047, or raw UTF-8 as many clients send) and on one line; "" when missing."""
     value = message.get(name)
     if value is None:
         return ""
-    if isinstance(value, str):
-        # Raw 8-bit header bytes (UTF-8 without RFC 2047, as many clients send) reach us surrogate-escaped.
-        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     try:
-        decoded = str(email.header.make_header(email.header.decode_header(str(value))))
+        parts = email.header.decode_header(value)
     except Exception:  # noqa: BLE001 - a broken encoded word: the raw value will do
-        decoded = str(value)
-    return " ".join(decoded.split())
+        parts = [(str(value), None)]
+    text = "".join(_decoded(part, charset) for part, charset in parts)
+    return " ".join(text.split())
+
+
+def _decoded(part: bytes | str, charset: str | None) -> str:
+    if isinstance(part, str):
+        return part.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if charset in (None, "unknown-8bit"):
+        try:
+            return part.decode("utf-8")
+        except UnicodeDecodeError:
+            return part.decode("latin-1")
+    try:
+        return part.decode(charset, "replace")
+    except LookupError:
+        return part.decode("utf-8", "replace")
 
 
 def _unique(values) -> tuple[str, ...]:
