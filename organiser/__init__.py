@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limit_url_ids(app)
     register_extensions(app)
     register_blueprints(app)
-    connect_receivers()
+    register_receivers()
     register_web(app)
     register_commands(app)
     return app
@@ -99,13 +99,11 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-def connect_receivers() -> None:
-    """Cross-domain effects (see signals.py), in one explicit list. Connecting again is harmless (blinker keeps
-    one connection per receiver), so every app made in tests shares them."""
-    from . import signals
-    from .invitations.calendar_answers import apply_inbox_message
+def register_receivers() -> None:
+    """Connect every signal receiver (organiser/receivers.py: the one explicit list)."""
+    from .receivers import connect_receivers
 
-    signals.inbox_message_received.connect(apply_inbox_message)
+    connect_receivers()
 
 
 def register_web(app: Flask) -> None:

@@ -43,3 +43,11 @@ invitation_left = _signals.signal("invitation-left")
 #: classified); kwargs: now. The receiver that understands it returns an inbox.recording.InboxResult; the
 #: inbox records that result with the message, in the same transaction.
 inbox_message_received = _signals.signal("inbox-message-received")
+
+#: mail → the mail pages ask which events' mail an organiser (not an admin) may see; sent with the organiser.
+#: The one receiver returns a SELECT of those event ids (mail is infrastructure and imports no domain).
+outbox_events_visible = _signals.signal("outbox-events-visible")
+
+#: mail → the mail page asks for the events its rows belong to; kwargs: event_ids (set of ints).
+#: The one receiver returns {event_id: mail.outbox.EventLink(title, url)}.
+outbox_events_described = _signals.signal("outbox-events-described")

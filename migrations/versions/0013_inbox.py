@@ -1,4 +1,4 @@
-"""The reply mailbox (issue 13): processed messages, reply keys, answer sources, stored event UIDs, bounces
+"""The reply mailbox (issue 13): processed messages, reply keys, answer sources, Reply-To, event UIDs, bounces
 
 Revision ID: 0013
 Revises: 0006
@@ -72,6 +72,9 @@ def upgrade():
         batch_op.add_column(sa.Column("calendar_sequence", sa.Integer(), nullable=False, server_default="0"))
         batch_op.create_unique_constraint(batch_op.f("uq_invitation_reply_key_hash"), ["reply_key_hash"])
 
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reply_to", sa.String(length=320), nullable=False, server_default=""))
+
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email_bounced_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("email_problem", sa.String(length=300), nullable=False, server_default=""))
@@ -90,6 +93,8 @@ def downgrade():
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_event_uid"), type_="unique")
         batch_op.drop_column("uid")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_column("reply_to")
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_column("email_problem")
         batch_op.drop_column("email_bounced_at")

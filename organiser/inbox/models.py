@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..events.models import _enum
-from ..extensions import UTCDateTime, db, utcnow
+from ..extensions import UTCDateTime, db, string_enum, utcnow
 
 
 class MessageKind(enum.StrEnum):
@@ -42,7 +41,7 @@ class InboxMessage(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The Message-ID, or "sha256:<digest of the raw message>" for messages without one.
     message_key: Mapped[str] = mapped_column(String(255), unique=True)
-    kind: Mapped[MessageKind] = mapped_column(_enum(MessageKind, "inbox_message_kind"))
+    kind: Mapped[MessageKind] = mapped_column(string_enum(MessageKind, "inbox_message_kind"))
     #: What organiser did with it, a short code (applied, unchanged, older, deadline, not_invitee, …).
     outcome: Mapped[str] = mapped_column(String(40), default="")
     #: Data for the organiser's line, shown with the outcome's sentence (a proposed time, an attendee address,

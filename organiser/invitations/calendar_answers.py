@@ -25,9 +25,10 @@ from ..inbox.models import InboxMessage, MessageKind
 from ..inbox.recording import IGNORED, InboxResult
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..people.models import Person
+from .answers import AnswerRefused, record_answer
 from .models import STATE_LABELS, AnswerSource, Invitation, InvitationState
+from .notices import queue_calendar_answer
 from .reply_keys import find_invitation_by_reply_key
-from .services import AnswerRefused, _queue_for, record_answer
 
 #: iTIP PARTSTAT of a REPLY → the answer on the web page.
 ANSWER_OF_PARTSTAT = {"ACCEPTED": "yes", "TENTATIVE": "maybe", "DECLINED": "no"}
@@ -112,8 +113,9 @@ def _apply_reply(invitation: Invitation, incoming: IncomingMessage, now: datetim
     try:
         outcome = record_answer(invitation, answer, plus_ones, invitation.note, now=now, source=AnswerSource.CALENDAR)
     except AnswerRefused as refusal:
-        _mail_back(invitation, "deadline" if str(refusal) in ("deadline", "closed") else "refused")
-        return _result(invitation, "refused", str(refusal))
+        late = refusal.message in (AnswerRefused.DEADLINE, AnswerRefused.CLOSED)
+        _mail_back(invitation, "deadline" if late else "refused")
+        return _result(invitation, "refused", "deadline" if late else "refused")
     return _result(invitation, "applied", f"{reply.partstat}:{outcome.state.value}")
 
 
@@ -183,11 +185,7 @@ def _about_our_mail(incoming: IncomingMessage, outcome: str, detail: str) -> Inb
 def _mail_back(invitation: Invitation, reason: str, *, ics_method: str | None = "REQUEST", **context) -> None:
     """Tell the invitee (at their own address) why their calendar answer changed nothing, with their calendar
     entry put back to what organiser holds (a REQUEST with their real PARTSTAT; a CANCEL for a cancelled event)."""
-    if reason == "cancelled":
-        ics_method = "CANCEL"
-    elif invitation.state == InvitationState.NO and ics_method == "REQUEST":
-        ics_method = None  # not coming: no entry to put back
-    _queue_for(invitation, "calendar_answer", "calendar_answer", ics_method=ics_method, reason=reason, **context)
+    queue_calendar_answer(invitation, reason, ics_method=ics_method, **context)
 
 
 # --- Lines for the organiser -------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Every scheduling mail of an invitation names as ORGANIZER the reply address plus-addressed with a key only
 that invitation's mail carried. The key is derived the way the RSVP token is (tokens.py,
-services.issue_rsvp_token): HMAC-SHA256 under SECRET_KEY of a random nonce stored on the invitation, with
+links.issue_rsvp_token): HMAC-SHA256 under SECRET_KEY of a random nonce stored on the invitation, with
 only the key's SHA-256 stored for the lookup. Whoever holds the database *and* the secret key can recompute
 it (SAFETY.md); the database alone cannot. The key is 130 bits of lower-case base32, because mail servers may
 lower-case a local part. It is made once, when the first calendar mail goes out, and kept when the RSVP link

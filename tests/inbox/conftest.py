@@ -25,7 +25,7 @@ import pytest
 from icalendar import Calendar
 
 from organiser.extensions import utcnow
-from organiser.invitations import services
+from organiser.invitations import sending
 from organiser.invitations.models import Invitation
 from organiser.mail.models import OutboxMessage
 from tests.conftest import make_app, skip_or_fail
@@ -248,7 +248,7 @@ def invited(db, create_event, create_person, organiser):  # noqa: F811 (the peop
         for person in people:
             db.session.add(Invitation(event=event, person=person))
         db.session.flush()
-        services.send_invitations(event)
+        sending.send_invitations(event)
         db.session.commit()
         invitations = db.session.scalars(
             db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)

@@ -12,7 +12,7 @@ import pytest
 
 from organiser.extensions import utcnow
 from organiser.inbox.models import InboxMessage
-from organiser.invitations import services
+from organiser.invitations import answers
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.people.models import Person
@@ -86,7 +86,7 @@ def test_accept_on_a_full_event_puts_the_invitee_on_the_waiting_list_and_tells_t
     app, db, dovecot, mailbox_user, invited
 ):
     event, (seated, late) = invited(n=2, capacity=1)
-    services.record_answer(db.session.get(Invitation, seated.id), "yes")
+    answers.record_answer(db.session.get(Invitation, seated.id), "yes")
     db.session.commit()
     dovecot.append(mailbox_user, reply_from(db, late.id, "outlook", "ACCEPTED"))
     fetch(app)
@@ -98,7 +98,7 @@ def test_accept_on_a_full_event_puts_the_invitee_on_the_waiting_list_and_tells_t
 
 def test_plus_ones_are_kept_when_the_calendar_accepts_again(app, db, dovecot, mailbox_user, invited):
     event, (invitation,) = invited(max_plus_ones=2)
-    services.record_answer(db.session.get(Invitation, invitation.id), "yes", plus_ones=2)
+    answers.record_answer(db.session.get(Invitation, invitation.id), "yes", plus_ones=2)
     db.session.commit()
     # The calendar app accepts (again) after the confirmation: the two guests stay booked.
     dovecot.append(mailbox_user, reply_from(db, invitation.id, "gmail", "ACCEPTED"))
@@ -174,7 +174,7 @@ def test_duplicates_and_older_replies_arriving_late_change_nothing(app, db, dove
 def test_a_web_answer_made_after_the_calendar_reply_stands(app, db, dovecot, mailbox_user, invited):
     event, (invitation,) = invited()
     reply = reply_from(db, invitation.id, "gmail", "ACCEPTED", stamp=utcnow() - timedelta(minutes=10))
-    services.record_answer(db.session.get(Invitation, invitation.id), "no")
+    answers.record_answer(db.session.get(Invitation, invitation.id), "no")
     db.session.commit()
     dovecot.append(mailbox_user, reply)
     fetch(app)
@@ -314,7 +314,7 @@ def test_a_person_writing_to_the_reply_address_is_shown_to_the_organiser(
 def test_withdrawal_revokes_the_reply_key(app, db, dovecot, mailbox_user, invited):
     event, (invitation,) = invited()
     reply = reply_from(db, invitation.id, "outlook", "ACCEPTED")
-    services.withdraw(db.session.get(Invitation, invitation.id))
+    answers.withdraw(db.session.get(Invitation, invitation.id))
     db.session.commit()
     dovecot.append(mailbox_user, reply)
     fetch(app)

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from organiser.invitations.models import Invitation
-from organiser.mail.services import dispatch_due
+from organiser.mail.dispatch import dispatch_due
 from tests.inbox.conftest import REPLY_ADDRESS
 from tests.mail.conftest import smtp_server, use_smtp  # noqa: F401  (fixtures)
 
@@ -60,7 +60,7 @@ def test_without_a_reply_mailbox_the_mail_does_not_pretend(app, sent_invitation,
     assert "geven uw antwoord niet aan ons door" in text
     assert "geven uw antwoord niet door" in str(vevent["DESCRIPTION"])
     assert mail_from == "organiser@gemeente.example"
-    from organiser.invitations.services import rsvp_token
+    from organiser.invitations.links import rsvp_token
 
     page = client.get(f"/rsvp/{rsvp_token(invitation)}").get_data(as_text=True)
     assert "geven uw antwoord niet aan ons door" in page

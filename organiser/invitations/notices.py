@@ -1,0 +1,225 @@
+"""Every mail of the invitations domain, in one place: one private builder (`_queue`) and thin public verbs.
+
+Every mail is written to the outbox in the same transaction as the change that causes it, in the invitee's
+language, with a REQUEST or CANCEL .ics where the mail changes what is in their calendar.
+
+Where the parts come from: the personal link from `links`; the .ics from `ical` (this package's iCalendar
+writer, which the calendar domain's feeds use too: calendar is above invitations, so the writer lives here);
+the team line from the `Invitation.team` relationship and `Team.summary_for` (teams is above invitations: the
+mapper resolves the relationship by name, so nothing here imports teams).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..events.models import Event
+from ..extensions import db, utcnow
+from ..inbox.addresses import inbox_configured
+from ..mail.outbox import OutboxKind, queue_mail
+from ..mail.rendering import render_mail, sender
+from ..web import absolute_url
+from .guest_list import waiting_position, who_else_comes
+from .ical import invitation_to_ical
+from .links import rsvp_url
+from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
+from .reply_keys import organizer_address
+
+if TYPE_CHECKING:
+    from .answers import AnswerOutcome
+
+
+def _recipient_locale(invitation: Invitation) -> str:
+    return invitation.person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _organiser_address(invitation: Invitation) -> tuple[str, str]:
+    """Name and bare address of the ORGANIZER: the reply mailbox plus-addressed for this invitation when organiser
+    reads one (reply_keys.py), else the sender, whose mailbox nobody reads (the mail then says so and asks for
+    no reply). Named after the event's organiser."""
+    name, address = sender()
+    event = invitation.event
+    if event.organiser is not None and not isinstance(current_app.config["MAIL_DEFAULT_SENDER"], tuple | list):
+        name = event.organiser.name
+    return name or "organiser", organizer_address(invitation) or address
+
+
+def calendar_status_lines(invitation: Invitation, position: int | None = None) -> list[str]:
+    """The invitee's place in words, for the DESCRIPTION of their calendar entry (it mirrors organiser)."""
+    state = invitation.state
+    if state == InvitationState.YES:
+        line = _("Uw antwoord: u komt.")
+        if invitation.plus_ones:
+            line += " " + _("Introducés: %(num)d.", num=invitation.plus_ones)
+    elif state == InvitationState.WAITING:
+        line = _(
+            "U staat op de wachtlijst, op plaats %(position)d. Komt er een plek vrij, dan krijgt u bericht.",
+            position=position or waiting_position(invitation),
+        )
+    elif state == InvitationState.MAYBE:
+        line = _("Uw antwoord: misschien.")
+    elif state == InvitationState.NO:
+        line = _("Uw antwoord: u komt niet.")
+    else:
+        line = _("U heeft nog niet geantwoord.")
+    if inbox_configured():
+        how = _("Antwoorden of uw antwoord wijzigen kan met de knoppen in uw agenda, of met de link in de mail.")
+    else:
+        how = _("De knoppen in uw agenda geven uw antwoord niet door. Antwoord met de persoonlijke link in de mail.")
+    return [line, how]
+
+
+def _queue(
+    invitation: Invitation,
+    kind: OutboxKind,
+    ics_method: str | None = None,
+    waiting_position: int | None = None,
+    **context,
+) -> None:
+    """Render one notice (templates/mail/<kind>.*) in the invitee's language and put it in the outbox.
+
+    A calendar part is stamped with the moment it is made and carries the invitee's next SEQUENCE, so that it
+    supersedes every earlier message to them in every client (RFC 5546); Reply-To is the event's organiser.
+    """
+    person = invitation.person
+    if not person.email or person.deleted_at is not None:
+        return
+    url = rsvp_url(invitation)
+    team = invitation.team  # teams is above invitations: reached through the relationship, not imported
+    locale = _recipient_locale(invitation)
+    subject, text, html = render_mail(
+        kind.value,
+        locale,
+        invitation=invitation,
+        event=invitation.event,
+        person=person,
+        rsvp_url=url,
+        event_url=absolute_url("events.detail", event_id=invitation.event_id),
+        team=team.summary_for(invitation) if team is not None else None,
+        company=who_else_comes(invitation.event),
+        contact=invitation.event.organiser,
+        calendar_answers=inbox_configured(),
+        **context,
+    )
+    ics = None
+    if ics_method:
+        organiser_name, organiser_email = _organiser_address(invitation)
+        invitation.calendar_sequence = max((invitation.calendar_sequence or 0) + 1, invitation.event.sequence)
+        with force_locale(locale):
+            lines = calendar_status_lines(invitation, waiting_position) if ics_method != "CANCEL" else []
+        ics = invitation_to_ical(
+            invitation,
+            method=ics_method,
+            base_url=current_app.config["BASE_URL"],
+            organiser_name=organiser_name,
+            organiser_email=organiser_email,
+            sequence=invitation.calendar_sequence,
+            stamp=utcnow(),
+            rsvp=inbox_configured(),
+            status_lines=lines,
+        )
+    organiser = invitation.event.organiser
+    queue_mail(
+        kind=kind,
+        to_address=person.email,
+        to_name=person.name,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        ics=ics,
+        ics_method=ics_method if ics else None,
+        event_id=invitation.event_id,
+        invitation_id=invitation.id,
+        reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+    )
+
+
+def queue_invitation(invitation: Invitation) -> None:
+    """The invitation itself, with the personal link and the event in the calendar (REQUEST)."""
+    _queue(invitation, OutboxKind.INVITATION, ics_method="REQUEST")
+
+
+def queue_new_link(invitation: Invitation) -> None:
+    """A new personal link (the old one stopped working); the calendar entry again while a place is held."""
+    _queue(invitation, OutboxKind.NEW_LINK, ics_method="REQUEST" if invitation.holds_place else None)
+
+
+def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
+    """Confirm an answer: what was recorded, and what happens next."""
+    _queue(
+        invitation,
+        OutboxKind.CONFIRMATION,
+        ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
+        waiting_position=outcome.waiting_position,
+        outcome=outcome,
+    )
+
+
+def queue_promotion(invitation: Invitation) -> None:
+    """Tell someone from the waiting list that a seat is theirs."""
+    _queue(invitation, OutboxKind.PROMOTION, ics_method="REQUEST")
+
+
+def _notified(event: Event) -> list[Invitation]:
+    return db.session.scalars(
+        db.select(Invitation)
+        .where(
+            Invitation.event_id == event.id,
+            Invitation.state.in_(HOLDS_PLACE_STATES),
+        )
+        .order_by(Invitation.id)
+    ).all()
+
+
+def queue_change_notices(event: Event, changes: dict[str, tuple] | None = None) -> int:
+    """Tell everyone invited and not declined that the date, time or place changed (SEQUENCE raised),
+    saying what was changed ({field: (before, after)} as update_event returns it)."""
+    invitations = _notified(event)
+    for invitation in invitations:
+        _queue(invitation, OutboxKind.CHANGE, ics_method="REQUEST", changes=changes or {})
+    return len(invitations)
+
+
+def queue_cancellation_notices(event: Event, reason: str = "") -> int:
+    """Tell everyone invited and not declined that the event is cancelled (METHOD:CANCEL), with the reason."""
+    invitations = _notified(event)
+    for invitation in invitations:
+        _queue(invitation, OutboxKind.CANCELLATION, ics_method="CANCEL", reason=reason.strip())
+    return len(invitations)
+
+
+def queue_reminder(invitation: Invitation, kind: OutboxKind) -> None:
+    """A one-time reminder (OutboxKind.REMINDER before the deadline, DAY_BEFORE the day before)."""
+    _queue(invitation, kind)
+
+
+def queue_withdrawn(invitation: Invitation, held_place: bool = False) -> None:
+    """Confirm that the invitee withdrew and their details are removed; a calendar entry they had goes (CANCEL)."""
+    _queue(invitation, OutboxKind.WITHDRAWN, ics_method="CANCEL" if held_place else None)
+
+
+def queue_calendar_answer(invitation: Invitation, reason: str, ics_method: str | None = "REQUEST", **context) -> None:
+    """A calendar answer changed nothing (`reason`: deadline, cancelled, other_address, unreadable, refused) or
+    proposed another time (counter): say why, and put the calendar entry back to what organiser holds."""
+    if reason == "cancelled":
+        ics_method = "CANCEL"
+    elif invitation.state == InvitationState.NO and ics_method == "REQUEST":
+        ics_method = None  # not coming: there is no entry to put back
+    _queue(invitation, OutboxKind.CALENDAR_ANSWER, ics_method=ics_method, reason=reason, **context)
+
+
+# Receivers (connected in organiser/receivers.py) --------------------------------------------------------------------
+
+
+def on_event_changed(event: Event, changes: dict[str, tuple] | None = None, **_kwargs) -> int:
+    """signals.event_changed: tell everyone holding a place what changed; returns how many were told."""
+    return queue_change_notices(event, changes)
+
+
+def on_event_cancelled(event: Event, reason: str = "", **_kwargs) -> int:
+    """signals.event_cancelled: tell everyone holding a place; returns how many were told."""
+    return queue_cancellation_notices(event, reason)
