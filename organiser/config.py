@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "INBOX_OAUTH2_CLIENT_ID": None,
     "INBOX_OAUTH2_CLIENT_SECRET": None,
     "INBOX_OAUTH2_SCOPE": None,
+    #: An answer's confirmation waits this long; a further answer in that time replaces it (one mail, final state).
+    "CONFIRMATION_DELAY_SECONDS": 60,
     # Product settings.
     "TIMEZONE": "Europe/Amsterdam",
     "DEFAULT_OFFICE_SHARE": 50,

@@ -38,6 +38,7 @@ RECEIVERS = (
     # events → invitations: notices of a change or cancellation (each returns how many were queued)
     (signals.event_changed, notices.on_event_changed),
     (signals.event_cancelled, notices.on_event_cancelled),
+    (signals.route_changed, notices.on_route_changed),
     # events → invitations: more seats, so promote from the waiting list
     (signals.seats_freed, answers.on_seats_freed),
     # people → invitations: an erased person gives up their places (no mail)

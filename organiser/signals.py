@@ -22,6 +22,9 @@ _signals = Namespace()
 #: Receivers return the number of notices queued (the sender may sum them for the organiser's message).
 event_changed = _signals.signal("event-changed")
 
+#: events → the route of a published event changed (a stop added, changed, removed or moved); SEQUENCE is raised.
+route_changed = _signals.signal("route-changed")
+
 #: events → an event was cancelled; kwargs: reason (str, may be empty). Receivers return a count as above.
 event_cancelled = _signals.signal("event-cancelled")
 

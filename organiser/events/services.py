@@ -178,6 +178,7 @@ def add_stop(
     _renumber(event, sorted(event.stops, key=lambda s: (s.starts_at, s.id or 0)))
     touch(event)
     db.session.flush()
+    _route_changed(event)
     return stop
 
 
@@ -190,6 +191,7 @@ def update_stop(
     _renumber(event, sorted(event.stops, key=lambda s: (s.starts_at, s.id or 0)))
     touch(event)
     db.session.flush()
+    _route_changed(event)
 
 
 def remove_stop(event: Event, stop: Stop) -> None:
@@ -198,6 +200,7 @@ def remove_stop(event: Event, stop: Stop) -> None:
     _renumber(event, list(event.stops))
     touch(event)
     db.session.flush()
+    _route_changed(event)
 
 
 def move_stop(event: Event, stop: Stop, offset: int) -> None:
@@ -221,6 +224,17 @@ def move_stop(event: Event, stop: Stop, offset: int) -> None:
     _renumber(event, stops)
     touch(event)
     db.session.flush()
+    _route_changed(event)
+
+
+def _route_changed(event: Event) -> None:
+    """Invitees hold the route in their calendar entry: a changed route of a published, coming event raises
+    SEQUENCE and is announced (signals.route_changed; invitations sends one notice per settled change)."""
+    if event.status != EventStatus.PUBLISHED or event.starts_at <= utcnow():
+        return
+    event.sequence += 1
+    db.session.flush()
+    signals.route_changed.send(event)
 
 
 def _renumber(event: Event, ordered: list[Stop]) -> None:

@@ -11,6 +11,7 @@ mapper resolves the relationship by name, so nothing here imports teams).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -20,7 +21,7 @@ from flask_babel import gettext as _
 from ..events.models import Event
 from ..extensions import db, utcnow
 from ..inbox.addresses import inbox_configured
-from ..mail.outbox import OutboxKind, queue_mail
+from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
 from ..mail.rendering import render_mail, sender
 from ..web import absolute_url
 from .guest_list import waiting_position, who_else_comes
@@ -78,6 +79,7 @@ def _queue(
     kind: OutboxKind,
     ics_method: str | None = None,
     waiting_position: int | None = None,
+    not_before: datetime | None = None,
     **context,
 ) -> None:
     """Render one notice (templates/mail/<kind>.*) in the invitee's language and put it in the outbox.
@@ -135,6 +137,7 @@ def _queue(
         event_id=invitation.event_id,
         invitation_id=invitation.id,
         reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+        not_before=not_before,
     )
 
 
@@ -149,12 +152,20 @@ def queue_new_link(invitation: Invitation) -> None:
 
 
 def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
-    """Confirm an answer: what was recorded, and what happens next."""
+    """Confirm an answer: what was recorded, and what happens next.
+
+    One settled change, one confirmation: it waits CONFIRMATION_DELAY_SECONDS, and a later answer within that
+    time replaces it (a double click, or yes → maybe → no, sends one mail with the final state; its calendar
+    part carries a higher SEQUENCE than anything sent before).
+    """
+    supersede_unsent(invitation.id, OutboxKind.CONFIRMATION)
+    delay = timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
     _queue(
         invitation,
         OutboxKind.CONFIRMATION,
         ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
         waiting_position=outcome.waiting_position,
+        not_before=utcnow() + delay,
         outcome=outcome,
     )
 
@@ -181,6 +192,18 @@ def queue_change_notices(event: Event, changes: dict[str, tuple] | None = None) 
     invitations = _notified(event)
     for invitation in invitations:
         _queue(invitation, OutboxKind.CHANGE, ics_method="REQUEST", changes=changes or {})
+    return len(invitations)
+
+
+def queue_route_notices(event: Event) -> int:
+    """Tell everyone holding a place that the route changed, with the route as it is now. Like a confirmation it
+    waits CONFIRMATION_DELAY_SECONDS and a later change replaces it: an organiser editing five stops in a row
+    sends one notice, not five."""
+    invitations = _notified(event)
+    not_before = utcnow() + timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
+    for invitation in invitations:
+        supersede_unsent(invitation.id, OutboxKind.ROUTE_CHANGE)
+        _queue(invitation, OutboxKind.ROUTE_CHANGE, ics_method="REQUEST", not_before=not_before)
     return len(invitations)
 
 
@@ -218,6 +241,11 @@ def queue_calendar_answer(invitation: Invitation, reason: str, ics_method: str |
 def on_event_changed(event: Event, changes: dict[str, tuple] | None = None, **_kwargs) -> int:
     """signals.event_changed: tell everyone holding a place what changed; returns how many were told."""
     return queue_change_notices(event, changes)
+
+
+def on_route_changed(event: Event, **_kwargs) -> int:
+    """signals.route_changed: tell everyone holding a place about the new route; returns how many were told."""
+    return queue_route_notices(event)
 
 
 def on_event_cancelled(event: Event, reason: str = "", **_kwargs) -> int:

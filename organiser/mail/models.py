@@ -52,6 +52,8 @@ class OutboxKind(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     #: A calendar answer that changed nothing (after the deadline, unreadable, …) or a proposal declined.
     CALENDAR_ANSWER = "calendar_answer"
+    #: The route of an event changed (stops added, changed, removed or moved).
+    ROUTE_CHANGE = "route_change"
 
     @property
     def label(self) -> str:
@@ -71,6 +73,7 @@ _KIND_LABELS = {
     OutboxKind.NEW_LINK: _l("Nieuwe link"),
     OutboxKind.WITHDRAWN: _l("Afgemeld"),
     OutboxKind.CALENDAR_ANSWER: _l("Antwoord uit de agenda"),
+    OutboxKind.ROUTE_CHANGE: _l("Route gewijzigd"),
 }
 
 

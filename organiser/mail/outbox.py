@@ -30,7 +30,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, case, func
+from sqlalchemy import Select, case, delete, func
 
 from .. import signals
 from ..extensions import db, utcnow
@@ -88,6 +88,23 @@ def queue_mail(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def supersede_unsent(invitation_id: int, kind: OutboxKind) -> int:
+    """Drop mail of `kind` to an invitation that no worker has touched yet, because a later one replaces it
+    (one settled change, one confirmation). A row a worker has claimed (attempts > 0) is left alone: on
+    PostgreSQL this DELETE waits for the claim to commit and then no longer matches it."""
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.invitation_id == invitation_id,
+            OutboxMessage.kind == OutboxKind(kind).value,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.attempts == 0,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def ics_method_of(ics: str) -> str | None:
