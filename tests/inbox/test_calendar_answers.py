@@ -286,6 +286,8 @@ def test_a_bounce_marks_the_address_as_not_working_and_tells_the_organiser(
     assert db.session.get(OutboxMessage, invitation_mail.id).status == OutboxStatus.FAILED
     page = logged_in.get(f"/events/{event.id}/answers").get_data(as_text=True)
     assert "e-mailadres werkt niet" in page and "onbestelbaar terug" in page
+    for where in (f"/events/{event.id}/guests", f"/people/{person.id}", "/people"):
+        assert "e-mailadres werkt niet" in logged_in.get(where).get_data(as_text=True), where
     assert sorted(db.session.scalars(db.select(InboxMessage.kind))) == ["bounce", "other"]
 
 
