@@ -124,7 +124,7 @@ def fetch_inbox(
         raise InboxUnavailable(f"database: {error.orig}") from error
     except Exception as error:
         if _from_imap(error):
-            raise InboxUnavailable(f"IMAP {settings.host}:{settings.port}: {type(error).__name__}: {error}") from error
+            raise InboxUnavailable(f"mailbox {settings.host}:{settings.port}: {type(error).__name__}: {error}") from error
         raise
     return report
 
@@ -222,7 +222,9 @@ def oauth2_access_token(timeout: float) -> str:
         }
     ).encode()
     url = config.get("INBOX_OAUTH2_TOKEN_URL") or ""
-    if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+    parts = urllib.parse.urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1", "localhost")
+    if parts.scheme != "https" and not loopback:  # the client secret travels in the request
         raise ValueError("INBOX_OAUTH2_TOKEN_URL must be an https:// URL")
     request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 (scheme checked above)
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310

@@ -5,16 +5,21 @@ and the messages calendar apps and mail servers send, written from their documen
 from __future__ import annotations
 
 import base64
+import http.server
 import imaplib
 import itertools
+import json
 import os
 import pwd
 import quopri
+import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.parse
 import uuid
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -42,15 +47,81 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+OAUTH2_CLIENT_ID = "organiser-inbox"
+OAUTH2_CLIENT_SECRET = "client-secret"
+
+
+class TokenAuthority:
+    """A stand-in for Microsoft Entra ID on loopback: the client-credentials token endpoint organiser calls, and the
+    introspection endpoint Dovecot's oauth2 passdb calls. As Entra issues a token per resource (the scope), this
+    one issues a token for the mailbox named in the scope ("imap://<user>/.default")."""
+
+    def __init__(self) -> None:
+        self.issued: dict[str, str] = {}
+        self.requests: list[dict[str, str]] = []
+        authority = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(length).decode()).items()}
+                if self.path == "/token":
+                    authority.requests.append(form)
+                    good = (form.get("grant_type"), form.get("client_id"), form.get("client_secret")) == (
+                        "client_credentials",
+                        OAUTH2_CLIENT_ID,
+                        OAUTH2_CLIENT_SECRET,
+                    )
+                    user = form.get("scope", "").removeprefix("imap://").removesuffix("/.default")
+                    if not good or not user:
+                        return self._json(401, {"error": "invalid_client"})
+                    token = secrets_token()
+                    authority.issued[token] = user
+                    return self._json(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3599})
+                user = authority.issued.get(form.get("token", ""))
+                return self._json(200, {"active": user is not None, "username": user or ""})
+
+            def _json(self, status: int, data: dict) -> None:
+                body = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def token_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/token"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def secrets_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class Dovecot:
     """Dovecot serving IMAP on 127.0.0.1:port; `kick(user)` cuts that user's connections (a server going away)."""
 
-    def __init__(self, binary: str, base: Path, port: int, config: Path, process: subprocess.Popen) -> None:
+    def __init__(
+        self, binary: str, base: Path, port: int, config: Path, process: subprocess.Popen, authority: TokenAuthority
+    ) -> None:
         self.binary = binary
         self.base = base
         self.port = port
         self.config = config
         self.process = process
+        self.authority = authority
 
     def url(self, user: str) -> str:
         return f"imap://{user}:{PASSWORD}@127.0.0.1:{self.port}/INBOX"
@@ -107,10 +178,16 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 first_valid_uid = 1
 mail_location = maildir:$base/mail/%u
 $users
+# OAuth2 (as Exchange Online wants it): Dovecot asks the token authority whether a bearer token is valid.
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $base/oauth2.conf
+}
 passdb {
   driver = static
   args = password=$password
@@ -150,6 +227,12 @@ def dovecot() -> Dovecot:
         (base / folder).mkdir()
         os.chown(base / folder, uid, gid)
     port = free_port()
+    authority = TokenAuthority()
+    (base / "oauth2.conf").write_text(
+        "introspection_mode = post\n"
+        f"introspection_url = http://127.0.0.1:{authority.port}/introspect\n"
+        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+    )
     root = os.geteuid() == 0
     users = "" if root else "\n".join(f"{name} = {user}" for name in ("default_login_user", "default_internal_user"))
     config = base / "dovecot.conf"
@@ -178,7 +261,8 @@ def dovecot() -> Dovecot:
                 errors = (base / "stderr.log").read_text(errors="replace")
                 skip_or_fail(f"Dovecot did not start: {errors[-500:]} {log[-500:]}")
             time.sleep(0.1)
-    yield Dovecot(binary, base, port, config, process)
+    yield Dovecot(binary, base, port, config, process, authority)
+    authority.stop()
     process.terminate()
     try:
         process.wait(timeout=10)

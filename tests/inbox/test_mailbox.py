@@ -162,7 +162,7 @@ def test_fetch_command_without_a_mailbox_says_what_to_set(app):
 def test_fetch_command_reports_an_unreachable_server(app):
     app.config["INBOX_URL"] = "imap://antwoord:secret@127.0.0.1:1/INBOX"
     result = app.test_cli_runner().invoke(args=["inbox", "fetch"])
-    assert result.exit_code != 0 and "IMAP 127.0.0.1:1" in result.output
+    assert result.exit_code != 0 and "mailbox 127.0.0.1:1" in result.output
 
 
 def test_inbox_urls():
@@ -186,3 +186,24 @@ def test_invitation_rows_are_untouched_by_a_reply_for_another_event(app, db, dov
     assert reload(db, invitation.id).state == InvitationState.INVITED
     assert db.session.scalar(sa.select(InboxMessage.outcome)) == "other_event"
     assert db.session.get(Invitation, invitation.id).calendar_replied_at is None
+
+
+def test_exchange_style_oauth2_sign_in(app, db, dovecot, mailbox_user, invited):
+    """Client credentials at the token URL, then AUTHENTICATE XOAUTH2 with the token (no password in the URL)."""
+    from tests.inbox.conftest import OAUTH2_CLIENT_ID, OAUTH2_CLIENT_SECRET
+
+    event, (invitation,) = invited()
+    dovecot.append(mailbox_user, reply_from(db, invitation.id, "outlook", "ACCEPTED"))
+    app.config.update(
+        INBOX_URL=f"imap://{mailbox_user}@127.0.0.1:{dovecot.port}/INBOX",
+        INBOX_OAUTH2_TOKEN_URL=dovecot.authority.token_url,
+        INBOX_OAUTH2_CLIENT_ID=OAUTH2_CLIENT_ID,
+        INBOX_OAUTH2_CLIENT_SECRET="wrong",
+        INBOX_OAUTH2_SCOPE=f"imap://{mailbox_user}/.default",
+    )
+    with pytest.raises(InboxUnavailable):
+        fetch_inbox()  # a wrong client secret: no token, nothing read
+    app.config["INBOX_OAUTH2_CLIENT_SECRET"] = OAUTH2_CLIENT_SECRET
+    assert fetch_inbox().applied == 1
+    assert reload(db, invitation.id).state == InvitationState.YES
+    assert dovecot.authority.requests[-1]["grant_type"] == "client_credentials"
