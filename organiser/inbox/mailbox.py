@@ -124,7 +124,8 @@ def fetch_inbox(
         raise InboxUnavailable(f"database: {error.orig}") from error
     except Exception as error:
         if _from_imap(error):
-            raise InboxUnavailable(f"mailbox {settings.host}:{settings.port}: {type(error).__name__}: {error}") from error
+            where = f"{settings.host}:{settings.port}"
+            raise InboxUnavailable(f"mailbox {where}: {type(error).__name__}: {error}") from error
         raise
     return report
 
