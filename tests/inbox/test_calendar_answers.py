@@ -330,3 +330,17 @@ def test_reply_address_is_compared_without_regard_to_case(app, db, dovecot, mail
     dovecot.append(mailbox_user, reply.replace(REPLY_ADDRESS.split("@")[0].encode(), b"Antwoord"))
     fetch(app)
     assert reload(db, invitation.id).state == InvitationState.YES
+
+
+def test_a_reply_after_the_event_began_changes_nothing(app, db, logged_in, dovecot, mailbox_user, invited):
+    event, (invitation,) = invited()
+    dovecot.append(mailbox_user, reply_from(db, invitation.id, "gmail", "DECLINED"))
+    event.starts_at = utcnow() - timedelta(hours=1)
+    event.ends_at = utcnow() + timedelta(hours=1)
+    db.session.commit()
+    mails_before = db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage))
+    fetch(app)
+    assert reload(db, invitation.id).state == InvitationState.INVITED
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == mails_before
+    page = logged_in.get(f"/events/{event.id}/answers").get_data(as_text=True)
+    assert "nadat de bijeenkomst begonnen was" in page

@@ -207,3 +207,14 @@ def test_exchange_style_oauth2_sign_in(app, db, dovecot, mailbox_user, invited):
     assert fetch_inbox().applied == 1
     assert reload(db, invitation.id).state == InvitationState.YES
     assert dovecot.authority.requests[-1]["grant_type"] == "client_credentials"
+
+
+def test_the_outbox_worker_reads_the_reply_mailbox(app, db, dovecot, mailbox_user, invited):
+    from organiser.mail.commands import run_worker
+
+    event, (invitation,) = invited()
+    invitation_id = invitation.id
+    dovecot.append(mailbox_user, reply_from(db, invitation_id, "thunderbird", "ACCEPTED"))
+    run_worker(threading.Event(), interval=0, jobs_interval=60, scheduled_jobs=lambda: {}, once=True)
+    assert _db.session.get(Invitation, invitation_id).state == InvitationState.YES
+    assert dovecot.messages(mailbox_user) == []
