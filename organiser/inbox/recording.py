@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from ..extensions import db
@@ -74,6 +76,8 @@ def apply_message(incoming: IncomingMessage, now: datetime) -> InboxMessage | No
     except (OperationalError, InterfaceError) as error:
         db.session.rollback()
         raise DatabaseUnavailable(str(error.orig)) from error
+    if result.event_id is None and result.invitation_id is None:
+        row.sender = ""  # about nobody's event: no line shows it, so the address is not kept
     row.outcome = result.outcome[:40]
     row.detail = result.detail[:2000]
     row.event_id = result.event_id
@@ -99,6 +103,19 @@ def record_failure(incoming: IncomingMessage, now: datetime, error: Exception) -
             )
         )
     db.session.flush()
+
+
+def purge_inbox_details(now: datetime) -> int:
+    """Forget who wrote and what they wrote (sender, detail) of messages older than PERSONAL_DATA_RETENTION_DAYS;
+    the Message-ID stays, so a copy still lying in a mailbox is not applied again. Returns how many."""
+    cutoff = now - timedelta(days=current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
+    result = db.session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.received_at < cutoff, or_(InboxMessage.sender != "", InboxMessage.detail != ""))
+        .values(sender="", detail="")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def earlier_outcome(key: str) -> str | None:

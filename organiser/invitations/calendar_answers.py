@@ -60,7 +60,7 @@ def apply_inbox_message(incoming: IncomingMessage, now: datetime) -> InboxResult
     invitation = _invitation_of(incoming)
     if incoming.kind in (MessageKind.REPLY, MessageKind.COUNTER):
         if invitation is None:
-            return InboxResult("unknown_key", detail=incoming.calendar.attendee)
+            return InboxResult("unknown_key")
         if incoming.kind == MessageKind.COUNTER:
             return _apply_counter(invitation, incoming, now)
         return _apply_reply(invitation, incoming, now)

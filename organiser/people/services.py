@@ -209,7 +209,9 @@ def delete_person(person: Person) -> None:
     person.deleted_at = now
     person.updated_at = now
     db.session.execute(
-        update(Invitation).where(Invitation.person_id == person.id).values(note="", token_hash=None),
+        update(Invitation)
+        .where(Invitation.person_id == person.id)
+        .values(note="", token_hash=None, reply_key_hash=None, reply_nonce=None),
         execution_options={"synchronize_session": False},
     )
     db.session.execute(

@@ -344,3 +344,17 @@ def test_a_reply_after_the_event_began_changes_nothing(app, db, logged_in, dovec
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == mails_before
     page = logged_in.get(f"/events/{event.id}/answers").get_data(as_text=True)
     assert "nadat de bijeenkomst begonnen was" in page
+
+
+def test_erasing_a_person_revokes_their_reply_key(app, db, dovecot, mailbox_user, invited):
+    from organiser.people.services import delete_person
+
+    event, (invitation,) = invited()
+    reply = reply_from(db, invitation.id, "apple", "ACCEPTED")
+    delete_person(db.session.get(Invitation, invitation.id).person)
+    db.session.commit()
+    dovecot.append(mailbox_user, reply)
+    fetch(app)
+    assert db.session.scalar(db.select(InboxMessage.outcome)) == "unknown_key"
+    row = db.session.scalar(db.select(InboxMessage))
+    assert (row.sender, row.detail) == ("", "")  # the erased address is not kept here either

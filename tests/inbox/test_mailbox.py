@@ -218,3 +218,19 @@ def test_the_outbox_worker_reads_the_reply_mailbox(app, db, dovecot, mailbox_use
     run_worker(threading.Event(), interval=0, jobs_interval=60, scheduled_jobs=lambda: {}, once=True)
     assert _db.session.get(Invitation, invitation_id).state == InvitationState.YES
     assert dovecot.messages(mailbox_user) == []
+
+
+def test_who_wrote_is_forgotten_after_the_retention_period(app, db, dovecot, mailbox_user, invited):
+    from datetime import timedelta
+
+    from organiser.extensions import utcnow
+    from organiser.jobs import run_scheduled_jobs
+
+    event, (invitation,) = invited()
+    dovecot.append(mailbox_user, reply_from(db, invitation.id, "outlook", "ACCEPTED"))
+    fetch_inbox()
+    assert db.session.scalar(sa.select(InboxMessage.sender)) != ""
+    later = utcnow() + timedelta(days=app.config["PERSONAL_DATA_RETENTION_DAYS"] + 1)
+    assert run_scheduled_jobs(later)["purged_inbox_details"] == 1
+    row = db.session.scalar(sa.select(InboxMessage))
+    assert (row.sender, row.detail) == ("", "") and row.message_key.startswith("<")  # still known: never twice
