@@ -122,6 +122,8 @@ def _apply_reply(invitation: Invitation, incoming: IncomingMessage, now: datetim
 def _apply_counter(invitation: Invitation, incoming: IncomingMessage, now: datetime) -> InboxResult:
     """A proposal for another time: the organiser gets a line, the invitee a DECLINECOUNTER (time unchanged)."""
     counter = incoming.calendar
+    if counter.uid != invitation.event.uid:
+        return _result(invitation, "other_event", counter.uid)
     if counter.attendee != (invitation.person.email or "").strip().lower():
         return _result(invitation, "not_invitee", counter.attendee)
     if invitation.event.status == EventStatus.CANCELLED or invitation.event.starts_at <= now:
