@@ -127,6 +127,7 @@ def test_the_uid_stays_when_the_host_name_changes(database_url, db, invited):
         mail = moved_db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
         assert str(vevent(mail)["UID"]) == uid
         moved_db.session.remove()
+        moved_db.engine.dispose()  # this app's own pool: closed now, not whenever it is collected
 
 
 def test_the_invitation_mail_keeps_the_descriptions_paragraphs(db, invited):
