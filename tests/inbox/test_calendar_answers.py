@@ -144,7 +144,7 @@ def test_a_reply_after_the_deadline_changes_nothing_and_the_invitee_hears_why(ap
 
 
 def test_a_reply_for_a_cancelled_event_removes_it_from_the_calendar(app, db, dovecot, mailbox_user, invited):
-    from organiser.events import services as events
+    from organiser.events import publishing as events
 
     event, (invitation,) = invited()
     dovecot.append(mailbox_user, reply_from(db, invitation.id, "apple", "ACCEPTED"))
@@ -347,7 +347,7 @@ def test_a_reply_after_the_event_began_changes_nothing(app, db, logged_in, dovec
 
 
 def test_erasing_a_person_revokes_their_reply_key(app, db, dovecot, mailbox_user, invited):
-    from organiser.people.services import delete_person
+    from organiser.people.erasure import delete_person
 
     event, (invitation,) = invited()
     reply = reply_from(db, invitation.id, "apple", "ACCEPTED")

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 
-from organiser.events import services as events
+from organiser.events import routes as events
 from organiser.extensions import utcnow
 from organiser.invitations import answers, sending
 from organiser.invitations.models import Invitation
