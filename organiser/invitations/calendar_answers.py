@@ -26,7 +26,7 @@ from ..inbox.recording import IGNORED, InboxResult
 from ..mail.models import OutboxMessage, OutboxStatus
 from ..people.models import Person
 from .answers import AnswerRefused, record_answer
-from .models import STATE_LABELS, AnswerSource, Invitation, InvitationState
+from .models import AnswerSource, Invitation, InvitationState
 from .notices import queue_calendar_answer
 from .reply_keys import find_invitation_by_reply_key
 
@@ -242,7 +242,7 @@ def inbox_lines(event_id: int, limit: int = 50) -> list[InboxLine]:
         detail = message.detail
         if message.outcome == "applied":
             state = detail.partition(":")[2]
-            detail = str(STATE_LABELS[InvitationState(state)]) if state in _STATE_VALUES else detail
+            detail = InvitationState(state).label if state in _STATE_VALUES else detail
         lines.append(
             InboxLine(message.received_at, str(OUTCOME_TEXTS[message.outcome]) % {"name": name, "detail": detail})
         )

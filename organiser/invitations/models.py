@@ -25,12 +25,20 @@ class AnswerSource(enum.StrEnum):
     CALENDAR = "calendar"
     ORGANISER = "organiser"
 
+    @property
+    def label(self) -> str:
+        """How the answers page says where an answer came from."""
+        return str(_SOURCE_LABELS[self])
 
-SOURCE_LABELS = {
+
+_SOURCE_LABELS = {
     AnswerSource.WEB: _l("via de antwoordpagina"),
     AnswerSource.CALENDAR: _l("via de agenda-app"),
     AnswerSource.ORGANISER: _l("vastgelegd door de organisator"),
 }
+
+
+_SOURCE_VALUES = frozenset(source.value for source in AnswerSource)
 
 
 class InvitationState(enum.StrEnum):
@@ -44,8 +52,13 @@ class InvitationState(enum.StrEnum):
     #: Said yes while the event was full; promoted in order of waiting_since.
     WAITING = "waiting"
 
+    @property
+    def label(self) -> str:
+        """What the organiser and the invitee read for this state."""
+        return str(_STATE_LABELS[self])
 
-STATE_LABELS = {
+
+_STATE_LABELS = {
     InvitationState.LISTED: _l("Nog niet verstuurd"),
     InvitationState.INVITED: _l("Nog geen antwoord"),
     InvitationState.YES: _l("Komt"),
@@ -53,6 +66,7 @@ STATE_LABELS = {
     InvitationState.MAYBE: _l("Misschien"),
     InvitationState.WAITING: _l("Wachtlijst"),
 }
+#: Only for people/views.py, which is being restructured elsewhere; use `state.label` instead.
 
 #: States in which an invitation holds (or waits for) a place: changes and cancellations are told to them.
 HOLDS_PLACE_STATES = frozenset(
@@ -117,6 +131,11 @@ class Invitation(db.Model):
     event: Mapped[Event] = relationship()
     person: Mapped[Person] = relationship()
     team: Mapped[Team | None] = relationship(back_populates="members")
+
+    @property
+    def source_label(self) -> str:
+        """Where the current answer came from, in words ("" before any answer)."""
+        return AnswerSource(self.answer_source).label if self.answer_source in _SOURCE_VALUES else ""
 
     @property
     def holds_place(self) -> bool:

@@ -117,6 +117,7 @@ def _queue(
             invitation,
             method=ics_method,
             base_url=current_app.config["BASE_URL"],
+            tzid=current_app.config["TIMEZONE"],
             organiser_name=organiser_name,
             organiser_email=organiser_email,
             sequence=invitation.calendar_sequence,
