@@ -1,7 +1,7 @@
 """The reply mailbox (issue 13): processed messages, reply keys, answer sources, Reply-To, event UIDs, bounces
 
-Revision ID: 0013
-Revises: 0006
+Revision ID: 0013_inbox
+Revises: 0011_calendar_fragments
 Create Date: 2026-11-30
 
 """
@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0006"
+revision = "0013_inbox"
+down_revision = "0011_calendar_fragments"
 branch_labels = None
 depends_on = None
 

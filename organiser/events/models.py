@@ -14,7 +14,7 @@ from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
 from ..enums import LabelledEnum
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, db, string_enum, utcnow
 from ..places.models import Initiative, Neighbourhood
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ event_host = Table(
 )
 
 
-class Event(db.Model):
+class Event(Model):
     """One planned encounter (bijeenkomst)."""
 
     __tablename__ = "event"
@@ -174,6 +174,10 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set by database triggers (migration 0011) to calendar_version's new value when the event is made and with
+    #: every change to what a calendar shows of it: its columns (not the seat counter), stops, hosts, the names of
+    #: those initiatives. Never set by the app; calendar feeds find stored entries by it.
+    feed_version: Mapped[int] = mapped_column(server_default="0")
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     organiser: Mapped[Organiser | None] = relationship()
@@ -211,11 +215,11 @@ def _store_uid(_mapper, connection, target: Event) -> None:
     """Every new event keeps the UID it was created with (the id is known only after the insert)."""
     if target.uid is None:
         uid = creation_uid(target.id)
-        connection.execute(update(Event.__table__).where(Event.__table__.c.id == target.id).values(uid=uid))
+        connection.execute(update(Event).where(Event.id == target.id).values(uid=uid))
         attributes.set_committed_value(target, "uid", uid)
 
 
-class Stop(db.Model):
+class Stop(Model):
     """A stop (halte) on the route of a wijksafari or speurtocht."""
 
     __tablename__ = "stop"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from imap_tools import AND, MailBox, MailBoxUnencrypted, MailMessageFlags
+from imap_tools import AND, BaseMailBox, MailBox, MailBoxUnencrypted, MailMessageFlags
 from imap_tools.errors import MailboxLoginError, UnexpectedCommandStatusError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -190,6 +190,7 @@ def open_mailbox(settings: MailboxSettings):
     server offers it; a password, or an OAuth2 token when INBOX_OAUTH2_CLIENT_ID is set (Exchange Online)."""
     timeout = float(current_app.config.get("INBOX_TIMEOUT") or 30)
     context = ssl.create_default_context()
+    box: BaseMailBox
     if settings.secure:
         box = MailBox(settings.host, settings.port, timeout=timeout, ssl_context=context)
     else:

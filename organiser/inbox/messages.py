@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from email.message import Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
+from typing import Any
 
 from icalendar import Calendar
 
@@ -101,7 +102,7 @@ def _classify(message: Message, raw: bytes) -> IncomingMessage:
     key = message_key(message, raw)
     sender = bare_address(_header(message, "From"))
     subject = _header(message, "Subject")
-    base = {
+    base: dict[str, Any] = {
         "key": key,
         "sender": sender,
         "subject": subject,
@@ -165,7 +166,7 @@ def is_auto_reply(message: Message) -> bool:
 
 def _calendar_part(message: Message) -> str | None:
     """The text of the first calendar part: text/calendar first, else an .ics attachment."""
-    candidates = []
+    candidates: list[Message] = []
     for part in message.walk():
         if part.is_multipart():
             continue
@@ -179,6 +180,8 @@ def _calendar_part(message: Message) -> str | None:
         try:
             payload = part.get_payload(decode=True) or b""
         except Exception:  # noqa: BLE001, S112 - broken transfer encoding: try the next candidate
+            continue
+        if not isinstance(payload, bytes):
             continue
         if len(payload) > MAX_CALENDAR_BYTES:
             return ""
@@ -268,7 +271,7 @@ def _read_bounce(message: Message) -> Bounce | str | None:
     """A Bounce for a failed delivery, "delayed" for a delay notice, None for anything that is no DSN."""
     if (
         message.get_content_type() == "multipart/report"
-        and (message.get_param("report-type") or "").lower() == "delivery-status"
+        and str(message.get_param("report-type") or "").lower() == "delivery-status"
     ):
         return _read_dsn(message)
     failed = _header(message, "X-Failed-Recipients")
@@ -303,6 +306,8 @@ def _read_dsn(message: Message) -> Bounce | str:
         elif content_type == "text/rfc822-headers":
             try:
                 text = part.get_payload(decode=True) or b""
+                if not isinstance(text, bytes):
+                    continue
                 headers = HeaderParser().parsestr(text.decode("utf-8", "replace"))
             except Exception:  # noqa: BLE001, S112
                 continue
@@ -335,7 +340,8 @@ def _plain_text(message: Message) -> str:
     for part in message.walk():
         if part.get_content_type() == "text/plain":
             try:
-                return (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+                payload = part.get_payload(decode=True) or b""
+                return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
             except Exception:  # noqa: BLE001
                 return ""
     return ""
@@ -375,12 +381,12 @@ def _decoded(part: bytes | str, charset: str | None) -> str:
         return part.decode("utf-8", "replace")
 
 
-def _unique(values) -> tuple[str, ...]:
+def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
 def _recipients(message: Message) -> tuple[str, ...]:
-    values = []
+    values: list[str] = []
     for name in ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To"):
         values.extend(str(v) for v in (message.get_all(name) or []))
     found = [a.lower() for _n, a in getaddresses(values) if "@" in a]

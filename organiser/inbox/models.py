@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, string_enum, utcnow
 
 
 class MessageKind(enum.StrEnum):
@@ -28,7 +28,7 @@ class MessageKind(enum.StrEnum):
     OTHER = "other"
 
 
-class InboxMessage(db.Model):
+class InboxMessage(Model):
     """A message taken from the reply mailbox and what became of it.
 
     The row is inserted first in the transaction that applies the message (unique `message_key`), so a second

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from ..extensions import db
+from ..extensions import db, rows_matched
 from ..signals import inbox_message_received
 from .messages import IncomingMessage
 from .models import InboxMessage
@@ -115,7 +115,7 @@ def purge_inbox_details(now: datetime) -> int:
         .values(sender="", detail="")
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rows_matched(result)
 
 
 def earlier_outcome(key: str) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from flask_babel import lazy_gettext as _l
 
@@ -78,6 +79,8 @@ def _result(invitation: Invitation, outcome: str, detail: str = "") -> InboxResu
 
 def _apply_reply(invitation: Invitation, incoming: IncomingMessage, now: datetime) -> InboxResult:
     reply = incoming.calendar
+    if reply is None:
+        return IGNORED
     event = invitation.event
     person = invitation.person
     if reply.uid != event.uid:
@@ -122,6 +125,8 @@ def _apply_reply(invitation: Invitation, incoming: IncomingMessage, now: datetim
 def _apply_counter(invitation: Invitation, incoming: IncomingMessage, now: datetime) -> InboxResult:
     """A proposal for another time: the organiser gets a line, the invitee a DECLINECOUNTER (time unchanged)."""
     counter = incoming.calendar
+    if counter is None:
+        return IGNORED
     if counter.uid != invitation.event.uid:
         return _result(invitation, "other_event", counter.uid)
     if counter.attendee != (invitation.person.email or "").strip().lower():
@@ -140,6 +145,8 @@ def _apply_counter(invitation: Invitation, incoming: IncomingMessage, now: datet
 def _apply_bounce(incoming: IncomingMessage, now: datetime) -> InboxResult:
     """Mail to an address came back: the address is marked as not working, the mail as failed, the organiser sees it."""
     bounce = incoming.bounce
+    if bounce is None:
+        return IGNORED
     reason = " ".join(filter(None, [bounce.status, bounce.diagnostic]))[:300]
     outbox_rows = (
         list(
@@ -184,7 +191,13 @@ def _about_our_mail(incoming: IncomingMessage, outcome: str, detail: str) -> Inb
     return InboxResult(outcome, detail=detail[:300])
 
 
-def _mail_back(invitation: Invitation, reason: str, *, ics_method: str | None = "REQUEST", **context) -> None:
+def _mail_back(
+    invitation: Invitation,
+    reason: str,
+    *,
+    ics_method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"] | None = "REQUEST",
+    **context,
+) -> None:
     """Tell the invitee (at their own address) why their calendar answer changed nothing, with their calendar
     entry put back to what organiser holds (a REQUEST with their real PARTSTAT; a CANCEL for a cancelled event)."""
     queue_calendar_answer(invitation, reason, ics_method=ics_method, **context)

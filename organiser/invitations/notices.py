@@ -12,7 +12,7 @@ mapper resolves the relationship by name, so nothing here imports teams).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from flask import current_app
 from flask_babel import force_locale
@@ -77,7 +77,7 @@ def calendar_status_lines(invitation: Invitation, position: int | None = None) -
 def _queue(
     invitation: Invitation,
     kind: OutboxKind,
-    ics_method: str | None = None,
+    ics_method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"] | None = None,
     waiting_position: int | None = None,
     not_before: datetime | None = None,
     **context,
@@ -177,14 +177,16 @@ def queue_promotion(invitation: Invitation) -> None:
 
 
 def _notified(event: Event) -> list[Invitation]:
-    return db.session.scalars(
-        db.select(Invitation)
-        .where(
-            Invitation.event_id == event.id,
-            Invitation.state.in_(HOLDS_PLACE_STATES),
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .where(
+                Invitation.event_id == event.id,
+                Invitation.state.in_(HOLDS_PLACE_STATES),
+            )
+            .order_by(Invitation.id)
         )
-        .order_by(Invitation.id)
-    ).all()
+    )
 
 
 def queue_change_notices(event: Event, changes: dict[str, tuple] | None = None) -> int:
@@ -226,7 +228,12 @@ def queue_withdrawn(invitation: Invitation, held_place: bool = False) -> None:
     _queue(invitation, OutboxKind.WITHDRAWN, ics_method="CANCEL" if held_place else None)
 
 
-def queue_calendar_answer(invitation: Invitation, reason: str, ics_method: str | None = "REQUEST", **context) -> None:
+def queue_calendar_answer(
+    invitation: Invitation,
+    reason: str,
+    ics_method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"] | None = "REQUEST",
+    **context,
+) -> None:
     """A calendar answer changed nothing (`reason`: deadline, cancelled, other_address, unreadable, refused) or
     proposed another time (counter): say why, and put the calendar entry back to what organiser holds."""
     if reason == "cancelled":
