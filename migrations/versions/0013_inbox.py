@@ -79,9 +79,9 @@ def upgrade():
         batch_op.add_column(sa.Column("email_bounced_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("email_problem", sa.String(length=300), nullable=False, server_default=""))
 
-    with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("uid", sa.String(length=255), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f("uq_event_uid"), ["uid"])
+    # Not in batch mode: on SQLite that copies the table, which the feed-version triggers of 0011 do not survive.
+    op.add_column("event", sa.Column("uid", sa.String(length=255), nullable=True))
+    op.create_index(op.f("ix_event_uid"), "event", ["uid"], unique=True)
     # Existing events keep the UID their invitations and feeds carry today.
     host = _uid_host()
     op.execute(
@@ -90,9 +90,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_event_uid"), type_="unique")
-        batch_op.drop_column("uid")
+    op.drop_index(op.f("ix_event_uid"), table_name="event")
+    op.drop_column("event", "uid")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_column("reply_to")
     with op.batch_alter_table("person", schema=None) as batch_op:

@@ -167,7 +167,7 @@ class Event(Model):
     sequence: Mapped[int] = mapped_column(default=0)
     #: The iCalendar UID, made once when the event is created and never again derived from settings (a new host
     #: name in BASE_URL must not re-key events already in people's calendars).
-    uid: Mapped[str | None] = mapped_column(String(255), unique=True)
+    uid: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The last change to the event or its stops; feeds use it for DTSTAMP and LAST-MODIFIED.

@@ -34,7 +34,6 @@ from organiser.invitations import sending
 from organiser.invitations.models import Invitation
 from organiser.mail.models import OutboxMessage
 from tests.conftest import make_app, skip_or_fail
-from tests.people.conftest import create_department, create_person  # noqa: F401  (fixtures shared with people)
 
 MESSAGES = Path(__file__).parent / "messages"
 REPLY_ADDRESS = "antwoord@gemeente.example"
@@ -323,7 +322,7 @@ SUBJECTS = {"ACCEPTED": "Geaccepteerd", "TENTATIVE": "Voorlopig", "DECLINED": "G
 
 
 @pytest.fixture
-def invited(db, create_event, create_person, organiser):  # noqa: F811 (the people fixture)
+def invited(db, create_event, create_person, organiser):
     """Factory: an event of the logged-in organiser with people invited (invitation mails queued)."""
 
     def factory(n=1, **event_fields):
