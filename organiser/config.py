@@ -35,6 +35,25 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_BACKOFF_SECONDS": 60,
     #: A claimed row is retried by another worker after this long (a worker that died mid-batch).
     "MAIL_LEASE_SECONDS": 600,
+    # The reply mailbox (see README: "Answers from calendar apps"). Without INBOX_URL nothing reads replies, so
+    # scheduling mail asks for none and says the calendar buttons do not answer.
+    #: The ORGANIZER of scheduling mail, plus-addressed per invitation (antwoord+<key>@gemeente.example).
+    "REPLY_ADDRESS": None,
+    #: imap:// or imaps://user:password@host:port/MAILBOX
+    "INBOX_URL": None,
+    #: Seconds between fetches in the worker.
+    "INBOX_INTERVAL": 60,
+    "INBOX_BATCH_SIZE": 50,
+    "INBOX_TIMEOUT": 30,
+    #: Move applied messages to this folder instead of deleting them.
+    "INBOX_DONE_FOLDER": None,
+    #: Exchange Online: OAuth2 client credentials instead of a password (see DEPLOYMENT.md).
+    "INBOX_OAUTH2_TOKEN_URL": None,
+    "INBOX_OAUTH2_CLIENT_ID": None,
+    "INBOX_OAUTH2_CLIENT_SECRET": None,
+    "INBOX_OAUTH2_SCOPE": None,
+    #: An answer's confirmation waits this long; a further answer in that time replaces it (one mail, final state).
+    "CONFIRMATION_DELAY_SECONDS": 60,
     # Product settings.
     "TIMEZONE": "Europe/Amsterdam",
     "DEFAULT_OFFICE_SHARE": 50,

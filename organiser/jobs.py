@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from .extensions import db, utcnow
+from .inbox.recording import purge_inbox_details
 from .invitations import reminders, retention
 
 
@@ -19,6 +20,7 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
         ("deadline_reminders", reminders.send_deadline_reminders),
         ("day_before_reminders", reminders.send_day_before_reminders),
         ("purged_personal_details", retention.purge_personal_details),
+        ("purged_inbox_details", purge_inbox_details),
     ):
         try:
             results[name] = job(now)

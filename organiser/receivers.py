@@ -17,7 +17,7 @@ from .calendar import links as calendar_links
 from .events import place_use as events_place_use
 from .events.models import Event
 from .extensions import db
-from .invitations import answers, guest_list, notices
+from .invitations import answers, calendar_answers, guest_list, notices
 from .mail.outbox import EventLink
 from .people import place_use as people_place_use
 from .teams import membership
@@ -41,6 +41,7 @@ RECEIVERS = (
     # events → invitations: notices of a change or cancellation (each returns how many were queued)
     (signals.event_changed, notices.on_event_changed),
     (signals.event_cancelled, notices.on_event_cancelled),
+    (signals.route_changed, notices.on_route_changed),
     # events → invitations: more seats, so promote from the waiting list
     (signals.seats_freed, answers.on_seats_freed),
     # people → invitations: an erased person gives up their places (no mail)
@@ -52,6 +53,8 @@ RECEIVERS = (
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),
+    # inbox → invitations: a message in the reply mailbox (a calendar answer, a bounce, an automatic reply)
+    (signals.inbox_message_received, calendar_answers.apply_inbox_message),
     # mail → events: which events' mail an organiser sees on /mail, and what those events are called
     (signals.outbox_events_visible, visible_event_ids),
     (signals.outbox_events_described, describe_events),

@@ -102,10 +102,11 @@ def send_feed_link(person: Person) -> None:
         raise ValueError("this person has no email address to send a feed link to")
     url = personal_feed_url(issue_feed_token(person))
     context = {"person": person, "feed_url": url, "webcal_url": webcal_url(url)}
-    with force_locale(person.locale or "nl"):
+    locale = person.locale or "nl"
+    with force_locale(locale):
         subject = _("Uw persoonlijke agendalink")
         text_body = render_template("calendar/mail/feed_link.txt", **context)
-        html_body = render_template("calendar/mail/feed_link.html", **context)
+        html_body = render_template("calendar/mail/feed_link.html", locale=locale, subject=subject, **context)
     queue_mail(
         kind=OutboxKind.FEED_LINK,
         to_address=person.email,

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, Text, update
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
 from ..enums import LabelledEnum
 from ..extensions import Model, UTCDateTime, db, string_enum, utcnow
@@ -181,6 +184,9 @@ class Event(Model):
     reminder_days_before_deadline: Mapped[int] = mapped_column(default=3)
     #: iCalendar SEQUENCE: raised when date, time or place changes, and on cancellation.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: The iCalendar UID, made once when the event is created and never again derived from settings (a new host
+    #: name in BASE_URL must not re-key events already in people's calendars).
+    uid: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The last change to the event or its stops; feeds use it for DTSTAMP and LAST-MODIFIED.
@@ -215,6 +221,21 @@ class Event(Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
+
+
+def creation_uid(event_id: int) -> str:
+    """The UID an event gets when it is created: its id at the host BASE_URL has then; stored, never re-derived."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname if has_app_context() else None
+    return f"event-{event_id}@{host or 'organiser.invalid'}"
+
+
+@orm_event.listens_for(Event, "after_insert")
+def _store_uid(_mapper, connection, target: Event) -> None:
+    """Every new event keeps the UID it was created with (the id is known only after the insert)."""
+    if target.uid is None:
+        uid = creation_uid(target.id)
+        connection.execute(update(Event).where(Event.id == target.id).values(uid=uid))
+        attributes.set_committed_value(target, "uid", uid)
 
 
 class Stop(Model):

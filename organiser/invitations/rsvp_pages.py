@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..forms import EmptyForm
+from ..inbox.addresses import inbox_configured
 from ..ratelimit import limit_token_requests
 from . import answers as answering
 from . import guest_list as guests
@@ -69,6 +70,7 @@ def respond(token: str):
             can_cancel=answering.can_cancel(invitation),
             withdraw_form=EmptyForm(),
             company=guests.who_else_comes(event),
+            calendar_answers=inbox_configured(),
         ),
         200 if not form.errors else 400,
     )

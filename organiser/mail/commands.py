@@ -12,6 +12,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..inbox.addresses import inbox_configured
+from ..inbox.mailbox import InboxUnavailable, fetch_inbox
 from ..shutdown import StopRequest
 from .dispatch import dispatch_due
 from .outbox import OutboxKind, queue_mail
@@ -103,9 +105,9 @@ def run_worker(
     scheduled_jobs: ScheduledJobs,
     once: bool = False,
 ) -> None:
-    """The worker loop: drain due mail, run the scheduled jobs when their time has come, sleep, repeat. A stop
-    asked for during a dispatch skips the jobs of that round."""
-    next_jobs = 0.0
+    """The worker loop: drain due mail, run the scheduled jobs and read the reply mailbox when their time has come,
+    sleep, repeat. A stop asked for during a dispatch skips the jobs and the mailbox of that round."""
+    next_jobs = next_inbox = 0.0
     while not stop.is_set():
         busy = False
         try:
@@ -128,7 +130,27 @@ def run_worker(
                 log.exception("a scheduled job failed; trying again in %s s", jobs_interval)
             finally:
                 db.session.remove()
+        if time.monotonic() >= next_inbox and not stop.is_set():
+            next_inbox = time.monotonic() + float(current_app.config.get("INBOX_INTERVAL") or 60)
+            read_reply_mailbox(stop)
         if once:
             return
         if not busy:
             stop.wait(interval)
+
+
+def read_reply_mailbox(stop: StopRequest | threading.Event) -> None:
+    """One fetch of the reply mailbox (answers from calendar apps, bounces), when one is configured; the stop
+    request is looked at between messages, so SIGTERM waits for at most the message being applied."""
+    if not inbox_configured():
+        return
+    try:
+        report = fetch_inbox(stop=stop)
+        if report.handled:
+            click.echo(f"Inbox: {report}.")
+    except InboxUnavailable as error:
+        log.warning("reading the reply mailbox failed (%s); trying again at the next interval", error)
+    except Exception:
+        log.exception("reading the reply mailbox failed; trying again at the next interval")
+    finally:
+        db.session.remove()

@@ -45,7 +45,7 @@ from sqlalchemy.orm import Session
 from ..extensions import db, mail, rows_matched, utcnow
 from .models import OutboxMessage, OutboxStatus
 from .outbox import message_id_domain
-from .rendering import mime_bytes, one_line, sender
+from .rendering import envelope_sender, mime_bytes, one_line, sender
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ def _send_one(
     except (ValueError, TypeError, UnicodeError, IndexError) as error:
         return PermanentFailure(f"invalid message: {error}")
     try:
-        connection.send_bytes(from_address, message.to_address, data)
+        connection.send_bytes(envelope_sender(), message.to_address, data)
     except smtplib.SMTPRecipientsRefused as error:
         code, text = next(iter(error.recipients.values()), (0, b""))
         return classify(code, describe_reply(code, text))

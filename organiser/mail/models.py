@@ -50,6 +50,10 @@ class OutboxKind(enum.StrEnum):
     SMTP_CHECK = "smtp_check"
     NEW_LINK = "new_link"
     WITHDRAWN = "withdrawn"
+    #: A calendar answer that changed nothing (after the deadline, unreadable, …) or a proposal declined.
+    CALENDAR_ANSWER = "calendar_answer"
+    #: The route of an event changed (stops added, changed, removed or moved).
+    ROUTE_CHANGE = "route_change"
 
     @property
     def label(self) -> str:
@@ -68,6 +72,8 @@ _KIND_LABELS = {
     OutboxKind.SMTP_CHECK: _l("Testbericht"),
     OutboxKind.NEW_LINK: _l("Nieuwe link"),
     OutboxKind.WITHDRAWN: _l("Afgemeld"),
+    OutboxKind.CALENDAR_ANSWER: _l("Antwoord uit de agenda"),
+    OutboxKind.ROUTE_CHANGE: _l("Route gewijzigd"),
 }
 
 
@@ -87,6 +93,8 @@ class OutboxMessage(Model):
     ics: Mapped[str | None] = mapped_column(Text)
     #: The iTIP METHOD of `ics` (REQUEST, CANCEL, PUBLISH); the MIME method parameter must equal it.
     ics_method: Mapped[str | None] = mapped_column(String(20))
+    #: Reply-To ("Name <address>"): the organiser of the event the mail is about, so Reply reaches a person.
+    reply_to: Mapped[str] = mapped_column(String(320), default="")
     #: Stable across retries, so that a retry never produces a second, different mail.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(

@@ -74,6 +74,12 @@ class Person(Model):
     #: Set when the person was deleted: personal data is gone, the row stays for counts.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    #: When mail to `email` last came back undeliverable (a bounce in the reply mailbox); cleared when the address
+    #: changes. Shown on guest lists and in the directory.
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The receiving server's reason, as it gave it.
+    email_problem: Mapped[str] = mapped_column(String(300), default="")
+
     department: Mapped[Department | None] = relationship()
     initiatives: Mapped[list[Initiative]] = relationship(secondary=person_initiative, order_by="Initiative.name")
 
