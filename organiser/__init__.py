@@ -11,12 +11,18 @@ from .config import DEFAULT_SECRET_KEY, ROOT, load_config
 
 
 class OrganiserFlask(Flask):
-    """Flask, logging unexpected errors without the secret tokens that some paths carry."""
+    """Flask, logging unexpected errors without the secret tokens that some paths carry, and without the values
+    that a database error quotes (PostgreSQL's DETAIL repeats the failing row: names, addresses, notes)."""
 
     def log_exception(self, exc_info) -> None:
-        from .web import loggable_path
+        from .web import loggable_exception, loggable_path
 
-        self.logger.error("Exception on %s [%s]", loggable_path(request.path), request.method, exc_info=exc_info)
+        self.logger.error(
+            "Exception on %s [%s]",
+            loggable_path(request.path),
+            request.method,
+            exc_info=loggable_exception(exc_info),
+        )
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEFAULT_SECRET_KEY,
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
     "BASE_URL": "http://127.0.0.1:5000",
+    #: Host names this app answers to (a JSON list); default: the host of BASE_URL (with a loopback BASE_URL also
+    #: localhost and 127.0.0.1). Any other Host header (or X-Forwarded-Host) is a 400: links are never built on it.
+    "TRUSTED_HOSTS": None,
     "REDIS_URL": None,
     #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
     "PROXY_FIX": 0,
@@ -59,7 +63,8 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "BABEL_DEFAULT_LOCALE": "nl",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    #: hide_parameters: SQL errors in logs name the statement, never the values (personal data, token hashes).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
 }
 
 
@@ -85,8 +90,20 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
             "connect_args": {"timeout": 30},
         }
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    if app.config["TRUSTED_HOSTS"] is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["BASE_URL"])
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+#: Names of this machine: a development server on one of them is opened under the other as often.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def trusted_hosts(base_url: str) -> list[str]:
+    """The Host headers to accept: the host of BASE_URL (any port), with a loopback host also the other name."""
+    host = urlsplit(base_url).hostname or ""
+    return list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else [host]
 
 
 def normalise_database_url(url: str) -> str:
