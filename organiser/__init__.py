@@ -98,9 +98,11 @@ def register_blueprints(app: Flask) -> None:
     from .mail.views import bp as mail_bp
     from .people.views import bp as people_bp
     from .reach.views import bp as reach_bp
+    from .statements import bp as statements_bp
     from .teams.views import bp as teams_bp
 
-    for bp in (auth_bp, events_bp, people_bp, invitations_bp, teams_bp, calendar_bp, mail_bp, reach_bp):
+    blueprints = (auth_bp, events_bp, people_bp, invitations_bp, teams_bp, calendar_bp, mail_bp, reach_bp, statements_bp)
+    for bp in blueprints:
         app.register_blueprint(bp)
 
 

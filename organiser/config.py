@@ -43,7 +43,34 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Europe/Amsterdam",
     "DEFAULT_OFFICE_SHARE": 50,
     "REMINDER_DAYS_BEFORE_DEADLINE": 3,
-    "PERSONAL_DATA_RETENTION_DAYS": 30,
+    # Privacy: how long each category of personal data is kept (organiser/retention.py holds the policy; the
+    # privacy statement and the "my data" page show these same numbers; `flask jobs` and the worker apply them).
+    #: Notes (diet, accessibility) and plus-ones: removed this many days after the event.
+    "RETENTION_NOTES_DAYS": 30,
+    #: Contents of a mail (text, HTML, calendar part: links, notes) once it is sent: removed after this many days.
+    "RETENTION_SENT_MAIL_DAYS": 0,
+    #: Contents of a mail that could not be sent (failed, or kept without SMTP): removed after this many days.
+    "RETENTION_UNSENT_MAIL_DAYS": 14,
+    #: That a mail was sent (to whom, what kind, status, when): the record is deleted after this many days.
+    "RETENTION_MAIL_LOG_DAYS": 365,
+    #: Answers and attendance under a name: detached from the person this many days after the event (counts stay).
+    "RETENTION_ANSWERS_DAYS": 730,
+    #: People set inactive (left the municipality, or their initiative): anonymised this many days later.
+    "RETENTION_LEFT_DAYS": 365,
+    #: Uploaded people files (CSV/xlsx) that were never confirmed: deleted this many hours after the upload.
+    "RETENTION_IMPORT_HOURS": 24,
+    # The privacy and accessibility statements (footer of every page).
+    #: The municipality (or organisation) responsible for this site, as it calls itself: "Gemeente Voorbeeldstad".
+    "MUNICIPALITY_NAME": "",
+    #: Where residents and staff ask about their data or report an accessibility problem (an e-mail address).
+    "PRIVACY_CONTACT": "",
+    #: The data protection officer (functionaris gegevensbescherming): an e-mail address, or empty.
+    "PRIVACY_OFFICER": "",
+    #: Compliance status of the accessibility statement: A, B, C or D (see digitoegankelijk.nl); C until an audit.
+    "ACCESSIBILITY_STATUS": "C",
+    #: Date of the accessibility statement (YYYY-MM-DD), and a link to the audit report it rests on (or empty).
+    "ACCESSIBILITY_STATEMENT_DATE": "",
+    "ACCESSIBILITY_AUDIT_URL": "",
     "FEED_PAST_DAYS": 90,
     # Recently rendered calendar feeds kept per process, by ETag (0: off). See calendar.services.RenderedFeeds.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
