@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limit_url_ids(app)
     register_extensions(app)
     register_blueprints(app)
+    register_receivers()
     register_web(app)
     register_commands(app)
     return app
@@ -104,6 +105,13 @@ def register_blueprints(app: Flask) -> None:
     blueprints = (auth_bp, events_bp, people_bp, invitations_bp, teams_bp, calendar_bp, mail_bp, reach_bp, statements_bp)
     for bp in blueprints:
         app.register_blueprint(bp)
+
+
+def register_receivers() -> None:
+    """Connect every signal receiver (organiser/receivers.py: the one explicit list)."""
+    from .receivers import connect_receivers
+
+    connect_receivers()
 
 
 def register_web(app: Flask) -> None:
