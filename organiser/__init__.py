@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
     from .events.views import bp as events_bp
+    from .invitations.rights import bp as rights_bp
     from .invitations.views import bp as invitations_bp
     from .mail.views import bp as mail_bp
     from .people.views import bp as people_bp
@@ -102,7 +103,18 @@ def register_blueprints(app: Flask) -> None:
     from .statements import bp as statements_bp
     from .teams.views import bp as teams_bp
 
-    blueprints = (auth_bp, events_bp, people_bp, invitations_bp, teams_bp, calendar_bp, mail_bp, reach_bp, statements_bp)
+    blueprints = (
+        auth_bp,
+        events_bp,
+        people_bp,
+        invitations_bp,
+        teams_bp,
+        calendar_bp,
+        mail_bp,
+        reach_bp,
+        statements_bp,
+        rights_bp,
+    )
     for bp in blueprints:
         app.register_blueprint(bp)
 

@@ -13,9 +13,11 @@ from flask import url_for
 from sqlalchemy import Select
 
 from . import signals
+from .calendar import links as calendar_links
 from .events.models import Event
 from .extensions import db
-from .invitations import answers, notices
+from .invitations import answers, notices, personal_data
+from .mail import retention as mail_retention
 from .mail.outbox import EventLink
 from .teams import membership
 
@@ -23,6 +25,11 @@ from .teams import membership
 def visible_event_ids(organiser) -> Select:
     """The events whose mail an organiser may see: the events they organise."""
     return db.select(Event.id).where(Event.organiser_id == organiser.id)
+
+
+def forget_mail_of_erased(person, **_kwargs) -> int:
+    """people → mail: an erased person's mail (sent or waiting) goes with their address. Returns how many."""
+    return mail_retention.forget_recipient(person.email)
 
 
 def describe_events(_sender, event_ids: set[int]) -> dict[int, EventLink]:
@@ -42,6 +49,11 @@ RECEIVERS = (
     (signals.seats_freed, answers.on_seats_freed),
     # people → invitations: an erased person gives up their places (no mail)
     (signals.person_erased, answers.on_person_erased),
+    # people → invitations: their plus-ones, reasons and link secrets go too; people → mail: their mail goes
+    (signals.person_erased, personal_data.on_person_erased),
+    (signals.person_erased, forget_mail_of_erased),
+    # invitations → calendar: what the "my data" page shows of the personal feed links
+    (signals.personal_data_requested, calendar_links.on_personal_data_requested),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),

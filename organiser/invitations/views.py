@@ -107,40 +107,6 @@ def _answer_message(outcome: answering.AnswerOutcome) -> str:
     }[outcome.state]
 
 
-@bp.get("/rsvp/<token>/data")
-@limit_token_requests
-def my_data(token: str):
-    """Everything stored about the invitee for this invitation, and the way to withdraw."""
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return _link_not_working()
-    return _private(
-        make_response(
-            render_template(
-                "invitations/my_data.html",
-                invitation=invitation,
-                token=token,
-                state_label=STATE_LABELS[invitation.state],
-                withdraw_form=EmptyForm(),
-            )
-        )
-    )
-
-
-@bp.post("/rsvp/<token>/withdraw")
-@limit_token_requests
-def withdraw(token: str):
-    """Withdraw: the answer becomes no, the note is removed, and this link stops working."""
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return _link_not_working()
-    if EmptyForm().validate_on_submit():
-        answering.withdraw(invitation)
-        db.session.commit()
-        return _private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))
-    return _private(redirect(url_for("invitations.my_data", token=token)))
-
-
 # The organiser's side ---------------------------------------------------------------------------
 
 

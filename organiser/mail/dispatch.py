@@ -42,6 +42,7 @@ from ..extensions import db, mail, utcnow
 from .models import OutboxMessage, OutboxStatus
 from .outbox import message_id_domain
 from .rendering import build_mime, one_line, sender
+from .retention import NO_CONTENTS, remove_contents_when_sent
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +245,8 @@ def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
 def _record(message: OutboxMessage, outcome: Exception | None, claim: Claim, now: datetime, report) -> None:
     if outcome is None:
         values = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": ""}
+        if remove_contents_when_sent():
+            values |= NO_CONTENTS  # the links and notes in it leave the database with the sending
         report.sent += 1
     elif isinstance(outcome, PermanentFailure) or message.attempts >= max_attempts():
         values = {"status": OutboxStatus.FAILED, "last_error": str(outcome)}

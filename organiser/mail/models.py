@@ -50,6 +50,8 @@ class OutboxKind(enum.StrEnum):
     SMTP_CHECK = "smtp_check"
     NEW_LINK = "new_link"
     WITHDRAWN = "withdrawn"
+    #: To an event's organiser: a guest had all their data erased through their personal link.
+    GUEST_ERASED = "guest_erased"
 
     @property
     def label(self) -> str:
@@ -68,6 +70,7 @@ _KIND_LABELS = {
     OutboxKind.SMTP_CHECK: _l("Testbericht"),
     OutboxKind.NEW_LINK: _l("Nieuwe link"),
     OutboxKind.WITHDRAWN: _l("Afgemeld"),
+    OutboxKind.GUEST_ERASED: _l("Gegevens verwijderd"),
 }
 
 
@@ -81,6 +84,8 @@ class OutboxMessage(db.Model):
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300))
+    #: Text, HTML and calendar part hold the recipient's link (and sometimes their note): emptied once sent, or
+    #: when unsent mail is past its period (mail/retention.py); the rest of the row is what the mail page shows.
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text, default="")
     #: An iCalendar object sent as text/calendar part and .ics attachment.
@@ -105,3 +110,8 @@ class OutboxMessage(db.Model):
         """The kind in words; an unknown (older) kind as it is stored."""
         known = self.kind in OutboxKind._value2member_map_
         return OutboxKind(self.kind).label if known else self.kind
+
+    @property
+    def has_contents(self) -> bool:
+        """False once the contents were removed (mail/retention.py): nothing left to send or show."""
+        return bool(self.text_body or self.html_body or self.ics)
