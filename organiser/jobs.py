@@ -13,6 +13,7 @@ from .extensions import db, utcnow
 from .invitations import reminders
 from .invitations import retention as invitation_retention
 from .mail import retention as mail_retention
+from .people import retention as people_retention
 
 
 def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
@@ -27,6 +28,8 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
         ("removed_sent_mail_contents", mail_retention.remove_sent_contents),
         ("removed_unsent_mail_contents", mail_retention.remove_unsent_contents),
         ("deleted_old_mail_records", mail_retention.delete_old_records),
+        ("anonymised_people_who_left", people_retention.anonymise_people_who_left),
+        ("deleted_stale_imports", people_retention.delete_stale_imports),
     ):
         try:
             results[name] = job(now)

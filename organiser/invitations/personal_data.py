@@ -72,6 +72,7 @@ def export(data: StoredData) -> dict[str, Any]:
             "initiatives": [initiative.name for initiative in person.initiatives],
             "locale": person.locale,
             "active": person.active,
+            "deactivated_at": _moment(person.deactivated_at),
             "created_at": _moment(person.created_at),
             "updated_at": _moment(person.updated_at),
         },

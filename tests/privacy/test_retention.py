@@ -4,6 +4,7 @@ erasures and sent mail, purged at the right moments, keeps no note, no link that
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -22,7 +23,8 @@ from organiser.mail import retention as mail_retention
 from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.mail.outbox import OutboxKind, queue_mail, retry_mail
-from organiser.people.models import ContactRole, Person
+from organiser.people import retention as people_retention
+from organiser.people.models import ContactRole, Person, PersonImport
 from organiser.people.services import delete_person
 
 #: Every token this app hands out is 43 URL-safe characters (256 bits); so is every nonce it stores.
@@ -297,6 +299,8 @@ def test_flask_jobs_runs_every_step(app, db):
         "removed_sent_mail_contents",
         "removed_unsent_mail_contents",
         "deleted_old_mail_records",
+        "anonymised_people_who_left",
+        "deleted_stale_imports",
     ):
         assert f"{step}: 0" in result.output
     assert app.extensions["outbox_scheduled_jobs"] is run_scheduled_jobs
@@ -309,7 +313,60 @@ def test_every_period_of_the_policy_is_applied_by_a_step():
     from organiser import jobs
 
     sources = inspect.getsource(invitation_retention) + inspect.getsource(mail_retention)
+    sources += inspect.getsource(people_retention)
     sources += inspect.getsource(jobs)
     for period in retention.POLICY:
         name = next(key for key, value in vars(retention).items() if value is period)
         assert f"retention.{name}" in sources or period.setting in sources, period.setting
+
+
+def test_people_who_left_are_anonymised_after_the_period(app, db, logged_in, create_person, create_event, invite):
+    app.config["RETENTION_LEFT_DAYS"] = 100
+    leaving = create_person(name="Vertrokken Collega", email="weg@gemeente.example")
+    staying = create_person(name="Blijvende Collega")
+    invite(create_event(starts_at=utcnow() - timedelta(days=50)), leaving, InvitationState.YES, attended=True)
+    logged_in.post(f"/people/{leaving.id}/deactivate")
+    left_at = db.session.get(Person, leaving.id).deactivated_at
+    assert left_at is not None
+    assert people_retention.anonymise_people_who_left(left_at + timedelta(days=99)) == 0
+    assert people_retention.anonymise_people_who_left(left_at + timedelta(days=100)) == 1
+    db.session.commit()
+    gone = db.session.get(Person, leaving.id)
+    assert gone.deleted_at is not None and gone.email is None and gone.name != "Vertrokken Collega"
+    assert gone.department_id is not None  # counted as before
+    assert db.session.get(Person, staying.id).deleted_at is None
+
+
+def test_reactivating_stops_the_clock_also_after_an_import(app, db, create_person):
+    app.config["RETENTION_LEFT_DAYS"] = 100
+    person = create_person()
+    # An import sets people inactive with a bulk statement (no validator): the purge starts the clock itself.
+    db.session.execute(sa.update(Person).where(Person.id == person.id).values(active=False))
+    db.session.commit()
+    first_run = utcnow()
+    assert people_retention.anonymise_people_who_left(first_run) == 0
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).deactivated_at == first_run
+    db.session.execute(sa.update(Person).where(Person.id == person.id).values(active=True))
+    db.session.commit()
+    assert people_retention.anonymise_people_who_left(first_run + timedelta(days=200)) == 0
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Person, person.id).deactivated_at is None
+
+
+def test_uploaded_files_go_after_their_period(app, db, logged_in, organiser):
+    app.config["RETENTION_IMPORT_HOURS"] = 6
+    response = logged_in.post(
+        "/people/import",
+        {"file": (io.BytesIO(b"naam,e-mail,soort\nAnna,anna@gemeente.example,collega\n"), "mensen.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code in (302, 303)
+    (upload,) = db.session.scalars(db.select(PersonImport)).all()
+    uploaded = upload.created_at
+    assert people_retention.delete_stale_imports(uploaded + timedelta(hours=5)) == 0
+    assert people_retention.delete_stale_imports(uploaded + timedelta(hours=6)) == 1
+    db.session.commit()
+    assert db.session.scalars(db.select(PersonImport)).all() == []
