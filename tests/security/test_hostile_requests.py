@@ -161,7 +161,9 @@ def test_trusted_hosts_come_from_base_url(database_url):
     ours = client.get("/healthz", base_url="https://organiser.gemeente.example")
     assert ours.status_code == 200
     for host in ("evil.example", "organiser.gemeente.example.evil.example", "localhost"):
-        assert client.get("/healthz", headers={"Host": host}).status_code == 400, host
+        assert client.get("/agenda", headers={"Host": host}).status_code == 400, host
+        # The health check answers whatever the host: a load balancer asks it by the server's address.
+        assert client.get("/healthz", headers={"Host": host}).get_json() == {"status": "ok"}
     with app.app_context():
         sa.orm.close_all_sessions()
 
