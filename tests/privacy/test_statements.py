@@ -8,6 +8,7 @@ import re
 import pytest
 
 from organiser import retention
+from organiser.extensions import db
 from tests.conftest import make_app
 
 
@@ -89,6 +90,7 @@ def test_the_periods_shown_are_the_settings_the_purge_uses(database_url):
         for period in retention.POLICY:
             unit = "uur" if period.in_hours else "dagen"
             assert rows[period.setting] == f"{odd[period.setting]} {unit} {period.counted_from}"
+        db.engine.dispose()
 
 
 def test_zero_days_reads_as_at_once(client):

@@ -154,8 +154,23 @@ def test_a_host_that_is_not_ours_is_refused(client, create_event):
     assert response.status_code in (200, 308) and "evil" not in response.headers.get("Location", "")
 
 
-def test_trusted_hosts_come_from_base_url(database_url):
-    app = make_app(database_url, TRUSTED_HOSTS=None, BASE_URL="https://organiser.gemeente.example")
+@pytest.fixture
+def own_app(database_url):
+    """Factory: an app of its own with some settings; its connections are closed afterwards."""
+    apps = []
+
+    def factory(**config):
+        apps.append(make_app(database_url, **config))
+        return apps[-1]
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            _db.engine.dispose()
+
+
+def test_trusted_hosts_come_from_base_url(own_app):
+    app = own_app(TRUSTED_HOSTS=None, BASE_URL="https://organiser.gemeente.example")
     assert app.config["TRUSTED_HOSTS"] == ["organiser.gemeente.example"]
     client = app.test_client()
     ours = client.get("/healthz", base_url="https://organiser.gemeente.example")
@@ -164,12 +179,10 @@ def test_trusted_hosts_come_from_base_url(database_url):
         assert client.get("/agenda", headers={"Host": host}).status_code == 400, host
         # The health check answers whatever the host: a load balancer asks it by the server's address.
         assert client.get("/healthz", headers={"Host": host}).get_json() == {"status": "ok"}
-    with app.app_context():
-        sa.orm.close_all_sessions()
 
 
-def test_a_forwarded_host_that_is_not_ours_is_refused(database_url):
-    app = make_app(database_url, TRUSTED_HOSTS=None, BASE_URL="https://organiser.gemeente.example", PROXY_FIX=1)
+def test_a_forwarded_host_that_is_not_ours_is_refused(own_app):
+    app = own_app(TRUSTED_HOSTS=None, BASE_URL="https://organiser.gemeente.example", PROXY_FIX=1)
     client = app.test_client()
     headers = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
     assert client.get("//agenda", base_url="https://organiser.gemeente.example", headers=headers).status_code == 400
@@ -177,8 +190,8 @@ def test_a_forwarded_host_that_is_not_ours_is_refused(database_url):
     assert client.get("/agenda", base_url="https://organiser.gemeente.example", headers=headers).status_code == 200
 
 
-def test_loopback_base_url_accepts_both_loopback_names(database_url):
-    app = make_app(database_url, TRUSTED_HOSTS=None, BASE_URL="http://127.0.0.1:5000")
+def test_loopback_base_url_accepts_both_loopback_names(own_app):
+    app = own_app(TRUSTED_HOSTS=None, BASE_URL="http://127.0.0.1:5000")
     assert sorted(app.config["TRUSTED_HOSTS"]) == ["127.0.0.1", "localhost"]
 
 
