@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from .auth.services import create_organiser
 from .calendar import commands as calendar_commands
+from .demo import load_demo
+from .events.demo import DEMO_EMAIL, DEMO_PASSWORD
 from .extensions import db
 from .jobs import run_scheduled_jobs
 from .mail import commands as mail_commands
-
-DEMO_EMAIL = "demo@organiser.example"
-DEMO_PASSWORD = "demo-organiser"  # noqa: S105 (published on purpose: demo only)
 
 
 def register_cli(app: Flask) -> None:
@@ -22,8 +22,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--admin", is_flag=True, help="May manage every organiser's events.")
     def create_organiser_command(email: str, name: str, password: str, admin: bool) -> None:
         """Create an organiser account."""
-        from .auth.services import create_organiser
-
         try:
             create_organiser(email, name, password, is_admin=admin)
         except ValueError as error:
@@ -35,8 +33,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--quiet", is_flag=True)
     def demo_data_command(quiet: bool) -> None:
         """Load demo data (idempotent: running it again adds nothing twice)."""
-        from .demo import load_demo
-
         created = load_demo()
         db.session.commit()
         if not quiet:

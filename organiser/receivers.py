@@ -14,11 +14,13 @@ from sqlalchemy import Select
 
 from . import signals
 from .calendar import links as calendar_links
+from .events import place_use as events_place_use
 from .events.models import Event
 from .extensions import db
-from .invitations import answers, notices, personal_data
+from .invitations import answers, guest_list, notices, personal_data
 from .mail import retention as mail_retention
 from .mail.outbox import EventLink
+from .people import place_use as people_place_use
 from .teams import membership
 
 
@@ -49,6 +51,10 @@ RECEIVERS = (
     (signals.seats_freed, answers.on_seats_freed),
     # people → invitations: an erased person gives up their places (no mail)
     (signals.person_erased, answers.on_person_erased),
+    # people → invitations: the guest lists shown on a person's page
+    (signals.person_invitations, guest_list.lists_of_person),
+    # people → calendar: an erased person's calendar feeds stop working
+    (signals.person_erased, calendar_links.on_person_erased),
     # people → invitations: their plus-ones, reasons and link secrets go too; people → mail: their mail goes
     (signals.person_erased, personal_data.on_person_erased),
     (signals.person_erased, forget_mail_of_erased),
@@ -60,6 +66,13 @@ RECEIVERS = (
     # mail → events: which events' mail an organiser sees on /mail, and what those events are called
     (signals.outbox_events_visible, visible_event_ids),
     (signals.outbox_events_described, describe_events),
+    # places → events, people: what still uses a wijk or initiative, and their counts on the overviews
+    (signals.neighbourhood_in_use, events_place_use.events_in_neighbourhood),
+    (signals.initiative_in_use, people_place_use.people_of_initiative),
+    (signals.initiative_in_use, events_place_use.events_of_initiative),
+    (signals.neighbourhoods_listed, events_place_use.count_events_per_neighbourhood),
+    (signals.initiatives_listed, people_place_use.count_residents_per_initiative),
+    (signals.initiatives_listed, events_place_use.list_events_per_initiative),
 )
 
 

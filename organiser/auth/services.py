@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
+from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..extensions import db
+from ..forms import parse_record_id
 from .models import Organiser
 
 #: ASVS 2.1.1: at least 12 characters (length, not composition rules, makes a password strong).
@@ -48,4 +52,18 @@ def create_organiser(email: str, name: str, password: str, is_admin: bool = Fals
     organiser.set_password(password)
     db.session.add(organiser)
     db.session.flush()
+    return organiser
+
+
+def load_organiser(user_id: str) -> Organiser | None:
+    """Flask-Login's user loader: the organiser of "<id>:<session version>", while the login is fresh."""
+    organiser_id, _sep, version = user_id.partition(":")
+    if (record_id := parse_record_id(organiser_id)) is None:
+        return None
+    started = session.get("login_at")
+    if not isinstance(started, int) or time.time() - started > current_app.config["SESSION_HOURS"] * 3600:
+        return None  # logged in too long ago (or before logins had a time): log in again
+    organiser = db.session.get(Organiser, record_id)
+    if organiser is None or str(organiser.session_version) != version:
+        return None
     return organiser

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -17,19 +16,6 @@ from .forms import LoginForm
 from .services import authenticate, end_sessions
 
 bp = Blueprint("auth", __name__)
-
-
-def admin_required(view):
-    """Only administrators (see every organiser's events and the development tools)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.route("/login", methods=["GET", "POST"])

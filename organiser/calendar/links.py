@@ -3,11 +3,13 @@ that sends a new link. Functions flush, never commit: the view (or command) comm
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import update
 
 from ..extensions import db, utcnow
 from ..mail.outbox import OutboxKind, queue_mail
@@ -114,7 +116,14 @@ def send_feed_link(person: Person) -> None:
     )
 
 
-# Receivers (connected in organiser/receivers.py) --------------------------------------------------------------------
+def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> None:
+    """signals.person_erased (connected in organiser/receivers.py): the person's calendar feeds stop working."""
+    db.session.execute(
+        update(FeedToken)
+        .where(FeedToken.person_id == person.id, FeedToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow()),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def on_personal_data_requested(person: Person, **_kwargs) -> list[tuple[str, list[tuple[str, str]]]]:

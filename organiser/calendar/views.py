@@ -8,8 +8,8 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from ..events.access import may_manage
 from ..events.models import Event, EventStatus
-from ..events.services import may_manage
 from ..extensions import db, utcnow
 from ..forms import EmptyForm
 from ..invitations.links import find_invitation_by_token

@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..events.models import Event, _enum
-from ..extensions import UTCDateTime, db, utcnow
+from ..events.models import Event
+from ..extensions import UTCDateTime, db, string_enum, utcnow
 from ..people.models import Person
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class Invitation(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     state: Mapped[InvitationState] = mapped_column(
-        _enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
+        string_enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
     )
     #: Extra guests this invitee brings; counted in the event's seats only for a yes.
     plus_ones: Mapped[int] = mapped_column(default=0)

@@ -3,7 +3,7 @@
 
 "Everything" is: every column of their person row, every invitation with every column that says something about
 them, every mail to their address (what the outbox still holds of it), and what other domains keep (the personal
-feed link: signals.personal_data_requested). Erasing is the organiser's delete (people.services.delete_person):
+feed link: signals.personal_data_requested). Erasing is the organiser's delete (people.erasure.delete_person):
 the person anonymised, places given back, links and feeds stopped; here the organisers of their upcoming events
 are told as well, and their mail goes with their address (receivers.py).
 """
@@ -24,8 +24,8 @@ from ..mail.models import OutboxMessage
 from ..mail.outbox import OutboxKind, queue_mail
 from ..mail.rendering import render_mail
 from ..mail.retention import mail_to
+from ..people.erasure import delete_person
 from ..people.models import KIND_LABELS, ROLE_LABELS, Person
-from ..people.services import delete_person
 from ..web import absolute_url
 from .models import STATE_LABELS, Invitation, InvitationState
 

@@ -35,7 +35,6 @@ def my_data(token: str):
                 token=token,
                 state_labels=STATE_LABELS,
                 policy=retention.POLICY,
-                form=EmptyForm(),
             )
         )
     )

@@ -1,7 +1,7 @@
 """The people directory's part of the retention policy (organiser/retention.py holds the periods).
 
 - People who left: RETENTION_LEFT_DAYS after someone was set inactive, they are anonymised exactly as the
-  organiser's delete does (services.delete_person: name, address and initiatives go; places are released).
+  organiser's delete does (erasure.delete_person: name, address and initiatives go; places are released).
   Imports set people inactive with bulk statements that bypass Person's validator, so the step first stamps
   anyone inactive without a date (the clock starts then) and clears the date of anyone active again.
 - Uploaded files: RETENTION_IMPORT_HOURS after the upload, a file nobody confirmed is deleted.
@@ -15,8 +15,8 @@ from sqlalchemy import delete, update
 
 from .. import retention
 from ..extensions import db, utcnow
+from .erasure import delete_person
 from .models import Person, PersonImport
-from .services import delete_person
 
 
 def anonymise_people_who_left(now: datetime | None = None) -> int:

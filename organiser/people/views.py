@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..events.models import Event
+from .. import signals
 from ..extensions import db
 from ..forms import EmptyForm
-from ..invitations.models import STATE_LABELS, Invitation
 from ..spreadsheet import csv_response
 from ..web import page_number
-from . import services
+from .directory import create_person, directory_query, set_active, update_person
+from .erasure import delete_person
+from .export import EXPORT_HEADER, export_rows
 from .forms import DirectoryFilterForm, ImportUploadForm, PersonForm
-from .models import KIND_LABELS, ROLE_LABELS, Person, PersonImport, PersonKind
+from .import_files import ImportFileError, discard_import, store_import
+from .importing import Outcome, apply_import, plan_import
+from .models import Person, PersonImport, PersonKind
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -25,10 +30,10 @@ PREVIEW_PER_PAGE = 100
 
 #: The preview's filter on outcome, as it appears in the URL (?toon=afgewezen).
 OUTCOME_PARAMS = {
-    "nieuw": services.Outcome.NEW,
-    "bijwerken": services.Outcome.UPDATE,
-    "ongewijzigd": services.Outcome.UNCHANGED,
-    "afgewezen": services.Outcome.REJECTED,
+    "nieuw": Outcome.NEW,
+    "bijwerken": Outcome.UPDATE,
+    "ongewijzigd": Outcome.UNCHANGED,
+    "afgewezen": Outcome.REJECTED,
 }
 
 
@@ -44,17 +49,13 @@ def _person_or_404(person_id: int) -> Person:
 def directory():
     """Everyone organisers can invite: search by name or email, filter, page through."""
     form = DirectoryFilterForm(request.args)
-    query = services.directory_query(form.to_filter()).options(
-        selectinload(Person.department), selectinload(Person.initiatives)
-    )
+    query = directory_query(form.to_filter()).options(selectinload(Person.department), selectinload(Person.initiatives))
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
         "people/directory.html",
         form=form,
         page=page,
         query_args=form.query_args(),
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
     )
 
 
@@ -63,7 +64,7 @@ def directory():
 def export():
     """The directory (with the current filters) as a CSV file that can be imported again."""
     form = DirectoryFilterForm(request.args)
-    return csv_response("mensen.csv", services.EXPORT_HEADER, services.export_rows(form.to_filter()))
+    return csv_response("mensen.csv", EXPORT_HEADER, export_rows(form.to_filter()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -72,9 +73,10 @@ def create():
     """Add a colleague or a resident."""
     form = PersonForm()
     if request.method == "GET":
-        form.kind.data = request.args.get("soort", PersonKind.STAFF.value)
+        kind = request.args.get("soort", "")
+        form.kind.data = kind if kind in {k.value for k in PersonKind} else PersonKind.STAFF.value
     if form.validate_on_submit():
-        person = services.create_person(form.details())
+        person = create_person(form.details())
         db.session.commit()
         flash(_("%(name)s staat nu in het adresboek.", name=person.name), "success")
         return redirect(url_for("people.detail", person_id=person.id))
@@ -86,21 +88,9 @@ def create():
 def detail(person_id: int):
     """One person: details, and the events they were invited to."""
     person = _person_or_404(person_id)
-    invitations = db.session.execute(
-        db.select(Invitation, Event)
-        .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.person_id == person.id)
-        .order_by(Event.starts_at.desc())
-    ).all()
-    return render_template(
-        "people/detail.html",
-        person=person,
-        invitations=invitations,
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
-        state_labels=STATE_LABELS,
-        action_form=EmptyForm(),
-    )
+    # The invitations domain (above people) says which guest lists the person was on.
+    invitations = [row for _receiver, rows in signals.person_invitations.send(person) for row in rows]
+    return render_template("people/detail.html", person=person, invitations=invitations)
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
@@ -115,7 +105,7 @@ def edit(person_id: int):
         form.contact_role.data = person.contact_role.value if person.contact_role else None
         form.initiatives.data = [str(i.id) for i in person.initiatives]
     if form.validate_on_submit():
-        services.update_person(person, form.details())
+        update_person(person, form.details())
         db.session.commit()
         flash(_("De gegevens van %(name)s zijn opgeslagen.", name=person.name), "success")
         return redirect(url_for("people.detail", person_id=person.id))
@@ -128,7 +118,7 @@ def deactivate(person_id: int):
     """Stop suggesting and listing someone (they stay in the directory)."""
     person = _person_or_404(person_id)
     if EmptyForm().validate_on_submit():
-        services.set_active(person, False)
+        set_active(person, False)
         db.session.commit()
         flash(_("%(name)s is op niet actief gezet.", name=person.name), "success")
     return redirect(url_for("people.detail", person_id=person.id))
@@ -140,7 +130,7 @@ def reactivate(person_id: int):
     """Make someone active again."""
     person = _person_or_404(person_id)
     if EmptyForm().validate_on_submit():
-        services.set_active(person, True)
+        set_active(person, True)
         db.session.commit()
         flash(_("%(name)s is weer actief.", name=person.name), "success")
     return redirect(url_for("people.detail", person_id=person.id))
@@ -154,7 +144,7 @@ def delete(person_id: int):
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
         name = person.name
-        services.delete_person(person)
+        delete_person(person)
         db.session.commit()
         flash(_("De gegevens van %(name)s zijn verwijderd.", name=name), "success")
         return redirect(url_for("people.directory"))
@@ -164,9 +154,13 @@ def delete(person_id: int):
 # --- CSV import --------------------------------------------------------------------------------------------------
 
 
+#: An upload's id as store_import makes it (secrets.token_urlsafe(32)); anything else is no upload.
+UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
 def _upload_or_404(upload_id: str) -> PersonImport:
     """An upload of the logged-in organiser; someone else's looks exactly like one that does not exist."""
-    upload = db.session.get(PersonImport, upload_id)
+    upload = db.session.get(PersonImport, upload_id) if UPLOAD_ID.fullmatch(upload_id) else None
     if upload is None or upload.organiser_id != current_user.id:
         abort(404)
     return upload
@@ -180,8 +174,8 @@ def import_upload():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            stored = services.store_import(current_user.id, upload.filename or "", upload.read())
-        except services.ImportFileError as error:
+            stored = store_import(current_user.id, upload.filename or "", upload.read())
+        except ImportFileError as error:
             form.file.errors.append(str(error))
         else:
             db.session.commit()
@@ -195,14 +189,14 @@ def import_preview(upload_id: str):
     """Step two: what will happen to each row; nothing is saved yet."""
     upload = _upload_or_404(upload_id)
     try:
-        plan = services.plan_import(upload.content)
-    except services.ImportFileError as error:
+        plan = plan_import(upload.content)
+    except ImportFileError as error:
         return render_template("people/import_preview.html", upload=upload, plan=None, file_error=str(error))
     show = request.args.get("toon", "")
     if show == "alle":
         show = ""
     elif show not in OUTCOME_PARAMS:
-        show = "afgewezen" if plan.count(services.Outcome.REJECTED) else ""
+        show = "afgewezen" if plan.count(Outcome.REJECTED) else ""
     rows = [row for row in plan.rows if not show or row.outcome == OUTCOME_PARAMS[show]]
     pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
     page = min(page_number(), pages)
@@ -213,7 +207,6 @@ def import_preview(upload_id: str):
         file_error=None,
         show=show,
         outcome_params=OUTCOME_PARAMS,
-        outcome_labels=services.OUTCOME_LABELS,
         rows=rows[(page - 1) * PREVIEW_PER_PAGE : page * PREVIEW_PER_PAGE],
         page=page,
         pages=pages,
@@ -231,21 +224,21 @@ def import_commit(upload_id: str):
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("people.import_preview", upload_id=upload.id))
     try:
-        plan = services.plan_import(upload.content)
-    except services.ImportFileError as error:
+        plan = plan_import(upload.content)
+    except ImportFileError as error:
         flash(str(error), "error")
         return redirect(url_for("people.import_preview", upload_id=upload.id))
     if not plan.can_commit:
         flash(
             _("Er is niets geïmporteerd. Los eerst de afgewezen rijen op in het bestand en upload het opnieuw.")
-            if plan.count(services.Outcome.REJECTED)
+            if plan.count(Outcome.REJECTED)
             else _("Er is niets te importeren: alle rijen staan al zo in het adresboek."),
             "error",
         )
         return redirect(url_for("people.import_preview", upload_id=upload.id))
     try:
-        result = services.apply_import(plan)
-        services.discard_import(upload)
+        result = apply_import(plan)
+        discard_import(upload)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -275,7 +268,7 @@ def import_cancel(upload_id: str):
     """Forget an uploaded file without importing it."""
     upload = _upload_or_404(upload_id)
     if EmptyForm().validate_on_submit():
-        services.discard_import(upload)
+        discard_import(upload)
         db.session.commit()
         flash(_("De import is geannuleerd; er is niets opgeslagen."), "info")
     return redirect(url_for("people.import_upload"))

@@ -24,8 +24,8 @@ from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.mail.outbox import OutboxKind, queue_mail, retry_mail
 from organiser.people import retention as people_retention
+from organiser.people.erasure import delete_person
 from organiser.people.models import ContactRole, Person, PersonImport
-from organiser.people.services import delete_person
 
 #: Every token this app hands out is 43 URL-safe characters (256 bits); so is every nonce it stores.
 TOKEN_SHAPED = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])")
