@@ -25,7 +25,7 @@ from ..mail.outbox import OutboxKind, queue_mail
 from ..mail.rendering import render_mail
 from ..mail.retention import mail_to
 from ..people.erasure import delete_person
-from ..people.models import KIND_LABELS, ROLE_LABELS, Person
+from ..people.models import Person
 from ..web import absolute_url
 from .models import STATE_LABELS, Invitation, InvitationState
 
@@ -65,10 +65,10 @@ def export(data: StoredData) -> dict[str, Any]:
             "name": person.name,
             "email": person.email,
             "kind": person.kind.value,
-            "kind_label": str(KIND_LABELS[person.kind]),
+            "kind_label": person.kind.label,
             "department": person.department.name if person.department else None,
             "contact_role": person.contact_role.value if person.contact_role else None,
-            "contact_role_label": str(ROLE_LABELS[person.contact_role]) if person.contact_role else None,
+            "contact_role_label": person.contact_role.label if person.contact_role else None,
             "initiatives": [initiative.name for initiative in person.initiatives],
             "locale": person.locale,
             "active": person.active,
@@ -145,7 +145,7 @@ def erase(person: Person, now: datetime | None = None) -> int:
             "guest_erased",
             current_app.config["BABEL_DEFAULT_LOCALE"],
             event=event,
-            kind_label=str(KIND_LABELS[kind]).lower(),
+            kind_label=kind.label.lower(),
             answers_url=absolute_url("invitations.answers", event_id=event.id),
         )
         queue_mail(
