@@ -17,7 +17,7 @@ from .calendar import links as calendar_links
 from .events import place_use as events_place_use
 from .events.models import Event
 from .extensions import db
-from .invitations import answers, guest_list, notices, personal_data
+from .invitations import answers, guest_list, notices
 from .mail import retention as mail_retention
 from .mail.outbox import EventLink
 from .people import place_use as people_place_use
@@ -55,8 +55,7 @@ RECEIVERS = (
     (signals.person_invitations, guest_list.lists_of_person),
     # people → calendar: an erased person's calendar feeds stop working
     (signals.person_erased, calendar_links.on_person_erased),
-    # people → invitations: their plus-ones, reasons and link secrets go too; people → mail: their mail goes
-    (signals.person_erased, personal_data.on_person_erased),
+    # people → mail: an erased person's mail goes (sent or waiting)
     (signals.person_erased, forget_mail_of_erased),
     # invitations → calendar: what the "my data" page shows of the personal feed links
     (signals.personal_data_requested, calendar_links.on_personal_data_requested),

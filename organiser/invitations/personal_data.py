@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
 
 from .. import signals
 from ..events.models import Event, EventStatus
@@ -159,18 +158,3 @@ def erase(person: Person, now: datetime | None = None) -> int:
         )
         told += 1
     return told
-
-
-# Receivers (connected in organiser/receivers.py) --------------------------------------------------------------------
-
-
-def on_person_erased(person: Person, **_kwargs) -> int:
-    """signals.person_erased: besides the note (people.delete_person), the plus-ones, the reason for inviting and
-    the secret the personal link is made from go. Returns how many invitations."""
-    result = db.session.execute(
-        update(Invitation)
-        .where(Invitation.person_id == person.id)
-        .values(note="", plus_ones=0, reason="", token_hash=None, token_nonce=None)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
