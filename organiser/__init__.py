@@ -16,11 +16,11 @@ from .cli import register_cli
 from .config import DEFAULT_SECRET_KEY, ROOT, load_config
 from .events.views import bp as events_bp
 from .i18n import init_babel
-from .invitations.rights import bp as rights_bp
 from .invitations.views import bp as invitations_bp
 from .mail.views import bp as mail_bp
 from .people.views import bp as people_bp
 from .places.views import bp as places_bp
+from .ratelimit import init_limiter
 from .reach.views import bp as reach_bp
 from .receivers import connect_receivers
 from .statements import bp as statements_bp
@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     init_web(app)
+    init_limiter(app)  # after every blueprint: a limiter of this app's own, on the views marked in ratelimit.py
     connect_receivers()
     register_cli(app)
     return app
@@ -113,6 +114,5 @@ def register_blueprints(app: Flask) -> None:
         mail_bp,
         reach_bp,
         statements_bp,
-        rights_bp,
     ):
         app.register_blueprint(bp)

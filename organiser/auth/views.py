@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..ratelimit import login_allowed, record_failed_login
+from ..ratelimit import limit_login_attempts, restart_account_count
 from ..web import safe_next
 from .forms import LoginForm
 from .services import authenticate, end_sessions
@@ -18,22 +18,27 @@ from .services import authenticate, end_sessions
 bp = Blueprint("auth", __name__)
 
 
+def too_many_attempts(exceeded):
+    """The login page, refusing an attempt over the limit (see ratelimit.limit_login_attempts)."""
+    form = LoginForm()
+    form.password.errors = [
+        _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw.")
+    ]
+    return make_response(render_template("auth/login.html", form=form), 429)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limit_login_attempts(refused=too_many_attempts)
 def login():
-    """Log an organiser in; afterwards go to `next` when it is a local path."""
+    """Log an organiser in; afterwards go to `next` when it is a local path. Every attempt was counted before
+    this runs (and refused over the limit), so concurrent guesses cannot get more password checks."""
     form = LoginForm()
     if form.validate_on_submit():
-        if not login_allowed(form.email.data):
-            # Also with the right password: otherwise the limit would not stop anyone guessing.
-            form.password.errors.append(
-                _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw.")
-            )
-            return render_template("auth/login.html", form=form), 429
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is None:
-            record_failed_login(form.email.data)
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         else:
+            restart_account_count()
             lang = session.get("lang")
             session.clear()  # a new session at login: no fixation
             if lang:

@@ -79,3 +79,9 @@ class AcceptSuggestionsForm(Form):
 
     person_ids = SelectMultipleField(coerce=record_id, validate_choice=False)
     aantal = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=100)])
+
+
+class SendInvitationsForm(Form):
+    """The invitations ticked on the send page; the service sends only this event's unsent ones among them."""
+
+    invitation = SelectMultipleField(coerce=record_id, validate_choice=False)

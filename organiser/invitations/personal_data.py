@@ -26,7 +26,7 @@ from ..mail.retention import mail_to
 from ..people.erasure import delete_person
 from ..people.models import Person
 from ..web import absolute_url
-from .models import STATE_LABELS, Invitation, InvitationState
+from .models import Invitation, InvitationState
 
 
 @dataclass
@@ -80,7 +80,7 @@ def export(data: StoredData) -> dict[str, Any]:
                 "event": invitation.event.title,
                 "event_starts_at": _moment(invitation.event.starts_at),
                 "state": invitation.state.value,
-                "state_label": str(STATE_LABELS[invitation.state]),
+                "state_label": invitation.state.label,
                 "plus_ones": invitation.plus_ones,
                 "note": invitation.note,
                 "reason": invitation.reason,
