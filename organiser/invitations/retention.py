@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from .. import retention
 from ..events.models import Event
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from ..people.models import Person
 from .models import Invitation
 
@@ -34,7 +34,7 @@ def purge_personal_details(now: datetime | None = None) -> int:
         .values(note="", plus_ones=0, purged_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rows_matched(result) or 0
 
 
 def detach_old_answers(now: datetime | None = None) -> int:

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import delete, update
 
 from .. import retention
-from ..extensions import db
+from ..extensions import db, rows_matched
 from .models import OutboxMessage, OutboxStatus
 
 #: What an outbox row holds once its contents are removed.
@@ -56,7 +56,7 @@ def _remove_contents(*conditions) -> int:
         .values(**NO_CONTENTS)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rows_matched(result) or 0
 
 
 def delete_old_records(now: datetime) -> int:
@@ -66,7 +66,7 @@ def delete_old_records(now: datetime) -> int:
         .where(OutboxMessage.status != OutboxStatus.PENDING, OutboxMessage.created_at <= retention.MAIL_LOG.cutoff(now))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rows_matched(result) or 0
 
 
 def forget_recipient(address: str | None) -> int:
@@ -76,7 +76,7 @@ def forget_recipient(address: str | None) -> int:
     result = db.session.execute(
         delete(OutboxMessage).where(OutboxMessage.to_address == address).execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rows_matched(result) or 0
 
 
 def mail_to(address: str | None) -> list[OutboxMessage]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 
 from .. import retention
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from .erasure import delete_person
 from .models import Person, PersonImport
 
@@ -56,4 +56,4 @@ def delete_stale_imports(now: datetime | None = None) -> int:
         .where(PersonImport.created_at <= retention.IMPORTS.cutoff(now))
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rows_matched(result) or 0
