@@ -1,7 +1,7 @@
 """Person.deactivated_at: when someone was set inactive, for the retention of people who left (issue 15)
 
 Revision ID: 0010_person_deactivated_at
-Revises: 0006
+Revises: 0011_calendar_fragments
 Create Date: 2026-11-30
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_person_deactivated_at"
-down_revision = "0006"
+down_revision = "0011_calendar_fragments"
 branch_labels = None
 depends_on = None
 

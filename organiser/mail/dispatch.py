@@ -240,7 +240,13 @@ class SentRecorder:
                         OutboxMessage.attempts == attempts,
                         OutboxMessage.next_attempt_at == self.claim.lease_until,
                     )
-                    .values(status=OutboxStatus.SENT, sent_at=self.now, last_error="")
+                    .values(
+                        status=OutboxStatus.SENT,
+                        sent_at=self.now,
+                        last_error="",
+                        # the links and notes in the contents leave the database with the sending
+                        **(NO_CONTENTS if remove_contents_when_sent() else {}),
+                    )
                 )
                 recorded += rows_matched(result)
         self.report.sent += len(waiting)
