@@ -18,6 +18,7 @@ from .events import place_use as events_place_use
 from .events.models import Event
 from .extensions import db
 from .invitations import answers, calendar_answers, guest_list, notices
+from .mail import retention as mail_retention
 from .mail.outbox import EventLink
 from .people import place_use as people_place_use
 from .teams import membership
@@ -26,6 +27,11 @@ from .teams import membership
 def visible_event_ids(organiser) -> Select:
     """The events whose mail an organiser may see: the events they organise."""
     return db.select(Event.id).where(Event.organiser_id == organiser.id)
+
+
+def forget_mail_of_erased(person, **_kwargs) -> int:
+    """people → mail: an erased person's mail (sent or waiting) goes with their address. Returns how many."""
+    return mail_retention.forget_recipient(person.email)
 
 
 def describe_events(_sender, event_ids: set[int]) -> dict[int, EventLink]:
@@ -50,6 +56,10 @@ RECEIVERS = (
     (signals.person_invitations, guest_list.lists_of_person),
     # people → calendar: an erased person's calendar feeds stop working
     (signals.person_erased, calendar_links.on_person_erased),
+    # people → mail: an erased person's mail goes (sent or waiting)
+    (signals.person_erased, forget_mail_of_erased),
+    # invitations → calendar: what the "my data" page shows of the personal feed links
+    (signals.personal_data_requested, calendar_links.on_personal_data_requested),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),

@@ -36,6 +36,10 @@ seats_freed = _signals.signal("seats-freed")
 #: kwargs: now (aware UTC datetime).
 person_erased = _signals.signal("person-erased")
 
+#: invitations → an invitee asks what is stored about them (the "my data" page and its download); sent with the
+#: person. Receivers return a list of (title, [(label, value), …]) sections about what their domain keeps.
+personal_data_requested = _signals.signal("personal-data-requested")
+
 #: invitations → an invitation now holds a place at the event (yes, or promoted from the waiting list).
 invitation_joined = _signals.signal("invitation-joined")
 

@@ -125,3 +125,20 @@ def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> 
         .values(revoked_at=now or utcnow()),
         execution_options={"synchronize_session": False},
     )
+
+
+def on_personal_data_requested(person: Person, **_kwargs) -> list[tuple[str, list[tuple[str, str]]]]:
+    """signals.personal_data_requested: the person's feed links (only their hashes and dates are stored)."""
+    tokens = db.session.scalars(
+        db.select(FeedToken).where(FeedToken.person_id == person.id).order_by(FeedToken.id)
+    ).all()
+    if not tokens:
+        return []
+    rows = []
+    for token in tokens:
+        made = token.created_at.date().isoformat()
+        state = (
+            _("ingetrokken op %(date)s", date=token.revoked_at.date().isoformat()) if token.revoked_at else _("werkt")
+        )
+        rows.append((_("Agendalink gemaakt op %(date)s", date=made), state))
+    return [(_("Agendalinks (alleen onherkenbaar gemaakt bewaard)"), rows)]

@@ -106,9 +106,9 @@ def record_failure(incoming: IncomingMessage, now: datetime, error: Exception) -
 
 
 def purge_inbox_details(now: datetime) -> int:
-    """Forget who wrote and what they wrote (sender, detail) of messages older than PERSONAL_DATA_RETENTION_DAYS;
+    """Forget who wrote and what they wrote (sender, detail) of messages older than RETENTION_NOTES_DAYS;
     the Message-ID stays, so a copy still lying in a mailbox is not applied again. Returns how many."""
-    cutoff = now - timedelta(days=current_app.config["PERSONAL_DATA_RETENTION_DAYS"])
+    cutoff = now - timedelta(days=current_app.config["RETENTION_NOTES_DAYS"])
     result = db.session.execute(
         update(InboxMessage)
         .where(InboxMessage.received_at < cutoff, or_(InboxMessage.sender != "", InboxMessage.detail != ""))

@@ -318,13 +318,22 @@ def on_seats_freed(event: Event, **_kwargs) -> int:
 
 
 def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> int:
-    """signals.person_erased: free the person's places at upcoming events (returns how many), clear the notes
-    on their invitations, stop their RSVP links, and take them off guest lists not sent yet."""
+    """signals.person_erased: free the person's places at upcoming events (returns how many), clear the notes,
+    plus-ones and reasons on their invitations, stop their RSVP links (hash and the nonce they are derived from),
+    and take them off guest lists not sent yet."""
     released = release_place_of_deleted(person, now)
     db.session.execute(
         update(Invitation)
         .where(Invitation.person_id == person.id)
-        .values(note="", token_hash=None, reply_key_hash=None, reply_nonce=None),
+        .values(
+            note="",
+            plus_ones=0,
+            reason="",
+            token_hash=None,
+            token_nonce=None,
+            reply_key_hash=None,
+            reply_nonce=None,
+        ),
         execution_options={"synchronize_session": False},
     )
     db.session.execute(

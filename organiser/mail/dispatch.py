@@ -46,6 +46,7 @@ from ..extensions import db, mail, rows_matched, utcnow
 from .models import OutboxMessage, OutboxStatus
 from .outbox import message_id_domain
 from .rendering import envelope_sender, mime_bytes, one_line, sender
+from .retention import NO_CONTENTS, remove_contents_when_sent
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +240,13 @@ class SentRecorder:
                         OutboxMessage.attempts == attempts,
                         OutboxMessage.next_attempt_at == self.claim.lease_until,
                     )
-                    .values(status=OutboxStatus.SENT, sent_at=self.now, last_error="")
+                    .values(
+                        status=OutboxStatus.SENT,
+                        sent_at=self.now,
+                        last_error="",
+                        # the links and notes in the contents leave the database with the sending
+                        **(NO_CONTENTS if remove_contents_when_sent() else {}),
+                    )
                 )
                 recorded += rows_matched(result)
         self.report.sent += len(waiting)
@@ -307,6 +314,8 @@ def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
 def _record(message: OutboxMessage, outcome: Exception | None, claim: Claim, now: datetime, report) -> None:
     if outcome is None:
         values = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": ""}
+        if remove_contents_when_sent():
+            values |= NO_CONTENTS  # the links and notes in it leave the database with the sending
         report.sent += 1
     elif isinstance(outcome, PermanentFailure) or message.attempts >= max_attempts():
         values = {"status": OutboxStatus.FAILED, "last_error": str(outcome)}

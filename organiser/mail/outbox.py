@@ -185,8 +185,9 @@ def may_see(organiser, message: OutboxMessage) -> bool:
 
 
 def retry_mail(message: OutboxMessage, now: datetime | None = None) -> bool:
-    """Put a failed mail back in the queue, with a fresh count of attempts; False if it had not failed."""
-    if message.status != OutboxStatus.FAILED:
+    """Put a failed mail back in the queue, with a fresh count of attempts; False if it had not failed, or if its
+    contents were removed already (mail/retention.py)."""
+    if message.status != OutboxStatus.FAILED or not message.has_contents:
         return False
     message.status = OutboxStatus.PENDING
     message.attempts = 0

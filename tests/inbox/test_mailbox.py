@@ -230,7 +230,7 @@ def test_who_wrote_is_forgotten_after_the_retention_period(app, db, dovecot, mai
     dovecot.append(mailbox_user, reply_from(db, invitation.id, "outlook", "ACCEPTED"))
     fetch_inbox()
     assert db.session.scalar(sa.select(InboxMessage.sender)) != ""
-    later = utcnow() + timedelta(days=app.config["PERSONAL_DATA_RETENTION_DAYS"] + 1)
+    later = utcnow() + timedelta(days=app.config["RETENTION_NOTES_DAYS"] + 1)
     assert run_scheduled_jobs(later)["purged_inbox_details"] == 1
     row = db.session.scalar(sa.select(InboxMessage))
     assert (row.sender, row.detail) == ("", "") and row.message_key.startswith("<")  # still known: never twice
