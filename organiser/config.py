@@ -46,6 +46,14 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_TOKEN": "30/minute",
     #: Failed logins per account per window; an address may fail ten times as often (see ratelimit.py).
     "RATE_LIMIT_LOGIN": "10/minute",
+    #: "Forgot my password" mails per account, and requests per client address (also for unknown addresses).
+    "RATE_LIMIT_PASSWORD_RESET": "3/hour",
+    "RATE_LIMIT_PASSWORD_RESET_ADDRESS": "30/hour",
+    #: How long the link in an invitation to a new account works, and a password-reset link.
+    "ACCOUNT_WELCOME_HOURS": 72,
+    "PASSWORD_RESET_MINUTES": 30,
+    #: The trail (who did what) is kept this long, then purged by `flask jobs`.
+    "TRAIL_RETENTION_DAYS": 365,
     "LANGUAGES": ["nl", "en"],
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "CSV_MAX_ROWS": 20000,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from .auth.models import Organiser
+from .auth.models import Organiser, Role
 from .cli import DEMO_EMAIL, DEMO_PASSWORD
 from .events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
 from .extensions import db, utcnow
@@ -52,14 +52,16 @@ INITIATIVES = [
 ]
 
 
-def load_demo() -> bool:
-    """Load every domain's demo data; returns whether anything was created."""
+def load_demo(password: str = DEMO_PASSWORD) -> tuple[bool, bool]:
+    """Load every domain's demo data, the demo administrator with `password` if it is not there yet;
+    returns whether anything was created and whether the account was."""
+    account_created = ensure_demo_organiser(password)
     created = load_demo_events()
     for name in ("people", "invitations", "reach"):
         loader = _domain_loader(name)
         if loader is not None:
             created = loader() or created
-    return created
+    return created, account_created
 
 
 def _domain_loader(name: str):
@@ -72,14 +74,20 @@ def _domain_loader(name: str):
     return module.load_demo
 
 
+def ensure_demo_organiser(password: str) -> bool:
+    """Make the demo administrator with this password unless it exists; returns whether it was made."""
+    if db.session.scalar(db.select(Organiser.id).where(Organiser.email == DEMO_EMAIL)) is not None:
+        return False
+    organiser = Organiser(email=DEMO_EMAIL, name="Demo Organisator", role=Role.ADMINISTRATOR, session_version=0)
+    organiser.set_password(password)
+    db.session.add(organiser)
+    db.session.flush()
+    return True
+
+
 def demo_organiser() -> Organiser:
-    organiser = db.session.scalar(db.select(Organiser).where(Organiser.email == DEMO_EMAIL))
-    if organiser is None:
-        organiser = Organiser(email=DEMO_EMAIL, name="Demo Organisator", is_admin=True, session_version=0)
-        organiser.set_password(DEMO_PASSWORD)
-        db.session.add(organiser)
-        db.session.flush()
-    return organiser
+    """The demo administrator (made first by load_demo)."""
+    return db.session.scalars(db.select(Organiser).where(Organiser.email == DEMO_EMAIL)).one()
 
 
 def _local(day: datetime, hour: int, minute: int = 0) -> datetime:

@@ -12,6 +12,7 @@ from .extensions import db, utcnow
 
 def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
     """Run every scheduled job once, each in its own transaction; returns how much each did."""
+    from .auth.trail import purge_old_entries
     from .invitations import services as invitations
 
     now = now or utcnow()
@@ -20,6 +21,7 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
         ("deadline_reminders", invitations.send_deadline_reminders),
         ("day_before_reminders", invitations.send_day_before_reminders),
         ("purged_personal_details", invitations.purge_personal_details),
+        ("purged_trail_entries", purge_old_entries),
     ):
         try:
             results[name] = job(now)

@@ -1,6 +1,6 @@
 """Every domain's models, imported in one place so that migrations see the whole schema."""
 
-from .auth.models import Organiser
+from .auth.models import AccountLink, Organiser, TrailEntry
 from .calendar.models import FeedToken
 from .events.models import Event, Initiative, Neighbourhood, Stop
 from .invitations.models import Invitation
@@ -9,6 +9,7 @@ from .people.models import Department, Person, PersonImport
 from .teams.models import Team
 
 __all__ = [
+    "AccountLink",
     "Department",
     "Event",
     "FeedToken",
@@ -21,4 +22,5 @@ __all__ = [
     "PersonImport",
     "Stop",
     "Team",
+    "TrailEntry",
 ]

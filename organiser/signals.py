@@ -38,3 +38,7 @@ invitation_joined = _signals.signal("invitation-joined")
 
 #: invitations → an invitation no longer holds a place (no, withdrawn, erased, moved to the waiting list).
 invitation_left = _signals.signal("invitation-left")
+
+#: accounts → an account was switched off; receivers hand its work over. kwargs: successor (an Organiser who
+#: takes over, or None). Receivers return the number of events handed over.
+account_deactivated = _signals.signal("account-deactivated")

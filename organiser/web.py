@@ -169,7 +169,7 @@ def init_web(app: Flask) -> None:
         if not isinstance(started, int) or time.time() - started > current_app.config["SESSION_HOURS"] * 3600:
             return None  # logged in too long ago (or before logins had a time): log in again
         organiser = db.session.get(Organiser, int(organiser_id))
-        if organiser is None or str(organiser.session_version) != version:
+        if organiser is None or not organiser.active or str(organiser.session_version) != version:
             return None
         return organiser
 

@@ -1,26 +1,30 @@
-"""Logging in and out."""
+"""Logging in and out, passwords (change, forgotten, first one through a welcome link), ending sessions."""
 
 from __future__ import annotations
 
 import time
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..ratelimit import login_allowed, record_failed_login
+from ..ratelimit import hit, limit_token_requests, login_allowed, record_failed_login
+from ..tokens import hash_token
 from ..web import safe_next
-from .forms import LoginForm
-from .services import authenticate, end_sessions
+from . import trail
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from .links import find_link, send_link, use_link
+from .models import LinkPurpose, Organiser
+from .services import AccountRefused, authenticate, change_password, end_sessions, find_organiser
 
 bp = Blueprint("auth", __name__)
 
 
 def admin_required(view):
-    """Only administrators (see every organiser's events and the development tools)."""
+    """Only administrators (accounts, the trail and the development tools)."""
 
     @wraps(view)
     @login_required
@@ -30,6 +34,33 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def planner_required(view):
+    """Only accounts that plan events (administrators and organisers; not check-in helpers)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.plans_events:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def start_session(organiser: Organiser) -> None:
+    """A new session for this account (no fixation), keeping only the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(organiser)
+    session["login_at"] = int(time.time())  # the login ends after SESSION_HOURS (see web.load_organiser)
+
+
+def home_for(organiser: Organiser) -> str:
+    return url_for("events.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -46,15 +77,16 @@ def login():
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is None:
             record_failed_login(form.email.data)
+            known = find_organiser(form.email.data)
+            if known is not None:
+                trail.record("login_failed", "account", known.id, known.name, actor_name=known.email)
+                db.session.commit()
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         else:
-            lang = session.get("lang")
-            session.clear()  # a new session at login: no fixation
-            if lang:
-                session["lang"] = lang
-            login_user(organiser)
-            session["login_at"] = int(time.time())  # the login ends after SESSION_HOURS (see web.load_organiser)
-            return redirect(safe_next(request.args.get("next")) or url_for("events.dashboard"))
+            start_session(organiser)
+            trail.record("login", "account", organiser.id, organiser.name, actor=organiser)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or home_for(organiser))
     return render_template("auth/login.html", form=form)
 
 
@@ -69,3 +101,81 @@ def logout():
         session.clear()
         flash(_("U bent uitgelogd."), "success")
     return redirect(url_for("events.agenda"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """One's own account: change the password, log out on every other device."""
+    form = ChangePasswordForm(account_email=current_user.email)
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("Dit is niet uw huidige wachtwoord."))
+        else:
+            try:
+                change_password(current_user, form.password.data)
+            except AccountRefused as error:
+                form.password.errors.append(str(error))
+            else:
+                trail.record("password_changed", "account", current_user.id, current_user.name)
+                db.session.commit()
+                start_session(current_user)  # this session goes on; every other one has ended
+                flash(_("Uw wachtwoord is gewijzigd. Op andere apparaten moet u opnieuw inloggen."), "success")
+                return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form, end_form=EmptyForm())
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every session of this account, on every device, and keep this one."""
+    if EmptyForm().validate_on_submit():
+        end_sessions(current_user)
+        trail.record("logout_everywhere", "account", current_user.id, current_user.name)
+        db.session.commit()
+        start_session(current_user)
+        flash(_("U bent op alle andere apparaten uitgelogd."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/password/forgotten", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a link to choose a new password; the answer is the same whether the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        address = request.remote_addr or "unknown"
+        account_key = hash_token(form.email.data.lower())[:32]
+        # Limits that hold across servers (Redis): a flood of reset mails to one person, or from one address.
+        allowed = hit(f"reset:account:{account_key}", current_app.config["RATE_LIMIT_PASSWORD_RESET"])
+        allowed = hit(f"reset:addr:{address}", current_app.config["RATE_LIMIT_PASSWORD_RESET_ADDRESS"]) and allowed
+        organiser = find_organiser(form.email.data)
+        if allowed and organiser is not None and organiser.active and organiser.has_password:
+            send_link(organiser, LinkPurpose.RESET)
+            trail.record("password_reset_sent", "account", organiser.id, organiser.name, actor_name=organiser.email)
+            db.session.commit()
+        return render_template("auth/forgot_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/new/<token>", methods=["GET", "POST"])
+@limit_token_requests
+def set_password(token: str):
+    """Choose a password through a welcome or reset link (the GET only shows the form; the link is used once)."""
+    link = find_link(token)
+    if link is None:
+        return render_template("auth/link_not_working.html"), 404
+    organiser = link.organiser
+    form = SetPasswordForm(account_email=organiser.email)
+    if form.validate_on_submit():
+        try:
+            use_link(link, form.password.data)
+        except AccountRefused as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            trail.record("password_set", "account", organiser.id, organiser.name, actor=organiser)
+            db.session.commit()
+            flash(_("Uw wachtwoord is opgeslagen. Log nu in met uw e-mailadres en het nieuwe wachtwoord."), "success")
+            return redirect(url_for("auth.login"))
+    welcome = link.purpose == LinkPurpose.WELCOME
+    return render_template("auth/set_password.html", form=form, organiser=organiser, welcome=welcome)
