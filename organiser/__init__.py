@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_web(app)
     register_commands(app)
+    connect_receivers()
     return app
 
 
@@ -97,6 +98,14 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, accounts_bp, events_bp, people_bp, invitations_bp, teams_bp, calendar_bp, mail_bp, reach_bp):
         app.register_blueprint(bp)
+
+
+def connect_receivers() -> None:
+    """Every cross-domain receiver, in one explicit list (see signals.py). Connecting twice is harmless."""
+    from . import signals
+    from .events.sharing import hand_over_everything
+
+    signals.account_deactivated.connect(hand_over_everything)
 
 
 def register_web(app: Flask) -> None:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from ..forms import EmptyForm, parse_record_id
+from ..forms import EmptyForm, choice_list, parse_record_id
 from ..web import page_number
 from . import trail
 from .accounts import (
@@ -31,7 +31,9 @@ TRAIL_PER_PAGE = 50
 
 def _deactivate_form(organiser: Organiser, formdata=None) -> DeactivateForm:
     form = DeactivateForm(formdata)
-    form.successor.choices = [("", _("Niemand"))] + [(str(c.id), c.name) for c in colleagues(excluding=organiser)]
+    form.successor.choices = choice_list(
+        [("", _("Niemand"))] + [(str(c.id), c.name) for c in colleagues(excluding=organiser)]
+    )
     return form
 
 

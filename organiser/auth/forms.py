@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
-from ..forms import Form
+from ..forms import Form, choice_list
 from .models import Role
 from .passwords import MAX_PASSWORD_LENGTH, PASSWORD_HINT, AcceptablePassword
 
@@ -30,7 +30,8 @@ def new_password_fields(email_attribute: str | None = None) -> tuple[PasswordFie
     password = PasswordField(
         _l("Nieuw wachtwoord"),
         description=PASSWORD_HINT,
-        validators=[DataRequired(_l("Vul een wachtwoord in.")), AcceptablePassword(email_attribute)],
+        # InputRequired, not DataRequired: twelve spaces get the rule's own message, not "fill in a password".
+        validators=[InputRequired(_l("Vul een wachtwoord in.")), AcceptablePassword(email_attribute)],
     )
     repeat = PasswordField(
         _l("Herhaal het nieuwe wachtwoord"),
@@ -81,7 +82,7 @@ class ChangePasswordForm(Form):
         self.account_email = account_email
 
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = choice_list((role.value, role.label) for role in Role)
 
 
 class InviteAccountForm(Form):
