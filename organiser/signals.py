@@ -42,3 +42,12 @@ invitation_left = _signals.signal("invitation-left")
 #: accounts → an account was switched off; receivers hand its work over. kwargs: successor (an Organiser who
 #: takes over, or None). Receivers return the number of events handed over.
 account_deactivated = _signals.signal("account-deactivated")
+
+#: people → someone is about to change a person in a way that reaches their invitations (change: "email",
+#: "deactivate", "delete", "feed_link"); kwargs: account (the Organiser making it), change. A receiver returns
+#: a refusal (a sentence for the user, naming whom to ask) or None; one refusal stops the change.
+person_change_requested = _signals.signal("person-change-requested")
+
+#: people → a person's e-mail address changed; receivers make the links sent to the old address stop working
+#: (and send new ones to the new address). kwargs: old_email (str).
+person_email_changed = _signals.signal("person-email-changed")
