@@ -87,6 +87,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth.admin import bp as accounts_bp
+    from .auth.mfa_views import bp as mfa_bp
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
     from .events.views import bp as events_bp
@@ -96,7 +97,18 @@ def register_blueprints(app: Flask) -> None:
     from .reach.views import bp as reach_bp
     from .teams.views import bp as teams_bp
 
-    for bp in (auth_bp, accounts_bp, events_bp, people_bp, invitations_bp, teams_bp, calendar_bp, mail_bp, reach_bp):
+    for bp in (
+        auth_bp,
+        accounts_bp,
+        mfa_bp,
+        events_bp,
+        people_bp,
+        invitations_bp,
+        teams_bp,
+        calendar_bp,
+        mail_bp,
+        reach_bp,
+    ):
         app.register_blueprint(bp)
 
 

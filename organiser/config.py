@@ -52,6 +52,10 @@ DEFAULTS: dict[str, Any] = {
     #: How long the link in an invitation to a new account works, and a password-reset link.
     "ACCOUNT_WELCOME_HOURS": 72,
     "PASSWORD_RESET_MINUTES": 30,
+    #: Who must use a second factor (TOTP) with a password: "administrator" (ASVS L2 for admin access) or "all".
+    "MFA_REQUIRED_FOR": "administrator",
+    #: Wrong codes per account per window at the second step of logging in.
+    "RATE_LIMIT_MFA": "5/minute",
     #: The trail (who did what) is kept this long, then purged by `flask jobs`.
     "TRAIL_RETENTION_DAYS": 365,
     "LANGUAGES": ["nl", "en"],

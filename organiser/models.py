@@ -1,6 +1,6 @@
 """Every domain's models, imported in one place so that migrations see the whole schema."""
 
-from .auth.models import AccountLink, Organiser, TrailEntry
+from .auth.models import AccountLink, Organiser, RecoveryCode, TrailEntry
 from .calendar.models import FeedToken
 from .events.models import Event, Initiative, Neighbourhood, Stop
 from .invitations.models import Invitation
@@ -20,6 +20,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "PersonImport",
+    "RecoveryCode",
     "Stop",
     "Team",
     "TrailEntry",

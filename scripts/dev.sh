@@ -4,6 +4,8 @@ set -e
 PORT="${PORT:-5000}"
 BIN="${BIN:-.venv/bin}"
 export FLASK_APP=organiser FLASK_DEBUG=1
+# Trying the demo should not start with setting up an authenticator app; production asks administrators for one.
+export ORGANISER_MFA_REQUIRED_FOR="${ORGANISER_MFA_REQUIRED_FOR:-none}"
 echo
 echo "  organiser runs at http://127.0.0.1:${PORT}"
 echo "  Log in as demo@organiser.example with password demo-organiser"

@@ -62,6 +62,22 @@ def upgrade():
     with op.batch_alter_table('event_co_organiser', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_co_organiser_organiser_id'), ['organiser_id'], unique=False)
 
+    op.create_table('recovery_code',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organiser_id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['organiser_id'], ['organiser.id'], name=op.f('fk_recovery_code_organiser_id_organiser'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code')),
+    sa.UniqueConstraint('code_hash', name=op.f('uq_recovery_code_code_hash'))
+    )
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_code_organiser_id'), ['organiser_id'], unique=False)
+
+    with op.batch_alter_table('organiser', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
+
     # Roles replace the is_admin flag: administrators stay administrators, everyone else becomes an organiser.
     with op.batch_alter_table('organiser', schema=None) as batch_op:
         batch_op.add_column(sa.Column('role', sa.String(length=20), nullable=True))
@@ -82,6 +98,13 @@ def downgrade():
     with op.batch_alter_table('organiser', schema=None) as batch_op:
         batch_op.alter_column('is_admin', existing_type=sa.Boolean(), nullable=False)
         batch_op.drop_column('role')
+        batch_op.drop_column('totp_last_step')
+        batch_op.drop_column('totp_secret')
+
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recovery_code_organiser_id'))
+
+    op.drop_table('recovery_code')
 
     with op.batch_alter_table('event_co_organiser', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_co_organiser_organiser_id'))

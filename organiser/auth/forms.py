@@ -105,3 +105,21 @@ class DeactivateForm(Form):
         coerce=str,
     )
     submit = SubmitField(_l("Account uitschakelen"))
+
+
+class MfaCodeForm(Form):
+    code = StringField(
+        _l("Code"),
+        description=_l("De zes cijfers uit uw app, of een van uw herstelcodes."),
+        filters=[_strip],
+        validators=[DataRequired(_l("Vul de code in.")), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Doorgaan"))
+
+
+class MfaOffForm(Form):
+    password = PasswordField(
+        _l("Uw wachtwoord"), validators=[DataRequired(_l("Vul uw wachtwoord in.")), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    submit = SubmitField(_l("Tweede stap uitzetten"))

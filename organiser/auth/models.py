@@ -61,6 +61,18 @@ class Organiser(UserMixin, db.Model):
     #: Raised on password change, deactivation and "log out everywhere", so that old sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The TOTP secret (base32) once the account has enrolled an authenticator app; NULL without one.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last TOTP time step accepted: a code works once (ASVS 2.8.4), also when typed twice within 30 s.
+    totp_last_step: Mapped[int | None]
+
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="organiser", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def has_totp(self) -> bool:
+        return bool(self.totp_secret)
 
     @property
     def is_admin(self) -> bool:
@@ -90,6 +102,20 @@ class Organiser(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code to log in without the authenticator app; stored hashed, used once."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the code (ten random characters: far too many to guess within the rate limit).
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organiser: Mapped[Organiser] = relationship(back_populates="recovery_codes")
 
 
 class LinkPurpose(enum.StrEnum):

@@ -17,6 +17,7 @@ from ..web import safe_next
 from . import trail
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
 from .links import find_link, send_link, use_link
+from .mfa import mfa_required
 from .models import LinkPurpose, Organiser
 from .services import AccountRefused, authenticate, change_password, end_sessions, find_organiser
 
@@ -59,6 +60,17 @@ def start_session(organiser: Organiser) -> None:
     session["login_at"] = int(time.time())  # the login ends after SESSION_HOURS (see web.load_organiser)
 
 
+def await_second_factor(organiser: Organiser, next_path: str | None) -> None:
+    """Remember, in a fresh session, whose password was right; nobody is logged in yet."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session["mfa_pending"] = {"id": organiser.id, "version": organiser.session_version, "at": int(time.time())}
+    if next_path:
+        session["mfa_next"] = next_path
+
+
 def home_for(organiser: Organiser) -> str:
     return url_for("events.dashboard")
 
@@ -82,10 +94,16 @@ def login():
                 trail.record("login_failed", "account", known.id, known.name, actor_name=known.email)
                 db.session.commit()
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+        elif organiser.has_totp:
+            # The password was right; the session starts only after the second factor (mfa_views.code).
+            await_second_factor(organiser, safe_next(request.args.get("next")))
+            return redirect(url_for("mfa.code"))
         else:
             start_session(organiser)
             trail.record("login", "account", organiser.id, organiser.name, actor=organiser)
             db.session.commit()
+            if mfa_required(organiser):
+                return redirect(url_for("mfa.setup"))
             return redirect(safe_next(request.args.get("next")) or home_for(organiser))
     return render_template("auth/login.html", form=form)
 
