@@ -39,7 +39,7 @@ def build_database(url: str, base_url: str, secret_key: str) -> str:
     from flask_migrate import upgrade
 
     from organiser import create_app
-    from organiser.calendar.services import issue_feed_token
+    from organiser.calendar.links import issue_feed_token
     from organiser.events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
     from organiser.extensions import db, utcnow
     from organiser.invitations.models import Invitation, InvitationState

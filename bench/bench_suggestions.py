@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from organiser.events.models import Event, EventStatus
 from organiser.extensions import db, utcnow
 from organiser.invitations.models import Invitation, InvitationState
-from organiser.invitations.services import suggest_colleagues
+from organiser.invitations.suggestions import suggest_colleagues
 from organiser.people.models import ContactRole, Department, Person, PersonKind
 
 from .people_support import QueryCounter, postgres_app, sqlite_app

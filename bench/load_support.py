@@ -209,7 +209,7 @@ def seed_rsvp_event(app, invitees: int, capacity: int, max_plus_ones: int = 1) -
     tokens in invitation order."""
     from organiser.events.models import Event, EventStatus
     from organiser.extensions import db, utcnow
-    from organiser.invitations import services
+    from organiser.invitations import guest_list, links, sending
     from organiser.invitations.models import Invitation
     from organiser.people.models import ContactRole, Department, Person, PersonKind
 
@@ -242,12 +242,12 @@ def seed_rsvp_event(app, invitees: int, capacity: int, max_plus_ones: int = 1) -
         ]
         db.session.add_all([department, event, *people])
         db.session.flush()
-        services.add_to_guest_list(event, [p.id for p in people])
-        services.send_invitations(event)
+        guest_list.add_to_guest_list(event, [p.id for p in people])
+        sending.send_invitations(event)
         invitations = db.session.scalars(
             db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
         ).all()
-        tokens = [services.rsvp_token(invitation) for invitation in invitations]
+        tokens = [links.rsvp_token(invitation) for invitation in invitations]
         db.session.commit()
         event_id = event.id
         db.session.remove()
@@ -319,7 +319,7 @@ class Seating:
     states: dict[str, tuple[str, int]]
     #: tokens in waiting-list order (waiting_since, id)
     waiting: list[str]
-    #: token -> place as the app computes it (services.waiting_position)
+    #: token -> place as the app computes it (answers.waiting_position)
     positions: dict[str, int]
     confirmations: int
     promotions: int
@@ -328,7 +328,7 @@ class Seating:
 def read_seating(app, event_id: int, tokens: Sequence[str]) -> Seating:
     from organiser.events.models import Event
     from organiser.extensions import db
-    from organiser.invitations import services
+    from organiser.invitations import answers
     from organiser.invitations.models import Invitation, InvitationState
     from organiser.mail.models import OutboxMessage
     from organiser.tokens import hash_token
@@ -341,7 +341,7 @@ def read_seating(app, event_id: int, tokens: Sequence[str]) -> Seating:
         waiting = sorted(
             (i for i in invitations if i.state == InvitationState.WAITING), key=lambda i: (i.waiting_since, i.id)
         )
-        positions = {by_hash[i.token_hash]: services.waiting_position(i) for i in waiting}
+        positions = {by_hash[i.token_hash]: answers.waiting_position(i) for i in waiting}
 
         def count(kind: str) -> int:
             query = db.select(db.func.count()).select_from(OutboxMessage)
@@ -432,7 +432,7 @@ def seed_feed_people(app, people: int, events: int = 20, invitations_each: int =
     token (issued with calendar.services.issue_feed_token); returns the tokens."""
     from sqlalchemy import insert
 
-    from organiser.calendar.services import issue_feed_token
+    from organiser.calendar.links import issue_feed_token
     from organiser.events.models import Event, EventStatus
     from organiser.extensions import db, utcnow
     from organiser.invitations.models import Invitation, InvitationState

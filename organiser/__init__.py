@@ -33,9 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limit_url_ids(app)
     register_extensions(app)
     register_blueprints(app)
+    register_receivers()
     register_web(app)
     register_commands(app)
-    connect_receivers()
     return app
 
 
@@ -112,12 +112,11 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
-def connect_receivers() -> None:
-    """Every cross-domain receiver, in one explicit list (see signals.py). Connecting twice is harmless."""
-    from . import signals
-    from .events.sharing import hand_over_everything
+def register_receivers() -> None:
+    """Connect every signal receiver (organiser/receivers.py: the one explicit list)."""
+    from .receivers import connect_receivers
 
-    signals.account_deactivated.connect(hand_over_everything)
+    connect_receivers()
 
 
 def register_web(app: Flask) -> None:

@@ -7,21 +7,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .auth import trail
 from .extensions import db, utcnow
+from .invitations import reminders, retention
 
 
 def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
     """Run every scheduled job once, each in its own transaction; returns how much each did."""
-    from .auth.trail import purge_old_entries
-    from .invitations import services as invitations
-
     now = now or utcnow()
     results: dict[str, int] = {}
     for name, job in (
-        ("deadline_reminders", invitations.send_deadline_reminders),
-        ("day_before_reminders", invitations.send_day_before_reminders),
-        ("purged_personal_details", invitations.purge_personal_details),
-        ("purged_trail_entries", purge_old_entries),
+        ("deadline_reminders", reminders.send_deadline_reminders),
+        ("day_before_reminders", reminders.send_day_before_reminders),
+        ("purged_personal_details", retention.purge_personal_details),
+        ("purged_trail_entries", trail.purge_old_entries),
     ):
         try:
             results[name] = job(now)

@@ -39,6 +39,14 @@ invitation_joined = _signals.signal("invitation-joined")
 #: invitations → an invitation no longer holds a place (no, withdrawn, erased, moved to the waiting list).
 invitation_left = _signals.signal("invitation-left")
 
+#: mail → the mail pages ask which events' mail an organiser (not an admin) may see; sent with the organiser.
+#: The one receiver returns a SELECT of those event ids (mail is infrastructure and imports no domain).
+outbox_events_visible = _signals.signal("outbox-events-visible")
+
+#: mail → the mail page asks for the events its rows belong to; kwargs: event_ids (set of ints).
+#: The one receiver returns {event_id: mail.outbox.EventLink(title, url)}.
+outbox_events_described = _signals.signal("outbox-events-described")
+
 #: accounts → an account was switched off; receivers hand its work over. kwargs: successor (an Organiser who
 #: takes over, or None). Receivers return the number of events handed over.
 account_deactivated = _signals.signal("account-deactivated")

@@ -148,7 +148,7 @@ def test_errors_in_english(english):
 
 def invite_colleagues(db, event, names):
     """Invite staff members (mails queued); returns their personal RSVP tokens."""
-    from organiser.invitations import services
+    from organiser.invitations import links, sending
     from organiser.invitations.models import Invitation
     from organiser.people.models import ContactRole, Department, Person, PersonKind
 
@@ -168,8 +168,8 @@ def invite_colleagues(db, event, names):
     ]
     db.session.add_all(invitations)
     db.session.flush()
-    services.send_invitations(event)
-    tokens = [services.rsvp_token(invitation) for invitation in invitations]
+    sending.send_invitations(event)
+    tokens = [links.rsvp_token(invitation) for invitation in invitations]
     db.session.commit()
     return tokens
 
@@ -196,7 +196,7 @@ def test_rsvp_page_in_english(english, db, cafe):
 
 def test_invitation_mail_in_english(app, db, cafe):
     from organiser.invitations.models import Invitation
-    from organiser.mail.services import render_mail
+    from organiser.mail.rendering import render_mail
 
     invite_colleagues(db, cafe, ["Ann"])
     invitation = db.session.scalar(db.select(Invitation).where(Invitation.event_id == cafe.id))
@@ -224,7 +224,7 @@ def test_invitation_mail_in_english(app, db, cafe):
 
 
 def test_dutch_stays_the_default_for_mail(app, cafe):
-    from organiser.mail.services import render_mail
+    from organiser.mail.rendering import render_mail
 
     subject, _text, _html = render_mail("cancellation", "nl", event=cafe, person=None, invitation=None)
     assert subject == "Afgelast: Coffee with the neighbours, zaterdag 6 december 2031"

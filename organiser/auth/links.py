@@ -14,13 +14,13 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from ..extensions import db, utcnow
-from ..mail.services import queue_mail, render_mail
+from ..mail.models import OutboxKind
+from ..mail.outbox import queue_mail
+from ..mail.rendering import render_mail
 from ..tokens import hash_token, looks_like_token, new_token
 from ..web import absolute_url
 from .models import AccountLink, LinkPurpose, Organiser
 from .services import AccountRefused, change_password
-
-MAIL_KIND = {LinkPurpose.WELCOME: "account_welcome", LinkPurpose.RESET: "password_reset"}
 
 
 def lifetime(purpose: LinkPurpose) -> timedelta:
@@ -59,8 +59,9 @@ def issue_link(organiser: Organiser, purpose: LinkPurpose, now: datetime | None 
 def send_link(organiser: Organiser, purpose: LinkPurpose, invited_by: Organiser | None = None) -> None:
     """Issue a link and queue the mail that carries it, in the current transaction."""
     token = issue_link(organiser, purpose)
+    kind = OutboxKind.ACCOUNT_WELCOME if purpose == LinkPurpose.WELCOME else OutboxKind.ACCOUNT_RESET
     subject, text, html = render_mail(
-        f"account_{purpose.value}",
+        kind.value,
         current_app.config["BABEL_DEFAULT_LOCALE"],
         organiser=organiser,
         invited_by=invited_by,
@@ -69,7 +70,7 @@ def send_link(organiser: Organiser, purpose: LinkPurpose, invited_by: Organiser 
         minutes=current_app.config["PASSWORD_RESET_MINUTES"],
     )
     queue_mail(
-        kind=MAIL_KIND[purpose],
+        kind=kind,
         to_address=organiser.email,
         to_name=organiser.name,
         subject=subject,

@@ -6,6 +6,8 @@ import click
 from flask import Flask
 
 from ..extensions import db
+from ..people.models import Person
+from .links import issue_feed_token, personal_feed_url, send_feed_link
 
 
 def register_commands(app: Flask) -> None:
@@ -14,9 +16,6 @@ def register_commands(app: Flask) -> None:
     @click.option("--send", is_flag=True, help="Mail the link to the person instead of printing it.")
     def feed_link_command(email: str, send: bool) -> None:
         """Make a new personal calendar feed link for a person; their old link stops working (410 Gone)."""
-        from ..people.models import Person
-        from .services import issue_feed_token, personal_feed_url, send_feed_link
-
         person = db.session.scalar(
             db.select(Person).where(Person.email == email.strip().lower(), Person.deleted_at.is_(None))
         )

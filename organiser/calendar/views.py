@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import login_required
 
 from ..events.models import Event, EventStatus
 from ..events.services import may_manage
 from ..extensions import db, utcnow
-from ..invitations.services import find_invitation_by_token
+from ..forms import EmptyForm
+from ..invitations.links import find_invitation_by_token
+from ..people.models import Person
 from ..ratelimit import limit_token_requests
-from . import services
+from . import feeds, links
 from .forms import NewFeedLinkForm
 
 bp = Blueprint("calendar", __name__)
@@ -33,14 +48,14 @@ def protect_token_urls(response: Response) -> Response:
 
 
 def calendar_response(
-    validator: services.FeedValidator, render: Callable[[], bytes], *, filename: str, private: bool
+    validator: feeds.FeedValidator, render: Callable[[], bytes], *, filename: str, private: bool
 ) -> Response:
     """A calendar answer: 304 when the client's copy is current (decided before rendering), else the body."""
     if _not_modified(validator):
         response = current_app.response_class(status=304)
         del response.headers["Content-Type"]
     else:
-        response = current_app.response_class(services.feed_body(validator, render), mimetype="text/calendar")
+        response = current_app.response_class(feeds.feed_body(validator, render), mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(validator.etag)
@@ -52,7 +67,7 @@ def calendar_response(
     return response
 
 
-def _not_modified(validator: services.FeedValidator) -> bool:
+def _not_modified(validator: feeds.FeedValidator) -> bool:
     # If-None-Match wins over If-Modified-Since when both are sent (RFC 9110, 13.2.2).
     if request.if_none_match:
         return request.if_none_match.contains_weak(validator.etag)
@@ -60,10 +75,10 @@ def _not_modified(validator: services.FeedValidator) -> bool:
     return bool(since and validator.last_modified and validator.last_modified <= since)
 
 
-def _public_filter_or_404() -> services.PublicFilter:
+def _public_filter_or_404() -> feeds.PublicFilter:
     try:
-        return services.public_filter(request.args.get("format") or None, request.args.get("wijk") or None)
-    except services.UnknownFilter:
+        return feeds.public_filter(request.args.get("format") or None, request.args.get("wijk") or None)
+    except feeds.UnknownFilter:
         abort(404)
 
 
@@ -73,8 +88,8 @@ def public_feed():
     feed_filter = _public_filter_or_404()
     now = utcnow()
     return calendar_response(
-        services.public_feed_validator(feed_filter, now),
-        lambda: services.render_public_feed(feed_filter, now),
+        feeds.public_feed_validator(feed_filter, now),
+        lambda: feeds.render_public_feed(feed_filter, now),
         filename="organiser-agenda.ics",
         private=False,
     )
@@ -88,8 +103,8 @@ def event_ics(event_id: int):
     if draft and not may_manage(event):
         abort(404)
     return calendar_response(
-        services.event_validator(event),
-        lambda: services.render_event(event),
+        feeds.event_validator(event),
+        lambda: feeds.render_event(event),
         filename=f"bijeenkomst-{event.id}.ics",
         private=draft,
     )
@@ -99,15 +114,15 @@ def event_ics(event_id: int):
 @limit_token_requests(per_address=False)
 def personal_feed(token: str):
     """A person's private feed: every invitation they did not decline; 410 once the link was replaced."""
-    found = services.find_person_by_feed_token(token)
+    found = links.find_person_by_feed_token(token)
     if found is None:
         abort(404)
-    if isinstance(found, str):  # services.REVOKED: Thunderbird then stops asking instead of showing nothing
+    if isinstance(found, links.Revoked):  # 410 Gone: Thunderbird then stops asking instead of showing nothing
         abort(410)
     now = utcnow()
     return calendar_response(
-        services.personal_feed_validator(found, now),
-        lambda: services.render_personal_feed(found, now),
+        feeds.personal_feed_validator(found, now),
+        lambda: feeds.render_personal_feed(found, now),
         filename="organiser-uitnodigingen.ics",
         private=True,
     )
@@ -117,12 +132,12 @@ def personal_feed(token: str):
 def subscribe_public():
     """How to subscribe to the public feed (with the agenda's filters) in each calendar app."""
     feed_filter = _public_filter_or_404()
-    feed_url = services.public_feed_url(feed_filter)
+    feed_url = feeds.public_feed_url(feed_filter)
     return render_template(
         "calendar/subscribe.html",
-        feed_name=services.public_feed_name(feed_filter),
+        feed_name=feeds.public_feed_name(feed_filter),
         feed_url=feed_url,
-        webcal_url=services.webcal_url(feed_url),
+        webcal_url=links.webcal_url(feed_url),
         feed_filter=feed_filter,
     )
 
@@ -137,7 +152,7 @@ def manage_personal(rsvp_token: str):
     person = invitation.person
     form = NewFeedLinkForm()
     if form.validate_on_submit():
-        token = services.issue_feed_token(person)
+        token = links.issue_feed_token(person)
         db.session.commit()
         # Shown once on the page after the redirect: only the hash is stored, so it cannot be shown again later.
         session[NEW_FEED_LINK_KEY] = {"person": person.id, "token": token}
@@ -146,13 +161,27 @@ def manage_personal(rsvp_token: str):
     waiting = session.get(NEW_FEED_LINK_KEY)
     if waiting and waiting.get("person") == person.id:
         new_token = session.pop(NEW_FEED_LINK_KEY)["token"]
-    feed_url = services.personal_feed_url(new_token) if new_token else None
+    feed_url = links.personal_feed_url(new_token) if new_token else None
     return render_template(
         "calendar/manage_personal.html",
         person=person,
         form=form,
         rsvp_token=rsvp_token,
-        current_token=services.current_feed_token(person),
+        current_token=links.current_feed_token(person),
         feed_url=feed_url,
-        webcal_url=services.webcal_url(feed_url) if feed_url else None,
+        webcal_url=links.webcal_url(feed_url) if feed_url else None,
     )
+
+
+@bp.post("/people/<int:person_id>/feed-link")
+@login_required
+def send_feed_link(person_id: int):
+    """Mail someone a new personal calendar feed link (the old one stops working); from their page in the directory."""
+    person = db.get_or_404(Person, person_id)
+    if person.deleted_at is not None:
+        abort(404)
+    if EmptyForm().validate_on_submit() and person.email and person.active:
+        links.send_feed_link(person)
+        db.session.commit()
+        flash(_("%(name)s krijgt een e-mail met een nieuwe agendalink.", name=person.name), "success")
+    return redirect(url_for("people.detail", person_id=person.id))

@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, func, or_, true, union
 
+from .. import signals
 from ..extensions import db, utcnow
 from ..people.models import Person, PersonKind, person_initiative
 from .models import FORMATS, Event, EventStatus, Initiative, Neighbourhood, Stop, event_host
@@ -134,9 +135,7 @@ def update_event(event: Event, details: EventDetails) -> dict[str, tuple]:
     touch(event)
     db.session.flush()
     if more_seats:
-        from ..invitations.services import promote_from_waiting_list
-
-        promote_from_waiting_list(event)
+        signals.seats_freed.send(event)
     return changes
 
 

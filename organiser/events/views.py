@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
+from .. import signals
 from ..extensions import db, utcnow
 from ..forms import EmptyForm, choice_list
 from . import services
@@ -162,9 +163,7 @@ def edit(event_id: int):
     if form.validate_on_submit():
         changes = services.update_event(event, _details(form))
         if changes:
-            from ..invitations.services import queue_change_notices
-
-            count = queue_change_notices(event, changes)
+            count = sum(n for _receiver, n in signals.event_changed.send(event, changes=changes))
             if count:
                 flash(
                     ngettext(
@@ -201,9 +200,7 @@ def cancel(event_id: int):
     if not form.validate_on_submit():
         return render_template("events/cancel.html", event=event, form=form)
     if services.cancel_event(event):
-        from ..invitations.services import queue_cancellation_notices
-
-        count = queue_cancellation_notices(event, form.reason.data or "")
+        count = sum(n for _receiver, n in signals.event_cancelled.send(event, reason=form.reason.data or ""))
         db.session.commit()
         flash(
             ngettext(

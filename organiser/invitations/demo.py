@@ -12,7 +12,7 @@ import random
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
 from ..people.models import ContactRole, Person, PersonKind
-from . import services
+from . import answers, sending
 from .models import Invitation
 
 #: Left for the new user (wijksafari) and for the teams demo (speurtocht).
@@ -47,7 +47,7 @@ def load_demo() -> bool:
         for person in guests:
             db.session.add(Invitation(event=event, person=person, reason="demo"))
         db.session.flush()
-        services.send_invitations(event)
+        sending.send_invitations(event)
         invitations = db.session.scalars(
             db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
         ).all()
@@ -55,6 +55,6 @@ def load_demo() -> bool:
             answer = rng.choice(["yes", "yes", "yes", "no", "maybe", None])
             if answer:
                 plus = rng.choice([0, 0, 1]) if answer == "yes" else 0
-                services.record_answer(invitation, answer, min(plus, event.max_plus_ones), by_organiser=True)
+                answers.record_answer(invitation, answer, min(plus, event.max_plus_ones), by_organiser=True)
         created = True
     return created

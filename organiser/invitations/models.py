@@ -39,6 +39,11 @@ STATE_LABELS = {
     InvitationState.WAITING: _l("Wachtlijst"),
 }
 
+#: States in which an invitation holds (or waits for) a place: changes and cancellations are told to them.
+HOLDS_PLACE_STATES = frozenset(
+    {InvitationState.INVITED, InvitationState.YES, InvitationState.MAYBE, InvitationState.WAITING}
+)
+
 
 class Invitation(db.Model):
     __tablename__ = "invitation"
@@ -84,3 +89,8 @@ class Invitation(db.Model):
     event: Mapped[Event] = relationship()
     person: Mapped[Person] = relationship()
     team: Mapped[Team | None] = relationship(back_populates="members")
+
+    @property
+    def holds_place(self) -> bool:
+        """Invited and not declined: holds (or waits for) a place."""
+        return self.state in HOLDS_PLACE_STATES

@@ -9,8 +9,9 @@ from ..events.access import may_manage
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
 from ..people.models import Person
+from .links import issue_rsvp_token
 from .models import Invitation, InvitationState
-from .services import issue_rsvp_token, reissue_link
+from .sending import reissue_link
 
 #: States in which an invitation holds or waits for a place (a new link is mailed after an address change).
 OPEN_STATES = (InvitationState.INVITED, InvitationState.YES, InvitationState.MAYBE, InvitationState.WAITING)

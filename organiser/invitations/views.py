@@ -6,7 +6,6 @@ from collections import Counter
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
@@ -15,17 +14,20 @@ from sqlalchemy.orm import selectinload
 from ..events.models import Event
 from ..events.services import event_for_organiser
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, parse_record_id
 from ..mail.models import OutboxStatus
+from ..mail.outbox import mail_status_by_invitation
 from ..people.forms import DirectoryFilterForm
 from ..people.models import KIND_LABELS, ROLE_LABELS, Person
 from ..ratelimit import limit_token_requests
 from ..spreadsheet import csv_response
 from ..web import page_number, safe_next
-from . import services
+from . import answers as answering
+from . import guest_list as guests
+from . import links, mix, sending
+from . import suggestions as suggesting
 from .forms import AcceptSuggestionsForm, GuestSelectionForm, RecordAnswerForm, RsvpForm, SuggestionCountForm
 from .models import STATE_LABELS, Invitation, InvitationState
-from .services import mix_shortfalls
 
 bp = Blueprint("invitations", __name__)
 
@@ -41,20 +43,11 @@ def _link_not_working():
     return _private(make_response(render_template("invitations/link_not_working.html"), 404))
 
 
-REFUSALS = {
-    "deadline": _l("De reactietermijn is voorbij. U kunt zich nog wel afmelden."),
-    "closed": _l("Deze bijeenkomst is al begonnen of voorbij."),
-    "cancelled": _l("Deze bijeenkomst is afgelast."),
-    "plus_ones": _l("Zoveel mensen kunt u niet meenemen."),
-    "busy": _l("Het is erg druk. Probeer het over een minuut opnieuw."),
-}
-
-
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
 @limit_token_requests
 def respond(token: str):
     """The invitee's personal page: the event, their answer, and (POST only) a changed answer."""
-    invitation = services.find_invitation_by_token(token)
+    invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
     event = invitation.event
@@ -70,15 +63,15 @@ def respond(token: str):
         form.note.data = invitation.note
     if form.validate_on_submit():
         try:
-            outcome = services.record_answer(invitation, form.answer.data, form.plus_ones.data, form.note.data or "")
-        except services.AnswerRefused as refusal:
+            outcome = answering.record_answer(invitation, form.answer.data, form.plus_ones.data, form.note.data or "")
+        except answering.AnswerRefused as refusal:
             db.session.rollback()
-            flash(str(REFUSALS.get(str(refusal), REFUSALS["closed"])), "error")
+            flash(str(refusal), "error")
         else:
             db.session.commit()
             flash(_answer_message(outcome), "success")
         return _private(redirect(url_for("invitations.respond", token=token)))
-    position = services.waiting_position(invitation) if invitation.state == InvitationState.WAITING else None
+    position = answering.waiting_position(invitation) if invitation.state == InvitationState.WAITING else None
     response = make_response(
         render_template(
             "invitations/respond.html",
@@ -88,17 +81,17 @@ def respond(token: str):
             token=token,
             state_label=STATE_LABELS[invitation.state],
             waiting_position=position,
-            can_change=services.can_change_answer(invitation),
-            can_cancel=services.can_cancel(invitation),
+            can_change=answering.can_change_answer(invitation),
+            can_cancel=answering.can_cancel(invitation),
             withdraw_form=EmptyForm(),
-            company=services.who_else_comes(event),
+            company=guests.who_else_comes(event),
         ),
         200 if not form.errors else 400,
     )
     return _private(response)
 
 
-def _answer_message(outcome: services.AnswerOutcome) -> str:
+def _answer_message(outcome: answering.AnswerOutcome) -> str:
     if outcome.state == InvitationState.WAITING:
         return _(
             "De bijeenkomst is vol. U staat op de wachtlijst, op plaats %(position)d. "
@@ -118,7 +111,7 @@ def _answer_message(outcome: services.AnswerOutcome) -> str:
 @limit_token_requests
 def my_data(token: str):
     """Everything stored about the invitee for this invitation, and the way to withdraw."""
-    invitation = services.find_invitation_by_token(token)
+    invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
     return _private(
@@ -138,11 +131,11 @@ def my_data(token: str):
 @limit_token_requests
 def withdraw(token: str):
     """Withdraw: the answer becomes no, the note is removed, and this link stops working."""
-    invitation = services.find_invitation_by_token(token)
+    invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
     if EmptyForm().validate_on_submit():
-        services.withdraw(invitation)
+        answering.withdraw(invitation)
         db.session.commit()
         return _private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))
     return _private(redirect(url_for("invitations.my_data", token=token)))
@@ -152,7 +145,6 @@ def withdraw(token: str):
 
 
 def _answers_table(event):
-    from ..mail.services import mail_status_by_invitation
 
     invitations = db.session.scalars(
         db.select(Invitation)
@@ -218,12 +210,12 @@ def record_on_behalf(event_id: int, invitation_id: int):
         flash(_("Stuur eerst de uitnodiging; daarna kunt u een antwoord vastleggen."), "error")
     elif form.validate_on_submit():
         try:
-            outcome = services.record_answer(
+            outcome = answering.record_answer(
                 invitation, form.answer.data, form.plus_ones.data, invitation.note, by_organiser=True
             )
-        except services.AnswerRefused as refusal:
+        except answering.AnswerRefused as refusal:
             db.session.rollback()
-            flash(str(REFUSALS.get(str(refusal), REFUSALS["closed"])), "error")
+            flash(str(refusal), "error")
         else:
             db.session.commit()
             flash(
@@ -246,7 +238,7 @@ def reissue_link(event_id: int, invitation_id: int):
     event = event_for_organiser(event_id)
     invitation = _invitation_of(event, invitation_id)
     if EmptyForm().validate_on_submit() and invitation.state != InvitationState.LISTED:
-        services.reissue_link(invitation)
+        sending.reissue_link(invitation)
         db.session.commit()
         flash(_("%(name)s krijgt een nieuwe link; de oude werkt niet meer.", name=invitation.person.name), "success")
     return redirect(url_for("invitations.answers", event_id=event.id))
@@ -266,17 +258,14 @@ def send(event_id: int):
         .order_by(Person.name)
     ).all()
     if form.validate_on_submit():
-        chosen = [int(v) for v in request.form.getlist("invitation") if v.isdigit()]
+        chosen = [i for i in map(parse_record_id, request.form.getlist("invitation")) if i is not None]
         if not chosen:
             flash(_("Kies minstens één persoon om uit te nodigen."), "error")
             return redirect(url_for("invitations.send", event_id=event.id))
         try:
-            count = services.send_invitations(event, chosen)
-        except services.SendRefused:
-            flash(
-                _("Voor een afgelaste of afgelopen bijeenkomst kunnen geen uitnodigingen meer worden verstuurd."),
-                "error",
-            )
+            count = sending.send_invitations(event, chosen)
+        except sending.SendRefused as refusal:
+            flash(str(refusal), "error")
             return redirect(url_for("events.detail", event_id=event.id))
         db.session.commit()
         flash(
@@ -285,7 +274,7 @@ def send(event_id: int):
         )
         return redirect(url_for("invitations.answers", event_id=event.id))
     return render_template(
-        "invitations/send.html", event=event, form=form, listed=listed, shortfalls=mix_shortfalls(event)
+        "invitations/send.html", event=event, form=form, listed=listed, shortfalls=mix.mix_shortfalls(event)
     )
 
 
@@ -316,17 +305,17 @@ def guest_list(event_id: int):
     search = DirectoryFilterForm(request.args, with_status=False)
     results = None
     if request.args.get("zoeken"):
-        query = services.guest_candidates_query(event, search.to_filter()).options(
+        query = guests.guest_candidates_query(event, search.to_filter()).options(
             selectinload(Person.department), selectinload(Person.initiatives)
         )
         results = db.paginate(query, page=page_number(), per_page=SEARCH_PER_PAGE, error_out=False)
     return render_template(
         "invitations/guest_list.html",
         event=event,
-        invitations=services.guest_list(event),
-        mix_listed=services.mix_for(event, services.ON_LIST_STATES),
-        mix_yes=services.mix_for(event, services.YES_STATES),
-        shortfalls=services.mix_shortfalls(event),
+        invitations=guests.guest_list(event),
+        mix_listed=mix.mix_for(event, guests.ON_LIST_STATES),
+        mix_yes=mix.mix_for(event, guests.YES_STATES),
+        shortfalls=mix.mix_shortfalls(event),
         search=search,
         search_args={**search.query_args(), "zoeken": "1"},
         results=results,
@@ -350,7 +339,7 @@ def add_guests(event_id: int):
     if _refuse_if_cancelled(event) or not form.validate_on_submit():
         return redirect(back)
     try:
-        count = services.add_to_guest_list(event, form.person_ids.data or [])
+        count = guests.add_to_guest_list(event, form.person_ids.data or [])
         db.session.commit()
     except IntegrityError:  # someone else added the same person at the same moment
         db.session.rollback()
@@ -374,7 +363,7 @@ def remove_guest(event_id: int, invitation_id: int):
     invitation = _invitation_of(event, invitation_id)
     if EmptyForm().validate_on_submit():
         name = invitation.person.name
-        if services.remove_from_guest_list(invitation):
+        if guests.remove_from_guest_list(invitation):
             db.session.commit()
             flash(_("%(name)s staat niet meer op de gastenlijst.", name=name), "success")
         else:
@@ -397,8 +386,8 @@ def suggestions(event_id: int):
         event=event,
         form=form,
         n=n,
-        suggestions=services.suggest_colleagues(event, n),
-        shortfalls=services.mix_shortfalls(event),
+        suggestions=suggesting.suggest_colleagues(event, n),
+        shortfalls=mix.mix_shortfalls(event),
         accept_form=AcceptSuggestionsForm(),
         role_labels=ROLE_LABELS,
     )
@@ -414,7 +403,7 @@ def accept_suggestions(event_id: int):
         return redirect(url_for("invitations.guest_list", event_id=event.id))
     chosen = form.person_ids.data or []
     try:
-        count = services.accept_suggestions(event, chosen, form.aantal.data)
+        count = suggesting.accept_suggestions(event, chosen, form.aantal.data)
         db.session.commit()
     except IntegrityError:  # someone else added the same person at the same moment
         db.session.rollback()

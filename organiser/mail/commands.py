@@ -6,17 +6,27 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable, Mapping
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from .dispatch import dispatch_due
+from .outbox import OutboxKind, queue_mail
+from .rendering import render_mail
 
 log = logging.getLogger(__name__)
 
 
-def register_commands(app: Flask) -> None:
+#: The scheduled jobs the worker runs between dispatches, given by the app (mail imports no domain).
+ScheduledJobs = Callable[[], Mapping[str, int]]
+
+
+def register_commands(app: Flask, scheduled_jobs: ScheduledJobs) -> None:
+    """`flask outbox …`; the worker also runs `scheduled_jobs` (organiser.jobs.run_scheduled_jobs)."""
+    app.extensions["outbox_scheduled_jobs"] = scheduled_jobs
     app.cli.add_command(outbox)
 
 
@@ -29,8 +39,6 @@ outbox = AppGroup("outbox", help="The mail outbox: send due mail, or run the dis
 @click.option("--all", "drain", is_flag=True, help="Keep sending batches until nothing is due.")
 def send_command(batch_size: int | None, drain: bool) -> None:
     """Send one batch of due mail over one SMTP connection and print what happened."""
-    from .services import dispatch_due
-
     while True:
         report = dispatch_due(batch_size=batch_size)
         click.echo(f"Outbox: {report}.")
@@ -43,8 +51,6 @@ def send_command(batch_size: int | None, drain: bool) -> None:
 @click.option("--to", "to_address", required=True, help="Send a test message to this address.")
 def check_command(to_address: str) -> None:
     """Queue a test message, to check the SMTP settings (the worker or `flask outbox send` sends it)."""
-    from .services import OutboxKind, queue_mail, render_mail
-
     server = current_app.config.get("MAIL_SERVER") or "—"
     subject, text, html = render_mail("smtp_check", current_app.config["BABEL_DEFAULT_LOCALE"], server=server)
     try:
@@ -71,17 +77,22 @@ def work_command(interval: float, jobs_interval: float, once: bool) -> None:
         click.echo("Outbox worker: no MAIL_SERVER set, mail is kept for the development mail page (/dev/mail).")
     click.echo(f"Outbox worker started (every {interval:g} s, scheduled jobs every {jobs_interval:g} s).")
     try:
-        run_worker(stop, interval=interval, jobs_interval=jobs_interval, once=once)
+        run_worker(
+            stop,
+            interval=interval,
+            jobs_interval=jobs_interval,
+            once=once,
+            scheduled_jobs=current_app.extensions["outbox_scheduled_jobs"],
+        )
     finally:
         restore()
     click.echo("Outbox worker stopped.")
 
 
-def run_worker(stop: threading.Event, *, interval: float, jobs_interval: float, once: bool = False) -> None:
+def run_worker(
+    stop: threading.Event, *, interval: float, jobs_interval: float, scheduled_jobs: ScheduledJobs, once: bool = False
+) -> None:
     """The worker loop: drain due mail, run the scheduled jobs when their time has come, sleep, repeat."""
-    from ..jobs import run_scheduled_jobs
-    from .services import dispatch_due
-
     next_jobs = 0.0
     while not stop.is_set():
         busy = False
@@ -90,13 +101,13 @@ def run_worker(stop: threading.Event, *, interval: float, jobs_interval: float, 
             if report.handled:
                 click.echo(f"Outbox: {report}.")
             # A full batch means more may be waiting: go again at once instead of sleeping.
-            busy = report.handled >= int(current_app.config.get("MAIL_BATCH_SIZE") or 50)
+            busy = report.handled >= int(current_app.config["MAIL_BATCH_SIZE"])
         except Exception:
             log.exception("dispatching the outbox failed; trying again in %s s", interval)
         if time.monotonic() >= next_jobs:
             next_jobs = time.monotonic() + jobs_interval
             try:
-                results = run_scheduled_jobs()
+                results = scheduled_jobs()
                 db.session.commit()
                 if any(results.values()):
                     click.echo(f"Scheduled jobs: {results}.")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..events.models import _enum
-from ..extensions import UTCDateTime, db, utcnow
+from ..extensions import UTCDateTime, db, string_enum, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -20,13 +20,69 @@ class OutboxStatus(enum.StrEnum):
     #: No SMTP configured (development): kept for the development mail page.
     KEPT = "kept"
 
+    @property
+    def label(self) -> str:
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    OutboxStatus.PENDING: _l("Wacht op verzending"),
+    OutboxStatus.SENT: _l("Verzonden"),
+    OutboxStatus.FAILED: _l("Mislukt"),
+    OutboxStatus.KEPT: _l("Bewaard (ontwikkeling)"),
+}
+
+
+class OutboxKind(enum.StrEnum):
+    """The kinds of mail the domains queue; the template of a kind is templates/mail/<value>.*.
+
+    The column is plain text, so a new kind needs no migration.
+    """
+
+    INVITATION = "invitation"
+    CONFIRMATION = "confirmation"
+    REMINDER = "reminder"
+    DAY_BEFORE = "day_before"
+    CHANGE = "change"
+    CANCELLATION = "cancellation"
+    PROMOTION = "promotion"
+    FEED_LINK = "feed_link"
+    SMTP_CHECK = "smtp_check"
+    NEW_LINK = "new_link"
+    WITHDRAWN = "withdrawn"
+    ACCOUNT_WELCOME = "account_welcome"
+    ACCOUNT_RESET = "account_reset"
+    PERSON_EMAIL_CHANGED = "person_email_changed"
+
+    @property
+    def label(self) -> str:
+        return str(_KIND_LABELS[self])
+
+
+_KIND_LABELS = {
+    OutboxKind.INVITATION: _l("Uitnodiging"),
+    OutboxKind.CONFIRMATION: _l("Bevestiging"),
+    OutboxKind.REMINDER: _l("Herinnering"),
+    OutboxKind.DAY_BEFORE: _l("Herinnering dag vooraf"),
+    OutboxKind.CHANGE: _l("Wijziging"),
+    OutboxKind.CANCELLATION: _l("Afgelast"),
+    OutboxKind.PROMOTION: _l("Van de wachtlijst"),
+    OutboxKind.FEED_LINK: _l("Agendalink"),
+    OutboxKind.SMTP_CHECK: _l("Testbericht"),
+    OutboxKind.NEW_LINK: _l("Nieuwe link"),
+    OutboxKind.WITHDRAWN: _l("Afgemeld"),
+    OutboxKind.ACCOUNT_WELCOME: _l("Nieuw account"),
+    OutboxKind.ACCOUNT_RESET: _l("Nieuw wachtwoord"),
+    OutboxKind.PERSON_EMAIL_CHANGED: _l("E-mailadres gewijzigd"),
+}
+
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: invitation, confirmation, reminder, day_before, change, cancellation, promotion, feed_link, …
+    #: An OutboxKind value (plain text: a new kind needs no migration).
     kind: Mapped[str] = mapped_column(String(30))
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
@@ -39,7 +95,9 @@ class OutboxMessage(db.Model):
     ics_method: Mapped[str | None] = mapped_column(String(20))
     #: Stable across retries, so that a retry never produces a second, different mail.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
-    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(
+        string_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -47,3 +105,9 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id", ondelete="SET NULL"), index=True)
+
+    @property
+    def kind_label(self) -> str:
+        """The kind in words; an unknown (older) kind as it is stored."""
+        known = self.kind in OutboxKind._value2member_map_
+        return OutboxKind(self.kind).label if known else self.kind

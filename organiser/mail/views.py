@@ -7,39 +7,18 @@ from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from ..events.models import Event
+from .. import signals
 from ..extensions import db
 from ..forms import EmptyForm
-from . import services
+from . import dispatch
+from . import outbox as outbox_rows
 from .models import OutboxMessage, OutboxStatus
 
 bp = Blueprint("mail", __name__)
-
-STATUS_LABELS = {
-    OutboxStatus.PENDING: _l("Wacht op verzending"),
-    OutboxStatus.SENT: _l("Verzonden"),
-    OutboxStatus.FAILED: _l("Mislukt"),
-    OutboxStatus.KEPT: _l("Bewaard (ontwikkeling)"),
-}
-
-KIND_LABELS = {
-    services.OutboxKind.INVITATION: _l("Uitnodiging"),
-    services.OutboxKind.CONFIRMATION: _l("Bevestiging"),
-    services.OutboxKind.REMINDER: _l("Herinnering"),
-    services.OutboxKind.DAY_BEFORE: _l("Herinnering dag vooraf"),
-    services.OutboxKind.CHANGE: _l("Wijziging"),
-    services.OutboxKind.CANCELLATION: _l("Afgelast"),
-    services.OutboxKind.PROMOTION: _l("Van de wachtlijst"),
-    services.OutboxKind.FEED_LINK: _l("Agendalink"),
-    services.OutboxKind.SMTP_CHECK: _l("Testbericht"),
-    services.OutboxKind.NEW_LINK: _l("Nieuwe link"),
-    services.OutboxKind.WITHDRAWN: _l("Afgemeld"),
-}
 
 #: The mail's own HTML, shown on its own: no scripts, no plugins, no forms, no requests anywhere but here.
 MAIL_HTML_POLICY = (
@@ -55,16 +34,16 @@ _URL = re.compile(r"https?://[^\s<>\"']+")
 @login_required
 def outbox():
     """Recent mail about the organiser's events (admins: all mail), failed mail first, with the reason."""
-    messages = services.recent_mail(current_user)
+    messages = outbox_rows.recent_mail(current_user)
     event_ids = {m.event_id for m in messages if m.event_id}
-    events = {e.id: e for e in db.session.scalars(db.select(Event).where(Event.id.in_(event_ids)))} if event_ids else {}
+    events: dict[int, outbox_rows.EventLink] = {}
+    for _receiver, described in signals.outbox_events_described.send(current_user, event_ids=event_ids):
+        events.update(described)
     return render_template(
         "mail/outbox.html",
         messages=messages,
         events=events,
         failed=sum(m.status == OutboxStatus.FAILED for m in messages),
-        status_labels=STATUS_LABELS,
-        kind_labels=KIND_LABELS,
         form=EmptyForm(),
     )
 
@@ -74,9 +53,9 @@ def outbox():
 def retry(message_id: int):
     """Put a failed mail back in the queue ("opnieuw proberen")."""
     message = db.get_or_404(OutboxMessage, message_id)
-    if not services.may_see(current_user, message):
+    if not outbox_rows.may_see(current_user, message):
         abort(404)
-    if EmptyForm().validate_on_submit() and services.retry_mail(message):
+    if EmptyForm().validate_on_submit() and outbox_rows.retry_mail(message):
         db.session.commit()
         flash(_("De mail aan %(address)s wordt opnieuw verstuurd.", address=message.to_address), "success")
     else:
@@ -122,9 +101,8 @@ def dev_mail():
     """Development: the mail that would have been sent, newest first."""
     return render_template(
         "mail/dev_list.html",
-        messages=services.kept_mail(),
-        pending=services.count_pending(),
-        kind_labels=KIND_LABELS,
+        messages=outbox_rows.kept_mail(),
+        pending=outbox_rows.count_pending(),
         form=EmptyForm(),
     )
 
@@ -134,7 +112,7 @@ def dev_mail():
 def dev_deliver():
     """Development: process due mail now, for when the outbox worker does not run."""
     if EmptyForm().validate_on_submit():
-        report = services.dispatch_due()
+        report = dispatch.dispatch_due()
         flash(ngettext("%(num)d mail verwerkt.", "%(num)d mails verwerkt.", report.kept), "success")
     return redirect(url_for("mail.dev_mail"))
 
@@ -144,9 +122,7 @@ def dev_deliver():
 def dev_message(message_id: int):
     """Development: one kept mail, with its links clickable and its HTML part in a sandbox."""
     message = _kept_or_404(message_id)
-    return render_template(
-        "mail/dev_message.html", message=message, text=linkify(message.text_body), kind_labels=KIND_LABELS
-    )
+    return render_template("mail/dev_message.html", message=message, text=linkify(message.text_body))
 
 
 @bp.get("/dev/mail/<int:message_id>/html")

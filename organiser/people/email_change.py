@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..auth import trail
-from ..mail.services import queue_mail, render_mail
+from ..mail.models import OutboxKind
+from ..mail.outbox import queue_mail
+from ..mail.rendering import render_mail
 from ..signals import person_email_changed
 from .models import Person
 
@@ -15,8 +17,7 @@ def after_email_change(person: Person, old_email: str | None) -> None:
     if not old_email or old_email == person.email:
         return
     person_email_changed.send(person, old_email=old_email)
-    subject, text, html = render_mail("person_email_changed", person.locale or "nl", person=person)
-    queue_mail(
-        kind="email_changed", to_address=old_email, to_name=person.name, subject=subject, text_body=text, html_body=html
-    )
+    kind = OutboxKind.PERSON_EMAIL_CHANGED
+    subject, text, html = render_mail(kind.value, person.locale or "nl", person=person)
+    queue_mail(kind=kind, to_address=old_email, to_name=person.name, subject=subject, text_body=text, html_body=html)
     trail.record("person_email_changed", "person", person.id, person.name)

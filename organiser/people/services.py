@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, insert, or_, update
 from sqlalchemy.orm import selectinload
 
+from .. import signals
 from ..calendar.models import FeedToken
 from ..events.models import Initiative
 from ..extensions import db, utcnow
@@ -196,10 +197,8 @@ def delete_person(person: Person) -> None:
     lists that have not been sent yet no longer include them. A seat they held at an upcoming event is
     given back (and goes to the first on the waiting list).
     """
-    from ..invitations.services import release_place_of_deleted
-
     now = utcnow()
-    release_place_of_deleted(person, now)
+    signals.person_erased.send(person, now=now)
     person.name = DELETED_NAME
     person.email = None
     person.initiatives = []

@@ -146,20 +146,6 @@ def reactivate(person_id: int):
     return redirect(url_for("people.detail", person_id=person.id))
 
 
-@bp.post("/<int:person_id>/feed-link")
-@login_required
-def send_feed_link(person_id: int):
-    """Mail someone a new personal calendar feed link (the old one stops working)."""
-    from ..calendar.services import send_feed_link as mail_feed_link
-
-    person = _person_or_404(person_id)
-    if EmptyForm().validate_on_submit() and person.email and person.active:
-        mail_feed_link(person)
-        db.session.commit()
-        flash(_("%(name)s krijgt een e-mail met een nieuwe agendalink.", name=person.name), "success")
-    return redirect(url_for("people.detail", person_id=person.id))
-
-
 @bp.route("/<int:person_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(person_id: int):

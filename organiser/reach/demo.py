@@ -20,8 +20,8 @@ from ..extensions import db, utcnow
 from ..i18n import local_zone, to_local
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import ContactRole, Department, Person, PersonKind
+from ..teams.formation import form_teams
 from ..teams.models import Team
-from ..teams.services import form_teams
 
 #: Colleagues made when the directory has too few: (department, role, names).
 STAFF = [

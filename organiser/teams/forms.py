@@ -7,7 +7,7 @@ from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from ..forms import Form
-from .services import MAX_TEAMS
+from .balance import MAX_TEAMS
 
 
 class FormTeamsForm(Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,3 +30,16 @@ class Team(db.Model):
     @property
     def guide(self) -> Invitation | None:
         return next((m for m in self.members if m.is_guide), None)
+
+    def summary_for(self, invitation: Invitation) -> str:
+        """'Team 2, gids: Anna de Vries' for a member's confirmation and reminder mails.
+
+        A method on the model because the invitations domain (below teams) writes those mails: it reaches the
+        team through the `Invitation.team` relationship and never imports teams.
+        """
+        guide = self.guide
+        if guide is None:
+            return self.name
+        if guide.id == invitation.id:
+            return _("%(team)s, u bent de gids", team=self.name)
+        return _("%(team)s, gids: %(guide)s", team=self.name, guide=guide.person.name)

@@ -13,9 +13,10 @@ from ..extensions import db
 from ..forms import EmptyForm, choice_list, parse_record_id
 from ..invitations.models import Invitation, InvitationState
 from ..reach.services import display_name, role_label
-from . import services
+from . import balance, formation, membership
 from .forms import FormTeamsForm, MemberForm, MoveForm
 from .models import Team
+from .overview import teams_overview
 
 bp = Blueprint("teams", __name__)
 
@@ -52,7 +53,7 @@ def _may_change(event: Event) -> bool:
 def overview(event_id: int):
     """The teams of a speurtocht or safari: their make-up, guides, locks, and who is not in a team yet."""
     event = event_for_organiser(event_id)
-    overview = services.teams_overview(event)
+    overview = teams_overview(event)
     form = FormTeamsForm(formdata=None, count=overview.suggested_count)
     return render_template(
         "teams/overview.html",
@@ -75,8 +76,8 @@ def form_teams(event_id: int):
     form = FormTeamsForm()
     if form.validate_on_submit():
         try:
-            teams = services.form_teams(event, form.count.data)
-        except services.TeamsError as error:
+            teams = formation.form_teams(event, form.count.data)
+        except balance.TeamsError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
@@ -104,13 +105,13 @@ def move(event_id: int):
     if not _may_change(event):
         return redirect(_overview_url(event))
     form = MoveForm()
-    form.team_id.choices = choice_list((t.id, t.name) for t in services.event_teams(event))
+    form.team_id.choices = choice_list((t.id, t.name) for t in balance.event_teams(event))
     if form.validate_on_submit():
         invitation = _member_of(event, form.invitation_id.data)
         team = _team_of(event, form.team_id.data)
         try:
-            services.move_to_team(invitation, team)
-        except services.TeamsError as error:
+            membership.move_to_team(invitation, team)
+        except balance.TeamsError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
@@ -130,8 +131,8 @@ def guide(event_id: int):
     if form.validate_on_submit():
         invitation = _member_of(event, form.invitation_id.data)
         try:
-            services.set_guide(invitation)
-        except services.TeamsError as error:
+            membership.set_guide(invitation)
+        except balance.TeamsError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
@@ -148,7 +149,7 @@ def lock(event_id: int, team_id: int):
     team = _team_of(event, team_id)
     if EmptyForm().validate_on_submit():
         locked = request.form.get("locked") == "1"
-        services.set_locked(team, locked)
+        membership.set_locked(team, locked)
         db.session.commit()
         if locked:
             flash(_("%(team)s is vergrendeld en blijft zo bij opnieuw indelen.", team=team.name), "success")
@@ -165,7 +166,7 @@ def print_cards(event_id: int):
     return render_template(
         "teams/print.html",
         event=event,
-        overview=services.teams_overview(event),
+        overview=teams_overview(event),
         role_label=role_label,
         display_name=display_name,
     )

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from organiser.events.forms import to_form_value
-from organiser.invitations import services as invitations
+from organiser.invitations import links, sending
 from organiser.invitations.models import Invitation, InvitationState
 from tests.bad_input.conftest import FAST, check_answer, dates, junk, numbers, submissions
 from tests.events.test_events import event_form
@@ -253,9 +253,9 @@ def invited(db, own_event, create_person):
     from flask import current_app
 
     with current_app.test_request_context():
-        invitations.send_invitations(own_event)
+        sending.send_invitations(own_event)
         rows = db.session.scalars(db.select(Invitation).where(Invitation.event_id == own_event.id)).all()
-        tokens = [invitations.rsvp_token(i) for i in rows]
+        tokens = [links.rsvp_token(i) for i in rows]
     db.session.commit()
     return own_event, rows, tokens
 

@@ -78,7 +78,7 @@ def test_a_period_far_from_now_is_explained(logged_in):
 
 
 def test_recording_an_answer_without_a_valid_choice_says_so(logged_in, db, create_event, organiser, create_person):
-    from organiser.invitations import services
+    from organiser.invitations import sending
     from organiser.invitations.models import Invitation
 
     event = create_event(organiser=organiser)
@@ -86,7 +86,7 @@ def test_recording_an_answer_without_a_valid_choice_says_so(logged_in, db, creat
     db.session.add(invitation)
     db.session.flush()
     with logged_in.raw.application.test_request_context():
-        services.send_invitations(event)
+        sending.send_invitations(event)
     db.session.commit()
     response = logged_in.post(f"/events/{event.id}/answers/{invitation.id}", {"answer": "misschien"})
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)

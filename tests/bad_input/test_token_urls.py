@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from organiser.calendar.services import issue_feed_token
-from organiser.invitations import services as invitations
+from organiser.calendar.links import issue_feed_token
+from organiser.invitations import links, sending
 from organiser.invitations.models import Invitation
 from tests.bad_input.conftest import FAST, NASTY
 
@@ -72,9 +72,9 @@ def real_tokens(db, create_event, create_person):
     from flask import current_app
 
     with current_app.test_request_context():
-        invitations.send_invitations(event)
+        sending.send_invitations(event)
     feed = issue_feed_token(person)
-    rsvp = invitations.rsvp_token(invitation)
+    rsvp = links.rsvp_token(invitation)
     db.session.commit()
     return rsvp, feed
 

@@ -50,7 +50,7 @@ def invite(db):
 @pytest.fixture
 def feed_token(db):
     """Factory: issue a personal feed token for a person (revoking earlier ones) and return it."""
-    from organiser.calendar.services import issue_feed_token
+    from organiser.calendar.links import issue_feed_token
 
     def factory(person):
         token = issue_feed_token(person)
@@ -63,7 +63,7 @@ def feed_token(db):
 @pytest.fixture
 def rsvp_token(db):
     """Factory: a personal RSVP token for an invitation."""
-    from organiser.invitations.services import issue_rsvp_token
+    from organiser.invitations.links import issue_rsvp_token
 
     def factory(invitation):
         token = issue_rsvp_token(invitation)

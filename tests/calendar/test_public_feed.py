@@ -274,11 +274,11 @@ def test_event_page_and_agenda_link_to_the_calendar(client, create_event, create
 
 
 def test_an_unchanged_feed_is_rendered_once_per_process(client, create_event, db, monkeypatch):
-    from organiser.calendar import services
+    from organiser.calendar import feeds
 
     renders = []
-    real = services.render_public_feed
-    monkeypatch.setattr(services, "render_public_feed", lambda *args: renders.append(1) or real(*args))
+    real = feeds.render_public_feed
+    monkeypatch.setattr(feeds, "render_public_feed", lambda *args: renders.append(1) or real(*args))
     event = create_event()
     first = feed(client).data
     assert feed(client).data == first
@@ -291,7 +291,7 @@ def test_an_unchanged_feed_is_rendered_once_per_process(client, create_event, db
 
 
 def test_rendered_feeds_stay_within_their_bytes():
-    from organiser.calendar.services import RenderedFeeds
+    from organiser.calendar.feeds import RenderedFeeds
 
     cache = RenderedFeeds(max_bytes=10)
     assert cache.get_or_render("a", lambda: b"aaaa") == b"aaaa"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from organiser.events import services as event_services
 from organiser.events.forms import to_form_value
 from organiser.events.models import Event
-from organiser.invitations import services
+from organiser.invitations import answers, sending
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage
 from tests.events.test_events import event_form
@@ -16,10 +16,10 @@ def _full_event(db, create_event, create_person, organiser, waiting=3):
     for _ in range(2 + waiting):
         db.session.add(Invitation(event=event, person=create_person()))
     db.session.flush()
-    services.send_invitations(event)
+    sending.send_invitations(event)
     invitations = db.session.scalars(db.select(Invitation).order_by(Invitation.id)).all()
     for invitation in invitations:
-        services.record_answer(invitation, "yes")
+        answers.record_answer(invitation, "yes")
     db.session.commit()
     return event, invitations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from organiser.events.models import Event
-from organiser.invitations import services
+from organiser.invitations import answers, sending
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.people.models import ContactRole, Department, Person, PersonKind
 
@@ -26,7 +26,7 @@ def test_concurrent_yes_answers_never_overbook(app, db, create_event):
         )
         db.session.add(Invitation(event=event, person=person))
     db.session.flush()
-    services.send_invitations(event)
+    sending.send_invitations(event)
     db.session.commit()
     ids = db.session.scalars(db.select(Invitation.id).where(Invitation.event_id == event.id)).all()
     start = threading.Barrier(len(ids))
@@ -37,7 +37,7 @@ def test_concurrent_yes_answers_never_overbook(app, db, create_event):
             with app.app_context():
                 start.wait()
                 invitation = db.session.get(Invitation, invitation_id)
-                services.record_answer(invitation, "yes", plus_ones)
+                answers.record_answer(invitation, "yes", plus_ones)
                 db.session.commit()
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -58,7 +58,7 @@ def test_concurrent_yes_answers_never_overbook(app, db, create_event):
     waiting = [i for i in invitations if i.state == InvitationState.WAITING]
     assert len(waiting) + sum(1 for i in invitations if i.state == InvitationState.YES) == INVITEES
     # The waiting list has distinct, gap-free places.
-    positions = sorted(services.waiting_position(i) for i in waiting)
+    positions = sorted(answers.waiting_position(i) for i in waiting)
     assert positions == list(range(1, len(waiting) + 1))
 
 
@@ -75,10 +75,10 @@ def test_concurrent_cancellations_promote_each_waiting_person_once(app, db, crea
         )
         db.session.add(Invitation(event=event, person=person))
     db.session.flush()
-    services.send_invitations(event)
+    sending.send_invitations(event)
     invitations = db.session.scalars(db.select(Invitation).order_by(Invitation.id)).all()
     for invitation in invitations:
-        services.record_answer(invitation, "yes")
+        answers.record_answer(invitation, "yes")
     db.session.commit()
     seated = [i.id for i in invitations if i.state == InvitationState.YES]
     assert len(seated) == 3
@@ -89,7 +89,7 @@ def test_concurrent_cancellations_promote_each_waiting_person_once(app, db, crea
         try:
             with app.app_context():
                 start.wait()
-                services.record_answer(db.session.get(Invitation, invitation_id), "no")
+                answers.record_answer(db.session.get(Invitation, invitation_id), "no")
                 db.session.commit()
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
@@ -121,7 +121,7 @@ def _event_with_invitees(db, create_event, n, capacity, prefix, max_plus_ones=0)
         )
         db.session.add(Invitation(event=event, person=person))
     db.session.flush()
-    services.send_invitations(event)
+    sending.send_invitations(event)
     db.session.commit()
     return event, db.session.scalars(
         db.select(Invitation.id).where(Invitation.event_id == event.id).order_by(Invitation.id)
@@ -137,7 +137,7 @@ def _at_once(app, db, calls):
         try:
             with app.app_context():
                 start.wait()
-                outcome = services.record_answer(db.session.get(Invitation, invitation_id), answer, plus_ones)
+                outcome = answers.record_answer(db.session.get(Invitation, invitation_id), answer, plus_ones)
                 db.session.commit()
                 outcomes[invitation_id] = outcome
         except BaseException as error:  # noqa: BLE001 - reported below
@@ -177,7 +177,7 @@ def test_waiting_invitee_answering_again_while_a_seat_frees_does_not_deadlock(ap
     make the bad interleaving happen every time."""
     import time
 
-    claim = services._claim_invitation
+    claim = answers._claim_invitation
 
     def slow_claim(invitation, expected_state, *args, **kwargs):
         claimed = claim(invitation, expected_state, *args, **kwargs)
@@ -187,11 +187,11 @@ def test_waiting_invitee_answering_again_while_a_seat_frees_does_not_deadlock(ap
         return claimed
 
     event, (seated, waiting) = _event_with_invitees(db, create_event, 2, 2, "D", max_plus_ones=1)
-    services.record_answer(db.session.get(Invitation, seated), "yes")
-    services.record_answer(db.session.get(Invitation, waiting), "yes", 1)  # two seats: does not fit, waits
+    answers.record_answer(db.session.get(Invitation, seated), "yes")
+    answers.record_answer(db.session.get(Invitation, waiting), "yes", 1)  # two seats: does not fit, waits
     db.session.commit()
     assert db.session.get(Invitation, waiting).state == InvitationState.WAITING
-    monkeypatch.setattr(services, "_claim_invitation", slow_claim)
+    monkeypatch.setattr(answers, "_claim_invitation", slow_claim)
     _at_once(app, db, [(seated, "no"), (waiting, "yes", 0)])
     assert db.session.get(Invitation, seated).state == InvitationState.NO
     now_seated = db.session.get(Invitation, waiting)

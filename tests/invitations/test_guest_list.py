@@ -137,7 +137,7 @@ def test_the_mix_is_shown_for_the_list_and_for_yes(
 
 
 def test_adding_the_same_person_at_the_same_moment_is_refused_cleanly(logged_in, db, event, create_person, monkeypatch):
-    from organiser.invitations import services
+    from organiser.invitations import guest_list
 
     person = create_person()
 
@@ -148,7 +148,7 @@ def test_adding_the_same_person_at_the_same_moment_is_refused_cleanly(logged_in,
             db.session.flush()
         return 2
 
-    monkeypatch.setattr(services, "add_to_guest_list", racing_add)
+    monkeypatch.setattr(guest_list, "add_to_guest_list", racing_add)
     response = logged_in.post(f"/events/{event.id}/guests/add", {"person_ids": [str(person.id)]})
     assert response.status_code == 302
     page = logged_in.get(f"/events/{event.id}/guests").get_data(as_text=True)

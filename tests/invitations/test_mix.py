@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from organiser.invitations.guest_list import ON_LIST_STATES, YES_STATES
+from organiser.invitations.mix import mix_for, mix_shortfalls
 from organiser.invitations.models import InvitationState
-from organiser.invitations.services import ON_LIST_STATES, YES_STATES, mix_for, mix_shortfalls
 
 pytestmark = pytest.mark.usefixtures("in_request")
 

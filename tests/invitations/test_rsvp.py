@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from organiser.events.models import Event
-from organiser.invitations import services
+from organiser.invitations import answers, links, notices, reminders, retention, sending
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage
 from organiser.people.models import ContactRole, Department, Person, PersonKind
@@ -35,11 +35,11 @@ def invited(db, create_event):
             )
             db.session.add(Invitation(event=event, person=person))
         db.session.flush()
-        services.send_invitations(event)
+        sending.send_invitations(event)
         for invitation in db.session.scalars(
             db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
         ):
-            pairs.append((invitation, services.rsvp_token(invitation)))
+            pairs.append((invitation, links.rsvp_token(invitation)))
         db.session.commit()
         return event, pairs
 
@@ -144,7 +144,7 @@ def test_after_the_deadline_only_cancelling(client, db, invited):
 def test_unknown_and_revoked_links_look_the_same(client, db, invited):
     event, [(invitation, token)] = invited(n=1)
     unknown = client.get("/rsvp/" + "x" * 43)
-    services.reissue_link(db.session.get(Invitation, invitation.id))
+    sending.reissue_link(db.session.get(Invitation, invitation.id))
     db.session.commit()
     revoked = client.get(f"/rsvp/{token}")
     assert unknown.status_code == revoked.status_code == 404
@@ -157,7 +157,7 @@ def test_unknown_and_revoked_links_look_the_same(client, db, invited):
 
     assert page(unknown, "x" * 43) == page(revoked, token)
     assert revoked.headers["Cache-Control"] == "no-store"
-    new_token = services.rsvp_token(db.session.get(Invitation, invitation.id))
+    new_token = links.rsvp_token(db.session.get(Invitation, invitation.id))
     assert client.get(f"/rsvp/{new_token}").status_code == 200
     assert new_token in mails(db, "new_link")[0].text_body
 
@@ -210,23 +210,23 @@ def test_my_data_and_withdraw(client, db, invited):
 def test_reminders_go_out_once(app, db, invited):
     now = datetime.now(UTC)
     event, pairs = invited(n=2, rsvp_deadline=now + timedelta(days=2))
-    services.record_answer(db.session.get(Invitation, pairs[0][0].id), "yes")
+    answers.record_answer(db.session.get(Invitation, pairs[0][0].id), "yes")
     db.session.commit()
-    assert services.send_deadline_reminders(now) == 1  # only the one who did not answer
-    assert services.send_deadline_reminders(now) == 0
-    assert services.send_day_before_reminders(now) == 0  # the event is ten days away
-    assert services.send_day_before_reminders(event.starts_at - timedelta(hours=20)) == 1
-    assert services.send_day_before_reminders(event.starts_at - timedelta(hours=19)) == 0
+    assert reminders.send_deadline_reminders(now) == 1  # only the one who did not answer
+    assert reminders.send_deadline_reminders(now) == 0
+    assert reminders.send_day_before_reminders(now) == 0  # the event is ten days away
+    assert reminders.send_day_before_reminders(event.starts_at - timedelta(hours=20)) == 1
+    assert reminders.send_day_before_reminders(event.starts_at - timedelta(hours=19)) == 0
     db.session.commit()
     assert len(mails(db, "reminder")) == 1 and len(mails(db, "day_before")) == 1
 
 
 def test_personal_details_are_purged_after_the_event(app, db, invited):
     event, [(invitation, token)] = invited(n=1)
-    services.record_answer(invitation, "yes", 1, "Glutenvrij")
+    answers.record_answer(invitation, "yes", 1, "Glutenvrij")
     db.session.commit()
-    assert services.purge_personal_details(event.ends_at + timedelta(days=1)) == 0
-    assert services.purge_personal_details(event.ends_at + timedelta(days=31)) == 1
+    assert retention.purge_personal_details(event.ends_at + timedelta(days=1)) == 0
+    assert retention.purge_personal_details(event.ends_at + timedelta(days=31)) == 1
     db.session.commit()
     invitation = db.session.get(Invitation, invitation.id)
     assert invitation.note == "" and invitation.state == InvitationState.YES  # the count stays
@@ -236,10 +236,10 @@ def test_change_and_cancellation_notices(app, db, invited):
     from organiser.events import services as events
 
     event, pairs = invited(n=2)
-    services.record_answer(pairs[1][0], "no")
-    assert services.queue_change_notices(event) == 1  # not to those who declined
+    answers.record_answer(pairs[1][0], "no")
+    assert notices.queue_change_notices(event) == 1  # not to those who declined
     events.cancel_event(event)
-    assert services.queue_cancellation_notices(event) == 1
+    assert notices.queue_cancellation_notices(event) == 1
     db.session.commit()
     cancel = mails(db, "cancellation")[0]
     assert cancel.ics_method == "CANCEL" and "STATUS:CANCELLED" in cancel.ics and "SEQUENCE:1" in cancel.ics
@@ -271,8 +271,8 @@ def test_deleting_a_person_frees_their_seat_for_the_waiting_list(app, db, invite
     from organiser.people.services import delete_person
 
     event, [(first, _), (second, _)] = invited(n=2, capacity=1, max_plus_ones=0)
-    services.record_answer(first, "yes")
-    services.record_answer(second, "yes")
+    answers.record_answer(first, "yes")
+    answers.record_answer(second, "yes")
     db.session.commit()
     assert db.session.get(Invitation, second.id).state == InvitationState.WAITING
     delete_person(db.session.get(Invitation, first.id).person)
@@ -318,7 +318,7 @@ def test_send_page_warns_about_the_mix_and_sends_to_those_ticked(logged_in, db, 
 
 def test_change_notice_says_what_changed_and_cancellation_gives_the_reason(logged_in, db, organiser, invited):
     event, [(first, t1), (second, t2)] = invited(n=2, organiser=organiser)
-    services.record_answer(first, "yes")
+    answers.record_answer(first, "yes")
     db.session.commit()
     start = event.starts_at.astimezone(ZoneInfo("Europe/Amsterdam"))
     data = {

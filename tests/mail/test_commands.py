@@ -33,10 +33,8 @@ def test_send_all_stops_when_the_server_is_down(app, db, use_smtp):
 
 
 def test_work_once_dispatches_and_runs_the_scheduled_jobs(app, db, smtp_server, use_smtp, monkeypatch):
-    import organiser.jobs
-
     calls = []
-    monkeypatch.setattr(organiser.jobs, "run_scheduled_jobs", lambda: calls.append(1) or {"reminders": 0})
+    monkeypatch.setitem(app.extensions, "outbox_scheduled_jobs", lambda: calls.append(1) or {"reminders": 0})
     use_smtp(smtp_server.port)
     queue(db, 2)
     result = app.test_cli_runner().invoke(args=["outbox", "work", "--once"])
@@ -47,12 +45,10 @@ def test_work_once_dispatches_and_runs_the_scheduled_jobs(app, db, smtp_server, 
 
 
 def test_work_survives_a_failing_job(app, db, monkeypatch):
-    import organiser.jobs
-
     def broken():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(organiser.jobs, "run_scheduled_jobs", broken)
+    monkeypatch.setitem(app.extensions, "outbox_scheduled_jobs", broken)
     queue(db, 1)
     result = app.test_cli_runner().invoke(args=["outbox", "work", "--once"])
     assert result.exit_code == 0, result.output

@@ -9,9 +9,12 @@ from datetime import timedelta
 import pytest
 
 from organiser.extensions import utcnow
-from organiser.mail import services
+from organiser.mail import dispatch, outbox
+from organiser.mail.dispatch import claim_due, dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
-from organiser.mail.services import claim_due, dispatch_due, queue_mail, render_mail
+from organiser.mail.outbox import queue_mail
+from organiser.mail.rendering import render_mail
+from organiser.web import absolute_url
 from tests.mail.conftest import SMTPServer, free_port
 
 ICS = (
@@ -190,7 +193,7 @@ def test_no_header_injection_through_name_or_subject(app, db, smtp_server, use_s
             to_name="Mallory\nBcc: spy3@evil.example",
             subject="Dag\r\nBcc: spy4@evil.example",
             text_body="x",
-            message_id=services.new_message_id(),
+            message_id=outbox.new_message_id(),
             next_attempt_at=utcnow(),
         )
     )
@@ -245,10 +248,10 @@ def test_temporary_refusal_is_retried_with_backoff_and_sent_once(app, db, smtp_s
 
 
 def test_backoff_doubles_with_jitter_and_stops_at_an_hour():
-    assert timedelta(minutes=1) <= services.backoff(1) <= timedelta(minutes=1.25)
-    assert timedelta(minutes=4) <= services.backoff(3) <= timedelta(minutes=5)
-    assert timedelta(hours=1) <= services.backoff(30) <= timedelta(hours=1.25)
-    assert len({services.backoff(5) for _ in range(20)}) > 1  # jitter spreads retries
+    assert timedelta(minutes=1) <= dispatch.backoff(1) <= timedelta(minutes=1.25)
+    assert timedelta(minutes=4) <= dispatch.backoff(3) <= timedelta(minutes=5)
+    assert timedelta(hours=1) <= dispatch.backoff(30) <= timedelta(hours=1.25)
+    assert len({dispatch.backoff(5) for _ in range(20)}) > 1  # jitter spreads retries
 
 
 def test_temporary_failures_end_as_failed_after_max_attempts(app, db, use_smtp):
@@ -339,7 +342,7 @@ def test_a_late_result_from_a_worker_whose_lease_expired_is_not_recorded(app, db
     after_lease = slow.lease_until + timedelta(seconds=1)
     assert dispatch_due(now=after_lease).sent == 1  # another worker took over
     # The slow worker comes back with a temporary failure: it must not put the sent row back in the queue.
-    services._record(slow.messages[0], services.TemporaryFailure("451 late"), slow, now, services.DispatchReport())
+    dispatch._record(slow.messages[0], dispatch.TemporaryFailure("451 late"), slow, now, dispatch.DispatchReport())
     db.session.expire_all()
     assert row.status == OutboxStatus.SENT and row.last_error == ""
 
@@ -426,8 +429,8 @@ def test_mail_status_by_invitation_takes_the_latest_invitation_mail(app, db, cre
     queue_mail(kind="invitation", to_address="cor@example.org", subject="U", text_body="t",
                event_id=other_event.id, invitation_id=cor.id)  # fmt: skip
     db.session.commit()
-    assert services.mail_status_by_invitation(event.id) == {ans.id: OutboxStatus.PENDING}
-    assert services.mail_status_by_invitation(event.id, kinds=("invitation", "confirmation")) == {
+    assert outbox.mail_status_by_invitation(event.id) == {ans.id: OutboxStatus.PENDING}
+    assert outbox.mail_status_by_invitation(event.id, kinds=("invitation", "confirmation")) == {
         ans.id: OutboxStatus.PENDING,
         bert.id: OutboxStatus.PENDING,
     }
@@ -443,17 +446,17 @@ def test_failed_mail_for_event(app, db, create_event, smtp_server, use_smtp):
     queue(db, event_id=event.id, to_address="ok@example.org")
     queue(db, event_id=create_event(title="Ander").id)
     dispatch_due()
-    assert [m.id for m in services.failed_mail_for_event(event.id)] == [failed.id]
-    assert services.failed_mail_for_event(event.id)[0].last_error == "550 5.1.1 No such user"
+    assert [m.id for m in outbox.failed_mail_for_event(event.id)] == [failed.id]
+    assert outbox.failed_mail_for_event(event.id)[0].last_error == "550 5.1.1 No such user"
 
 
 def test_absolute_url_works_without_a_request(app):
-    assert services.absolute_url("events.detail", event_id=7) == "http://organiser.test/events/7"
+    assert absolute_url("events.detail", event_id=7) == "http://organiser.test/events/7"
     app.config["BASE_URL"] = "https://gemeente.example/organiser"
-    assert services.absolute_url("events.detail", event_id=7) == "https://gemeente.example/organiser/events/7"
+    assert absolute_url("events.detail", event_id=7) == "https://gemeente.example/organiser/events/7"
 
 
 def test_backoff_starts_from_the_configured_wait(app):
     app.config["MAIL_BACKOFF_SECONDS"] = 2
-    assert timedelta(seconds=2) <= services.backoff(1, services.backoff_base()) <= timedelta(seconds=2.5)
-    assert timedelta(seconds=8) <= services.backoff(3, services.backoff_base()) <= timedelta(seconds=10)
+    assert timedelta(seconds=2) <= dispatch.backoff(1, dispatch.backoff_base()) <= timedelta(seconds=2.5)
+    assert timedelta(seconds=8) <= dispatch.backoff(3, dispatch.backoff_base()) <= timedelta(seconds=10)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
-from organiser.mail.services import dispatch_due, queue_mail, render_mail
+from organiser.mail.outbox import queue_mail
+from organiser.mail.rendering import render_mail
 from tests.conftest import Client
 from tests.mail.test_outbox import ICS
 

@@ -9,7 +9,7 @@ import secrets
 import pytest
 
 from organiser.extensions import db as _db
-from organiser.invitations import services as invitation_services
+from organiser.invitations import links as invitation_links
 from organiser.ratelimit import ADDRESS_FACTOR
 from tests.conftest import make_app
 
@@ -50,7 +50,7 @@ def test_unexpected_error_shows_no_details_and_logs_no_token(app, client, monkey
     def broken(token):
         raise RuntimeError("something internal went wrong")
 
-    monkeypatch.setattr(invitation_services, "find_invitation_by_token", broken)
+    monkeypatch.setattr(invitation_links, "find_invitation_by_token", broken)
     token = secrets.token_urlsafe(32)
     with caplog.at_level(logging.ERROR):
         response = client.get(f"/rsvp/{token}")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 
 from organiser.auth.models import Role, TrailEntry
+from organiser.calendar.links import issue_feed_token
 from organiser.calendar.models import FeedToken
-from organiser.calendar.services import issue_feed_token
 from organiser.events.models import EventStatus
 from organiser.extensions import utcnow
+from organiser.invitations.links import issue_rsvp_token
 from organiser.invitations.models import Invitation, InvitationState
-from organiser.invitations.services import issue_rsvp_token
 from organiser.mail.models import OutboxMessage
 from organiser.people.models import Person
 

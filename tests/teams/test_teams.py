@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from organiser.invitations.models import Invitation
-from organiser.teams import services
+from organiser.teams import balance, formation, membership
 from organiser.teams.models import Team
 
 
@@ -103,14 +103,14 @@ def check_invariants(teams, invitations, host_ids):
     """Everyone in exactly one team; one eligible guide per team where candidates suffice; office spread."""
     placed = [m.id for t in teams for m in t.members]
     assert sorted(placed) == sorted(i.id for i in invitations)
-    candidates = [i for i in invitations if services.may_guide(i, host_ids)]
+    candidates = [i for i in invitations if balance.may_guide(i, host_ids)]
     for team in teams:
         guides = [m for m in team.members if m.is_guide]
         assert len(guides) <= 1
-        assert all(services.may_guide(g, host_ids) for g in guides)
+        assert all(balance.may_guide(g, host_ids) for g in guides)
     if len(candidates) >= len(teams):
         assert all(t.guide is not None for t in teams)
-    office = [sum(1 for m in t.members if services.kind_of(m.person) == "office") for t in teams]
+    office = [sum(1 for m in t.members if balance.kind_of(m.person) == "office") for t in teams]
     assert max(office) - min(office) <= 1
     # Departments with no more colleagues than teams are fully apart.
     by_department = defaultdict(list)
@@ -126,10 +126,10 @@ def check_invariants(teams, invitations, host_ids):
 def test_three_mixed_teams(db, speurtocht, add_people):
     invitations = add_people(MIXED)
     event = speurtocht["event"]
-    teams = services.form_teams(event, 3)
+    teams = formation.form_teams(event, 3)
     db.session.commit()
     assert [t.name for t in teams] == ["Team 1", "Team 2", "Team 3"]
-    check_invariants(teams, invitations, services.host_initiative_ids(event))
+    check_invariants(teams, invitations, balance.host_initiative_ids(event))
     # Tara's initiative does not host: she is no guide; residents are spread over the teams.
     guides = {t.guide.person.name for t in teams}
     assert "Tara Taal" not in guides
@@ -148,9 +148,9 @@ def test_team_sizes_are_evened_out(db, speurtocht, add_people):
         ("Henk Postma", "resident", "bus"),
     ] + [(f"Kantoor {n}", "office", f"Afdeling {n}") for n in range(7)]
     invitations = add_people(people)
-    teams = services.form_teams(speurtocht["event"], 3)
+    teams = formation.form_teams(speurtocht["event"], 3)
     assert sorted(len(t.members) for t in teams) == [4, 4, 4]
-    check_invariants(teams, invitations, services.host_initiative_ids(speurtocht["event"]))
+    check_invariants(teams, invitations, balance.host_initiative_ids(speurtocht["event"]))
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -164,9 +164,9 @@ def test_invariants_hold_for_other_mixes(db, speurtocht, add_people, seed):
         people.append((f"Persoon {n}", kind, where))
     invitations = add_people(people)
     count = rng.randint(2, 5)
-    teams = services.form_teams(speurtocht["event"], count)
+    teams = formation.form_teams(speurtocht["event"], count)
     assert len(teams) == count
-    check_invariants(teams, invitations, services.host_initiative_ids(speurtocht["event"]))
+    check_invariants(teams, invitations, balance.host_initiative_ids(speurtocht["event"]))
 
 
 def test_too_few_guides_leaves_teams_without_and_says_so(logged_in, db, speurtocht, add_people):
@@ -187,7 +187,7 @@ def test_move_lock_and_reform_keeps_locked_teams(logged_in, db, speurtocht, add_
     teams = db.session.scalars(db.select(Team).order_by(Team.number)).all()
     assert len(teams) == 3
     # Move an office colleague from team 1 to team 2.
-    mover = next(m for m in teams[0].members if services.kind_of(m.person) == "office")
+    mover = next(m for m in teams[0].members if balance.kind_of(m.person) == "office")
     logged_in.post(f"/events/{event.id}/teams/move", {"invitation_id": mover.id, "team_id": teams[1].id})
     db.session.expire_all()
     assert db.session.get(Invitation, mover.id).team_id == teams[1].id
@@ -220,12 +220,12 @@ def test_move_lock_and_reform_keeps_locked_teams(logged_in, db, speurtocht, add_
 def test_moving_a_guide_finds_a_new_guide(db, speurtocht, add_people):
     add_people(MIXED)
     event = speurtocht["event"]
-    host_ids = services.host_initiative_ids(event)
-    teams = services.form_teams(event, 3)
-    source = next(t for t in teams if sum(services.may_guide(m, host_ids) for m in t.members) > 1)
+    host_ids = balance.host_initiative_ids(event)
+    teams = formation.form_teams(event, 3)
+    source = next(t for t in teams if sum(balance.may_guide(m, host_ids) for m in t.members) > 1)
     target = next(t for t in teams if t is not source)
     guide = source.guide
-    services.move_to_team(guide, target)
+    membership.move_to_team(guide, target)
     assert guide.team is target and not guide.is_guide  # the target team already had a guide
     assert source.guide is not None and source.guide is not guide  # the old team found another among its members
     assert sum(m.is_guide for m in target.members) == 1
@@ -234,16 +234,16 @@ def test_moving_a_guide_finds_a_new_guide(db, speurtocht, add_people):
 def test_place_in_team_moves_nobody_else(db, speurtocht, add_people, create_person, create_department, invite):
     add_people(MIXED)
     event = speurtocht["event"]
-    services.form_teams(event, 3)
+    formation.form_teams(event, 3)
     db.session.commit()
     before = snapshot(db, event)
     # Make team 3 the smallest: one of its members cancels.
     team3 = db.session.scalar(db.select(Team).where(Team.number == 3))
     leaving = next(m for m in team3.members if not m.is_guide)
-    services.remove_from_team(leaving)
+    membership.remove_from_team(leaving)
     db.session.commit()
     late = invite(event, create_person("Laat Aangemeld", department=create_department("Vergunningen")))
-    team = services.place_in_team(late)
+    team = membership.place_in_team(late)
     db.session.commit()
     assert team.number == 3
     after = snapshot(db, event)
@@ -252,58 +252,58 @@ def test_place_in_team_moves_nobody_else(db, speurtocht, add_people, create_pers
     assert unchanged == {k: v for k, v in before.items() if k not in (late.id, leaving.id)}
     assert after[leaving.id] == (None, False)
     # Placing again is a no-op.
-    assert services.place_in_team(db.session.get(Invitation, late.id)).id == team3.id
+    assert membership.place_in_team(db.session.get(Invitation, late.id)).id == team3.id
 
 
 def test_place_in_team_only_flushes(db, speurtocht, add_people, create_person, invite):
     add_people(MIXED[:6])
     event = speurtocht["event"]
-    services.form_teams(event, 2)
+    formation.form_teams(event, 2)
     db.session.commit()
     late = invite(event, create_person("Laat Aangemeld"))
-    assert services.place_in_team(late) is not None
+    assert membership.place_in_team(late) is not None
     db.session.rollback()
     assert db.session.get(Invitation, late.id).team_id is None
 
 
 def test_place_in_team_is_a_no_op_without_teams_or_yes(db, speurtocht, add_people, create_person, invite):
     [invitation] = add_people([("Anna de Vries", "office", "Vergunningen")])
-    assert services.place_in_team(invitation) is None and invitation.team_id is None
-    services.form_teams(speurtocht["event"], 1)
+    assert membership.place_in_team(invitation) is None and invitation.team_id is None
+    formation.form_teams(speurtocht["event"], 1)
     maybe = invite(speurtocht["event"], create_person("Misschien Wel"), state="maybe")
-    assert services.place_in_team(maybe) is None
+    assert membership.place_in_team(maybe) is None
 
 
 def test_late_guide_candidate_leads_a_team_without_guide(db, speurtocht, add_people, create_person, invite):
     add_people([(f"Kantoor {n}", "office", f"Afdeling {n}") for n in range(4)])
     event = speurtocht["event"]
-    teams = services.form_teams(event, 2)
+    teams = formation.form_teams(event, 2)
     assert all(t.guide is None for t in teams)
     resident = invite(event, create_person("Ria Zanger", kind="resident", initiatives=[speurtocht["koor"]]))
-    team = services.place_in_team(resident)
+    team = membership.place_in_team(resident)
     assert team.guide is resident and resident.is_guide
 
 
 def test_all_teams_locked_leaves_a_late_answer_unplaced(db, speurtocht, add_people, create_person, invite):
     add_people(MIXED[:4])
-    teams = services.form_teams(speurtocht["event"], 2)
+    teams = formation.form_teams(speurtocht["event"], 2)
     for team in teams:
-        services.set_locked(team, True)
+        membership.set_locked(team, True)
     late = invite(speurtocht["event"], create_person("Laat Aangemeld"))
-    assert services.place_in_team(late) is None and late.team_id is None
+    assert membership.place_in_team(late) is None and late.team_id is None
 
 
 def test_remove_the_guide_picks_a_new_one_within_the_team(db, speurtocht, add_people):
     add_people(MIXED)
     event = speurtocht["event"]
-    teams = services.form_teams(event, 2)  # five candidates for two teams: spare candidates in the teams
+    teams = formation.form_teams(event, 2)  # five candidates for two teams: spare candidates in the teams
     db.session.commit()
     team = next(
-        t for t in teams if sum(services.may_guide(m, services.host_initiative_ids(event)) for m in t.members) > 1
+        t for t in teams if sum(balance.may_guide(m, balance.host_initiative_ids(event)) for m in t.members) > 1
     )
     guide = team.guide
     before = snapshot(db, event)
-    services.remove_from_team(db.session.get(Invitation, guide.id))
+    membership.remove_from_team(db.session.get(Invitation, guide.id))
     db.session.commit()
     after = snapshot(db, event)
     assert after[guide.id] == (None, False)
@@ -317,32 +317,32 @@ def test_remove_the_guide_picks_a_new_one_within_the_team(db, speurtocht, add_pe
 
 def test_remove_someone_without_a_team_is_harmless(db, speurtocht, add_people):
     [invitation] = add_people([("Anna de Vries", "office", "Vergunningen")])
-    services.remove_from_team(invitation)
+    membership.remove_from_team(invitation)
     assert invitation.team_id is None and invitation.is_guide is False
 
 
 def test_team_summary_for_mails(db, speurtocht, add_people):
     add_people([("Willem Jansen", "frontline", "Wijkteams"), ("Anna de Vries", "office", "Vergunningen")])
-    [team] = services.form_teams(speurtocht["event"], 1)
+    [team] = formation.form_teams(speurtocht["event"], 1)
     guide = team.guide
     member = next(m for m in team.members if not m.is_guide)
-    assert services.team_for(member) is team
+    assert member.team is team
     # Mail is written outside a request, in the invitee's language.
     with force_locale("nl"):
-        assert services.team_summary(member) == "Team 1, gids: Willem Jansen"
-        assert services.team_summary(guide) == "Team 1, u bent de gids"
-        services.remove_from_team(member)
-        assert services.team_summary(member) is None and services.team_for(member) is None
+        assert team.summary_for(member) == "Team 1, gids: Willem Jansen"
+        assert team.summary_for(guide) == "Team 1, u bent de gids"
+        membership.remove_from_team(member)
+        assert member.team is None
 
 
 def test_set_guide_by_hand(logged_in, db, speurtocht, add_people):
     invitations = add_people(MIXED[:5])
     event = speurtocht["event"]
-    services.form_teams(event, 1)
+    formation.form_teams(event, 1)
     db.session.commit()
     office = next(i for i in invitations if i.person.name == "Willem Jansen")
     anna = add_people([("Anna de Vries", "office", "Vergunningen")])[0]
-    services.place_in_team(anna)
+    membership.place_in_team(anna)
     db.session.commit()
     logged_in.post(f"/events/{event.id}/teams/guide", {"invitation_id": anna.id})
     db.session.expire_all()
@@ -389,7 +389,7 @@ def test_invalid_team_count_is_explained(logged_in, db, speurtocht, add_people):
 def test_print_cards_show_members_guide_and_route(logged_in, db, speurtocht, add_people):
     add_people(MIXED)
     event = speurtocht["event"]
-    services.form_teams(event, 3)
+    formation.form_teams(event, 3)
     db.session.commit()
     page = logged_in.get(f"/events/{event.id}/teams/print").get_data(as_text=True)
     assert page.count('class="route-card"') == 3
@@ -403,7 +403,7 @@ def test_print_cards_show_members_guide_and_route(logged_in, db, speurtocht, add
 def test_other_organisers_get_404(client, db, speurtocht, add_people, create_organiser):
     [invitation] = add_people([("Anna de Vries", "office", "Vergunningen")])
     event = speurtocht["event"]
-    [team] = services.form_teams(event, 1)
+    [team] = formation.form_teams(event, 1)
     db.session.commit()
     create_organiser("ander@example.org", "Andere Organisator")
     client.login("ander@example.org")
@@ -417,7 +417,7 @@ def test_other_organisers_get_404(client, db, speurtocht, add_people, create_org
 
 def test_a_team_of_another_event_is_404(logged_in, db, organiser, speurtocht, add_people, create_event):
     [invitation] = add_people([("Anna de Vries", "office", "Vergunningen")])
-    services.form_teams(speurtocht["event"], 1)
+    formation.form_teams(speurtocht["event"], 1)
     other = create_event("Andere speurtocht", format="speurtocht", organiser=organiser, forms_teams=True)
     foreign = Team(event_id=other.id, number=1, name="Team 1")
     db.session.add(foreign)

@@ -1,10 +1,5 @@
-"""The mail outbox: queue mail in the caller's transaction, render it, and dispatch it safely.
+"""Dispatching the outbox safely: claim due rows, send them over one SMTP connection, record each result.
 
-How a mail travels:
-
-1. A service calls `queue_mail(...)` inside the transaction that causes the mail (an invitation sent, an
-   answer recorded). The row gets its `Message-ID` at once (on our own domain), so every retry sends the
-   very same message. Header values cannot carry CR/LF: the address is refused, name and subject are
    flattened to one line.
 2. A worker (`flask outbox work`, or `flask outbox send` from cron) calls `dispatch_due()`. It *claims*
    due rows in a short transaction of its own: on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`, on
@@ -30,202 +25,29 @@ clients show it once.
 
 from __future__ import annotations
 
-import enum
 import logging
 import random
-import re
-import secrets
 import smtplib
 import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime, parseaddr
-from urllib.parse import urlsplit
 
 import flask_mail
-from flask import current_app, render_template
-from flask_babel import force_locale
-from sqlalchemy import case, func, update
+from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..events.models import Event
 from ..extensions import db, mail, utcnow
-from ..web import absolute_url
 from .models import OutboxMessage, OutboxStatus
+from .outbox import message_id_domain
+from .rendering import build_mime, one_line, sender
 
 log = logging.getLogger(__name__)
 
-#: Name of the .ics attachment next to the text/calendar part.
-ICS_FILENAME = "uitnodiging.ics"
-#: Defaults for settings that config.py does not (yet) list.
-DEFAULT_MAX_ATTEMPTS = 10
-DEFAULT_LEASE_SECONDS = 600
 #: Backoff after the n-th failed attempt: 1, 2, 4 … minutes, never more than an hour.
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
-
-#: CR, LF and every other character Python's str.splitlines() treats as a line break, plus other controls.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
-_SPACES = re.compile(r"\s+")
-
-
-class OutboxKind(enum.StrEnum):
-    """The kinds of mail other domains queue (the column is plain text, so new kinds need no migration)."""
-
-    INVITATION = "invitation"
-    CONFIRMATION = "confirmation"
-    REMINDER = "reminder"
-    DAY_BEFORE = "day_before"
-    CHANGE = "change"
-    CANCELLATION = "cancellation"
-    PROMOTION = "promotion"
-    FEED_LINK = "feed_link"
-    SMTP_CHECK = "smtp_check"
-    NEW_LINK = "new_link"
-    WITHDRAWN = "withdrawn"
-
-
-# --- Queueing -----------------------------------------------------------------------------------------
-
-
-def queue_mail(
-    *,
-    kind: str,
-    to_address: str,
-    to_name: str = "",
-    subject: str,
-    text_body: str,
-    html_body: str = "",
-    ics: str | None = None,
-    ics_method: str | None = None,
-    event_id: int | None = None,
-    invitation_id: int | None = None,
-    not_before: datetime | None = None,
-) -> OutboxMessage:
-    """Add a mail to the outbox in the current transaction (flushes, never commits)."""
-    if (ics is None) != (ics_method is None):
-        raise ValueError("ics and ics_method go together")
-    if ics is not None and ics_method_of(ics) != ics_method.strip().upper():
-        raise ValueError(f"the MIME method {ics_method!r} must equal the METHOD in the ics ({ics_method_of(ics)!r})")
-    message = OutboxMessage(
-        kind=str(kind),
-        to_address=clean_address(to_address),
-        to_name=one_line(to_name)[:200],
-        subject=one_line(subject)[:300],
-        text_body=text_body,
-        html_body=html_body or "",
-        ics=ics,
-        ics_method=ics_method.strip().upper() if ics_method else None,
-        message_id=new_message_id(),
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=not_before or utcnow(),
-        last_error="",
-        event_id=event_id,
-        invitation_id=invitation_id,
-    )
-    db.session.add(message)
-    db.session.flush()
-    return message
-
-
-def ics_method_of(ics: str) -> str | None:
-    """The METHOD property of an iCalendar object (CALENDAR.md: the MIME method parameter must equal it)."""
-    for line in ics.splitlines():
-        name, _sep, value = line.partition(":")
-        if name.upper() == "METHOD":
-            return value.strip().upper()
-        if name.upper() == "BEGIN" and value.strip().upper() == "VEVENT":
-            break  # calendar properties come before the components
-    return None
-
-
-def one_line(value: str) -> str:
-    """A header value on one line: CR, LF and other control characters become spaces (no header injection)."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", value or "")).strip()
-
-
-def clean_address(address: str) -> str:
-    """The bare address; raises ValueError for anything that could smuggle a header or is no address."""
-    address = (address or "").strip()
-    if _CONTROL.search(address):
-        raise ValueError("an email address cannot contain line breaks or control characters")
-    try:
-        parsed = Address(addr_spec=address)
-    except (ValueError, IndexError) as error:
-        raise ValueError(f"not an email address: {address!r}") from error
-    if not parsed.username or not parsed.domain or len(address) > 254:
-        raise ValueError(f"not an email address: {address!r}")
-    return address
-
-
-def new_message_id() -> str:
-    """A unique Message-ID on our own domain, e.g. <3f9c…@gemeente.example>."""
-    return f"<{secrets.token_hex(16)}@{message_id_domain()}>"
-
-
-def message_id_domain() -> str:
-    configured = current_app.config.get("MAIL_MESSAGE_ID_DOMAIN")
-    if configured:
-        return str(configured)
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
-
-
-# --- Rendering ----------------------------------------------------------------------------------------
-
-
-def render_mail(template: str, locale: str, **context) -> tuple[str, str, str]:
-    """Subject, text and HTML of `templates/mail/<template>.*` in the recipient's language (Dutch by default)."""
-    languages = current_app.config["LANGUAGES"]
-    locale = locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
-    context.setdefault("base_url", current_app.config["BASE_URL"])
-    context.setdefault("absolute_url", absolute_url)
-    with force_locale(locale):
-        subject = render_template(f"mail/{template}.subject.txt", locale=locale, **context)
-        text = render_template(f"mail/{template}.txt", locale=locale, **context)
-        html = render_template(f"mail/{template}.html", locale=locale, subject=one_line(subject), **context)
-    return one_line(subject), text.strip() + "\n", html
-
-
-# --- Building the message ----------------------------------------------------------------------------
-
-
-def build_mime(message: OutboxMessage) -> EmailMessage:
-    """The MIME message for an outbox row (CALENDAR.md: mixed ⟶ alternative with text/calendar, plus .ics)."""
-    sender_name, sender_address = sender()
-    mime = EmailMessage(policy=SMTP_POLICY)
-    mime["Subject"] = one_line(message.subject)
-    mime["From"] = Address(display_name=sender_name, addr_spec=sender_address)
-    mime["To"] = Address(display_name=one_line(message.to_name), addr_spec=clean_address(message.to_address))
-    mime["Date"] = format_datetime(message.created_at)
-    mime["Message-ID"] = message.message_id
-    mime["Auto-Submitted"] = "auto-generated"
-    # Outlook/Exchange: no out-of-office or read receipts back to an address nobody reads.
-    mime["X-Auto-Response-Suppress"] = "All"
-    mime.set_content(message.text_body, cte="quoted-printable")
-    if message.html_body:
-        mime.add_alternative(message.html_body, subtype="html", cte="quoted-printable")
-    if message.ics:
-        method = message.ics_method or "PUBLISH"
-        mime.add_alternative(message.ics, subtype="calendar", params={"method": method}, cte="quoted-printable")
-        mime.add_attachment(message.ics.encode("utf-8"), maintype="application", subtype="ics", filename=ICS_FILENAME)
-    return mime
-
-
-def sender() -> tuple[str, str]:
-    """MAIL_DEFAULT_SENDER as (name, address); it may be 'Name <address>' or a (name, address) pair."""
-    configured = current_app.config.get("MAIL_DEFAULT_SENDER") or "organiser@localhost"
-    if isinstance(configured, tuple | list):
-        return one_line(configured[0]), clean_address(configured[1])
-    name, address = parseaddr(configured)
-    return one_line(name), clean_address(address)
-
-
-# --- Dispatching --------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -277,7 +99,7 @@ class ConnectionBroken(TemporaryFailure):
 def dispatch_due(now: datetime | None = None, batch_size: int | None = None) -> DispatchReport:
     """Send one batch of due mail over one SMTP connection (or keep it, without MAIL_SERVER); commits."""
     now = now or utcnow()
-    batch_size = batch_size or int(current_app.config.get("MAIL_BATCH_SIZE") or 50)
+    batch_size = batch_size or int(current_app.config["MAIL_BATCH_SIZE"])
     if not current_app.config.get("MAIL_SERVER"):
         return DispatchReport(kept=keep_due(now))
     if not anything_due(now):
@@ -455,21 +277,21 @@ def _update_claimed(message: OutboxMessage, claim: Claim, **values) -> bool:
 
 
 def mail_timeout() -> float:
-    return float(current_app.config.get("MAIL_TIMEOUT") or 30)
+    return float(current_app.config["MAIL_TIMEOUT"])
 
 
 def backoff_base() -> timedelta:
     """The wait after the first failed try (MAIL_BACKOFF_SECONDS); it doubles with every further try."""
-    return timedelta(seconds=float(current_app.config.get("MAIL_BACKOFF_SECONDS") or BACKOFF_BASE.total_seconds()))
+    return timedelta(seconds=float(current_app.config["MAIL_BACKOFF_SECONDS"]))
 
 
 def max_attempts() -> int:
-    return int(current_app.config.get("MAIL_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+    return int(current_app.config["MAIL_MAX_ATTEMPTS"])
 
 
 def lease_seconds() -> float:
     """Long enough to send a whole batch; never shorter than a few timeouts."""
-    configured = float(current_app.config.get("MAIL_LEASE_SECONDS") or DEFAULT_LEASE_SECONDS)
+    configured = float(current_app.config["MAIL_LEASE_SECONDS"])
     return max(configured, 6 * mail_timeout())
 
 
@@ -525,79 +347,3 @@ class TimedConnection(flask_mail.Connection):
         """Send a message we built ourselves (see the module docstring for why not flask_mail.Message)."""
         assert self.host is not None
         self.host.sendmail(from_address, [to_address], data)
-
-
-# --- Organiser views ----------------------------------------------------------------------------------
-
-
-def failed_mail_for_event(event_id: int) -> list[OutboxMessage]:
-    """Failed mail about an event, newest first (for the organiser's guest list)."""
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.event_id == event_id, OutboxMessage.status == OutboxStatus.FAILED)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        )
-    )
-
-
-def mail_status_by_invitation(event_id: int, kinds: tuple[str, ...] = ("invitation",)) -> dict[int, OutboxStatus]:
-    """The status of the latest invitation mail per invitation of an event."""
-    rows = db.session.execute(
-        db.select(OutboxMessage.invitation_id, OutboxMessage.status)
-        .where(
-            OutboxMessage.event_id == event_id,
-            OutboxMessage.invitation_id.is_not(None),
-            OutboxMessage.kind.in_(kinds),
-        )
-        .order_by(OutboxMessage.id)
-    )
-    return {invitation_id: status for invitation_id, status in rows}
-
-
-def recent_mail(organiser, limit: int = 200) -> list[OutboxMessage]:
-    """Recent outbox rows the organiser may see (their events; admins everything), failed ones first."""
-    query = db.select(OutboxMessage)
-    if not organiser.is_admin:
-        query = query.join(Event, OutboxMessage.event_id == Event.id).where(Event.organiser_id == organiser.id)
-    failed_first = case((OutboxMessage.status == OutboxStatus.FAILED, 0), else_=1)
-    query = query.order_by(failed_first, OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(limit)
-    return list(db.session.scalars(query))
-
-
-def may_see(organiser, message: OutboxMessage) -> bool:
-    """Admins see every mail; an organiser the mail about events they manage."""
-    if organiser.is_admin:
-        return True
-    if message.event_id is None:
-        return False
-    event = db.session.get(Event, message.event_id)
-    return event is not None and event.organiser_id == organiser.id
-
-
-def retry_mail(message: OutboxMessage, now: datetime | None = None) -> bool:
-    """Put a failed mail back in the queue, with a fresh count of attempts; False if it had not failed."""
-    if message.status != OutboxStatus.FAILED:
-        return False
-    message.status = OutboxStatus.PENDING
-    message.attempts = 0
-    message.next_attempt_at = now or utcnow()
-    db.session.flush()
-    return True
-
-
-def kept_mail() -> list[OutboxMessage]:
-    """Mail kept in development, newest first."""
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.KEPT)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        )
-    )
-
-
-def count_pending() -> int:
-    return db.session.scalar(
-        db.select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
-    )

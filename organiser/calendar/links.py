@@ -1,0 +1,114 @@
+"""Personal feed links: the feed token of a person (one working at a time), the feed addresses, and the mail
+that sends a new link. Functions flush, never commit: the view (or command) commits once."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..extensions import db, utcnow
+from ..mail.outbox import OutboxKind, queue_mail
+from ..people.models import Person
+from ..tokens import hash_token, looks_like_token, new_token
+from .models import FeedToken
+
+
+class Revoked:
+    """What find_person_by_feed_token answers for a token that was replaced, or whose person was deleted
+    (the feed then answers 410 Gone, and Thunderbird stops asking instead of showing nothing)."""
+
+    def __repr__(self) -> str:
+        return "REVOKED"
+
+
+#: The one Revoked answer.
+REVOKED: Final = Revoked()
+
+
+def base_url() -> str:
+    """BASE_URL: feeds and mails link to the public address, whatever host the request came in on."""
+    return current_app.config["BASE_URL"]
+
+
+def personal_feed_url(token: str) -> str:
+    """The https address of a personal feed (short, the token in the path: long query strings broke Google)."""
+    return f"{base_url()}/calendar/personal/{token}.ics"
+
+
+def webcal_url(url: str) -> str:
+    """The same address as webcal://, which makes Apple Calendar and Outlook offer to subscribe."""
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            return "webcal://" + url[len(scheme) :]
+    return url
+
+
+# --- Feed tokens -----------------------------------------------------------------------------------------------
+
+
+def issue_feed_token(person: Person) -> str:
+    """A new personal feed token; every earlier one is revoked (its URL answers 410). Returns the token."""
+    now = utcnow()
+    db.session.execute(
+        db.update(FeedToken)
+        .where(FeedToken.person_id == person.id, FeedToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    token = new_token()
+    db.session.add(FeedToken(person_id=person.id, token_hash=hash_token(token), created_at=now))
+    db.session.flush()
+    return token
+
+
+def find_person_by_feed_token(token: str) -> Person | Revoked | None:
+    """The person a feed token belongs to; REVOKED once replaced (or the person deleted); None when unknown.
+
+    Known and unknown tokens cost the same single lookup by hash under a unique index.
+    """
+    if not looks_like_token(token):
+        return None
+    row = db.session.execute(
+        db.select(FeedToken, Person)
+        .join(Person, Person.id == FeedToken.person_id)
+        .where(FeedToken.token_hash == hash_token(token))
+    ).first()
+    if row is None:
+        return None
+    feed_token, person = row
+    if feed_token.revoked_at is not None or person.deleted_at is not None:
+        return REVOKED
+    return person
+
+
+def current_feed_token(person: Person) -> FeedToken | None:
+    """The person's working feed token (only its creation date can be shown: the token itself is hashed)."""
+    return db.session.scalar(
+        db.select(FeedToken)
+        .where(FeedToken.person_id == person.id, FeedToken.revoked_at.is_(None))
+        .order_by(FeedToken.created_at.desc(), FeedToken.id.desc())
+        .limit(1)
+    )
+
+
+def send_feed_link(person: Person) -> None:
+    """Issue a new personal feed link (revoking the old one) and queue a mail with it to the person."""
+    if not person.email or person.deleted_at is not None:
+        raise ValueError("this person has no email address to send a feed link to")
+    url = personal_feed_url(issue_feed_token(person))
+    context = {"person": person, "feed_url": url, "webcal_url": webcal_url(url)}
+    with force_locale(person.locale or "nl"):
+        subject = _("Uw persoonlijke agendalink")
+        text_body = render_template("calendar/mail/feed_link.txt", **context)
+        html_body = render_template("calendar/mail/feed_link.html", **context)
+    queue_mail(
+        kind=OutboxKind.FEED_LINK,
+        to_address=person.email,
+        to_name=person.name,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+    )

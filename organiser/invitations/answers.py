@@ -1,0 +1,332 @@
+"""RSVP answers, seats and the waiting list.
+
+Seats are taken and given back only through guarded UPDATE statements
+(`seats_taken + n <= capacity`), and an answer first claims its own invitation row with an UPDATE
+guarded by the state it was read in. Both hold on SQLite (one writer at a time) and on PostgreSQL
+(row locks, WHERE re-checked after a wait), so concurrent answers never overbook.
+
+A place taken or given up is announced with `signals.invitation_joined` / `invitation_left` (teams places
+or removes the invitee); the mails go through `notices`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, update
+
+from .. import signals
+from ..events.models import Event, EventStatus
+from ..extensions import db, utcnow
+from ..people.models import Person
+from . import notices
+from .links import revoke_rsvp_token
+from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
+
+
+class AnswerRefused(Exception):
+    """An answer that cannot be given; carries the message for the invitee (as pretix's OrderError does)."""
+
+    DEADLINE = _l("De reactietermijn is voorbij. U kunt zich nog wel afmelden.")
+    CLOSED = _l("Deze bijeenkomst is al begonnen of voorbij.")
+    CANCELLED = _l("Deze bijeenkomst is afgelast.")
+    PLUS_ONES = _l("Zoveel mensen kunt u niet meenemen.")
+    BUSY = _l("Het is erg druk. Probeer het over een minuut opnieuw.")
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+@dataclass
+class AnswerOutcome:
+    """What an answer led to, for the confirmation shown and mailed to the invitee."""
+
+    state: InvitationState
+    #: 1-based place on the waiting list, when waiting.
+    waiting_position: int | None = None
+    #: The plus-ones asked for could not all be seated: the previous number was kept.
+    plus_ones_refused: bool = False
+    promoted: list[Invitation] = field(default_factory=list)
+
+
+ANSWERS = {"yes": InvitationState.YES, "no": InvitationState.NO, "maybe": InvitationState.MAYBE}
+
+
+def seats_for(state: InvitationState, plus_ones: int) -> int:
+    """Seats an invitation holds: the invitee and their plus-ones, for a yes only."""
+    return 1 + plus_ones if state == InvitationState.YES else 0
+
+
+def can_change_answer(invitation: Invitation, now: datetime | None = None) -> bool:
+    """Answers can change until the deadline (or the start); after it only cancelling is possible."""
+    now = now or utcnow()
+    event = invitation.event
+    if event.status == EventStatus.CANCELLED or event.starts_at <= now:
+        return False
+    return event.rsvp_deadline is None or now < event.rsvp_deadline
+
+
+def can_cancel(invitation: Invitation, now: datetime | None = None) -> bool:
+    """Saying no is possible until the event starts, also after the deadline."""
+    now = now or utcnow()
+    event = invitation.event
+    return event.status != EventStatus.CANCELLED and now < event.starts_at
+
+
+def _take_seats(event_id: int, seats: int) -> bool:
+    """Claim seats if they are free; the one statement that makes overbooking impossible."""
+    if seats <= 0:
+        return True
+    result = db.session.execute(
+        update(Event)
+        .where(Event.id == event_id, Event.seats_taken + seats <= Event.capacity)
+        .values(seats_taken=Event.seats_taken + seats)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _free_seats(event_id: int, seats: int) -> None:
+    if seats > 0:
+        db.session.execute(
+            update(Event)
+            .where(Event.id == event_id)
+            .values(seats_taken=Event.seats_taken - seats)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _claim_invitation(invitation: Invitation, expected_state: InvitationState, expected_plus_ones: int, **values):
+    """Write the invitation only if nobody changed it since it was read; False means: read again."""
+    result = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.state == expected_state,
+            Invitation.plus_ones == expected_plus_ones,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def record_answer(
+    invitation: Invitation,
+    answer: str,
+    plus_ones: int = 0,
+    note: str = "",
+    *,
+    by_organiser: bool = False,
+    notify: bool = True,
+    now: datetime | None = None,
+) -> AnswerOutcome:
+    """Record yes / no / maybe with plus-ones and a note; full events put a yes on the waiting list,
+    and a freed seat promotes the first in line. Queues the confirmation (and promotion) mails."""
+    now = now or datetime.now(UTC)
+    wanted = ANSWERS[answer]
+    event = invitation.event
+    if not by_organiser:
+        if wanted == InvitationState.NO and not can_cancel(invitation, now):
+            raise AnswerRefused(AnswerRefused.CLOSED)
+        if wanted != InvitationState.NO and not can_change_answer(invitation, now):
+            raise AnswerRefused(AnswerRefused.DEADLINE)
+    if event.status == EventStatus.CANCELLED:
+        raise AnswerRefused(AnswerRefused.CANCELLED)
+    if not 0 <= plus_ones <= event.max_plus_ones:
+        raise AnswerRefused(AnswerRefused.PLUS_ONES)
+    note = note.strip()[:500]
+    if wanted != InvitationState.YES:
+        plus_ones = 0
+
+    _lock_event(event.id)
+    for _attempt in range(10):
+        outcome = _try_answer(invitation, wanted, plus_ones, note, now)
+        if outcome is not None:
+            break
+        db.session.refresh(invitation)  # changed by a concurrent answer: start from what is stored now
+    else:  # pragma: no cover - ten concurrent changes to one invitation in a row
+        raise AnswerRefused(AnswerRefused.BUSY)
+
+    db.session.refresh(invitation)
+    db.session.refresh(event)
+    if outcome.state != InvitationState.YES:
+        _after_leaving(invitation)
+    else:
+        _after_joining(invitation)
+    outcome.promoted = promote_from_waiting_list(event, now=now)
+    if outcome.state == InvitationState.WAITING:
+        outcome.waiting_position = waiting_position(invitation)
+    if notify:
+        notices.queue_confirmation(invitation, outcome)
+    return outcome
+
+
+def _try_answer(invitation, wanted, plus_ones, note, now) -> AnswerOutcome | None:
+    old_state, old_plus = invitation.state, invitation.plus_ones
+    held = seats_for(old_state, old_plus)
+    values = {"note": note, "answered_at": now}
+    if wanted != InvitationState.YES:
+        values.update(state=wanted, plus_ones=0, waiting_since=None)
+        if not _claim_invitation(invitation, old_state, old_plus, **values):
+            return None
+        _free_seats(invitation.event_id, held)
+        return AnswerOutcome(state=wanted)
+
+    needed = 1 + plus_ones
+    if not _claim_invitation(invitation, old_state, old_plus, **values):
+        return None
+    if needed <= held:
+        _free_seats(invitation.event_id, held - needed)
+        _set(invitation, state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
+        return AnswerOutcome(state=InvitationState.YES)
+    if _take_seats(invitation.event_id, needed - held):
+        _set(invitation, state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
+        return AnswerOutcome(state=InvitationState.YES)
+    if old_state == InvitationState.YES:
+        # Already seated: keep the seat and the plus-ones that fit, rather than lose the place.
+        return AnswerOutcome(state=InvitationState.YES, plus_ones_refused=True)
+    # Full: to the waiting list, behind everyone whose answer held the event's lock before this one.
+    waiting_since = invitation.waiting_since if old_state == InvitationState.WAITING else _next_in_line(invitation)
+    _set(invitation, state=InvitationState.WAITING, plus_ones=plus_ones, waiting_since=waiting_since)
+    return AnswerOutcome(state=InvitationState.WAITING)
+
+
+def _lock_event(event_id: int) -> None:
+    """Hold the event row until commit: answers to one event change seats and the waiting list one at a time.
+
+    Taken before any invitation row, as every other path does (edit event, promotion), so that an answer and a
+    decline that promotes its invitee cannot deadlock. PostgreSQL: a row lock. SQLite: FOR UPDATE is ignored,
+    but the first UPDATE of the transaction makes it the database's only writer until commit.
+    """
+    db.session.execute(db.select(Event.id).where(Event.id == event_id).with_for_update())
+
+
+def _next_in_line(invitation: Invitation) -> datetime:
+    """The moment this answer joins the waiting list: now, but always after whoever joined before it.
+
+    Taken under the event's lock, so the order of waiting_since is the order in which answers got the lock,
+    also when the app servers' clocks differ a little; and the place told to the invitee stays true (nobody
+    can join ahead of them afterwards).
+    """
+    last = db.session.scalar(
+        db.select(func.max(Invitation.waiting_since)).where(
+            Invitation.event_id == invitation.event_id, Invitation.id != invitation.id
+        )
+    )
+    now = datetime.now(UTC)
+    if last is not None and last.replace(tzinfo=UTC) >= now:
+        return last.replace(tzinfo=UTC) + timedelta(microseconds=1)
+    return now
+
+
+def _set(invitation: Invitation, **values) -> None:
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list[Invitation]:
+    """Give freed seats to those waiting, first come first served; stops at the first who does not fit."""
+    promoted: list[Invitation] = []
+    if event.status == EventStatus.CANCELLED:
+        return promoted
+    waiting = db.session.scalars(
+        db.select(Invitation)
+        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.WAITING)
+        .order_by(Invitation.waiting_since, Invitation.id)
+    ).all()
+    for candidate in waiting:
+        seats = 1 + candidate.plus_ones
+        if not _take_seats(event.id, seats):
+            break
+        if not _claim_invitation(
+            candidate, InvitationState.WAITING, candidate.plus_ones, state=InvitationState.YES, waiting_since=None
+        ):
+            _free_seats(event.id, seats)  # promoted by someone else meanwhile
+            continue
+        db.session.refresh(candidate)
+        promoted.append(candidate)
+        _after_joining(candidate)
+        notices.queue_promotion(candidate)
+    db.session.refresh(event)
+    return promoted
+
+
+def waiting_position(invitation: Invitation) -> int:
+    """1-based place on the waiting list."""
+    ahead = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Invitation)
+        .where(
+            Invitation.event_id == invitation.event_id,
+            Invitation.state == InvitationState.WAITING,
+            db.or_(
+                Invitation.waiting_since < invitation.waiting_since,
+                db.and_(Invitation.waiting_since == invitation.waiting_since, Invitation.id < invitation.id),
+            ),
+        )
+    )
+    return int(ahead) + 1
+
+
+def _after_joining(invitation: Invitation) -> None:
+    """A new yes holds a place (teams puts it in a team when the event already has teams)."""
+    signals.invitation_joined.send(invitation)
+
+
+def _after_leaving(invitation: Invitation) -> None:
+    """Someone no longer holds a place (teams takes them out of their team)."""
+    signals.invitation_left.send(invitation)
+
+
+def release_place_of_deleted(person: Person, now: datetime | None = None) -> int:
+    """Someone is removed from the directory: their places at upcoming events are freed, without mail."""
+    now = now or utcnow()
+    upcoming = db.session.scalars(
+        db.select(Invitation)
+        .join(Event, Invitation.event_id == Event.id)
+        .where(
+            Invitation.person_id == person.id,
+            Invitation.state.in_(HOLDS_PLACE_STATES),
+            Event.status != EventStatus.CANCELLED,
+            Event.starts_at > now,
+        )
+    ).all()
+    for invitation in upcoming:
+        record_answer(invitation, "no", by_organiser=True, notify=False, now=now)
+    return len(upcoming)
+
+
+def withdraw(invitation: Invitation, now: datetime | None = None) -> AnswerOutcome | None:
+    """The invitee withdraws: their note is removed, a held seat is given back, the link stops working."""
+    outcome = None
+    if invitation.holds_place and invitation.event.status != EventStatus.CANCELLED:
+        outcome = record_answer(invitation, "no", by_organiser=True, notify=False, now=now)
+    invitation.note = ""
+    invitation.plus_ones = 0
+    revoke_rsvp_token(invitation)
+    notices.queue_withdrawn(invitation)
+    return outcome
+
+
+# Receivers (connected in organiser/receivers.py) --------------------------------------------------------------------
+
+
+def on_seats_freed(event: Event, **_kwargs) -> int:
+    """signals.seats_freed: the event has more seats; promote from the waiting list. Returns how many."""
+    return len(promote_from_waiting_list(event))
+
+
+def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> int:
+    """signals.person_erased: free the person's places at upcoming events. Returns how many."""
+    return release_place_of_deleted(person, now)

@@ -1,0 +1,61 @@
+"""Personal RSVP links: a token per invitation (256 bits, stored as SHA-256, derived again from a nonce so later
+mails and the personal feed can repeat the link), looked up, revoked."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app
+
+from ..extensions import db
+from ..tokens import hash_token, looks_like_token
+from .models import Invitation
+
+
+def _derive_token(nonce: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, b"rsvp:" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def issue_rsvp_token(invitation: Invitation) -> str:
+    """A new personal RSVP token (256 bits); any earlier link stops working. Returns the token."""
+    invitation.token_nonce = secrets.token_urlsafe(32)
+    token = _derive_token(invitation.token_nonce)
+    invitation.token_hash = hash_token(token)
+    db.session.flush()
+    return token
+
+
+def rsvp_token(invitation: Invitation) -> str | None:
+    """The invitation's current token (derived again from its nonce), or None when it has none."""
+    if not invitation.token_nonce or not invitation.token_hash:
+        return None
+    return _derive_token(invitation.token_nonce)
+
+
+def rsvp_url(invitation: Invitation) -> str | None:
+    """The absolute personal RSVP link, as it appears in mails and the personal feed."""
+    token = rsvp_token(invitation)
+    if token is None:
+        return None
+    from ..web import absolute_url
+
+    return absolute_url("invitations.respond", token=token)
+
+
+def find_invitation_by_token(token: str) -> Invitation | None:
+    """The invitation a personal link belongs to; None for unknown and revoked tokens alike."""
+    if not looks_like_token(token):
+        return None
+    return db.session.scalar(db.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+
+
+def revoke_rsvp_token(invitation: Invitation) -> None:
+    """The personal link stops working."""
+    invitation.token_hash = None
+    invitation.token_nonce = None
+    db.session.flush()

@@ -1,0 +1,67 @@
+"""Connecting the domains: every signal receiver of organiser/signals.py, in one explicit list.
+
+A composition module (like organiser/__init__.py, cli.py, jobs.py): it may import every domain, and no domain
+imports it. `create_app` calls `connect_receivers()` once; connecting is idempotent (blinker keeps one connection
+per receiver), so several apps in one process (the tests) are fine.
+
+Receivers run inside the sender's transaction: they flush, never commit.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from sqlalchemy import Select
+
+from . import signals
+from .calendar import person_changes as feed_changes
+from .events.access import managed_clause
+from .events.models import Event
+from .events.sharing import hand_over_everything
+from .extensions import db
+from .invitations import answers, notices
+from .invitations import person_changes as invitation_changes
+from .mail.outbox import EventLink
+from .teams import membership
+
+
+def visible_event_ids(organiser) -> Select:
+    """The events whose mail an organiser may see: the events they organise or co-organise."""
+    return db.select(Event.id).where(managed_clause(organiser))
+
+
+def describe_events(_sender, event_ids: set[int]) -> dict[int, EventLink]:
+    """Title and page of each event that outbox rows belong to."""
+    if not event_ids:
+        return {}
+    events = db.session.scalars(db.select(Event).where(Event.id.in_(event_ids)))
+    return {event.id: EventLink(event.title, url_for("events.detail", event_id=event.id)) for event in events}
+
+
+#: (signal, receiver): who reacts to what. Receivers are strong references (module-level functions).
+RECEIVERS = (
+    # events → invitations: notices of a change or cancellation (each returns how many were queued)
+    (signals.event_changed, notices.on_event_changed),
+    (signals.event_cancelled, notices.on_event_cancelled),
+    # events → invitations: more seats, so promote from the waiting list
+    (signals.seats_freed, answers.on_seats_freed),
+    # people → invitations: an erased person gives up their places (no mail)
+    (signals.person_erased, answers.on_person_erased),
+    # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
+    (signals.invitation_joined, membership.on_invitation_joined),
+    (signals.invitation_left, membership.on_invitation_left),
+    # mail → events: which events' mail an organiser sees on /mail, and what those events are called
+    (signals.outbox_events_visible, visible_event_ids),
+    (signals.outbox_events_described, describe_events),
+    # accounts → events: a switched-off account's events go to the colleague who takes over
+    (signals.account_deactivated, hand_over_everything),
+    # people → invitations: a change that reaches a colleague's event goes through that colleague
+    (signals.person_change_requested, invitation_changes.refuse_change_touching_others_events),
+    # people → invitations and calendar: a new address; links mailed to the old one stop working
+    (signals.person_email_changed, invitation_changes.renew_links_after_email_change),
+    (signals.person_email_changed, feed_changes.revoke_feeds_after_email_change),
+)
+
+
+def connect_receivers() -> None:
+    for signal, receiver in RECEIVERS:
+        signal.connect(receiver)
