@@ -68,6 +68,7 @@ def limit_url_ids(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table known to migrations)
+    from .auth.sso import init_sso
     from .i18n import init_babel
 
     ext.db.init_app(app)
@@ -82,12 +83,14 @@ def register_extensions(app: Flask) -> None:
     ext.mail.init_app(app)
     ext.csrf.init_app(app)
     ext.login_manager.init_app(app)
+    init_sso(app)
     init_babel(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from .auth.admin import bp as accounts_bp
     from .auth.mfa_views import bp as mfa_bp
+    from .auth.sso_views import bp as sso_bp
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
     from .events.views import bp as events_bp
@@ -101,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         accounts_bp,
         mfa_bp,
+        sso_bp,
         events_bp,
         people_bp,
         invitations_bp,

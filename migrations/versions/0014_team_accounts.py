@@ -77,6 +77,8 @@ def upgrade():
     with op.batch_alter_table('organiser', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('oidc_subject', sa.String(length=255), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_organiser_oidc_subject'), ['oidc_subject'])
 
     # Roles replace the is_admin flag: administrators stay administrators, everyone else becomes an organiser.
     with op.batch_alter_table('organiser', schema=None) as batch_op:
@@ -98,6 +100,8 @@ def downgrade():
     with op.batch_alter_table('organiser', schema=None) as batch_op:
         batch_op.alter_column('is_admin', existing_type=sa.Boolean(), nullable=False)
         batch_op.drop_column('role')
+        batch_op.drop_constraint(batch_op.f('uq_organiser_oidc_subject'), type_='unique')
+        batch_op.drop_column('oidc_subject')
         batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_secret')
 

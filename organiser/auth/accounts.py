@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func
 
@@ -30,7 +31,9 @@ def colleagues(excluding: Organiser | None = None) -> list[Organiser]:
 def invite_account(email: str, name: str, role: Role, invited_by: Organiser) -> Organiser:
     """A new account without a password, and a mail with a link to choose one (valid ACCOUNT_WELCOME_HOURS)."""
     organiser = create_organiser(email, name, None, role=role)
-    send_link(organiser, LinkPurpose.WELCOME, invited_by=invited_by)
+    if current_app.config["PASSWORD_LOGIN"]:
+        send_link(organiser, LinkPurpose.WELCOME, invited_by=invited_by)
+    # Without passwords the colleague signs in with the municipality's account (matched by verified e-mail).
     trail.record("account_invited", "account", organiser.id, f"{organiser.name} ({role.value})")
     return organiser
 

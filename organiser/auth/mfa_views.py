@@ -137,6 +137,7 @@ def require_enrolment():
     """An account whose role requires a second factor uses nothing else until it has enrolled one."""
     if (
         current_user.is_authenticated
+        and not session.get("sso")
         and not current_user.has_totp
         and request.endpoint not in ALLOWED_BEFORE_ENROLMENT
         and mfa.mfa_required(current_user)

@@ -61,6 +61,8 @@ class Organiser(UserMixin, db.Model):
     #: Raised on password change, deactivation and "log out everywhere", so that old sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The subject ("sub") of the account at the municipality's OpenID Connect provider, once it signed in there.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     #: The TOTP secret (base32) once the account has enrolled an authenticator app; NULL without one.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: The last TOTP time step accepted: a code works once (ASVS 2.8.4), also when typed twice within 30 s.

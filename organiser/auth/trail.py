@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "password_reset_sent": _l("Link voor nieuw wachtwoord verstuurd"),
     "password_set": _l("Wachtwoord ingesteld via link"),
     "account_invited": _l("Account uitgenodigd"),
+    "account_created_sso": _l("Account gemaakt bij eerste aanmelding via de gemeente"),
     "mfa_enrolled": _l("Tweede stap (app) ingesteld"),
     "mfa_recovery_codes": _l("Nieuwe herstelcodes gemaakt"),
     "mfa_switched_off": _l("Tweede stap uitgezet"),

@@ -20,6 +20,7 @@ from .links import find_link, send_link, use_link
 from .mfa import mfa_required
 from .models import LinkPurpose, Organiser
 from .services import AccountRefused, authenticate, change_password, end_sessions, find_organiser
+from .sso import provider_name, sso_enabled
 
 bp = Blueprint("auth", __name__)
 
@@ -79,13 +80,16 @@ def home_for(organiser: Organiser) -> str:
 def login():
     """Log an organiser in; afterwards go to `next` when it is a local path."""
     form = LoginForm()
+    passwords = current_app.config["PASSWORD_LOGIN"]
+    if request.method == "POST" and not passwords:
+        abort(404)
     if form.validate_on_submit():
         if not login_allowed(form.email.data):
             # Also with the right password: otherwise the limit would not stop anyone guessing.
             form.password.errors.append(
                 _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw.")
             )
-            return render_template("auth/login.html", form=form), 429
+            return _login_page(form, 429)
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is None:
             record_failed_login(form.email.data)
@@ -105,7 +109,13 @@ def login():
             if mfa_required(organiser):
                 return redirect(url_for("mfa.setup"))
             return redirect(safe_next(request.args.get("next")) or home_for(organiser))
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm, status: int = 200):
+    sso = {"provider": provider_name()} if sso_enabled() else None
+    page = render_template("auth/login.html", form=form, sso=sso, passwords=current_app.config["PASSWORD_LOGIN"])
+    return page, status
 
 
 @bp.post("/logout")
@@ -159,6 +169,8 @@ def logout_everywhere():
 @bp.route("/password/forgotten", methods=["GET", "POST"])
 def forgot_password():
     """Ask for a link to choose a new password; the answer is the same whether the address has an account."""
+    if not current_app.config["PASSWORD_LOGIN"]:
+        abort(404)
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         address = request.remote_addr or "unknown"
@@ -179,6 +191,8 @@ def forgot_password():
 @limit_token_requests
 def set_password(token: str):
     """Choose a password through a welcome or reset link (the GET only shows the form; the link is used once)."""
+    if not current_app.config["PASSWORD_LOGIN"]:
+        abort(404)
     link = find_link(token)
     if link is None:
         return render_template("auth/link_not_working.html"), 404
