@@ -3,11 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import socket
-import subprocess
-import sys
-import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,42 +10,8 @@ import pytest
 
 from organiser.auth.models import Organiser, Role, TrailEntry
 from organiser.extensions import db as _db
-from tests.conftest import make_app, skip_or_fail
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def provider() -> str:
-    """The provider's issuer URL: oidc-provider-mock in a process of its own on loopback, for this module."""
-    if importlib.util.find_spec("oidc_provider_mock") is None:
-        skip_or_fail("oidc-provider-mock is not installed (make install)")
-    port = free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port), "-n", "true"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{issuer}/.well-known/openid-configuration").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                skip_or_fail("oidc-provider-mock did not start")
-            time.sleep(0.1)
-        yield issuer
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+from tests.auth.conftest import provider_user
+from tests.conftest import make_app
 
 
 @pytest.fixture
@@ -70,12 +31,6 @@ def app(database_url, sso_settings):
         yield app
         _db.session.remove()
         _db.engine.dispose()
-
-
-def provider_user(provider: str, sub: str, **claims) -> None:
-    """What the provider will say about this subject (its ID token and userinfo claims)."""
-    response = httpx.put(f"{provider}/users/{sub}", json=claims)
-    assert response.status_code == 204
 
 
 def sign_in(client, provider: str, sub: str):
