@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
     from .events.views import bp as events_bp
+    from .invitations.host_views import bp as hosts_bp
     from .invitations.views import bp as invitations_bp
     from .mail.views import bp as mail_bp
     from .people.views import bp as people_bp
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         events_bp,
         people_bp,
         invitations_bp,
+        hosts_bp,
         teams_bp,
         calendar_bp,
         mail_bp,

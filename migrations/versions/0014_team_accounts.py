@@ -1,4 +1,4 @@
-"""Accounts: roles, account links, co-organisers, the trail
+"""Accounts (roles, account links, TOTP, recovery codes, SSO subject), co-organisers, event links, the trail
 
 Revision ID: 0014_team_accounts
 Revises: 0006
@@ -62,6 +62,25 @@ def upgrade():
     with op.batch_alter_table('event_co_organiser', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_co_organiser_organiser_id'), ['organiser_id'], unique=False)
 
+    op.create_table('event_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('host', 'checkin', name='event_link_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('initiative_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_link_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['initiative_id'], ['initiative.id'], name=op.f('fk_event_link_initiative_id_initiative'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_link')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_event_link_token_hash'))
+    )
+    with op.batch_alter_table('event_link', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_link_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_link_initiative_id'), ['initiative_id'], unique=False)
+
     op.create_table('recovery_code',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organiser_id', sa.Integer(), nullable=False),
@@ -109,6 +128,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_recovery_code_organiser_id'))
 
     op.drop_table('recovery_code')
+    with op.batch_alter_table('event_link', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_link_initiative_id'))
+        batch_op.drop_index(batch_op.f('ix_event_link_event_id'))
+
+    op.drop_table('event_link')
 
     with op.batch_alter_table('event_co_organiser', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_co_organiser_organiser_id'))

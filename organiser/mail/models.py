@@ -53,6 +53,7 @@ class OutboxKind(enum.StrEnum):
     ACCOUNT_WELCOME = "account_welcome"
     ACCOUNT_RESET = "account_reset"
     PERSON_EMAIL_CHANGED = "person_email_changed"
+    EVENT_LINK = "event_link"
 
     @property
     def label(self) -> str:
@@ -74,6 +75,7 @@ _KIND_LABELS = {
     OutboxKind.ACCOUNT_WELCOME: _l("Nieuw account"),
     OutboxKind.ACCOUNT_RESET: _l("Nieuw wachtwoord"),
     OutboxKind.PERSON_EMAIL_CHANGED: _l("E-mailadres gewijzigd"),
+    OutboxKind.EVENT_LINK: _l("Link voor gastheer of aanmeldhulp"),
 }
 
 
