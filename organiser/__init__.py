@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.sso_views import bp as sso_bp
     from .auth.views import bp as auth_bp
     from .calendar.views import bp as calendar_bp
+    from .events.sharing_views import bp as sharing_bp
     from .events.views import bp as events_bp
     from .invitations.host_views import bp as hosts_bp
     from .invitations.views import bp as invitations_bp
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         mfa_bp,
         sso_bp,
         events_bp,
+        sharing_bp,
         people_bp,
         invitations_bp,
         hosts_bp,

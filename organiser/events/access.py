@@ -45,14 +45,11 @@ def may_see(event: Event, account: Organiser | None = None) -> bool:
 def get_event(event_id: int, manage: bool = True) -> Event:
     """The event, if the logged-in account may manage it (or, with manage=False, see it).
 
-    :raise 404: when there is no such event, or the account may not see it (no hint that it exists)
-    :raise 403: when the account may see but not change it
+    :raise 404: when there is no such event, or the account may not manage (see) it: no hint that it exists
     """
     event = db.get_or_404(Event, event_id)
-    if not may_see(event):
+    if not (may_manage(event) if manage else may_see(event)):
         abort(404)
-    if manage and not may_manage(event):
-        abort(403)
     return event
 
 

@@ -306,3 +306,22 @@ class InitiativeFilterForm(FlaskForm):
     def chosen(self) -> Neighbourhood | None:
         """The chosen wijk; an unknown slug is ignored."""
         return self.by_slug.get(self.wijk.data or "")
+
+
+class ColleagueForm(Form):
+    """A colleague to plan an event with."""
+
+    organiser_id = SelectField(_l("Collega"), choices=[], validators=[DataRequired(_l("Kies een collega."))])
+    submit = SubmitField(_l("Toevoegen als mede-organisator"))
+
+
+class HandOverForm(Form):
+    """The colleague who takes the event over."""
+
+    organiser_id = SelectField(
+        _l("Nieuwe organisator"),
+        choices=[],
+        description=_l("U blijft mede-organisator en kunt de bijeenkomst dus nog zien en wijzigen."),
+        validators=[DataRequired(_l("Kies een collega."))],
+    )
+    submit = SubmitField(_l("Overdragen"))

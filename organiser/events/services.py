@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, true, union
 from .. import signals
 from ..extensions import db, utcnow
 from ..people.models import Person, PersonKind, person_initiative
+from . import access
 from .models import FORMATS, Event, EventStatus, Initiative, Neighbourhood, Stop, event_host
 
 
@@ -46,22 +47,20 @@ SCHEDULE_FIELDS = ("starts_at", "ends_at", "location")
 
 
 def event_for_organiser(event_id: int) -> Event:
-    """The event, if the logged-in organiser may manage it; 404 otherwise (no hint that it exists)."""
-    event = db.get_or_404(Event, event_id)
-    if not may_manage(event):
-        abort(404)
-    return event
+    """The event, if the logged-in account may manage it (organiser, co-organiser, administrator).
+
+    :raise 404: otherwise (no hint that it exists); the rule itself is in access.py
+    """
+    return access.get_event(event_id, manage=True)
 
 
 def may_manage(event: Event) -> bool:
-    return bool(current_user.is_authenticated and (current_user.is_admin or event.organiser_id == current_user.id))
+    return access.may_manage(event)
 
 
 def events_managed_by_current_organiser() -> Select:
-    query = db.select(Event).order_by(Event.starts_at)
-    if not current_user.is_admin:
-        query = query.where(Event.organiser_id == current_user.id)
-    return query
+    """The logged-in account's own and co-organised events (see access.my_events)."""
+    return access.my_events()
 
 
 def suggested_schedule(format_code: str, start: datetime) -> tuple[datetime, datetime]:

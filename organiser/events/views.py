@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import signals
 from ..extensions import db, utcnow
 from ..forms import EmptyForm, choice_list
-from . import services
+from . import access, services
 from .forms import (
     CancelForm,
     EventForm,
@@ -96,12 +96,16 @@ def detail(event_id: int):
 @bp.get("/events")
 @login_required
 def dashboard():
-    """The organiser's own events, upcoming first."""
-    events = db.session.scalars(services.events_managed_by_current_organiser()).all()
+    """"Mijn bijeenkomsten" (own and co-organised), or with ?alle=1 every event the account may see."""
+    everything = request.args.get("alle") == "1"
+    query = access.all_events() if everything else access.my_events()
+    events = db.session.scalars(query).all()
     now = utcnow()
     upcoming = [e for e in events if e.ends_at >= now]
     past = [e for e in reversed(events) if e.ends_at < now]
-    return render_template("events/dashboard.html", upcoming=upcoming, past=past, status_labels=STATUS_LABELS)
+    return render_template(
+        "events/dashboard.html", upcoming=upcoming, past=past, status_labels=STATUS_LABELS, everything=everything
+    )
 
 
 @bp.get("/events/new")
