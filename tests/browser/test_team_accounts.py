@@ -12,6 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from organiser.auth.models import Organiser
+from organiser.events.models import EventStatus
 from organiser.extensions import db as _db
 from organiser.mail.models import OutboxMessage
 from tests.auth.conftest import provider, provider_user  # noqa: F401  (the loopback OIDC provider)
@@ -149,3 +150,84 @@ def test_sign_in_with_the_municipality_account(team_server, browser, create_orga
     a11y.check()  # signed in through the provider: no code from an app asked here (the provider does that)
     context.close()
     assert not errors
+
+
+def test_a_co_organiser_edits_a_shared_event(live_server, page, a11y, db, create_organiser, create_event):
+    base = live_server["url"]
+    anna = create_organiser(email="anna@example.org", name="Anna A")
+    create_organiser(email="bert@example.org", name="Bert B")
+    event = create_event(title="Bruiscafé in de Buurtkamer", organiser=anna)
+
+    def log_in_as(email):
+        page.goto(f"{base}/login")
+        page.get_by_label("E-mailadres").fill(email)
+        page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Inloggen", exact=True).click()
+        page.get_by_role("heading", name="Mijn bijeenkomsten").wait_for()
+
+    # Anna lets Bert co-organise.
+    log_in_as("anna@example.org")
+    page.goto(f"{base}/events/{event.id}")
+    page.get_by_role("link", name="Wie organiseert").click()
+    a11y.check()
+    page.get_by_label("Collega").select_option(label="Bert B")
+    page.get_by_role("button", name="Toevoegen als mede-organisator").click()
+    page.get_by_text("Bert B organiseert nu mee.").wait_for()
+    a11y.check()
+    page.get_by_role("button", name="Uitloggen").click()
+
+    # Bert finds it under his own events and changes it.
+    log_in_as("bert@example.org")
+    a11y.check()
+    page.get_by_role("link", name="Bruiscafé in de Buurtkamer").click()
+    page.get_by_role("link", name="Wijzigen").click()
+    a11y.check()
+    page.get_by_label("Titel").fill("Bruiscafé met Anna en Bert")
+    page.get_by_role("button", name="Opslaan").click()
+    page.get_by_role("heading", name="Bruiscafé met Anna en Bert").wait_for()
+    a11y.check()
+    with live_server["app"].app_context():
+        from organiser.events.models import Event
+
+        assert _db.session.get(Event, event.id).title == "Bruiscafé met Anna en Bert"
+
+
+def test_an_initiative_host_opens_their_event_and_sees_nothing_else(
+    live_server, page, a11y, db, create_organiser, create_event, create_initiative
+):
+    base = live_server["url"]
+    anna = create_organiser(email="anna@example.org", name="Anna A")
+    moestuin = create_initiative("Moestuin De Groene Vingers")
+    event = create_event(title="Wijksafari Oosterpark", organiser=anna, hosts=[moestuin])
+    create_event(title="Geheim concept", organiser=anna, status=EventStatus.DRAFT)
+    # Anna hands out a personal link to the host of the Moestuin.
+    page.goto(f"{base}/login")
+    page.get_by_label("E-mailadres").fill("anna@example.org")
+    page.get_by_label("Wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen", exact=True).click()
+    page.goto(f"{base}/events/{event.id}")
+    page.get_by_role("link", name="Links voor initiatiefnemers en aanmeldhulp").click()
+    a11y.check()
+    page.get_by_label("Naam").fill("Henk Host")
+    page.get_by_label("Initiatief").select_option(label="Moestuin De Groene Vingers")
+    page.get_by_role("button", name="Link maken").click()
+    link = page.locator("code.break").inner_text()
+    a11y.check()
+    page.get_by_role("button", name="Uitloggen").click()
+    link = link.replace("http://organiser.test", base)
+
+    page.goto(link)
+    page.get_by_role("heading", name="Wijksafari Oosterpark").wait_for()
+    a11y.check()
+    page.get_by_label("Naam").fill("Rita Tuin")
+    page.get_by_label("E-mailadres").fill("rita@example.org")
+    page.get_by_role("button", name="Aanmelden").click()
+    page.get_by_text("Rita Tuin staat op de gastenlijst").wait_for()
+    a11y.check()
+    # Nothing else opens: the organiser pages ask for a login, a draft is not found.
+    page.goto(f"{base}/people")
+    assert "/login" in page.url
+    page.goto(f"{base}/events/{event.id}/guests")
+    assert "/login" in page.url
+    response = page.goto(f"{base}/events")
+    assert "/login" in page.url and response.ok
