@@ -96,7 +96,7 @@ def detail(event_id: int):
 @bp.get("/events")
 @login_required
 def dashboard():
-    """"Mijn bijeenkomsten" (own and co-organised), or with ?alle=1 every event the account may see."""
+    """ "Mijn bijeenkomsten" (own and co-organised), or with ?alle=1 every event the account may see."""
     everything = request.args.get("alle") == "1"
     query = access.all_events() if everything else access.my_events()
     events = db.session.scalars(query).all()
