@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from .invitations.views import bp as invitations_bp
     from .mail.views import bp as mail_bp
     from .people.views import bp as people_bp
+    from .reach.checkin_views import bp as checkin_bp
     from .reach.views import bp as reach_bp
     from .teams.views import bp as teams_bp
 
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
         calendar_bp,
         mail_bp,
         reach_bp,
+        checkin_bp,
     ):
         app.register_blueprint(bp)
 

@@ -73,7 +73,8 @@ def await_second_factor(organiser: Organiser, next_path: str | None) -> None:
 
 
 def home_for(organiser: Organiser) -> str:
-    return url_for("events.dashboard")
+    """Where an account lands after logging in: planners on their events, check-in helpers on today's list."""
+    return url_for("events.dashboard") if organiser.plans_events else url_for("checkin.today")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -62,7 +62,7 @@ def create_event_link(
 
 
 def link_url(link: EventLink, token: str) -> str:
-    endpoint = "hosts.host_page" if link.kind == EventLinkKind.HOST else "reach.checkin_page"
+    endpoint = "hosts.host_page" if link.kind == EventLinkKind.HOST else "checkin.by_link"
     return absolute_url(endpoint, token=token)
 
 

@@ -1,0 +1,108 @@
+"""Check-in helpers: tick attendance on the day, and nothing else. By login (the check-in helper role: the
+published events of today) or by a personal link for one event that the organiser handed out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..events.access import may_manage
+from ..events.models import Event, EventStatus
+from ..extensions import db, utcnow
+from ..i18n import to_local
+from ..invitations.hosting import find_event_link
+from ..invitations.models import EventLinkKind
+from ..ratelimit import limit_token_requests
+from . import services
+from .forms import AttendanceForm
+
+bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+
+
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def events_of_today() -> list[Event]:
+    """Published events that take place today (local time): what a check-in helper may tick attendance for."""
+    today = to_local(utcnow()).date()
+    window_start = utcnow() - timedelta(days=2)
+    events = db.session.scalars(
+        db.select(Event)
+        .where(Event.status == EventStatus.PUBLISHED, Event.starts_at >= window_start)
+        .where(Event.starts_at <= utcnow() + timedelta(days=2))
+        .order_by(Event.starts_at)
+    ).all()
+    return [event for event in events if to_local(event.starts_at).date() == today]
+
+
+def _may_check_in(event: Event) -> bool:
+    """Those who manage the event, and any account (a check-in helper) for a published event of today."""
+    return may_manage(event) or (current_user.is_authenticated and event in events_of_today())
+
+
+@bp.get("")
+@login_required
+def today():
+    """The events of today whose attendance this account may keep."""
+    return render_template("checkin/today.html", events=events_of_today())
+
+
+def _attendance_page(event: Event, action: str, status: int = 200, form=None):
+    listed = services.attendance_list(event)
+    if form is None:
+        form = AttendanceForm(invitation_ids=[i.id for i in listed.expected + listed.waiting])
+        form.present.data = [i.id for i in listed.expected + listed.waiting if i.attended]
+    page = render_template(
+        "checkin/attendance.html",
+        event=event,
+        listed=listed,
+        form=form,
+        action=action,
+        open_now=services.may_record_attendance(event),
+        display_name=services.display_name,
+    )
+    return _private(make_response(page, status))
+
+
+def _record(event: Event, back: str):
+    listed = services.attendance_list(event)
+    form = AttendanceForm(invitation_ids=[i.id for i in listed.expected + listed.waiting])
+    if not services.may_record_attendance(event):
+        flash(_("U kunt de aanwezigheid vastleggen vanaf de dag van de bijeenkomst."), "error")
+    elif form.validate_on_submit():
+        present = services.record_attendance(event, form.present.data or [])
+        db.session.commit()
+        flash(_("De aanwezigheid is opgeslagen: %(count)d aanwezig.", count=present), "success")
+    return redirect(back)
+
+
+@bp.route("/events/<int:event_id>", methods=["GET", "POST"])
+@login_required
+def event_attendance(event_id: int):
+    """Tick who is present at one of today's events."""
+    event = db.get_or_404(Event, event_id)
+    if not _may_check_in(event):
+        abort(404)
+    here = url_for("checkin.event_attendance", event_id=event.id)
+    if request.method == "POST":
+        return _record(event, here)
+    return _attendance_page(event, here)
+
+
+@bp.route("/link/<token>", methods=["GET", "POST"])
+@limit_token_requests
+def by_link(token: str):
+    """The same, through a personal check-in link for one event (no account)."""
+    link = find_event_link(token, EventLinkKind.CHECKIN)
+    if link is None or link.event.status != EventStatus.PUBLISHED:
+        return _private(make_response(render_template("invitations/link_not_working.html"), 404))
+    here = url_for("checkin.by_link", token=token)
+    if request.method == "POST":
+        return _record(link.event, here)
+    return _attendance_page(link.event, here)
