@@ -28,6 +28,32 @@ def _private(response):
     return response
 
 
+#: What a check-in helper may open besides their own pages: what anyone may (the agenda, public event pages and
+#: feeds, personal links) and their account. Everything else is for those who plan events (403): deny by default,
+#: so a page added later is closed to them until someone opens it here.
+CHECKIN_BLUEPRINTS = {"checkin", "auth", "mfa", "sso", "web", "calendar"}
+CHECKIN_ENDPOINTS = {
+    "static",
+    "events.agenda",
+    "events.detail",
+    "invitations.respond",
+    "invitations.my_data",
+    "invitations.withdraw",
+    "hosts.host_page",
+    "hosts.host_add_resident",
+}
+
+
+@bp.before_app_request
+def keep_checkin_helpers_to_attendance():
+    """A logged-in check-in helper reaches attendance, their account and public pages; nothing else."""
+    if not current_user.is_authenticated or current_user.plans_events or request.endpoint is None:
+        return None
+    if request.blueprint in CHECKIN_BLUEPRINTS or request.endpoint in CHECKIN_ENDPOINTS:
+        return None
+    abort(403)
+
+
 def events_of_today() -> list[Event]:
     """Published events that take place today (local time): what a check-in helper may tick attendance for."""
     today = to_local(utcnow()).date()

@@ -47,9 +47,18 @@ def test_a_check_in_helper_ticks_attendance_for_today_and_nothing_else(day, db):
     assert db.session.get(Invitation, day["vera"].id).attended is True
 
     assert client.get(f"/checkin/events/{day['later'].id}").status_code == 404
-    assert client.get("/people").status_code == 403
-    assert client.get(f"/events/{day['today'].id}/guests").status_code == 404
-    assert client.get(f"/events/{day['today'].id}/edit").status_code == 404
+    # Attendance only: no planning pages, no directory, no figures, no mail.
+    for path in (
+        "/people",
+        "/events",
+        "/events/new",
+        f"/events/{day['today'].id}/guests",
+        f"/events/{day['today'].id}/edit",
+        "/reach",
+        "/mail",
+    ):
+        assert client.get(path).status_code == 403, path
+    assert client.get("/agenda").status_code == 200 and client.get("/account").status_code == 200
 
 
 def test_a_check_in_link_opens_one_event_until_revoked(day, logged_in, client, db):
