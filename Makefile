@@ -8,7 +8,7 @@ export FLASK_APP = organiser
 ORGANISER_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 export ORGANISER_TEST_DATABASE_URL
 
-.PHONY: install run test lint format bench translations messages clean
+.PHONY: install run test lint format bench bench-short bench-tools translations messages clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +49,18 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
+# The load generator of the benchmarks is Debian's wrk (throughput); installed here when missing (needs root).
+bench-tools:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+# The performance table of the README (bench_feeds, bench_pages, bench_load; SQLite and PostgreSQL; about
+# half an hour on 2 cores). The output is also kept in bench/results/ (not in git).
+bench: install bench-tools
 	$(BIN)/python -m bench
+
+# The same benchmarks with tiny sizes and one round (CI runs this through tests/ops/test_bench.py).
+bench-short: install bench-tools
+	BENCH_SHORT=1 $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

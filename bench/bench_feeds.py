@@ -1,37 +1,35 @@
-"""Calendar feeds under gunicorn: requests per second, each as a ratio to /healthz served in the same run.
+"""Calendar feeds under gunicorn, on SQLite and PostgreSQL: throughput (wrk) as a ratio to /healthz of the same
+server in the same round, rounds alternated and repeated (median and min–max).
 
-Builds a temporary SQLite database (migrated; 1,000 published events; one person with 50 invitations),
-starts `gunicorn -w 2 'organiser:create_app()'` on a free port, sends a fixed number of requests per
-endpoint from a few client threads (http.client, keep-alive asked for), prints the figures, stops the server.
+The database: 1,000 published events, one person with 50 invitations (BENCH_SHORT: 60 and 10). Three servers,
+each `gunicorn -w 2` (sync workers) with the benchmark's limits (harness.BENCH_SETTINGS; the token limit of
+30 a minute would answer 429 here, as every request comes from 127.0.0.1 with the same token):
+
+- "after a change": organiser with FEED_CACHE_BYTES=0, so that every request renders the feed, as the first
+  request after any change to its events does;
+- "unchanged": organiser as deployed (the rendered body kept per process by ETag), also with If-None-Match (304);
+- the reference (bench/reference_app.py): the same feeds built naively with icalendar objects, and the very
+  bytes organiser served, from memory (the limit).
 
     .venv/bin/python -m bench.bench_feeds
 """
 
 from __future__ import annotations
 
-import http.client
 import os
 import platform
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CLIENT_THREADS = 4
-EVENTS = 1000
-INVITATIONS = 50
+from . import harness as h
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+EVENTS = h.scaled(1000, 60)
+INVITATIONS = h.scaled(50, 10)
+BASE_URL = "http://organiser.bench"
 
 
 def build_database(url: str, base_url: str, secret_key: str) -> str:
@@ -39,11 +37,13 @@ def build_database(url: str, base_url: str, secret_key: str) -> str:
     from flask_migrate import upgrade
 
     from organiser import create_app
-    from organiser.calendar.links import issue_feed_token
-    from organiser.events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
+    from organiser.calendar.models import FeedToken
+    from organiser.events.models import Event, EventStatus, Owner, Stop
     from organiser.extensions import db, utcnow
     from organiser.invitations.models import Invitation, InvitationState
     from organiser.people.models import ContactRole, Person, PersonKind
+    from organiser.places.models import Initiative, Neighbourhood
+    from organiser.tokens import hash_token, new_token
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key, "BASE_URL": base_url})
     with app.app_context():
@@ -110,145 +110,129 @@ def build_database(url: str, base_url: str, secret_key: str) -> str:
                 )
             )
         db.session.flush()
-        token = issue_feed_token(person)
+        token = new_token()  # as calendar.services.issue_feed_token stores it
+        db.session.add(FeedToken(person_id=person.id, token_hash=hash_token(token), created_at=now))
         db.session.commit()
         db.engine.dispose()
     return token
 
 
-def start_server(port: int, env: dict[str, str], log) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "organiser:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                connection.close()
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start; see its log")
-
-
-def measure(port: int, path: str, requests: int, expect: int, headers: dict[str, str] | None = None) -> dict:
-    """Send `requests` requests from CLIENT_THREADS threads; returns requests per second and the body size."""
-    share, rest = divmod(requests, CLIENT_THREADS)
-    per_thread = [share + (1 if i < rest else 0) for i in range(CLIENT_THREADS)]
-    start = threading.Barrier(CLIENT_THREADS + 1)
-    errors: list[str] = []
-    sizes: list[int] = []
-
-    def client(count: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        start.wait()
-        for _ in range(count):
-            connection.request("GET", path, headers={"Connection": "keep-alive", **(headers or {})})
-            response = connection.getresponse()
-            body = response.read()  # http.client reconnects by itself when the server closed the connection
-            if response.status != expect:
-                errors.append(f"{path}: {response.status}")
-            sizes.append(len(body))
-        connection.close()
-
-    threads = [threading.Thread(target=client, args=(count,)) for count in per_thread]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    if errors:
-        raise RuntimeError(f"unexpected answers: {errors[:3]}")
-    return {"requests": requests, "per_second": requests / elapsed, "bytes": max(sizes)}
-
-
-def run_server(env: dict[str, str], port: int, log, plan: list[tuple[str, str, int, int, bool]]) -> list:
-    """Start gunicorn, warm each worker up, measure every (name, path, requests, status, conditional) in the plan."""
-    server = start_server(port, env, log)
-    try:
-        etags = {}
-        for _name, path, _requests, _status, _conditional in plan:
-            measure(port, path, CLIENT_THREADS, 200)  # every worker has imported, connected and rendered once
-            connection = http.client.HTTPConnection("127.0.0.1", port)
-            connection.request("GET", path)
-            etags[path] = connection.getresponse().getheader("ETag")
-            connection.close()
-        return [
-            (name, measure(port, path, requests, status, {"If-None-Match": etags[path]} if conditional else None))
-            for name, path, requests, status, conditional in plan
+def measure_database(label: str, url: str, tmp: Path) -> list[list[str]]:
+    secret_key = secrets.token_hex(32)
+    token = build_database(url, BASE_URL, secret_key)
+    env = h.server_env(url, secret_key, BASE_URL)
+    personal, public = f"/calendar/personal/{token}.ics", "/calendar/public.ics"
+    memory = tmp / f"memory-{label}"
+    memory.mkdir()
+    log = tmp / f"gunicorn-{label}.log"
+    with (
+        h.Gunicorn("organiser:create_app()", {**env, "ORGANISER_FEED_CACHE_BYTES": "0"}, log) as changed,
+        h.Gunicorn("organiser:create_app()", env, log) as deployed,
+    ):
+        bodies, etags = {}, {}
+        for name, path in (("public", public), ("personal", personal)):
+            reply = h.get(deployed.url, path)
+            assert reply.status == 200, (path, reply.status, reply.body[:200])
+            bodies[name], etags[name] = reply.body, reply.headers["ETag"]
+            (memory / name).write_bytes(reply.body)
+        reference_env = {**env, "BENCH_DATABASE_URL": url, "BENCH_MEMORY_DIR": str(memory)}
+        with h.Gunicorn("bench.reference_app:create()", reference_env, log) as reference:
+            limit_etags = {name: h.get(reference.url, f"/memory/{name}").headers["ETag"] for name in bodies}
+            slow = h.scaled(3, 1)  # requests per client (2 clients) where one request takes seconds (public feed)
+            # (row, server, path, headers, slow: requests per client, wrk connections)
+            plan = [
+                (f"public feed, {EVENTS:,} events, after a change", changed, public, None, slow, 4),
+                ("public feed, unchanged (cached by ETag)", deployed, public, None, None, 8),
+                ("public feed, built naively (icalendar objects)", reference, "/naive/public.ics", None, slow, 4),
+                ("public feed, same bytes from memory (limit)", reference, "/memory/public", None, None, 8),
+                (f"personal feed, {INVITATIONS} events, after a change", changed, personal, None, None, 8),
+                ("personal feed, unchanged (cached by ETag)", deployed, personal, None, None, 8),
+                (
+                    "personal feed, 304 (If-None-Match)",
+                    deployed,
+                    personal,
+                    {"If-None-Match": etags["personal"]},
+                    None,
+                    8,
+                ),
+                ("personal feed, built naively", reference, f"/naive/personal/{token}.ics", None, None, 8),
+                ("personal feed, same bytes from memory (limit)", reference, "/memory/personal", None, None, 8),
+                (
+                    "personal feed, 304 from memory (limit)",
+                    reference,
+                    "/memory/personal",
+                    {"If-None-Match": limit_etags["personal"]},
+                    None,
+                    8,
+                ),
+            ]
+            servers = {"after a change": changed, "unchanged": deployed, "reference": reference}
+            for server in servers.values():  # every worker imported, connected and rendered once
+                h.wrk(server.url + "/healthz", seconds=1)
+            row_sizes = {}
+            for row, server, path, headers, _slow, _connections in plan:
+                h.get(server.url, path, headers)
+                row_sizes[row] = len(h.get(server.url, path, headers).body)
+            ratios = {row[0]: h.Ratio() for row in plan}
+            rates = {row[0]: h.Spread() for row in plan}
+            health = {name: h.Spread() for name in servers}
+            for round_number in range(h.ROUNDS):
+                baseline = {}
+                order = list(servers.items())
+                if round_number % 2:
+                    order.reverse()  # alternate which server goes first
+                for name, server in order:
+                    baseline[name] = h.wrk(server.url + "/healthz").per_second
+                    health[name].add(baseline[name])
+                    for row, row_server, path, headers, slow_requests, connections in plan:
+                        if row_server is not server:
+                            continue
+                        if slow_requests:
+                            rate = h.slow_rate(server.url, path, slow_requests)
+                        else:
+                            rate = h.wrk(server.url + path, connections=connections, headers=headers).per_second
+                        rates[row].add(rate)
+                        ratios[row].add(rate / baseline[name])
+    rows = []
+    for name in servers:
+        rows.append([f"/healthz of the {name} server", label, "16 B", health[name].show("{:,.0f}", "/s"), "1"])
+    for row, *_rest in plan:
+        rows.append([row, label, f"{row_sizes[row]:,} B", rates[row].show("{:,.1f}", "/s"), ratios[row].show()])
+    public_ratio = ratios[plan[0][0]].median
+    naive_ratio = ratios["public feed, built naively (icalendar objects)"].median
+    rows.append(
+        [
+            "public feed after a change ÷ built naively",
+            label,
+            "",
+            "",
+            f"{public_ratio / naive_ratio:.2f}× (target ≥ 10×)" if naive_ratio else "–",
         ]
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    )
+    return rows
 
 
 def main() -> None:
+    h.require_wrk()
     began = time.monotonic()
+    rows = []
     with tempfile.TemporaryDirectory(prefix="organiser-bench-") as tmp:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        url = f"sqlite:///{tmp}/bench.sqlite3"
-        secret_key = secrets.token_hex(32)
-        token = build_database(url, base_url, secret_key)
-        env = {
-            **os.environ,
-            "ORGANISER_DATABASE_URL": url,
-            "ORGANISER_SECRET_KEY": secret_key,
-            "ORGANISER_BASE_URL": base_url,
-            "FLASK_DEBUG": "0",
-        }
-        personal, public = f"/calendar/personal/{token}.ics", "/calendar/public.ics"
-        with open(Path(tmp) / "gunicorn.log", "w") as log:
-            # Every body rendered afresh: what the first fetch after a change costs.
-            rendering = run_server(
-                {**env, "ORGANISER_FEED_CACHE_BYTES": "0"},
-                port,
-                log,
-                [
-                    ("/healthz", "/healthz", 1000, 200, False),
-                    ("personal feed, 50 events", personal, 100, 200, False),
-                    ("personal feed, 304 (If-None-Match)", personal, 1000, 304, True),
-                    ("public feed, 1,000 events", public, 8, 200, False),
-                ],
-            )
-            # As deployed: an unchanged feed's body comes from the per-process cache (by ETag).
-            cached = run_server(
-                env,
-                port,
-                log,
-                [
-                    ("/healthz", "/healthz", 1000, 200, False),
-                    ("personal feed, 50 events (cached)", personal, 1000, 200, False),
-                    ("public feed, 1,000 events (cached)", public, 100, 200, False),
-                ],
-            )
+        # BENCH_SHORT: PostgreSQL here, SQLite in bench_pages (both kept working, CI stays short).
+        for label, url in h.Databases(Path(tmp), sqlite=not h.SHORT):
+            rows += measure_database(label, url, Path(tmp))
     print(
-        f"gunicorn -w 2 (sync workers), SQLite, {CLIENT_THREADS} client threads; "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs"
+        f"gunicorn -w 2 (sync workers) per server; wrk -t 2 -c 8 (rendered public feeds: 2 Python clients, "
+        f"{h.scaled(3, 1)} requests each), "
+        f"{h.WRK_SECONDS:g} s per measurement, {h.ROUNDS} rounds; Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {EVENTS} events, {INVITATIONS} invitations"
     )
-    for title, results in (("rendered every time (FEED_CACHE_BYTES=0)", rendering), ("as deployed", cached)):
-        baseline = results[0][1]["per_second"]
-        print(f"\n{title}")
-        print(f"{'endpoint':<38} {'requests':>8} {'req/s':>9} {'ratio':>7} {'body':>10}")
-        for name, figures in results:
-            print(
-                f"{name:<38} {figures['requests']:>8} {figures['per_second']:>9.1f} "
-                f"{figures['per_second'] / baseline:>7.3f} {figures['bytes']:>9,}B"
-            )
-    print(f"\n(run took {time.monotonic() - began:.0f} s)")
+    h.print_table(
+        "Feeds: throughput and ratio to /healthz of the same server in the same round, median (min–max)",
+        ["what", "database", "body", "requests/s", "ratio to /healthz"],
+        rows,
+    )
+    print(f"\n{h.show_requests_made()}; run took {time.monotonic() - began:.0f} s")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ import time
 from flask import Flask
 
 from organiser.auth.services import create_organiser
-from organiser.events.models import Initiative, Neighbourhood
 from organiser.extensions import db
-from organiser.people import services
+from organiser.people.import_files import decode_upload
+from organiser.people.importing import apply_import, plan_import
 from organiser.people.models import Person
+from organiser.places.models import Initiative, Neighbourhood
 
 from .people_support import QueryCounter, postgres_app, sqlite_app
 
@@ -50,7 +51,7 @@ def seed(app: Flask) -> list[str]:
         text = make_csv(names).decode("utf-8-sig").replace("Collega 1", "Oude naam 1", 300)
         lines = text.splitlines()
         head = "\n".join(lines[: EXISTING + 1]) + "\n"
-        services.apply_import(services.plan_import(head))
+        apply_import(plan_import(head))
         db.session.commit()
     return names
 
@@ -61,13 +62,13 @@ def run(app: Flask, label: str) -> None:
     with app.test_request_context():
         with QueryCounter(db.engine) as queries:
             started = time.perf_counter()
-            text = services.decode_upload(raw)
-            plan = services.plan_import(text)
+            text = decode_upload(raw)
+            plan = plan_import(text)
             preview = time.perf_counter() - started
         counts = {outcome.value: n for outcome, n in plan.counts.items()}
         with QueryCounter(db.engine) as commit_queries:
             started = time.perf_counter()
-            services.apply_import(plan)
+            apply_import(plan)
             db.session.commit()
             commit = time.perf_counter() - started
         total = db.session.scalar(db.select(db.func.count()).select_from(Person))

@@ -24,12 +24,14 @@ from organiser import create_app
 from organiser.config import normalise_database_url
 from organiser.extensions import db
 
-STAFF = 20_000
-RESIDENTS = 2_000
-EVENTS = 2_000
-INVITATIONS = 100_000
+from .harness import scaled
+
+STAFF = scaled(20_000, 400)
+RESIDENTS = scaled(2_000, 50)
+EVENTS = scaled(2_000, 40)
+INVITATIONS = scaled(100_000, 2_000)
 DEPARTMENTS = 40
-INITIATIVES = 200
+INITIATIVES = scaled(200, 20)
 NEIGHBOURHOODS = 20
 YEARS = 3
 RUNS = 2
@@ -52,9 +54,10 @@ def make_app(url: str):
 def generate(rng: random.Random) -> None:
     """Fill the (migrated, empty) database with a municipality's worth of people, events and answers."""
     from organiser.auth.services import create_organiser
-    from organiser.events.models import Event, Initiative, Neighbourhood, Stop, event_host
+    from organiser.events.models import Event, Stop, event_host
     from organiser.invitations.models import Invitation
     from organiser.people.models import Department, Person, person_initiative
+    from organiser.places.models import Initiative, Neighbourhood
 
     now = datetime.now(UTC).replace(microsecond=0)
     create_organiser("bench@organiser.example", "Bench", PASSWORD, is_admin=True)
@@ -71,7 +74,7 @@ def generate(rng: random.Random) -> None:
             for row in rows:
                 copy.write_row([naive_utc(row[c]) for c in columns])
 
-    insert(Neighbourhood, [{"id": i, "name": f"Wijk {i}", "slug": f"wijk-{i}"} for i in range(1, 21)])
+    insert(Neighbourhood, [{"id": i, "name": f"Wijk {i}", "slug": f"wijk-{i}"} for i in range(1, NEIGHBOURHOODS + 1)])
     insert(
         Initiative,
         [

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
+from .harness import count_request
+
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 POSITION = re.compile(r"op plaats (\d+)")
 FLASH = re.compile(r'<p class="flash flash--\w+">([^<]*)</p>')
@@ -82,6 +84,7 @@ class Visitor:
                 self.reconnects += 1
                 continue
             received = time.monotonic()
+            count_request()
             for cookie in response.headers.get_all("Set-Cookie") or []:
                 name, _, value = cookie.split(";", 1)[0].partition("=")
                 self.cookies[name.strip()] = value.strip()

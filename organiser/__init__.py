@@ -5,17 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import extensions as ext
+from . import models  # noqa: F401  (every table known to migrations)
+from .auth.admin import bp as accounts_bp
+from .auth.mfa_views import bp as mfa_bp
+from .auth.services import load_organiser
+from .auth.sso import init_sso
+from .auth.sso_views import bp as sso_bp
+from .auth.views import bp as auth_bp
+from .calendar.views import bp as calendar_bp
+from .cli import register_cli
 from .config import DEFAULT_SECRET_KEY, ROOT, load_config
+from .events.sharing_views import bp as sharing_bp
+from .events.views import bp as events_bp
+from .i18n import init_babel
+from .invitations.host_views import bp as hosts_bp
+from .invitations.views import bp as invitations_bp
+from .mail.views import bp as mail_bp
+from .people.views import bp as people_bp
+from .places.views import bp as places_bp
+from .reach.checkin_views import bp as checkin_bp
+from .reach.views import bp as reach_bp
+from .receivers import connect_receivers
+from .teams.views import bp as teams_bp
+from .web import RecordIdConverter, init_web, loggable_path
 
 
 class OrganiserFlask(Flask):
     """Flask, logging unexpected errors without the secret tokens that some paths carry."""
 
     def log_exception(self, exc_info) -> None:
-        from .web import loggable_path
-
         self.logger.error("Exception on %s [%s]", loggable_path(request.path), request.method, exc_info=exc_info)
 
 
@@ -33,9 +54,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limit_url_ids(app)
     register_extensions(app)
     register_blueprints(app)
-    register_receivers()
-    register_web(app)
-    register_commands(app)
+    init_web(app)
+    connect_receivers()
+    register_cli(app)
     return app
 
 
@@ -54,23 +75,15 @@ def trust_proxies(app: Flask) -> None:
     headers (rate limits per address, https links, secure cookies). 0: no proxy, the headers are ignored."""
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
 
 
 def limit_url_ids(app: Flask) -> None:
     """Ids in URLs (<int:…>) only up to what the database holds; set before any route is added."""
-    from .web import RecordIdConverter
-
     app.url_map.converters["int"] = RecordIdConverter
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (every table known to migrations)
-    from .auth.sso import init_sso
-    from .i18n import init_babel
-
     ext.db.init_app(app)
     ext.migrate.init_app(
         app,
@@ -83,31 +96,18 @@ def register_extensions(app: Flask) -> None:
     ext.mail.init_app(app)
     ext.csrf.init_app(app)
     ext.login_manager.init_app(app)
+    ext.login_manager.user_loader(load_organiser)
     init_sso(app)
     init_babel(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .auth.admin import bp as accounts_bp
-    from .auth.mfa_views import bp as mfa_bp
-    from .auth.sso_views import bp as sso_bp
-    from .auth.views import bp as auth_bp
-    from .calendar.views import bp as calendar_bp
-    from .events.sharing_views import bp as sharing_bp
-    from .events.views import bp as events_bp
-    from .invitations.host_views import bp as hosts_bp
-    from .invitations.views import bp as invitations_bp
-    from .mail.views import bp as mail_bp
-    from .people.views import bp as people_bp
-    from .reach.checkin_views import bp as checkin_bp
-    from .reach.views import bp as reach_bp
-    from .teams.views import bp as teams_bp
-
     for bp in (
         auth_bp,
         accounts_bp,
         mfa_bp,
         sso_bp,
+        places_bp,
         events_bp,
         sharing_bp,
         people_bp,
@@ -120,22 +120,3 @@ def register_blueprints(app: Flask) -> None:
         checkin_bp,
     ):
         app.register_blueprint(bp)
-
-
-def register_receivers() -> None:
-    """Connect every signal receiver (organiser/receivers.py: the one explicit list)."""
-    from .receivers import connect_receivers
-
-    connect_receivers()
-
-
-def register_web(app: Flask) -> None:
-    from .web import init_web
-
-    init_web(app)
-
-
-def register_commands(app: Flask) -> None:
-    from .cli import register_cli
-
-    register_cli(app)

@@ -7,13 +7,13 @@ import secrets
 import click
 from flask import Flask
 
+from .auth.services import create_organiser
 from .calendar import commands as calendar_commands
+from .demo import load_demo
+from .events.demo import DEMO_EMAIL, DEMO_PASSWORD
 from .extensions import db
 from .jobs import run_scheduled_jobs
 from .mail import commands as mail_commands
-
-DEMO_EMAIL = "demo@organiser.example"
-DEMO_PASSWORD = "demo-organiser"  # noqa: S105 (published on purpose: demo only)
 
 
 def register_cli(app: Flask) -> None:
@@ -24,8 +24,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--admin", is_flag=True, help="May manage every organiser's events.")
     def create_organiser_command(email: str, name: str, password: str, admin: bool) -> None:
         """Create an organiser account."""
-        from .auth.services import create_organiser
-
         try:
             create_organiser(email, name, password, is_admin=admin)
         except ValueError as error:
@@ -38,8 +36,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Load demo data outside debug mode too (never with a known password).")
     def demo_data_command(quiet: bool, force: bool) -> None:
         """Load demo data (idempotent: running it again adds nothing twice). Only in debug mode, unless forced."""
-        from .demo import load_demo
-
         development = app.debug or app.testing
         if not development and not force:
             raise click.ClickException(

@@ -2,10 +2,11 @@
 
 from .auth.models import AccountLink, Organiser, RecoveryCode, TrailEntry
 from .calendar.models import FeedToken
-from .events.models import Event, Initiative, Neighbourhood, Stop
+from .events.models import Event, Stop
 from .invitations.models import Invitation
 from .mail.models import OutboxMessage
 from .people.models import Department, Person, PersonImport
+from .places.models import Initiative, Neighbourhood
 from .teams.models import Team
 
 __all__ = [

@@ -13,14 +13,17 @@ from flask import url_for
 from sqlalchemy import Select
 
 from . import signals
+from .calendar import links as calendar_links
 from .calendar import person_changes as feed_changes
+from .events import place_use as events_place_use
 from .events.access import managed_clause
 from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
-from .invitations import answers, notices
+from .invitations import answers, guest_list, notices
 from .invitations import person_changes as invitation_changes
 from .mail.outbox import EventLink
+from .people import place_use as people_place_use
 from .teams import membership
 
 
@@ -46,12 +49,23 @@ RECEIVERS = (
     (signals.seats_freed, answers.on_seats_freed),
     # people → invitations: an erased person gives up their places (no mail)
     (signals.person_erased, answers.on_person_erased),
+    # people → invitations: the guest lists shown on a person's page
+    (signals.person_invitations, guest_list.lists_of_person),
+    # people → calendar: an erased person's calendar feeds stop working
+    (signals.person_erased, calendar_links.on_person_erased),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),
     # mail → events: which events' mail an organiser sees on /mail, and what those events are called
     (signals.outbox_events_visible, visible_event_ids),
     (signals.outbox_events_described, describe_events),
+    # places → events, people: what still uses a wijk or initiative, and their counts on the overviews
+    (signals.neighbourhood_in_use, events_place_use.events_in_neighbourhood),
+    (signals.initiative_in_use, people_place_use.people_of_initiative),
+    (signals.initiative_in_use, events_place_use.events_of_initiative),
+    (signals.neighbourhoods_listed, events_place_use.count_events_per_neighbourhood),
+    (signals.initiatives_listed, people_place_use.count_residents_per_initiative),
+    (signals.initiatives_listed, events_place_use.list_events_per_initiative),
     # accounts → events: a switched-off account's events go to the colleague who takes over
     (signals.account_deactivated, hand_over_everything),
     # people → invitations: a change that reaches a colleague's event goes through that colleague

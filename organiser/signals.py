@@ -47,6 +47,25 @@ outbox_events_visible = _signals.signal("outbox-events-visible")
 #: The one receiver returns {event_id: mail.outbox.EventLink(title, url)}.
 outbox_events_described = _signals.signal("outbox-events-described")
 
+#: places → may this wijk be deleted? Receivers return a list of sentences saying what in their domain
+#: still refers to it (empty: nothing).
+neighbourhood_in_use = _signals.signal("neighbourhood-in-use")
+
+#: places → may this initiative be deleted? Receivers return sentences as for neighbourhood_in_use.
+initiative_in_use = _signals.signal("initiative-in-use")
+
+#: places → the wijken overview is being shown; kwargs: rows (dict id -> places.neighbourhoods.NeighbourhoodRow).
+#: Receivers fill in what their domain counts (events) in one query.
+neighbourhoods_listed = _signals.signal("neighbourhoods-listed")
+
+#: places → the initiatives overview is being shown; kwargs: rows (dict id -> places.initiatives.InitiativeRow),
+#: neighbourhood_id (int or None: the one wijk shown). Receivers fill in residents (people) and events (events).
+initiatives_listed = _signals.signal("initiatives-listed")
+
+#: people → the person page asks which guest lists the person was on. The receiver (invitations) returns a list
+#: of rows with .event, .answer (text) and .attended (True, False or None), latest event first.
+person_invitations = _signals.signal("person-invitations")
+
 #: accounts → an account was switched off; receivers hand its work over. kwargs: successor (an Organiser who
 #: takes over, or None). Receivers return the number of events handed over.
 account_deactivated = _signals.signal("account-deactivated")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
@@ -55,8 +54,8 @@ def absolute_url(endpoint: str, **values) -> str:
 
 def page_number() -> int:
     """The ?pagina= of a paginated list: 1 for anything that is not a page number (a huge one overflows OFFSET)."""
-    page = request.args.get("pagina", 1, type=int)
-    return page if 1 <= page <= 100_000 else 1
+    page = parse_record_id(request.args.get("pagina", "1")) or 1
+    return page if page <= 100_000 else 1
 
 
 class RecordIdConverter(IntegerConverter):
@@ -74,16 +73,16 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-#: Menu entries of the other domains, shown to logged-in organisers when their endpoint exists.
+#: Menu entries of the other domains, shown to logged-in organisers.
 NAV_ITEMS = (
     ("people.directory", _l("Mensen")),
-    ("events.initiatives", _l("Initiatieven")),
+    ("places.initiatives", _l("Initiatieven")),
     ("reach.dashboard", _l("Bereik")),
     ("mail.outbox", _l("Mail")),
 )
 
 
-#: Per-event organiser pages of the other domains, shown on the event page when their endpoint exists.
+#: Per-event organiser pages of the other domains, shown on the event page.
 EVENT_ACTIONS = (
     ("invitations.guest_list", _l("Gastenlijst samenstellen")),
     ("invitations.send", _l("Uitnodigingen versturen")),
@@ -93,18 +92,6 @@ EVENT_ACTIONS = (
     ("sharing.team", _l("Wie organiseert")),
     ("hosts.manage", _l("Links voor initiatiefnemers en aanmeldhulp")),
 )
-
-
-def event_actions() -> list[tuple[str, str]]:
-    return [(endpoint, label) for endpoint, label in EVENT_ACTIONS if endpoint in current_app.view_functions]
-
-
-def config_endpoints():
-    return current_app.view_functions
-
-
-def nav_extra() -> list[tuple[str, str]]:
-    return [(endpoint, label) for endpoint, label in NAV_ITEMS if endpoint in current_app.view_functions]
 
 
 def set_security_headers(response):
@@ -150,30 +137,14 @@ def loggable_path(path: str) -> str:
 
 
 def init_web(app: Flask) -> None:
-    from .auth.models import Organiser
-
     app.register_blueprint(bp)
     app.after_request(set_security_headers)
-    app.jinja_env.globals["nav_extra"] = nav_extra
-    app.jinja_env.globals["event_actions"] = event_actions
-    app.jinja_env.globals["config_endpoints"] = config_endpoints
+    app.jinja_env.globals["nav_items"] = NAV_ITEMS
+    app.jinja_env.globals["event_actions"] = EVENT_ACTIONS
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_organiser(user_id: str):
-        organiser_id, _sep, version = user_id.partition(":")
-        if parse_record_id(organiser_id) is None:
-            return None
-        started = session.get("login_at")
-        if not isinstance(started, int) or time.time() - started > current_app.config["SESSION_HOURS"] * 3600:
-            return None  # logged in too long ago (or before logins had a time): log in again
-        organiser = db.session.get(Organiser, int(organiser_id))
-        if organiser is None or not organiser.active or str(organiser.session_version) != version:
-            return None
-        return organiser
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -199,7 +199,7 @@ def local(year, month, day, hour=0, minute=0) -> datetime:
 
 @pytest.fixture
 def create_neighbourhood(db):
-    from organiser.events.models import Neighbourhood
+    from organiser.places.models import Neighbourhood
 
     def factory(name="Oosterpark", slug=None):
         hood = Neighbourhood(name=name, slug=slug or name.lower().replace(" ", "-"))
@@ -212,7 +212,7 @@ def create_neighbourhood(db):
 
 @pytest.fixture
 def create_initiative(db, create_neighbourhood):
-    from organiser.events.models import Initiative
+    from organiser.places.models import Initiative
 
     def factory(name="Moestuin De Groene Vingers", neighbourhood=None):
         initiative = Initiative(name=name, neighbourhood=neighbourhood or create_neighbourhood(), description="")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from organiser.events.models import Event, Initiative, Neighbourhood
+from organiser.events.models import Event
+from organiser.places.models import Initiative, Neighbourhood
 
 
 def count(db, model):

@@ -77,7 +77,6 @@ def detail(account_id: int):
         account=organiser,
         role_form=role_form,
         deactivate_form=_deactivate_form(organiser),
-        action_form=EmptyForm(),
         entries=entries,
         action_labels=trail.ACTION_LABELS,
     )

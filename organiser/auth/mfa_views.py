@@ -78,7 +78,6 @@ def setup():
             remaining=mfa.remaining_recovery_codes(current_user),
             required=mfa.mfa_required(current_user),
             off_form=MfaOffForm(),
-            action_form=EmptyForm(),
         )
     secret = session.get("totp_pending")
     if not isinstance(secret, str) or len(secret) != 32:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..extensions import db
+from ..forms import parse_record_id
 from .models import Organiser, Role
 from .passwords import MIN_PASSWORD_LENGTH, password_problem
 
@@ -81,3 +85,18 @@ def change_password(organiser: Organiser, new_password: str) -> None:
         raise AccountRefused(problem)
     organiser.set_password(new_password)
     db.session.flush()
+
+
+def load_organiser(user_id: str) -> Organiser | None:
+    """Flask-Login's user loader: the active organiser of "<id>:<session version>", while the login is fresh.
+    A deactivated account's session ends at once (its version is raised too, see accounts.deactivate_account)."""
+    organiser_id, _sep, version = user_id.partition(":")
+    if (record_id := parse_record_id(organiser_id)) is None:
+        return None
+    started = session.get("login_at")
+    if not isinstance(started, int) or time.time() - started > current_app.config["SESSION_HOURS"] * 3600:
+        return None  # logged in too long ago (or before logins had a time): log in again
+    organiser = db.session.get(Organiser, record_id)
+    if organiser is None or not organiser.active or str(organiser.session_version) != version:
+        return None
+    return organiser

@@ -151,7 +151,7 @@ def account():
                 start_session(current_user)  # this session goes on; every other one has ended
                 flash(_("Uw wachtwoord is gewijzigd. Op andere apparaten moet u opnieuw inloggen."), "success")
                 return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form, end_form=EmptyForm())
+    return render_template("auth/account.html", form=form)
 
 
 @bp.post("/account/logout-everywhere")

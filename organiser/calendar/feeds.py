@@ -21,12 +21,13 @@ from flask_babel import gettext as _
 from sqlalchemy import Select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..events.models import FORMATS, Event, EventStatus, Format, Neighbourhood, Stop
+from ..events.models import FORMATS, Event, EventStatus, Format, Stop
 from ..extensions import db, utcnow
 from ..invitations import ical
 from ..invitations.links import rsvp_url
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import Person
+from ..places.models import Neighbourhood
 from .links import base_url
 
 #: Raise when the feed output changes for the same data, so that clients' ETags stop matching.

@@ -3,11 +3,13 @@ that sends a new link. Functions flush, never commit: the view (or command) comm
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import update
 
 from ..extensions import db, utcnow
 from ..mail.outbox import OutboxKind, queue_mail
@@ -111,4 +113,14 @@ def send_feed_link(person: Person) -> None:
         subject=subject,
         text_body=text_body,
         html_body=html_body,
+    )
+
+
+def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> None:
+    """signals.person_erased (connected in organiser/receivers.py): the person's calendar feeds stop working."""
+    db.session.execute(
+        update(FeedToken)
+        .where(FeedToken.person_id == person.id, FeedToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow()),
+        execution_options={"synchronize_session": False},
     )

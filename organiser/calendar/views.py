@@ -19,8 +19,8 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..auth import trail
+from ..events.access import may_manage
 from ..events.models import Event, EventStatus
-from ..events.services import may_manage
 from ..extensions import db, utcnow
 from ..forms import EmptyForm
 from ..invitations.links import find_invitation_by_token

@@ -76,3 +76,19 @@ def all_events(account: Organiser | None = None) -> Select:
     if not account.is_admin:
         query = query.where(or_(Event.status != EventStatus.DRAFT, managed_clause(account)))
     return query
+
+
+# The names the pages use (one rule, above).
+
+
+def event_for_organiser(event_id: int) -> Event:
+    """The event, if the logged-in account may manage it (organiser, co-organiser, administrator).
+
+    :raise 404: otherwise (no hint that it exists)
+    """
+    return get_event(event_id, manage=True)
+
+
+def events_managed_by_current_organiser() -> Select:
+    """The logged-in account's own and co-organised events (see my_events)."""
+    return my_events()

@@ -9,7 +9,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -21,13 +20,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..extensions import db, utcnow
-from ..forms import Form, MultiCheckboxField, choice_list, finite, within_calendar
+from ..extensions import utcnow
+from ..forms import EmptyForm, Form, MultiCheckboxField, choice_list, finite, within_calendar
 from ..i18n import format_when
-from . import services
-from .models import FORMATS, OWNER_LABELS, Event, Initiative, Neighbourhood, Owner
+from .models import FORMATS, Event, Owner
 
 DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
@@ -73,7 +71,7 @@ class EventForm(Form):
     neighbourhood_id = SelectField(_l("Wijk"), coerce=int, choices=[], validators=[Optional()])
     owner = RadioField(
         _l("Wiens plan is het?"),
-        choices=choice_list((o.value, OWNER_LABELS[o]) for o in Owner),
+        choices=choice_list(Owner.choices()),
         default=Owner.MUNICIPALITY.value,
         validators=[DataRequired(_l("Kies wie eigenaar is van het plan."))],
     )
@@ -212,6 +210,38 @@ class StopForm(Form):
         return True
 
 
+class MoveStopForm(EmptyForm):
+    """The up and down buttons on the route; any other direction is refused (nothing moves)."""
+
+    direction = SelectField(choices=choice_list([("up", "up"), ("down", "down")]), validators=[InputRequired()])
+
+    @property
+    def offset(self) -> int:
+        return -1 if self.direction.data == "up" else 1
+
+
+class AgendaFilterForm(Form):
+    """The agenda's filters, read from the query string (a GET form: no CSRF needed)."""
+
+    class Meta:
+        csrf = False
+
+    format = StringField(validators=[Optional(), Length(max=20)])
+    wijk = StringField(validators=[Optional(), Length(max=120)])
+
+    def format_code(self) -> str | None:
+        """The chosen format; an unknown one is ignored (the whole agenda)."""
+        return self.format.data if self.format.data in FORMATS and not self.format.errors else None
+
+    def slug(self) -> str | None:
+        """The chosen wijk's slug, as given (an unknown wijk has no events)."""
+        return self.wijk.data or None
+
+    def impossible_wijk(self) -> bool:
+        """A wijk that no slug can be (too long, control characters): no events, without asking the database."""
+        return bool(self.wijk.errors)
+
+
 class CancelForm(Form):
     reason = TextAreaField(
         _l("Reden (optioneel)"),
@@ -219,93 +249,6 @@ class CancelForm(Form):
         validators=[Optional(), Length(max=500, message=_l("De reden mag maximaal 500 tekens lang zijn."))],
     )
     submit = SubmitField(_l("Ja, afgelasten"))
-
-
-def _tidy(value: str | None) -> str | None:
-    return services.tidy_name(value) if value else value
-
-
-class NeighbourhoodForm(FlaskForm):
-    name = StringField(
-        _l("Naam van de wijk"),
-        filters=[_tidy],
-        validators=[
-            DataRequired(_l("Vul de naam van de wijk in.")),
-            Length(max=120, message=_l("De naam mag hoogstens 120 tekens lang zijn.")),
-        ],
-    )
-    submit = SubmitField(_l("Opslaan"))
-
-    def __init__(self, *args, neighbourhood: Neighbourhood | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.neighbourhood = neighbourhood
-
-    def validate_name(self, field) -> None:
-        if services.neighbourhood_name_taken(field.data, self.neighbourhood.id if self.neighbourhood else None):
-            raise ValidationError(_("Er is al een wijk met de naam ‘%(name)s’.", name=field.data))
-
-
-class InitiativeForm(FlaskForm):
-    name = StringField(
-        _l("Naam van het initiatief"),
-        filters=[_tidy],
-        validators=[
-            DataRequired(_l("Geef het initiatief een naam.")),
-            Length(max=200, message=_l("De naam mag hoogstens 200 tekens lang zijn.")),
-        ],
-    )
-    neighbourhood_id = SelectField(
-        _l("Wijk"), coerce=int, choices=[], validators=[DataRequired(_l("Kies de wijk van het initiatief."))]
-    )
-    address = StringField(
-        _l("Adres (optioneel)"),
-        description=_l("Waar het initiatief te vinden is, bijvoorbeeld voor een halte op een route."),
-        filters=[_tidy],
-        validators=[Optional(), Length(max=300, message=_l("Het adres mag hoogstens 300 tekens lang zijn."))],
-    )
-    description = TextAreaField(
-        _l("Beschrijving (optioneel)"),
-        description=_l("Wat doet het initiatief, en voor wie?"),
-        validators=[Optional(), Length(max=5000, message=_l("De beschrijving mag hoogstens 5.000 tekens lang zijn."))],
-    )
-    submit = SubmitField(_l("Opslaan"))
-
-    def __init__(self, *args, initiative: Initiative | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.initiative = initiative
-        hoods = db.session.scalars(db.select(Neighbourhood).order_by(Neighbourhood.name))
-        self.neighbourhood_id.choices = choice_list([(0, _("— kies een wijk —"))] + [(n.id, n.name) for n in hoods])
-
-    def validate_name(self, field) -> None:
-        if services.initiative_name_taken(field.data, self.initiative.id if self.initiative else None):
-            raise ValidationError(_("Er is al een initiatief met de naam ‘%(name)s’.", name=field.data))
-
-    def details(self) -> services.InitiativeDetails:
-        return services.InitiativeDetails(
-            name=self.name.data,
-            neighbourhood_id=self.neighbourhood_id.data,
-            address=self.address.data or "",
-            description=self.description.data or "",
-        )
-
-
-class InitiativeFilterForm(FlaskForm):
-    """The overview's choice of wijk, read from the query string (a GET form: no CSRF needed)."""
-
-    class Meta:
-        csrf = False
-
-    wijk = SelectField(_l("Wijk"), choices=[], validators=[Optional()])
-
-    def __init__(self, formdata, **kwargs):
-        super().__init__(formdata, **kwargs)
-        hoods = db.session.scalars(db.select(Neighbourhood).order_by(Neighbourhood.name)).all()
-        self.by_slug = {n.slug: n for n in hoods}
-        self.wijk.choices = choice_list([("", _("Alle wijken"))] + [(n.slug, n.name) for n in hoods])
-
-    def chosen(self) -> Neighbourhood | None:
-        """The chosen wijk; an unknown slug is ignored."""
-        return self.by_slug.get(self.wijk.data or "")
 
 
 class ColleagueForm(Form):

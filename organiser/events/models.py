@@ -1,17 +1,18 @@
-"""Events (bijeenkomsten), their formats (werkvormen), routes (haltes), neighbourhoods and initiatives."""
+"""Events (bijeenkomsten), their formats (werkvormen) and routes (haltes)."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, Enum, Float, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import UTCDateTime, db, utcnow
+from ..enums import LabelledEnum
+from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..places.models import Initiative, Neighbourhood
 
 if TYPE_CHECKING:
     from ..auth.models import Organiser
@@ -98,61 +99,21 @@ FORMATS: dict[str, Format] = {
 }
 
 
-class EventStatus(enum.StrEnum):
+class EventStatus(LabelledEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
 
+    __labels__ = {DRAFT: _l("Concept"), PUBLISHED: _l("Gepubliceerd"), CANCELLED: _l("Afgelast")}
 
-class Owner(enum.StrEnum):
+
+class Owner(LabelledEnum):
     """Who owns the plan: the municipality invites residents, or residents invite the municipality."""
 
     MUNICIPALITY = "municipality"
     RESIDENTS = "residents"
 
-
-OWNER_LABELS = {Owner.MUNICIPALITY: _l("De gemeente"), Owner.RESIDENTS: _l("Bewoners")}
-STATUS_LABELS = {
-    EventStatus.DRAFT: _l("Concept"),
-    EventStatus.PUBLISHED: _l("Gepubliceerd"),
-    EventStatus.CANCELLED: _l("Afgelast"),
-}
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=20,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
-class Neighbourhood(db.Model):
-    __tablename__ = "neighbourhood"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
-    #: Used in public feed URLs (?wijk=<slug>): do not change once published.
-    slug: Mapped[str] = mapped_column(String(120), unique=True)
-
-    initiatives: Mapped[list[Initiative]] = relationship(back_populates="neighbourhood", order_by="Initiative.name")
-
-
-class Initiative(db.Model):
-    """A residents' initiative (bewonersinitiatief)."""
-
-    __tablename__ = "initiative"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    description: Mapped[str] = mapped_column(Text, default="")
-    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
-    address: Mapped[str] = mapped_column(String(300), default="")
-
-    neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="initiatives")
+    __labels__ = {MUNICIPALITY: _l("De gemeente"), RESIDENTS: _l("Bewoners")}
 
 
 event_host = Table(
@@ -197,8 +158,8 @@ class Event(db.Model):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
-    owner: Mapped[Owner] = mapped_column(_enum(Owner, "event_owner"), default=Owner.MUNICIPALITY)
-    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.DRAFT)
+    owner: Mapped[Owner] = mapped_column(string_enum(Owner, "event_owner"), default=Owner.MUNICIPALITY)
+    status: Mapped[EventStatus] = mapped_column(string_enum(EventStatus, "event_status"), default=EventStatus.DRAFT)
     capacity: Mapped[int]
     #: Yes answers plus their plus-ones; changed only by the guarded UPDATE in invitations.services.
     seats_taken: Mapped[int] = mapped_column(default=0)
@@ -241,14 +202,6 @@ class Event(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == EventStatus.PUBLISHED
-
-    @property
-    def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
 
 
 class Stop(db.Model):

@@ -10,8 +10,8 @@ from ..auth.accounts import colleagues
 from ..auth.models import Organiser
 from ..extensions import db
 from ..forms import EmptyForm, choice_list, parse_record_id
+from .access import event_for_organiser
 from .forms import ColleagueForm, HandOverForm
-from .services import event_for_organiser
 from .sharing import SharingRefused, add_co_organiser, hand_over, remove_co_organiser
 
 bp = Blueprint("sharing", __name__)
@@ -31,9 +31,7 @@ def _page(event, add_form=None, hand_form=None, status: int = 200):
     hand_form.organiser_id.choices = choice_list(
         [("", _("Kies een collega"))] + [(str(c.id), c.name) for c in colleagues() if c.id != event.organiser_id]
     )
-    return render_template(
-        "events/sharing.html", event=event, add_form=add_form, hand_form=hand_form, action_form=EmptyForm()
-    ), status
+    return render_template("events/sharing.html", event=event, add_form=add_form, hand_form=hand_form), status
 
 
 def _colleague(form) -> Organiser | None:

@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from .. import signals
 from ..extensions import db, utcnow
 from ..forms import EmptyForm, choice_list
-from . import access, services
+from ..places.models import Initiative, Neighbourhood
+from . import access, routes
+from .access import event_for_organiser, may_manage
+from .agenda import agenda_events
 from .forms import (
+    AgendaFilterForm,
     CancelForm,
     EventForm,
-    InitiativeFilterForm,
-    InitiativeForm,
-    NeighbourhoodForm,
+    MoveStopForm,
     StopForm,
     to_form_value,
     to_utc,
 )
-from .models import FORMATS, STATUS_LABELS, Event, EventStatus, Initiative, Neighbourhood
+from .models import FORMATS, Event, EventStatus
+from .planning import EventDetails, create_event, lock_for_change, update_event
+from .publishing import cancel_event, publish_event
+from .routes import add_stop, remove_stop, update_stop
 
 bp = Blueprint("events", __name__)
 
@@ -45,8 +49,8 @@ def _prepare(form: EventForm) -> EventForm:
     return form
 
 
-def _details(form: EventForm) -> services.EventDetails:
-    return services.EventDetails(
+def _details(form: EventForm) -> EventDetails:
+    return EventDetails(
         title=form.title.data.strip(),
         format=form.format.data,
         description=(form.description.data or "").strip(),
@@ -69,9 +73,10 @@ def _details(form: EventForm) -> services.EventDetails:
 @bp.get("/agenda")
 def agenda():
     """The public agenda: upcoming published events, filtered by format and neighbourhood."""
-    format_code = request.args.get("format") or None
-    wijk = request.args.get("wijk") or None
-    events = services.agenda_events(format_code, wijk)
+    filters = AgendaFilterForm(request.args)
+    filters.validate()
+    format_code, wijk = filters.format_code(), filters.slug()
+    events = [] if filters.impossible_wijk() else agenda_events(format_code, wijk)
     neighbourhoods = db.session.scalars(db.select(Neighbourhood).order_by(Neighbourhood.name)).all()
     return render_template(
         "events/agenda.html",
@@ -87,10 +92,10 @@ def agenda():
 def detail(event_id: int):
     """The event page; drafts only for the organisers who may manage them."""
     event = db.get_or_404(Event, event_id)
-    manage = services.may_manage(event)
+    manage = may_manage(event)
     if event.status == EventStatus.DRAFT and not manage:
         abort(404)
-    return render_template("events/detail.html", event=event, manage=manage, action_form=EmptyForm())
+    return render_template("events/detail.html", event=event, manage=manage)
 
 
 @bp.get("/events")
@@ -103,9 +108,7 @@ def dashboard():
     now = utcnow()
     upcoming = [e for e in events if e.ends_at >= now]
     past = [e for e in reversed(events) if e.ends_at < now]
-    return render_template(
-        "events/dashboard.html", upcoming=upcoming, past=past, status_labels=STATUS_LABELS, everything=everything
-    )
+    return render_template("events/dashboard.html", upcoming=upcoming, past=past, everything=everything)
 
 
 @bp.get("/events/new")
@@ -131,7 +134,7 @@ def create(format_code: str):
         form.min_office_share.data = _default_office_share()
         form.max_plus_ones.data = 0
     if form.validate_on_submit():
-        event = services.create_event(_details(form), current_user.id)
+        event = create_event(_details(form), current_user.id)
         db.session.commit()
         flash(_("De bijeenkomst is opgeslagen als concept."), "success")
         if event.format_info.has_route:
@@ -141,8 +144,6 @@ def create(format_code: str):
 
 
 def _default_office_share() -> int:
-    from flask import current_app
-
     return int(current_app.config["DEFAULT_OFFICE_SHARE"])
 
 
@@ -150,12 +151,12 @@ def _default_office_share() -> int:
 @login_required
 def edit(event_id: int):
     """Change an event; a new date, time or place raises SEQUENCE (and notifies invitees)."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     if event.is_cancelled:
         flash(_("Een afgelaste bijeenkomst kan niet meer worden gewijzigd."), "error")
         return redirect(url_for("events.detail", event_id=event.id))
     if request.method == "POST":
-        services.lock_for_change(event)  # the capacity check below must hold until the commit
+        lock_for_change(event)  # the capacity check below must hold until the commit
     form = _prepare(EventForm(obj=event, event=event))
     if request.method == "GET":
         form.starts_at.data = to_form_value(event.starts_at)
@@ -165,7 +166,7 @@ def edit(event_id: int):
         form.hosts.data = [i.id for i in event.hosts]
         form.owner.data = event.owner.value
     if form.validate_on_submit():
-        changes = services.update_event(event, _details(form))
+        changes = update_event(event, _details(form))
         if changes:
             count = sum(n for _receiver, n in signals.event_changed.send(event, changes=changes))
             if count:
@@ -187,9 +188,9 @@ def edit(event_id: int):
 @login_required
 def publish(event_id: int):
     """Publish a draft on the agenda."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     if EmptyForm().validate_on_submit():
-        services.publish_event(event)
+        publish_event(event)
         db.session.commit()
         flash(_("De bijeenkomst staat nu in de agenda."), "success")
     return redirect(url_for("events.detail", event_id=event.id))
@@ -199,11 +200,11 @@ def publish(event_id: int):
 @login_required
 def cancel(event_id: int):
     """Ask for confirmation, then cancel the event and notify everyone invited."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     form = CancelForm()
     if not form.validate_on_submit():
         return render_template("events/cancel.html", event=event, form=form)
-    if services.cancel_event(event):
+    if cancel_event(event):
         count = sum(n for _receiver, n in signals.event_cancelled.send(event, reason=form.reason.data or ""))
         db.session.commit()
         flash(
@@ -221,7 +222,7 @@ def cancel(event_id: int):
 @login_required
 def stops(event_id: int):
     """The route of a wijksafari or speurtocht: add, remove and reorder stops."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     form = StopForm(event=event)
     form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
     if request.method == "GET":
@@ -229,7 +230,7 @@ def stops(event_id: int):
         form.starts_at.data = to_form_value(last_end)
         form.ends_at.data = to_form_value(min(last_end + timedelta(minutes=30), event.ends_at))
     if not event.is_cancelled and form.validate_on_submit():
-        services.add_stop(
+        add_stop(
             event,
             form.name.data.strip(),
             form.address.data.strip(),
@@ -240,7 +241,7 @@ def stops(event_id: int):
         db.session.commit()
         flash(_("De halte is toegevoegd."), "success")
         return redirect(url_for("events.stops", event_id=event.id))
-    return render_template("events/stops.html", event=event, form=form, action_form=EmptyForm())
+    return render_template("events/stops.html", event=event, form=form)
 
 
 def _stop_of(event: Event, stop_id: int):
@@ -251,7 +252,7 @@ def _stop_of(event: Event, stop_id: int):
 @login_required
 def edit_stop(event_id: int, stop_id: int):
     """Change a stop's name, address, time slot or initiative."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
     form = StopForm(obj=stop, event=event, stop=stop)
     form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
@@ -260,7 +261,7 @@ def edit_stop(event_id: int, stop_id: int):
         form.ends_at.data = to_form_value(stop.ends_at)
         form.initiative_id.data = stop.initiative_id or 0
     if not event.is_cancelled and form.validate_on_submit():
-        services.update_stop(
+        update_stop(
             event,
             stop,
             form.name.data.strip(),
@@ -279,10 +280,10 @@ def edit_stop(event_id: int, stop_id: int):
 @login_required
 def delete_stop(event_id: int, stop_id: int):
     """Remove a stop from the route."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
     if EmptyForm().validate_on_submit():
-        services.remove_stop(event, stop)
+        remove_stop(event, stop)
         db.session.commit()
         flash(_("De halte is verwijderd."), "success")
     return redirect(url_for("events.stops", event_id=event.id))
@@ -292,122 +293,10 @@ def delete_stop(event_id: int, stop_id: int):
 @login_required
 def move_stop(event_id: int, stop_id: int):
     """Move a stop one place up or down the route."""
-    event = services.event_for_organiser(event_id)
+    event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
-    offset = -1 if request.form.get("direction") == "up" else 1
-    if EmptyForm().validate_on_submit():
-        services.move_stop(event, stop, offset)
+    form = MoveStopForm()
+    if form.validate_on_submit():
+        routes.move_stop(event, stop, form.offset)
         db.session.commit()
     return redirect(url_for("events.stops", event_id=event.id))
-
-
-@bp.get("/initiatives")
-@login_required
-def initiatives():
-    """The residents' initiatives per wijk, with their residents in the directory and the events they hosted."""
-    form = InitiativeFilterForm(request.args)
-    chosen = form.chosen()
-    groups = services.initiative_overview(chosen.id if chosen else None)
-    return render_template("events/initiatives.html", form=form, chosen=chosen, groups=groups)
-
-
-@bp.route("/initiatives/new", methods=["GET", "POST"])
-@login_required
-def create_initiative():
-    """Add a residents' initiative."""
-    form = InitiativeForm()
-    if request.method == "GET" and (chosen := InitiativeFilterForm(request.args).chosen()):
-        form.neighbourhood_id.data = chosen.id
-    if form.validate_on_submit() and _saved(lambda: services.create_initiative(form.details())):
-        flash(_("Het initiatief %(name)s is toegevoegd.", name=form.name.data), "success")
-        return redirect(url_for("events.initiatives"))
-    return render_template("events/initiative_form.html", form=form, initiative=None)
-
-
-@bp.route("/initiatives/<int:initiative_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_initiative(initiative_id: int):
-    """Change an initiative; it can be deleted here once nothing refers to it."""
-    initiative = db.get_or_404(Initiative, initiative_id)
-    form = InitiativeForm(obj=initiative, initiative=initiative)
-    if form.validate_on_submit() and _saved(lambda: services.update_initiative(initiative, form.details())):
-        flash(_("De wijzigingen zijn opgeslagen."), "success")
-        return redirect(url_for("events.initiatives"))
-    return render_template(
-        "events/initiative_form.html",
-        form=form,
-        initiative=initiative,
-        references=services.initiative_references(initiative),
-    )
-
-
-@bp.post("/initiatives/<int:initiative_id>/delete")
-@login_required
-def delete_initiative(initiative_id: int):
-    """Delete an initiative nothing refers to; otherwise say what still does."""
-    initiative = db.get_or_404(Initiative, initiative_id)
-    initiative_id, name = initiative.id, initiative.name
-    if EmptyForm().validate_on_submit() and _saved(lambda: services.delete_initiative(initiative)):
-        flash(_("Het initiatief %(name)s is verwijderd.", name=name), "success")
-        return redirect(url_for("events.initiatives"))
-    return redirect(url_for("events.edit_initiative", initiative_id=initiative_id))
-
-
-@bp.route("/neighbourhoods", methods=["GET", "POST"])
-@login_required
-def neighbourhoods():
-    """The wijken, with how much uses each, and a form to add one."""
-    form = NeighbourhoodForm()
-    if form.validate_on_submit() and _saved(lambda: services.create_neighbourhood(form.name.data)):
-        flash(_("De wijk %(name)s is toegevoegd.", name=form.name.data), "success")
-        return redirect(url_for("events.neighbourhoods"))
-    return render_template("events/neighbourhoods.html", form=form, rows=services.neighbourhood_overview())
-
-
-@bp.route("/neighbourhoods/<int:neighbourhood_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_neighbourhood(neighbourhood_id: int):
-    """Rename a wijk (its slug stays); it can be deleted here once nothing uses it."""
-    hood = db.get_or_404(Neighbourhood, neighbourhood_id)
-    form = NeighbourhoodForm(obj=hood, neighbourhood=hood)
-    if form.validate_on_submit() and _saved(lambda: services.rename_neighbourhood(hood, form.name.data)):
-        flash(_("De wijk heet nu %(name)s.", name=form.name.data), "success")
-        return redirect(url_for("events.neighbourhoods"))
-    return render_template(
-        "events/neighbourhood_form.html",
-        form=form,
-        neighbourhood=hood,
-        references=services.neighbourhood_references(hood),
-    )
-
-
-@bp.post("/neighbourhoods/<int:neighbourhood_id>/delete")
-@login_required
-def delete_neighbourhood(neighbourhood_id: int):
-    """Delete a wijk nothing uses; otherwise say what still does."""
-    hood = db.get_or_404(Neighbourhood, neighbourhood_id)
-    neighbourhood_id, name = hood.id, hood.name
-    if EmptyForm().validate_on_submit() and _saved(lambda: services.delete_neighbourhood(hood)):
-        flash(_("De wijk %(name)s is verwijderd.", name=name), "success")
-        return redirect(url_for("events.neighbourhoods"))
-    return redirect(url_for("events.edit_neighbourhood", neighbourhood_id=neighbourhood_id))
-
-
-def _saved(change) -> bool:
-    """Make the change and commit once; False, with the reason shown, when it may not or could not be made."""
-    try:
-        change()
-        db.session.commit()
-    except services.StillInUse as refusal:
-        db.session.rollback()
-        flash(str(refusal), "error")
-        return False
-    except IntegrityError:
-        # Another organiser took the same name, or started using what is being deleted, in the meantime.
-        db.session.rollback()
-        flash(
-            _("Dit kon niet worden opgeslagen: iemand anders heeft intussen iets gewijzigd. Probeer het opnieuw."),
-            "error",
-        )
-        return False
-    return True

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 
 from .. import signals
 from ..events.models import Event, EventStatus
@@ -328,5 +328,15 @@ def on_seats_freed(event: Event, **_kwargs) -> int:
 
 
 def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> int:
-    """signals.person_erased: free the person's places at upcoming events. Returns how many."""
-    return release_place_of_deleted(person, now)
+    """signals.person_erased: free the person's places at upcoming events (returns how many), clear the notes
+    on their invitations, stop their RSVP links, and take them off guest lists not sent yet."""
+    released = release_place_of_deleted(person, now)
+    db.session.execute(
+        update(Invitation).where(Invitation.person_id == person.id).values(note="", token_hash=None),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.execute(
+        delete(Invitation).where(Invitation.person_id == person.id, Invitation.state == InvitationState.LISTED),
+        execution_options={"synchronize_session": False},
+    )
+    return released

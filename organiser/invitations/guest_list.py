@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from ..events.models import Event
 from ..extensions import db, utcnow
+from ..people.directory import DirectoryFilter, directory_query
 from ..people.models import Person
-from ..people.services import DirectoryFilter, directory_query
-from .models import Invitation, InvitationState
+from .models import STATE_LABELS, Invitation, InvitationState
 
 #: "Op de lijst": everyone on the guest list except those who declined (a decline does not help the mix).
 ON_LIST_STATES = frozenset(InvitationState) - {InvitationState.NO}
@@ -115,3 +115,23 @@ def who_else_comes(event: Event) -> Company:
     staff, staff_extra = counts.get(PersonKind.STAFF, (0, 0))
     residents, resident_extra = counts.get(PersonKind.RESIDENT, (0, 0))
     return Company(staff=staff, residents=residents, plus_ones=int(staff_extra) + int(resident_extra))
+
+
+@dataclass(frozen=True)
+class ListedPerson:
+    """One guest list a person was on, as their page in the directory shows it."""
+
+    event: Event
+    answer: str
+    attended: bool | None
+
+
+def lists_of_person(person: Person) -> list[ListedPerson]:
+    """signals.person_invitations: every guest list the person was on, latest event first, in one query."""
+    rows = db.session.execute(
+        db.select(Invitation, Event)
+        .join(Event, Event.id == Invitation.event_id)
+        .where(Invitation.person_id == person.id)
+        .order_by(Event.starts_at.desc())
+    ).all()
+    return [ListedPerson(event, str(STATE_LABELS[invitation.state]), invitation.attended) for invitation, event in rows]

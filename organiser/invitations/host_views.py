@@ -7,7 +7,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..events.services import event_for_organiser
+from ..events.access import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm, choice_list, parse_record_id
 from ..ratelimit import limit_token_requests
@@ -61,7 +61,6 @@ def manage(event_id: int):
             form=form,
             links=hosting.event_links(event),
             new_link=new_link,
-            action_form=EmptyForm(),
         )
     )
     return _private(response)

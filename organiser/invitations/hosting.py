@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from ..auth import trail
-from ..events.models import Event, Initiative
+from ..events.models import Event
 from ..extensions import db, utcnow
 from ..mail.models import OutboxKind
 from ..mail.outbox import queue_mail
 from ..mail.rendering import render_mail
+from ..people.directory import PersonDetails, create_person, normalise_email
 from ..people.models import Person, PersonKind
-from ..people.services import PersonDetails, create_person, normalise_email
+from ..places.models import Initiative
 from ..tokens import hash_token, looks_like_token, new_token
 from ..web import absolute_url
 from .guest_list import add_to_guest_list

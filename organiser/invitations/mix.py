@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from ..events.models import Event, Initiative
+from ..events.models import Event
 from ..extensions import db
-from ..people.models import ROLE_LABELS, ContactRole, Department, Person, PersonKind, person_initiative
+from ..people.models import ContactRole, Department, Person, PersonKind, person_initiative
+from ..places.models import Initiative
 from .guest_list import ON_LIST_STATES
 from .models import Invitation, InvitationState
 
@@ -85,8 +86,8 @@ def mix_for(event: Event, states: Iterable[InvitationState]) -> Mix:
         name = department or _("Afdeling onbekend")
         departments[name] = departments.get(name, 0) + count
     by_role = [
-        MixRow(str(ROLE_LABELS[ContactRole.OFFICE]), office, staff),
-        MixRow(str(ROLE_LABELS[ContactRole.FRONTLINE]), frontline, staff),
+        MixRow(ContactRole.OFFICE.label, office, staff),
+        MixRow(ContactRole.FRONTLINE.label, frontline, staff),
     ]
     by_department = [
         MixRow(name, count, staff) for name, count in sorted(departments.items(), key=lambda i: (-i[1], i[0].lower()))

@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..events.models import Event, Initiative, _enum
-from ..extensions import UTCDateTime, db, utcnow
+from ..events.models import Event
+from ..extensions import UTCDateTime, db, string_enum, utcnow
 from ..people.models import Person
+from ..places.models import Initiative
 
 if TYPE_CHECKING:
     from ..teams.models import Team
@@ -59,7 +60,7 @@ class Invitation(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
     state: Mapped[InvitationState] = mapped_column(
-        _enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
+        string_enum(InvitationState, "invitation_state"), default=InvitationState.LISTED
     )
     #: Extra guests this invitee brings; counted in the event's seats only for a yes.
     plus_ones: Mapped[int] = mapped_column(default=0)
@@ -113,7 +114,7 @@ class EventLink(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[EventLinkKind] = mapped_column(_enum(EventLinkKind, "event_link_kind"))
+    kind: Mapped[EventLinkKind] = mapped_column(string_enum(EventLinkKind, "event_link_kind"))
     #: The host's own initiative (a host may add residents of this initiative only); NULL for check-in links.
     initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
     #: Who holds the link, as the organiser named them.

@@ -12,14 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..auth import trail
+from ..events.access import event_for_organiser
 from ..events.models import Event
-from ..events.services import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm, parse_record_id
 from ..mail.models import OutboxStatus
 from ..mail.outbox import mail_status_by_invitation
 from ..people.forms import DirectoryFilterForm
-from ..people.models import KIND_LABELS, ROLE_LABELS, Person
+from ..people.models import Person
 from ..ratelimit import limit_token_requests
 from ..spreadsheet import csv_response
 from ..web import page_number, safe_next
@@ -174,7 +174,6 @@ def answers(event_id: int):
         states=list(InvitationState),
         state_labels=STATE_LABELS,
         record_form=RecordAnswerForm(max_plus_ones=event.max_plus_ones),
-        action_form=EmptyForm(),
     )
 
 
@@ -189,7 +188,7 @@ def answers_csv(event_id: int):
         [
             i.person.name,
             i.person.email or "",
-            KIND_LABELS[i.person.kind],
+            i.person.kind.label,
             i.person.department.name if i.person.department else "",
             STATE_LABELS[i.state],
             i.plus_ones,
@@ -322,10 +321,7 @@ def guest_list(event_id: int):
         search_args={**search.query_args(), "zoeken": "1"},
         results=results,
         selection_form=GuestSelectionForm(),
-        action_form=EmptyForm(),
         suggestion_form=SuggestionCountForm(),
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
         state_labels=STATE_LABELS,
         listed=InvitationState.LISTED,
     )
@@ -391,7 +387,6 @@ def suggestions(event_id: int):
         suggestions=suggesting.suggest_colleagues(event, n),
         shortfalls=mix.mix_shortfalls(event),
         accept_form=AcceptSuggestionsForm(),
-        role_labels=ROLE_LABELS,
     )
 
 

@@ -8,11 +8,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, RadioField, SearchField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from ..events.models import Initiative, Neighbourhood
 from ..extensions import db
-from ..forms import Form, MultiCheckboxField, choice_list
-from .models import KIND_LABELS, ROLE_LABELS, ContactRole, Department, Person, PersonKind
-from .services import DirectoryFilter, PersonDetails, email_taken, normalise_email
+from ..forms import Form, MultiCheckboxField, choice_list, record_id
+from ..places.models import Initiative, Neighbourhood
+from .directory import DirectoryFilter, PersonDetails, email_taken, normalise_email
+from .models import ContactRole, Department, Person, PersonKind
 
 
 def _strip(value):
@@ -52,7 +52,7 @@ class PersonForm(Form):
     )
     kind = RadioField(
         _l("Soort"),
-        choices=choice_list((k.value, KIND_LABELS[k]) for k in PersonKind),
+        choices=choice_list(PersonKind.choices()),
         validators=[DataRequired(_l("Kies of dit een collega of een bewoner is."))],
     )
     department_id = SelectField(_l("Afdeling"), choices=[], validators=[Optional()])
@@ -64,7 +64,7 @@ class PersonForm(Form):
     )
     contact_role = RadioField(
         _l("Rol"),
-        choices=choice_list((r.value, ROLE_LABELS[r]) for r in ContactRole),
+        choices=choice_list(ContactRole.choices()),
         description=_l(
             "Contactrol: ontmoet bewonersinitiatieven dagelijks (contactambtenaar, wijkmanager). "
             "Kantoor: werkt vooral binnen, zoals bij vergunningen, beleid of financiën."
@@ -105,10 +105,10 @@ class PersonForm(Form):
             name=self.name.data,
             email=normalise_email(self.email.data),
             kind=kind,
-            department_id=int(self.department_id.data) if staff and self.department_id.data else None,
+            department_id=record_id(self.department_id.data) if staff and self.department_id.data else None,
             new_department=(self.new_department.data or "") if staff else "",
             contact_role=ContactRole(self.contact_role.data) if staff else None,
-            initiative_ids=[int(i) for i in self.initiatives.data or []],
+            initiative_ids=[record_id(i) for i in self.initiatives.data or []],
         )
 
 
@@ -132,9 +132,9 @@ class DirectoryFilterForm(Form):
     def __init__(self, formdata, *, with_status: bool = True, **kwargs):
         super().__init__(formdata, **kwargs)
         everyone = _("Alle")
-        self.soort.choices = choice_list([("", everyone)] + [(k.value, KIND_LABELS[k]) for k in PersonKind])
+        self.soort.choices = choice_list([("", everyone), *PersonKind.choices()])
         self.afdeling.choices = department_choices(_("Alle afdelingen"))
-        self.rol.choices = choice_list([("", everyone)] + [(r.value, ROLE_LABELS[r]) for r in ContactRole])
+        self.rol.choices = choice_list([("", everyone), *ContactRole.choices()])
         self.wijk.choices = neighbourhood_choices(_("Alle wijken"))
         self.initiatief.choices = initiative_choices(_("Alle initiatieven"))
         self.status.choices = choice_list(STATUS_CHOICES)
@@ -153,10 +153,10 @@ class DirectoryFilterForm(Form):
         return DirectoryFilter(
             text=value(self.zoek) or "",
             kind=PersonKind(value(self.soort)) if value(self.soort) else None,
-            department_id=int(value(self.afdeling)) if value(self.afdeling) else None,
+            department_id=record_id(value(self.afdeling)) if value(self.afdeling) else None,
             role=ContactRole(value(self.rol)) if value(self.rol) else None,
-            neighbourhood_id=int(value(self.wijk)) if value(self.wijk) else None,
-            initiative_id=int(value(self.initiatief)) if value(self.initiatief) else None,
+            neighbourhood_id=record_id(value(self.wijk)) if value(self.wijk) else None,
+            initiative_id=record_id(value(self.initiatief)) if value(self.initiatief) else None,
             active={"actief": True, "inactief": False}.get(status) if status else None,
         )
 

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..events.models import Initiative, _enum
-from ..extensions import UTCDateTime, db, utcnow
+from ..enums import LabelledEnum
+from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..places.models import Initiative
 
 
-class PersonKind(enum.StrEnum):
+class PersonKind(LabelledEnum):
     STAFF = "staff"
     RESIDENT = "resident"
 
+    __labels__ = {STAFF: _l("Collega"), RESIDENT: _l("Bewoner")}
 
-class ContactRole(enum.StrEnum):
+
+class ContactRole(LabelledEnum):
     #: Contact official, neighbourhood manager, area broker: meets initiatives daily.
     FRONTLINE = "frontline"
     #: Office-bound colleague (permits, policy, finance, back office): the people the mission is about.
     OFFICE = "office"
 
-
-KIND_LABELS = {PersonKind.STAFF: _l("Collega"), PersonKind.RESIDENT: _l("Bewoner")}
-ROLE_LABELS = {ContactRole.FRONTLINE: _l("Contactrol (frontlinie)"), ContactRole.OFFICE: _l("Kantoor")}
+    __labels__ = {FRONTLINE: _l("Contactrol (frontlinie)"), OFFICE: _l("Kantoor")}
 
 
 class Department(db.Model):
@@ -62,11 +62,11 @@ class Person(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     #: Lower-cased so that uniqueness is case-insensitive; NULL once the person is deleted.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
-    kind: Mapped[PersonKind] = mapped_column(_enum(PersonKind, "person_kind"), index=True)
+    kind: Mapped[PersonKind] = mapped_column(string_enum(PersonKind, "person_kind"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     #: Kept after deletion so that reach reports keep their counts.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
-    contact_role: Mapped[ContactRole | None] = mapped_column(_enum(ContactRole, "contact_role"))
+    contact_role: Mapped[ContactRole | None] = mapped_column(string_enum(ContactRole, "contact_role"))
     #: Language for mail to this person.
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

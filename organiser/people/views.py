@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from .. import signals
 from ..auth import trail
 from ..events.access import may_manage
-from ..events.models import Event
 from ..extensions import db
 from ..forms import EmptyForm
-from ..invitations.models import STATE_LABELS, Invitation
 from ..spreadsheet import csv_response
 from ..web import page_number
-from . import services
 from .access import DEACTIVATE, DELETE, EMAIL, PersonChangeRefused, check_change, directory_required
+from .directory import create_person, directory_query, normalise_email, set_active, update_person
 from .email_change import after_email_change
+from .erasure import delete_person
+from .export import EXPORT_HEADER, export_rows
 from .forms import DirectoryFilterForm, ImportUploadForm, PersonForm
-from .models import KIND_LABELS, ROLE_LABELS, Person, PersonImport, PersonKind
+from .import_files import ImportFileError, discard_import, store_import
+from .importing import Outcome, apply_import, plan_import
+from .models import Person, PersonImport, PersonKind
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -29,10 +34,10 @@ PREVIEW_PER_PAGE = 100
 
 #: The preview's filter on outcome, as it appears in the URL (?toon=afgewezen).
 OUTCOME_PARAMS = {
-    "nieuw": services.Outcome.NEW,
-    "bijwerken": services.Outcome.UPDATE,
-    "ongewijzigd": services.Outcome.UNCHANGED,
-    "afgewezen": services.Outcome.REJECTED,
+    "nieuw": Outcome.NEW,
+    "bijwerken": Outcome.UPDATE,
+    "ongewijzigd": Outcome.UNCHANGED,
+    "afgewezen": Outcome.REJECTED,
 }
 
 
@@ -48,17 +53,13 @@ def _person_or_404(person_id: int) -> Person:
 def directory():
     """Everyone organisers can invite: search by name or email, filter, page through."""
     form = DirectoryFilterForm(request.args)
-    query = services.directory_query(form.to_filter()).options(
-        selectinload(Person.department), selectinload(Person.initiatives)
-    )
+    query = directory_query(form.to_filter()).options(selectinload(Person.department), selectinload(Person.initiatives))
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template(
         "people/directory.html",
         form=form,
         page=page,
         query_args=form.query_args(),
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
     )
 
 
@@ -69,7 +70,7 @@ def export():
     form = DirectoryFilterForm(request.args)
     trail.record("people_exported", "", None, request.query_string.decode("ascii", "replace")[:300])
     db.session.commit()
-    return csv_response("mensen.csv", services.EXPORT_HEADER, services.export_rows(form.to_filter()))
+    return csv_response("mensen.csv", EXPORT_HEADER, export_rows(form.to_filter()))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,9 +79,10 @@ def create():
     """Add a colleague or a resident."""
     form = PersonForm()
     if request.method == "GET":
-        form.kind.data = request.args.get("soort", PersonKind.STAFF.value)
+        kind = request.args.get("soort", "")
+        form.kind.data = kind if kind in {k.value for k in PersonKind} else PersonKind.STAFF.value
     if form.validate_on_submit():
-        person = services.create_person(form.details())
+        person = create_person(form.details())
         db.session.commit()
         flash(_("%(name)s staat nu in het adresboek.", name=person.name), "success")
         return redirect(url_for("people.detail", person_id=person.id))
@@ -92,23 +94,12 @@ def create():
 def detail(person_id: int):
     """One person: details, and the events they were invited to."""
     person = _person_or_404(person_id)
-    rows = db.session.execute(
-        db.select(Invitation, Event)
-        .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.person_id == person.id)
-        .order_by(Event.starts_at.desc())
-    ).all()
-    # Only the invitations to events the viewer manages: never a colleague's draft, nor answers to their events.
-    invitations = [(invitation, event) for invitation, event in rows if may_manage(event)]
+    # The invitations domain (above people) says which guest lists the person was on; the viewer sees only
+    # those of events they manage: never a colleague's draft, nor the answers to a colleague's events.
+    rows = [row for _receiver, rows in signals.person_invitations.send(person) for row in rows]
+    invitations = [row for row in rows if may_manage(row.event)]
     return render_template(
-        "people/detail.html",
-        person=person,
-        invitations=invitations,
-        kind_labels=KIND_LABELS,
-        role_labels=ROLE_LABELS,
-        state_labels=STATE_LABELS,
-        action_form=EmptyForm(),
-        hidden_invitations=len(rows) - len(invitations),
+        "people/detail.html", person=person, invitations=invitations, hidden_invitations=len(rows) - len(invitations)
     )
 
 
@@ -127,12 +118,12 @@ def edit(person_id: int):
         details = form.details()
         old_email = person.email
         try:
-            if services.normalise_email(details.email) != old_email:
+            if normalise_email(details.email) != old_email:
                 check_change(person, EMAIL)
         except PersonChangeRefused as error:
             form.email.errors.append(str(error))
             return render_template("people/form.html", form=form, person=person), 403
-        services.update_person(person, details)
+        update_person(person, details)
         after_email_change(person, old_email)
         trail.record("person_changed", "person", person.id, person.name)
         db.session.commit()
@@ -147,7 +138,7 @@ def deactivate(person_id: int):
     """Stop suggesting and listing someone (they stay in the directory)."""
     person = _person_or_404(person_id)
     if EmptyForm().validate_on_submit() and _allowed(person, DEACTIVATE):
-        services.set_active(person, False)
+        set_active(person, False)
         trail.record("person_deactivated", "person", person.id, person.name)
         db.session.commit()
         flash(_("%(name)s is op niet actief gezet.", name=person.name), "success")
@@ -160,7 +151,7 @@ def reactivate(person_id: int):
     """Make someone active again."""
     person = _person_or_404(person_id)
     if EmptyForm().validate_on_submit():
-        services.set_active(person, True)
+        set_active(person, True)
         db.session.commit()
         flash(_("%(name)s is weer actief.", name=person.name), "success")
     return redirect(url_for("people.detail", person_id=person.id))
@@ -177,7 +168,7 @@ def delete(person_id: int):
             return redirect(url_for("people.detail", person_id=person.id))
         name = person.name
         trail.record("person_deleted", "person", person.id, name)
-        services.delete_person(person)
+        delete_person(person)
         db.session.commit()
         flash(_("De gegevens van %(name)s zijn verwijderd.", name=name), "success")
         return redirect(url_for("people.directory"))
@@ -197,9 +188,13 @@ def _allowed(person: Person, change: str) -> bool:
 # --- CSV import --------------------------------------------------------------------------------------------------
 
 
+#: An upload's id as store_import makes it (secrets.token_urlsafe(32)); anything else is no upload.
+UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
 def _upload_or_404(upload_id: str) -> PersonImport:
     """An upload of the logged-in organiser; someone else's looks exactly like one that does not exist."""
-    upload = db.session.get(PersonImport, upload_id)
+    upload = db.session.get(PersonImport, upload_id) if UPLOAD_ID.fullmatch(upload_id) else None
     if upload is None or upload.organiser_id != current_user.id:
         abort(404)
     return upload
@@ -213,8 +208,8 @@ def import_upload():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            stored = services.store_import(current_user.id, upload.filename or "", upload.read())
-        except services.ImportFileError as error:
+            stored = store_import(current_user.id, upload.filename or "", upload.read())
+        except ImportFileError as error:
             form.file.errors.append(str(error))
         else:
             db.session.commit()
@@ -228,14 +223,14 @@ def import_preview(upload_id: str):
     """Step two: what will happen to each row; nothing is saved yet."""
     upload = _upload_or_404(upload_id)
     try:
-        plan = services.plan_import(upload.content)
-    except services.ImportFileError as error:
+        plan = plan_import(upload.content)
+    except ImportFileError as error:
         return render_template("people/import_preview.html", upload=upload, plan=None, file_error=str(error))
     show = request.args.get("toon", "")
     if show == "alle":
         show = ""
     elif show not in OUTCOME_PARAMS:
-        show = "afgewezen" if plan.count(services.Outcome.REJECTED) else ""
+        show = "afgewezen" if plan.count(Outcome.REJECTED) else ""
     rows = [row for row in plan.rows if not show or row.outcome == OUTCOME_PARAMS[show]]
     pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
     page = min(page_number(), pages)
@@ -246,7 +241,6 @@ def import_preview(upload_id: str):
         file_error=None,
         show=show,
         outcome_params=OUTCOME_PARAMS,
-        outcome_labels=services.OUTCOME_LABELS,
         rows=rows[(page - 1) * PREVIEW_PER_PAGE : page * PREVIEW_PER_PAGE],
         page=page,
         pages=pages,
@@ -264,21 +258,21 @@ def import_commit(upload_id: str):
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("people.import_preview", upload_id=upload.id))
     try:
-        plan = services.plan_import(upload.content)
-    except services.ImportFileError as error:
+        plan = plan_import(upload.content)
+    except ImportFileError as error:
         flash(str(error), "error")
         return redirect(url_for("people.import_preview", upload_id=upload.id))
     if not plan.can_commit:
         flash(
             _("Er is niets geïmporteerd. Los eerst de afgewezen rijen op in het bestand en upload het opnieuw.")
-            if plan.count(services.Outcome.REJECTED)
+            if plan.count(Outcome.REJECTED)
             else _("Er is niets te importeren: alle rijen staan al zo in het adresboek."),
             "error",
         )
         return redirect(url_for("people.import_preview", upload_id=upload.id))
     try:
-        result = services.apply_import(plan)
-        services.discard_import(upload)
+        result = apply_import(plan)
+        discard_import(upload)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -308,7 +302,7 @@ def import_cancel(upload_id: str):
     """Forget an uploaded file without importing it."""
     upload = _upload_or_404(upload_id)
     if EmptyForm().validate_on_submit():
-        services.discard_import(upload)
+        discard_import(upload)
         db.session.commit()
         flash(_("De import is geannuleerd; er is niets opgeslagen."), "info")
     return redirect(url_for("people.import_upload"))

@@ -15,8 +15,9 @@ from ..extensions import db, utcnow
 from ..i18n import to_local
 from ..invitations.hosting import find_event_link
 from ..invitations.models import EventLinkKind
+from ..people.directory import display_name
 from ..ratelimit import limit_token_requests
-from . import services
+from . import attendance
 from .forms import AttendanceForm
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
@@ -80,7 +81,7 @@ def today():
 
 
 def _attendance_page(event: Event, action: str, status: int = 200, form=None):
-    listed = services.attendance_list(event)
+    listed = attendance.attendance_list(event)
     if form is None:
         form = AttendanceForm(invitation_ids=[i.id for i in listed.expected + listed.waiting])
         form.present.data = [i.id for i in listed.expected + listed.waiting if i.attended]
@@ -90,19 +91,19 @@ def _attendance_page(event: Event, action: str, status: int = 200, form=None):
         listed=listed,
         form=form,
         action=action,
-        open_now=services.may_record_attendance(event),
-        display_name=services.display_name,
+        open_now=attendance.may_record_attendance(event),
+        display_name=display_name,
     )
     return _private(make_response(page, status))
 
 
 def _record(event: Event, back: str):
-    listed = services.attendance_list(event)
+    listed = attendance.attendance_list(event)
     form = AttendanceForm(invitation_ids=[i.id for i in listed.expected + listed.waiting])
-    if not services.may_record_attendance(event):
+    if not attendance.may_record_attendance(event):
         flash(_("U kunt de aanwezigheid vastleggen vanaf de dag van de bijeenkomst."), "error")
     elif form.validate_on_submit():
-        present = services.record_attendance(event, form.present.data or [])
+        present = attendance.record_attendance(event, form.present.data or [])
         db.session.commit()
         flash(_("De aanwezigheid is opgeslagen: %(count)d aanwezig.", count=present), "success")
     return redirect(back)

@@ -14,14 +14,13 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func
 
-from ..demo import demo_organiser
-from ..events.models import Event, EventStatus, Initiative, Neighbourhood, Owner, Stop
+from ..events.demo import demo_organiser
+from ..events.models import Event, EventStatus, Owner, Stop
 from ..extensions import db, utcnow
 from ..i18n import local_zone, to_local
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import ContactRole, Department, Person, PersonKind
-from ..teams.formation import form_teams
-from ..teams.models import Team
+from ..places.models import Initiative, Neighbourhood
 
 #: Colleagues made when the directory has too few: (department, role, names).
 STAFF = [
@@ -98,13 +97,12 @@ PAST_EVENTS = [
     ("Bruiscafé in de Buurtkamer (najaar)", "bruiscafe", 25, "Centrum", ["Buurtkamer De Ontmoeting"], [], False, False),
 ]
 
-SPEURTOCHT = "Speurtocht door het Havenkwartier"
 MIN_STAFF = 10
 MIN_PAST_EVENTS = 4
 
 
 def load_demo() -> bool:
-    """Make sure the reach dashboard has something to show and the demo speurtocht has teams."""
+    """Make sure the reach dashboard has something to show."""
     created = False
     if _active_staff_count() < MIN_STAFF:
         created = _add_staff() or created
@@ -112,7 +110,6 @@ def load_demo() -> bool:
     created = _add_residents() or created
     if _past_events_with_answers() < MIN_PAST_EVENTS:
         created = _add_past_events() or created
-    created = _form_speurtocht_teams() or created
     db.session.flush()
     return created
 
@@ -265,68 +262,3 @@ def _add_past_events() -> bool:
         created = True
     db.session.flush()
     return created
-
-
-def _form_speurtocht_teams() -> bool:
-    """Teams for the demo speurtocht, with yes answers of its own when nobody answered yet."""
-    event = db.session.scalar(db.select(Event).where(Event.title == SPEURTOCHT))
-    if event is None or not event.forms_teams:
-        return False
-    created = False
-    yes = db.session.scalar(
-        db.select(func.count())
-        .select_from(Invitation)
-        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.YES)
-    )
-    if yes == 0:
-        yes = _add_speurtocht_answers(event)
-        created = yes > 0
-    has_teams = db.session.scalar(db.select(Team.id).where(Team.event_id == event.id).limit(1)) is not None
-    if yes >= 2 and not has_teams:
-        form_teams(event, max(2, min(4, round(yes / 4))))
-        created = True
-    return created
-
-
-def _add_speurtocht_answers(event: Event) -> int:
-    """About twelve yes answers: office colleagues of different departments, frontline colleagues, residents."""
-    invited = set(db.session.scalars(db.select(Invitation.person_id).where(Invitation.event_id == event.id)))
-    host_ids = [h.id for h in event.hosts]
-    people = db.session.scalars(
-        db.select(Person).where(Person.active.is_(True), Person.deleted_at.is_(None)).order_by(Person.id)
-    ).all()
-    office, frontline, residents, seen_departments = [], [], [], set()
-    for person in people:
-        if person.id in invited:
-            continue
-        if person.kind == PersonKind.RESIDENT:
-            if any(i.id in host_ids for i in person.initiatives) and len(residents) < 3:
-                residents.append(person)
-        elif person.contact_role == ContactRole.FRONTLINE and len(frontline) < 2:
-            frontline.append(person)
-        elif person.contact_role == ContactRole.OFFICE and person.department_id not in seen_departments:
-            if len(office) < 7:
-                office.append(person)
-            seen_departments.add(person.department_id)
-    # Too few departments: fill up with more office colleagues.
-    for person in people:
-        if len(office) >= 7:
-            break
-        if person.contact_role == ContactRole.OFFICE and person not in office and person.id not in invited:
-            office.append(person)
-    chosen = (office + frontline + residents)[: event.capacity - event.seats_taken]
-    now = utcnow()
-    for person in chosen:
-        db.session.add(
-            Invitation(
-                event=event,
-                person=person,
-                state=InvitationState.YES,
-                sent_at=now - timedelta(days=5),
-                answered_at=now - timedelta(days=3),
-                reason="Demo",
-            )
-        )
-    event.seats_taken += len(chosen)
-    db.session.flush()
-    return len(chosen)

@@ -10,7 +10,7 @@ from wtforms import DateField
 from wtforms.validators import Optional
 
 from ..forms import Form, MultiCheckboxField, choice_list, within_calendar
-from .services import Period, default_period, year_before
+from .periods import Period, default_period, year_before
 
 #: What a date field sends (ISO), and what people type by hand where a browser shows a plain text box.
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]

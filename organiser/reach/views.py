@@ -6,26 +6,30 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..events.services import event_for_organiser
+from ..events.access import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm
+from ..people.directory import display_name, role_label
 from ..spreadsheet import csv_response
-from . import services
+from . import attendance as attendance_work
+from .attendance import attendance_list, may_record_attendance, record_attendance
+from .dashboard import TABLE_KEYS, dashboard_charts, reach_dashboard, reach_table
 from .forms import AttendanceForm, PeriodForm
+from .periods import Period, default_period, period_label
 
 bp = Blueprint("reach", __name__)
 
 
-def _chosen_period() -> tuple[PeriodForm, services.Period]:
+def _chosen_period() -> tuple[PeriodForm, Period]:
     """The period from the query string; an invalid one is explained and replaced by the last twelve months."""
     form = PeriodForm(formdata=request.args if request.args else None)
     if not request.args:
-        period = services.default_period()
+        period = default_period()
         form.date_from.data, form.date_to.data = period.start, period.end
         return form, period
     if form.validate():
         return form, form.period()
-    period = services.default_period()
+    period = default_period()
     flash(_("Deze periode klopt niet. U ziet nu de afgelopen twaalf maanden."), "error")
     return form, period
 
@@ -35,15 +39,15 @@ def _chosen_period() -> tuple[PeriodForm, services.Period]:
 def dashboard():
     """The reach dashboard: office-bound colleagues reached, departments, first-timers, initiatives met."""
     form, period = _chosen_period()
-    dashboard = services.reach_dashboard(period)
+    dashboard = reach_dashboard(period)
     return render_template(
         "reach/dashboard.html",
         form=form,
         dashboard=dashboard,
         tables=dashboard.tables(),
-        charts=services.dashboard_charts(dashboard),
+        charts=dashboard_charts(dashboard),
         period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
-        period_label=services.period_label(period),
+        period_label=period_label(period),
         standing_class=_standing_class,
     )
 
@@ -61,9 +65,9 @@ def first_timers():
     return render_template(
         "reach/first_timers.html",
         form=form,
-        table=services.reach_table("first-timers", period),
+        table=reach_table("first-timers", period),
         period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
-        period_label=services.period_label(period),
+        period_label=period_label(period),
     )
 
 
@@ -71,10 +75,10 @@ def first_timers():
 @login_required
 def export(key: str):
     """One dashboard table as a CSV file (safe to open in a spreadsheet)."""
-    if key not in services.TABLE_KEYS:
+    if key not in TABLE_KEYS:
         abort(404)
     _form, period = _chosen_period()
-    table = services.reach_table(key, period)
+    table = reach_table(key, period)
     filename = f"bereik-{key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return csv_response(filename, table.header, table.rows)
 
@@ -84,17 +88,17 @@ def export(key: str):
 def attendance(event_id: int):
     """Check-in: tick who is present; unticked people count as absent once attendance is recorded."""
     event = event_for_organiser(event_id)
-    listed = services.attendance_list(event)
+    listed = attendance_list(event)
     form = AttendanceForm(invitation_ids=[i.id for i in listed.expected + listed.waiting])
     if request.method == "GET":
         form.present.data = [i.id for i in listed.expected + listed.waiting if i.attended]
-    open_now = services.may_record_attendance(event)
+    open_now = may_record_attendance(event)
     if request.method == "POST":
         if not open_now:
             flash(_("U kunt de aanwezigheid vastleggen vanaf de dag van de bijeenkomst."), "error")
             return redirect(url_for("reach.attendance", event_id=event.id))
         if form.validate_on_submit():
-            present = services.record_attendance(event, form.present.data or [])
+            present = record_attendance(event, form.present.data or [])
             db.session.commit()
             flash(_("De aanwezigheid is opgeslagen: %(count)d aanwezig.", count=present), "success")
             return redirect(url_for("reach.attendance", event_id=event.id))
@@ -105,8 +109,8 @@ def attendance(event_id: int):
         form=form,
         open_now=open_now,
         clear_form=EmptyForm(),
-        role_label=services.role_label,
-        display_name=services.display_name,
+        role_label=role_label,
+        display_name=display_name,
     )
 
 
@@ -116,7 +120,7 @@ def clear_attendance(event_id: int):
     """Forget the recorded attendance, so that the yes answers count again."""
     event = event_for_organiser(event_id)
     if EmptyForm().validate_on_submit():
-        services.clear_attendance(event)
+        attendance_work.clear_attendance(event)
         db.session.commit()
         flash(_("De vastgelegde aanwezigheid is gewist. Wie ja zei, telt weer als aanwezig."), "success")
     return redirect(url_for("reach.attendance", event_id=event.id))
@@ -130,7 +134,7 @@ def attendance_print(event_id: int):
     return render_template(
         "reach/attendance_print.html",
         event=event,
-        listed=services.attendance_list(event),
-        role_label=services.role_label,
-        display_name=services.display_name,
+        listed=attendance_list(event),
+        role_label=role_label,
+        display_name=display_name,
     )

@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
 
+from ..events.access import event_for_organiser
 from ..events.models import Event
-from ..events.services import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm, choice_list, parse_record_id
 from ..invitations.models import Invitation, InvitationState
-from ..reach.services import display_name, role_label
+from ..people.directory import display_name, role_label
 from . import balance, formation, membership
 from .forms import FormTeamsForm, MemberForm, MoveForm
 from .models import Team
@@ -60,7 +60,6 @@ def overview(event_id: int):
         event=event,
         overview=overview,
         form=form,
-        action_form=EmptyForm(),
         role_label=role_label,
         display_name=display_name,
     )

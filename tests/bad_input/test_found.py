@@ -92,3 +92,97 @@ def test_recording_an_answer_without_a_valid_choice_says_so(logged_in, db, creat
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
     assert "Er is niets vastgelegd" in page
     assert db.session.get(Invitation, invitation.id).state == InvitationState.INVITED
+
+
+# --- Wijken and initiatives (their forms bypassed the base Form: NUL was a 500 on PostgreSQL, \x01 was stored) ---
+
+
+@pytest.mark.parametrize("name", ["Oost\x00park", "Oost\x01park"])
+def test_control_characters_in_wijk_names_are_refused(logged_in, db, create_neighbourhood, name):
+    from organiser.places.models import Neighbourhood
+
+    response = logged_in.post("/neighbourhoods", {"name": name})
+    assert response.status_code == 200
+    assert "Hier staan onzichtbare stuurtekens in." in response.get_data(as_text=True)
+    hood = create_neighbourhood("De Velden")
+    response = logged_in.post(f"/neighbourhoods/{hood.id}/edit", {"name": name})
+    assert response.status_code == 200
+    assert "Hier staan onzichtbare stuurtekens in." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalars(db.select(Neighbourhood.name)).all() == ["De Velden"]
+
+
+@pytest.mark.parametrize("text", ["Moes\x00tuin", "Moes\x01tuin"])
+def test_control_characters_in_initiatives_are_refused(logged_in, db, create_initiative, text):
+    from organiser.places.models import Initiative
+
+    existing = create_initiative("Stadsimkers")
+    hood_id = str(existing.neighbourhood_id)
+    for field in ("name", "address"):
+        data = {"name": "Repair Café", "neighbourhood_id": hood_id, "address": "", "description": ""}
+        data[field] = text
+        for url in ("/initiatives/new", f"/initiatives/{existing.id}/edit"):
+            response = logged_in.post(url, data)
+            assert response.status_code == 200, (url, field)
+            assert "Hier staan onzichtbare stuurtekens in." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert [(i.name, i.address) for i in db.session.scalars(db.select(Initiative))] == [("Stadsimkers", "")]
+
+
+@pytest.mark.parametrize("wijk", ["\x00", "oost\x01park", "x" * 500])
+def test_a_wijk_filter_no_wijk_can_have_is_no_error(logged_in, create_initiative, wijk):
+    create_initiative()
+    for url in ("/initiatives", "/initiatives/new", "/agenda", "/people"):
+        response = logged_in.get(url, query_string={"wijk": wijk})
+        assert response.status_code == 200, url
+
+
+def test_agenda_filters_with_control_characters_show_an_empty_agenda(client, create_event):
+    """A wijk no slug can be matches no event (and is not sent to the database: NUL was a 500 on PostgreSQL)."""
+    create_event(title="Bruiscafé in de moestuin")
+    assert "Bruiscafé in de moestuin" in client.get("/agenda").get_data(as_text=True)
+    page = client.get("/agenda", query_string={"wijk": "oost\x00park", "format": "\x00"}).get_data(as_text=True)
+    assert "Bruiscafé in de moestuin" not in page
+
+
+@pytest.mark.parametrize("direction", ["", "sideways", "UP", "\x00"])
+def test_moving_a_stop_in_an_unknown_direction_moves_nothing(logged_in, db, create_event, organiser, direction):
+    from organiser.events.models import Stop
+
+    event = create_event(organiser=organiser, format="wijksafari")
+    start = event.starts_at
+    for position, name in enumerate(("Eerste", "Tweede"), start=1):
+        db.session.add(
+            Stop(
+                event_id=event.id,
+                position=position,
+                name=name,
+                address="Straat 1",
+                starts_at=start,
+                ends_at=start + (event.ends_at - event.starts_at),
+            )
+        )
+    db.session.commit()
+    first = db.session.scalar(db.select(Stop).where(Stop.position == 1))
+    response = logged_in.post(f"/events/{event.id}/stops/{first.id}/move", {"direction": direction})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalars(db.select(Stop.name).order_by(Stop.position)).all() == ["Eerste", "Tweede"]
+    logged_in.post(f"/events/{event.id}/stops/{first.id}/move", {"direction": "down"})
+    db.session.expire_all()
+    assert db.session.scalars(db.select(Stop.name).order_by(Stop.position)).all() == ["Tweede", "Eerste"]
+
+
+@pytest.mark.parametrize("page", ["²", "٣", "-1", "1_0", " 2"])
+def test_strange_page_numbers_show_the_first_page(logged_in, page):
+    assert logged_in.get("/people", query_string={"pagina": page}).status_code == 200
+
+
+@pytest.mark.parametrize("upload_id", ["%00", "abc%01def", "x" * 43 + "%00", "é" * 43])
+def test_an_import_id_that_cannot_be_one_is_not_found(logged_in, upload_id):
+    """An import id with NUL reached the database (a 500 on PostgreSQL)."""
+    for suffix in ("", "/commit", "/cancel"):
+        response = logged_in.get(f"/people/import/{upload_id}{suffix}")
+        assert response.status_code in (404, 405), suffix
+    for suffix in ("", "/cancel"):
+        assert logged_in.post(f"/people/import/{upload_id}{suffix}", {}).status_code == 404, suffix

@@ -10,10 +10,11 @@ import vobject
 from icalendar import Calendar, Timezone
 
 import organiser.models  # noqa: F401  (every mapper configured: these events are built without an app)
-from organiser.events.models import Event, EventStatus, Initiative, Owner, Stop
+from organiser.events.models import Event, EventStatus, Owner, Stop
 from organiser.invitations import ical
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.people.models import Person
+from organiser.places.models import Initiative
 from tests.calendar.checks import check_ical, instants_all_parsers, vevents
 from tests.conftest import local
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from organiser.events import services as event_services
 from organiser.events.forms import to_form_value
 from organiser.events.models import Event
+from organiser.events.planning import lock_for_change
 from organiser.invitations import answers, sending
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage
@@ -65,6 +65,6 @@ def test_the_capacity_check_reads_the_seats_under_a_lock(app, db, create_event, 
     stale = db.session.get(Event, event.id)
     db.session.execute(db.update(Event).where(Event.id == event.id).values(seats_taken=2, capacity=3))
     stale.seats_taken = 0  # what a form validated long ago would have seen
-    event_services.lock_for_change(stale)
+    lock_for_change(stale)
     assert (stale.seats_taken, stale.capacity) == (2, 3)
     db.session.rollback()

@@ -234,12 +234,12 @@ def test_personal_details_are_purged_after_the_event(app, db, invited):
 
 
 def test_change_and_cancellation_notices(app, db, invited):
-    from organiser.events import services as events
+    from organiser.events.publishing import cancel_event
 
     event, pairs = invited(n=2)
     answers.record_answer(pairs[1][0], "no")
     assert notices.queue_change_notices(event) == 1  # not to those who declined
-    events.cancel_event(event)
+    cancel_event(event)
     assert notices.queue_cancellation_notices(event) == 1
     db.session.commit()
     cancel = mails(db, "cancellation")[0]
@@ -269,7 +269,7 @@ def test_other_organisers_cannot_see_answers(client, create_organiser, db, invit
 
 
 def test_deleting_a_person_frees_their_seat_for_the_waiting_list(app, db, invited):
-    from organiser.people.services import delete_person
+    from organiser.people.erasure import delete_person
 
     event, [(first, _), (second, _)] = invited(n=2, capacity=1, max_plus_ones=0)
     answers.record_answer(first, "yes")

@@ -8,7 +8,7 @@ from sqlalchemy import event as sa_event
 from organiser.events.models import EventStatus
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.invitations.suggestions import suggest_colleagues
-from organiser.people.services import delete_person
+from organiser.people.erasure import delete_person
 from tests.conftest import local
 
 YES, NO, LISTED, INVITED = InvitationState.YES, InvitationState.NO, InvitationState.LISTED, InvitationState.INVITED

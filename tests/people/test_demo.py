@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from organiser.events.models import Event, EventStatus, Initiative
+from organiser.events.models import Event, EventStatus
 from organiser.extensions import utcnow
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.people.models import ContactRole, Department, Person, PersonKind
+from organiser.places.models import Initiative
 
 
 def count(db, query):

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from organiser.extensions import utcnow
+from organiser.people.import_files import purge_stale_imports
 from organiser.people.models import ContactRole, Department, Person, PersonImport, PersonKind
-from organiser.people.services import purge_stale_imports
 from tests.conftest import Client, make_app
 
 DUTCH = (

@@ -140,7 +140,7 @@ def test_event_page_links_to_attendance(logged_in, held_event):
 
 
 def test_period_default_is_twelve_months(app):
-    from organiser.reach.services import default_period
+    from organiser.reach.periods import default_period
 
     period = default_period(date(2028, 2, 29))
     assert (period.start.isoformat(), period.end.isoformat()) == ("2027-03-01", "2028-02-29")

@@ -284,7 +284,7 @@ class QueryCounter:
 
 
 def test_dashboard_runs_a_fixed_number_of_queries(logged_in, db, reach_data, create_event, create_person, invite):
-    from organiser.reach import services
+    from organiser.reach.dashboard import TABLE_KEYS
 
     with QueryCounter(db.engine) as small:
         assert logged_in.get("/reach").status_code == 200
@@ -297,7 +297,7 @@ def test_dashboard_runs_a_fixed_number_of_queries(logged_in, db, reach_data, cre
         assert logged_in.get("/reach").status_code == 200
     assert small.count == large.count
     assert large.count <= 6  # the organiser's session, and four aggregate queries
-    for url in [f"/reach/{key}.csv" for key in services.TABLE_KEYS] + ["/reach/first-timers"]:
+    for url in [f"/reach/{key}.csv" for key in TABLE_KEYS] + ["/reach/first-timers"]:
         with QueryCounter(db.engine) as single:
             assert logged_in.get(url).status_code == 200
         assert single.count <= 2, url  # the organiser's session, and one aggregate query
@@ -307,7 +307,7 @@ def test_short_dates_match_the_when_filter(app):
     from datetime import UTC, datetime
 
     from organiser.i18n import format_when
-    from organiser.reach.services import ShortDates
+    from organiser.reach.first_timers import ShortDates
 
     with app.test_request_context():
         dates = ShortDates()
@@ -318,9 +318,9 @@ def test_short_dates_match_the_when_filter(app):
 def test_dashboard_shows_the_most_recent_events_and_links_to_all(
     logged_in, db, monkeypatch, reach_data, create_event, create_person, invite
 ):
-    from organiser.reach import services
+    from organiser.reach import dashboard
 
-    monkeypatch.setattr(services, "DASHBOARD_EVENTS", 1)
+    monkeypatch.setattr(dashboard, "DASHBOARD_EVENTS", 1)
     page = logged_in.get("/reach").get_data(as_text=True)
     rows = tables_of(page)["table-first-timers"]
     assert [r[0] for r in rows[1:]] == ["Bruiscafé in de moestuin"]  # the most recent of the two

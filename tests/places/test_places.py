@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from organiser.events import services
-from organiser.events.models import Event, EventStatus, Initiative, Neighbourhood, Stop
+from organiser.events.models import Event, EventStatus, Stop
 from organiser.people.models import Person, PersonKind
+from organiser.places import forms as places_forms
+from organiser.places import initiatives as initiative_work
+from organiser.places import names
+from organiser.places import neighbourhoods as neighbourhood_work
+from organiser.places.models import Initiative, Neighbourhood
 
 
 def initiative_form(neighbourhood, **overrides):
@@ -51,7 +55,7 @@ def neighbourhoods(db):
     ],
 )
 def test_slugify(name, slug):
-    assert services.slugify(name) == slug
+    assert names.slugify(name) == slug
 
 
 # Wijken
@@ -156,7 +160,7 @@ def test_the_wijken_page_counts_initiatives_and_events(logged_in, db, create_nei
         db.session.add(Initiative(name=name, neighbourhood_id=oost.id))
     db.session.commit()
     create_event(neighbourhood_id=oost.id)
-    rows = {r.neighbourhood.name: (r.initiatives, r.events) for r in services.neighbourhood_overview()}
+    rows = {r.neighbourhood.name: (r.initiatives, r.events) for r in neighbourhood_work.neighbourhood_overview()}
     assert rows == {"Oost": (2, 1), "West": (0, 0)}
     page = logged_in.get("/neighbourhoods").get_data(as_text=True)
     assert '<a href="/initiatives?wijk=oost">2</a>' in page
@@ -415,7 +419,7 @@ def test_posts_without_csrf_token_change_nothing(logged_in, db, create_initiativ
 def test_a_name_taken_in_the_meantime_gives_a_message_not_an_error(logged_in, db, create_initiative, monkeypatch):
     # Two organisers submit the same new name at once: both pass the form's check; the database refuses one.
     existing = create_initiative("Stadsimkers")
-    monkeypatch.setattr(services, "initiative_name_taken", lambda *args: False)
+    monkeypatch.setattr(places_forms, "initiative_name_taken", lambda *args: False)
     response = logged_in.post("/initiatives/new", initiative_form(existing.neighbourhood, name="Stadsimkers"))
     assert response.status_code == 200
     assert "iemand anders heeft intussen iets gewijzigd" in response.get_data(as_text=True)
@@ -436,8 +440,8 @@ def test_delete_initiative_refuses_with_the_reasons(db, app, create_initiative, 
     """Refused while used, so the schema's ON DELETE CASCADE never silently unlinks a host."""
     initiative = create_initiative("Stadsimkers")
     event = create_event(hosts=[db.session.merge(initiative)])
-    with app.test_request_context(), pytest.raises(services.StillInUse) as refusal:
-        services.delete_initiative(db.session.get(Initiative, initiative.id))
+    with app.test_request_context(), pytest.raises(names.StillInUse) as refusal:
+        initiative_work.delete_initiative(db.session.get(Initiative, initiative.id))
     assert refusal.value.reasons[1] == "Het initiatief is gastheer van 1 bijeenkomst."
     db.session.rollback()
     assert [i.name for i in db.session.get(Event, event.id).hosts] == ["Stadsimkers"]

@@ -1,0 +1,1 @@
+"""Places: the wijken (neighbourhoods) and the residents' initiatives in them."""
