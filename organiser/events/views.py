@@ -10,6 +10,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import signals
+from ..auth import trail
 from ..extensions import db, utcnow
 from ..forms import EmptyForm, choice_list
 from ..places.models import Initiative, Neighbourhood
@@ -206,6 +207,7 @@ def cancel(event_id: int):
         return render_template("events/cancel.html", event=event, form=form)
     if cancel_event(event):
         count = sum(n for _receiver, n in signals.event_cancelled.send(event, reason=form.reason.data or ""))
+        trail.record("event_cancelled", "event", event.id, f"{event.title}: {count}")
         db.session.commit()
         flash(
             ngettext(
