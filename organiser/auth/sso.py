@@ -20,15 +20,16 @@ from . import trail
 from .models import Organiser, Role
 from .services import AccountRefused, create_organiser, find_organiser
 
-oauth = OAuth()
 PROVIDER = "municipality"
 
 
 def init_sso(app: Flask) -> None:
-    """Register the provider when an issuer is configured (discovery happens on first use, not at start-up)."""
+    """Register the provider when an issuer is configured (discovery happens on first use, not at start-up).
+    One Authlib registry per app: it caches the provider's metadata, which belongs to this app's issuer."""
     if app.config.get("PASSWORD_LOGIN") is False and not app.config.get("OIDC_ISSUER"):
         raise RuntimeError("ORGANISER_PASSWORD_LOGIN=false needs ORGANISER_OIDC_ISSUER: nobody could log in.")
-    oauth.init_app(app)
+    oauth = OAuth(app)
+    app.extensions["organiser_oauth"] = oauth
     issuer = app.config.get("OIDC_ISSUER")
     if issuer:
         oauth.register(
@@ -50,7 +51,7 @@ def provider_name() -> str:
 
 
 def client():
-    return oauth.create_client(PROVIDER)
+    return current_app.extensions["organiser_oauth"].create_client(PROVIDER)
 
 
 class SignInRefused(Exception):
