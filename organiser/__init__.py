@@ -26,6 +26,7 @@ from .invitations.views import bp as invitations_bp
 from .mail.views import bp as mail_bp
 from .people.views import bp as people_bp
 from .places.views import bp as places_bp
+from .ratelimit import init_limiter
 from .reach.checkin_views import bp as checkin_bp
 from .reach.views import bp as reach_bp
 from .receivers import connect_receivers
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     init_web(app)
+    init_limiter(app)  # after every blueprint: a limiter of this app's own, on the views marked in ratelimit.py
     connect_receivers()
     register_cli(app)
     return app

@@ -43,8 +43,10 @@ DEFAULTS: dict[str, Any] = {
     "FEED_PAST_DAYS": 90,
     # Recently rendered calendar feeds kept per process, by ETag (0: off). See calendar.services.RenderedFeeds.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
+    #: Requests per token URL (as "N/minute", "N/hour", …); an address may make a hundred times as many.
     "RATE_LIMIT_TOKEN": "30/minute",
-    #: Failed logins per account per window; an address may fail ten times as often (see ratelimit.py).
+    #: Login attempts per account per window (a successful login starts the count again); an address may make
+    #: ten times as many (see ratelimit.py).
     "RATE_LIMIT_LOGIN": "10/minute",
     #: "Forgot my password" mails per account, and requests per client address (also for unknown addresses).
     "RATE_LIMIT_PASSWORD_RESET": "3/hour",

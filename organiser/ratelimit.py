@@ -1,104 +1,45 @@
-"""Rate limits for token URLs and for logging in: per token or account, and per address; in Redis when configured.
+"""Rate limits for token URLs and for logging in, with Flask-Limiter: per token or account, and per address.
 
 Keyed by token or account as well as address, because a whole town hall shares one outgoing IP address:
 a per-address limit alone would either lock out a department or let a guesser through.
+
+Counts live in Redis when REDIS_URL is set (shared by every app server; a moving window, so no burst at a
+window's edge); when Redis is away, each process counts on its own (Flask-Limiter's in-memory fallback, with
+a logged warning) rather than refuse requests. Each app gets a limiter of its own (`init_limiter`): the
+decorators below only mark a view, so no count outlives an app (nor, in the tests, a test).
+
+Counting comes first and is atomic (one hit per attempt, before any password is checked), so concurrent
+requests on several servers cannot all pass a check made before any of them was counted (SAFETY.md).
 """
 
 from __future__ import annotations
 
-import threading
+import math
 import time
-from functools import wraps
+from collections.abc import Callable
+from typing import Any
 
-from flask import abort, current_app, request
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter, RequestLimit
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from .tokens import hash_token
 
-_local_counts: dict[str, tuple[int, float]] = {}
-_local_lock = threading.Lock()
-
-
-def _parse(limit: str) -> tuple[int, int]:
-    count, _, period = limit.partition("/")
-    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[period.strip() or "minute"]
-    return int(count), seconds
-
-
-def _redis():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    client = current_app.extensions.get("organiser_redis")
-    if client is None:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        current_app.extensions["organiser_redis"] = client
-    return client
-
-
-def hit(key: str, limit: str) -> bool:
-    """Count one request against `key`; False when the limit for the current window is exceeded."""
-    allowed, period = _parse(limit)
-    window = int(time.time() // period)
-    full_key = f"organiser:rl:{key}:{window}"
-    client = _redis()
-    if client is not None:
-        try:
-            with client.pipeline() as pipe:
-                pipe.incr(full_key)
-                pipe.expire(full_key, period + 1)
-                count = pipe.execute()[0]
-            return int(count) <= allowed
-        except Exception:  # Redis away: fall back to this process's own counts rather than fail requests
-            current_app.logger.warning("rate limit storage unreachable; counting per process")
-    now = time.time()
-    with _local_lock:
-        if len(_local_counts) > 100_000:
-            for stale in [k for k, (_, expires) in _local_counts.items() if expires < now]:
-                del _local_counts[stale]
-        count, expires = _local_counts.get(full_key, (0, now + period))
-        _local_counts[full_key] = (count + 1, expires)
-    return count + 1 <= allowed
-
-
-def exceeded(key: str, limit: str) -> bool:
-    """Whether `key` used up its limit in the current window (without counting this look)."""
-    allowed, period = _parse(limit)
-    full_key = f"organiser:rl:{key}:{int(time.time() // period)}"
-    client = _redis()
-    if client is not None:
-        try:
-            return int(client.get(full_key) or 0) >= allowed
-        except Exception:  # Redis away: fall back to this process's own counts rather than fail requests
-            current_app.logger.warning("rate limit storage unreachable; counting per process")
-    with _local_lock:
-        count, expires = _local_counts.get(full_key, (0, 0.0))
-    return expires >= time.time() and count >= allowed
-
-
-def _login_keys(email: str) -> list[tuple[str, str]]:
-    limit = current_app.config["RATE_LIMIT_LOGIN"]
-    allowed, period = _parse(limit)
-    account = hash_token((email or "").strip().lower())[:32]
-    address = request.remote_addr or "unknown"
-    # An address gets ten accounts' worth: a town hall behind one IP must not be locked out by one typo-prone user.
-    return [(f"login:account:{account}", limit), (f"login:addr:{address}", f"{allowed * 10}/{_period_name(period)}")]
-
-
-def login_allowed(email: str) -> bool:
-    """False while this account, or this address, has had too many failed logins in the current window."""
-    return not any(exceeded(key, limit) for key, limit in _login_keys(email))
-
-
-def record_failed_login(email: str) -> None:
-    """Count a failed login against the account (known or not: no difference shows) and the address."""
-    for key, limit in _login_keys(email):
-        hit(key, limit)
-
-
 #: One address may use a token URL this many times as often as one token: a town hall shares one address.
 ADDRESS_FACTOR = 100
+#: One address may try to log in this many times as often as one account may be tried.
+LOGIN_ADDRESS_FACTOR = 10
+
+#: Scopes of the limits: a token's budget is shared by every page it opens, an address's by every token URL.
+TOKEN, TOKEN_ADDRESS, LOGIN_ACCOUNT, LOGIN_ADDRESS = "token", "token-address", "login-account", "login-address"
+
+#: Retry-After when the limit that was exceeded cannot be asked when it frees up (storage just went away).
+DEFAULT_RETRY_SECONDS = 60
+
+#: Views marked by the decorators below: view function -> (scopes, the page to show when refused, or None).
+_marked: dict[Callable[..., Any], tuple[tuple[str, ...], Callable[[RequestLimit], Response] | None]] = {}
 
 
 def limit_token_requests(view=None, *, per_address: bool = True):
@@ -106,23 +47,134 @@ def limit_token_requests(view=None, *, per_address: bool = True):
     per client address. Calendar feeds pass per_address=False: Outlook 365 and Google fetch every
     subscriber's feed from a handful of their own addresses, and a 256-bit token cannot be guessed anyway."""
 
-    def decorate(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            limit = current_app.config["RATE_LIMIT_TOKEN"]
-            token = next((str(v) for k, v in kwargs.items() if k.endswith("token")), "")
-            allowed, period = _parse(limit)
-            if not hit(f"token:{hash_token(token)[:32]}", limit):
-                abort(429)
-            address = request.remote_addr or "unknown"
-            if per_address and not hit(f"addr:{address}", f"{allowed * ADDRESS_FACTOR}/{_period_name(period)}"):
-                abort(429)
-            return view(*args, **kwargs)
+    def mark(view):
+        _marked[view] = ((TOKEN, TOKEN_ADDRESS) if per_address else (TOKEN,), None)
+        return view
 
-        return wrapped
-
-    return decorate(view) if view is not None else decorate
+    return mark(view) if view is not None else mark
 
 
-def _period_name(seconds: int) -> str:
-    return {1: "second", 60: "minute", 3600: "hour", 86400: "day"}[seconds]
+def limit_login_attempts(refused: Callable[[RequestLimit], Response]):
+    """Count every login attempt (a POST) per account and, ten times more generously, per address, before the
+    password is looked at; over either limit the attempt is refused with the page `refused` makes (status 429),
+    also with the right password: otherwise the limit would not stop anyone guessing."""
+
+    def mark(view):
+        _marked[view] = ((LOGIN_ACCOUNT, LOGIN_ADDRESS), refused)
+        return view
+
+    return mark
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _token_key() -> str:
+    token = next((str(v) for k, v in (request.view_args or {}).items() if k.endswith("token")), "")
+    return hash_token(token)[:32]  # never the token itself in Redis
+
+
+def _account_key() -> str:
+    return hash_token((request.form.get("email") or "").strip().lower())[:32]
+
+
+def _token_limit() -> str:
+    return current_app.config["RATE_LIMIT_TOKEN"]
+
+
+def _token_address_limit() -> str:
+    return _multiplied(current_app.config["RATE_LIMIT_TOKEN"], ADDRESS_FACTOR)
+
+
+def _login_limit() -> str:
+    return current_app.config["RATE_LIMIT_LOGIN"]
+
+
+def _login_address_limit() -> str:
+    return _multiplied(current_app.config["RATE_LIMIT_LOGIN"], LOGIN_ADDRESS_FACTOR)
+
+
+def _multiplied(limit: str, factor: int) -> str:
+    """`limit` (e.g. "30/minute") with `factor` times as many requests in the same period."""
+    item = parse(limit)
+    return f"{item.amount * factor} per {item.multiples} {item.GRANULARITY.name}"
+
+
+#: Per scope: the limit (read from the settings at each request), what is counted, and which methods count.
+_LIMITS: dict[str, tuple[Callable[[], str], Callable[[], str], list[str] | None]] = {
+    TOKEN: (_token_limit, _token_key, None),
+    TOKEN_ADDRESS: (_token_address_limit, client_address, None),
+    LOGIN_ACCOUNT: (_login_limit, _account_key, ["POST"]),
+    LOGIN_ADDRESS: (_login_address_limit, client_address, ["POST"]),
+}
+
+
+def init_limiter(app: Flask) -> Limiter:
+    """Give `app` a limiter of its own and apply it to the views the decorators above marked (call this after
+    every blueprint is registered)."""
+    redis_url = app.config.get("REDIS_URL")
+    limiter = Limiter(
+        client_address,
+        storage_uri=redis_url or "memory://",
+        # A Redis that does not answer must not hold a request up for long: then count per process.
+        storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if redis_url else {},
+        strategy="moving-window",
+        in_memory_fallback_enabled=True,
+        key_prefix="organiser",
+    )
+    limiter.init_app(app)
+    for endpoint, view in list(app.view_functions.items()):
+        scopes, refused = _marked.get(view, ((), None))
+        for scope in scopes:
+            limit, key, methods = _LIMITS[scope]
+            view = limiter.shared_limit(limit, scope, key_func=key, methods=methods, on_breach=refused)(view)
+        app.view_functions[endpoint] = view
+    app.extensions["organiser_limiter"] = limiter
+    app.after_request(say_when_to_retry)
+    return limiter
+
+
+def say_when_to_retry(response: Response) -> Response:
+    """Every 429 says when the next request will be let through (calendar apps and scripts wait that long)."""
+    if response.status_code == 429 and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(seconds_until_retry())
+    return response
+
+
+def seconds_until_retry() -> int:
+    """Seconds until the limit this request exceeded lets one request through again."""
+    exceeded = current_app.extensions["organiser_limiter"].current_limit
+    if exceeded is None or not exceeded.breached:
+        return DEFAULT_RETRY_SECONDS
+    try:
+        return max(1, math.ceil(exceeded.window.reset_time - time.time()))
+    except Exception:  # the storage went away just now: an honest guess rather than an error page
+        return DEFAULT_RETRY_SECONDS
+
+
+def restart_account_count() -> None:
+    """After a successful login the account's count starts again (the address's count stays)."""
+    limiter = current_app.extensions["organiser_limiter"]
+    for counted in limiter.current_limits:
+        if counted.request_args[-1] == LOGIN_ACCOUNT:
+            try:
+                limiter.limiter.clear(counted.limit, *counted.request_args)
+            except Exception:  # storage away: the count simply runs out with its window
+                current_app.logger.warning("rate limit storage unreachable; login count not restarted")
+
+
+def hit(key: str, limit: str) -> bool:
+    """Count one attempt against `key` (a second factor's codes, password-reset mails) in this app's limiter
+    storage, and say whether it is still within `limit`: counted first and atomically, like the login limits.
+    With the shared storage away, each process counts on its own (as Flask-Limiter's fallback does)."""
+    item = parse(limit)
+    limiter = current_app.extensions["organiser_limiter"]
+    try:
+        return limiter.limiter.hit(item, "organiser-attempts", key)
+    except Exception:
+        current_app.logger.warning("rate limit storage unreachable; counting %s per process", key.split(":")[0])
+        fallback = current_app.extensions.setdefault(
+            "organiser_attempts_fallback", MovingWindowRateLimiter(MemoryStorage())
+        )
+        return fallback.hit(item, "organiser-attempts", key)

@@ -153,6 +153,8 @@ def init_web(app: Flask) -> None:
 
     def error_page(code: int, title, message):
         def handler(error):
+            if getattr(error, "response", None) is not None:  # a page of its own (the login form, refusing)
+                return error.response
             return render_template("error.html", title=title, message=message), code
 
         return handler

@@ -29,6 +29,13 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """The random order of this run (pytest-randomly) and how to repeat it: also with -q, which hides the header."""
+    seed = config.getoption("randomly_seed", None)
+    if seed is not None and config.pluginmanager.hasplugin("randomly"):
+        terminalreporter.write_line(f"tests ran in random order; to repeat it: pytest --randomly-seed={seed}")
+
+
 def make_app(url: str, **config):
     return create_app(
         {

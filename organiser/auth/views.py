@@ -5,13 +5,24 @@ from __future__ import annotations
 import time
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..forms import EmptyForm
-from ..ratelimit import hit, limit_token_requests, login_allowed, record_failed_login
+from ..ratelimit import hit, limit_login_attempts, limit_token_requests, restart_account_count
 from ..tokens import hash_token
 from ..web import safe_next
 from . import trail
@@ -77,23 +88,28 @@ def home_for(organiser: Organiser) -> str:
     return url_for("events.dashboard") if organiser.plans_events else url_for("checkin.today")
 
 
+def too_many_attempts(exceeded):
+    """The login page, refusing an attempt over the limit (see ratelimit.limit_login_attempts)."""
+    form = LoginForm()
+    form.password.errors = [
+        _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw.")
+    ]
+    page, status = _login_page(form, 429)
+    return make_response(page, status)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limit_login_attempts(refused=too_many_attempts)
 def login():
-    """Log an organiser in; afterwards go to `next` when it is a local path."""
+    """Log an organiser in; afterwards go to `next` when it is a local path. Every attempt was counted before
+    this runs (and refused over the limit), so concurrent guesses cannot get more password checks."""
     form = LoginForm()
     passwords = current_app.config["PASSWORD_LOGIN"]
     if request.method == "POST" and not passwords:
         abort(404)
     if form.validate_on_submit():
-        if not login_allowed(form.email.data):
-            # Also with the right password: otherwise the limit would not stop anyone guessing.
-            form.password.errors.append(
-                _("U heeft te vaak een verkeerd wachtwoord ingevuld. Wacht een minuut en probeer het dan opnieuw.")
-            )
-            return _login_page(form, 429)
         organiser = authenticate(form.email.data, form.password.data)
         if organiser is None:
-            record_failed_login(form.email.data)
             known = find_organiser(form.email.data)
             if known is not None:
                 trail.record("login_failed", "account", known.id, known.name, actor_name=known.email)
@@ -101,9 +117,11 @@ def login():
             form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         elif organiser.has_totp:
             # The password was right; the session starts only after the second factor (mfa_views.code).
+            restart_account_count()
             await_second_factor(organiser, safe_next(request.args.get("next")))
             return redirect(url_for("mfa.code"))
         else:
+            restart_account_count()
             start_session(organiser)
             trail.record("login", "account", organiser.id, organiser.name, actor=organiser)
             db.session.commit()

@@ -31,7 +31,7 @@ from ..places.models import Neighbourhood
 from .links import base_url
 
 #: Raise when the feed output changes for the same data, so that clients' ETags stop matching.
-FEED_OUTPUT_VERSION: Final = "1"
+FEED_OUTPUT_VERSION: Final = "2"  # 2: the VTIMEZONE is built for the TIMEZONE setting
 
 #: Answers whose events are in the personal feed: not the declined ones, not the ones never sent.
 PERSONAL_FEED_STATES: Final = (
@@ -198,7 +198,8 @@ def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None
         _public_query(feed_filter, now).with_only_columns(Event.id, Event.updated_at).order_by(Event.id)
     ).all()
     etag = _digest(
-        [FEED_OUTPUT_VERSION, "public", base_url(), _feed_locale(), feed_filter.format_code, feed_filter.wijk]
+        [FEED_OUTPUT_VERSION, "public", base_url(), time_zone(), _feed_locale()]
+        + [feed_filter.format_code, feed_filter.wijk]
         + [f"{event_id}:{updated_at.isoformat()}" for event_id, updated_at in rows]
     )
     return FeedValidator(etag, max((updated_at for _id, updated_at in rows), default=None))
@@ -213,7 +214,13 @@ def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -
             (ical.FeedEntry(event, ical.event_page_url(event, url)) for event in events),
             name=public_feed_name(feed_filter),
             base_url=url,
+            tzid=time_zone(),
         )
+
+
+def time_zone() -> str:
+    """The TIMEZONE setting: feeds give their times in it (with its VTIMEZONE)."""
+    return current_app.config["TIMEZONE"]
 
 
 def _feed_locale() -> str:
@@ -304,7 +311,7 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
     ).all()
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
     etag = _digest(
-        [FEED_OUTPUT_VERSION, "personal", base_url(), person.id, person.locale]
+        [FEED_OUTPUT_VERSION, "personal", base_url(), time_zone(), person.id, person.locale]
         + [
             f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
             for r in shown
@@ -322,16 +329,19 @@ def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
             personal_feed_entries(person, now),
             name=_("Mijn uitnodigingen (organiser)"),
             base_url=base_url(),
+            tzid=time_zone(),
         )
 
 
 def event_validator(event: Event) -> FeedValidator:
     """ETag and Last-Modified of a one-event download."""
-    etag = _digest([FEED_OUTPUT_VERSION, "event", base_url(), _feed_locale(), event.id, event.updated_at.isoformat()])
+    etag = _digest(
+        [FEED_OUTPUT_VERSION, "event", base_url(), time_zone(), _feed_locale(), event.id, event.updated_at.isoformat()]
+    )
     return FeedValidator(etag, event.updated_at)
 
 
 def render_event(event: Event) -> bytes:
     """One event as an .ics file to add to a calendar."""
     with force_locale(_feed_locale()):
-        return ical.event_to_ical(event, base_url=base_url())
+        return ical.event_to_ical(event, base_url=base_url(), tzid=time_zone())

@@ -28,7 +28,7 @@ from ..people.access import FEED_LINK, PersonChangeRefused, check_change, direct
 from ..people.models import Person
 from ..ratelimit import limit_token_requests
 from . import feeds, links
-from .forms import NewFeedLinkForm
+from .forms import NewFeedLinkForm, PublicFeedFilterForm
 
 bp = Blueprint("calendar", __name__)
 
@@ -77,8 +77,12 @@ def _not_modified(validator: feeds.FeedValidator) -> bool:
 
 
 def _public_filter_or_404() -> feeds.PublicFilter:
+    """The public feed's filters from the query string; 404 for a format or neighbourhood that does not exist."""
+    form = PublicFeedFilterForm(request.args)
+    if not form.validate():
+        abort(404)
     try:
-        return feeds.public_filter(request.args.get("format") or None, request.args.get("wijk") or None)
+        return feeds.public_filter(form.format.data or None, form.wijk.data or None)
     except feeds.UnknownFilter:
         abort(404)
 

@@ -91,6 +91,12 @@ class AcceptSuggestionsForm(Form):
     aantal = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=100)])
 
 
+class SendInvitationsForm(Form):
+    """The invitations ticked on the send page; the service sends only this event's unsent ones among them."""
+
+    invitation = SelectMultipleField(coerce=record_id, validate_choice=False)
+
+
 class EventLinkForm(Form):
     """A personal link for an initiative host (with their initiative) or a check-in helper (without)."""
 

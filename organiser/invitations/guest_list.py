@@ -12,7 +12,7 @@ from ..events.models import Event
 from ..extensions import db, utcnow
 from ..people.directory import DirectoryFilter, directory_query
 from ..people.models import Person
-from .models import STATE_LABELS, Invitation, InvitationState
+from .models import Invitation, InvitationState
 
 #: "Op de lijst": everyone on the guest list except those who declined (a decline does not help the mix).
 ON_LIST_STATES = frozenset(InvitationState) - {InvitationState.NO}
@@ -134,4 +134,4 @@ def lists_of_person(person: Person) -> list[ListedPerson]:
         .where(Invitation.person_id == person.id)
         .order_by(Event.starts_at.desc())
     ).all()
-    return [ListedPerson(event, str(STATE_LABELS[invitation.state]), invitation.attended) for invitation, event in rows]
+    return [ListedPerson(event, str(invitation.state.label), invitation.attended) for invitation, event in rows]

@@ -1,7 +1,8 @@
 """iCalendar output (RFC 5545/5546/7986): pure functions from events to text every calendar client reads.
 
-Nothing here needs a request: callers pass the base URL. Every value in the output comes from the data
-(no "now", no generated UID), so an unchanged feed is byte-identical and can be answered with a 304.
+Nothing here needs a request or the app: callers pass the base URL and the time zone (the TIMEZONE setting, a
+tz database name such as Europe/Amsterdam; its VTIMEZONE comes from .vtimezone). Every value in the output comes
+from the data (no "now", no generated UID), so an unchanged feed is byte-identical and can be answered with a 304.
 See ../shared/CALENDAR.md for why each property is there.
 """
 
@@ -15,14 +16,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration, vText
+from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
 from ..events.models import Event, EventStatus, Owner
-from ..invitations.models import Invitation, InvitationState
+from .models import Invitation, InvitationState
+from .vtimezone import vtimezone
 
-TZID = "Europe/Amsterdam"
-AMSTERDAM = ZoneInfo(TZID)
 #: Short on purpose: a PRODID of exactly 75 octets got folded and iCloud rejected the feed.
 PRODID = "-//organiser//NL"
 #: How often subscribed clients should refresh (REFRESH-INTERVAL and Outlook's X-PUBLISHED-TTL).
@@ -79,37 +79,15 @@ def event_page_url(event: Event, base_url: str) -> str:
     return f"{base_url}/events/{event.id}"
 
 
-def amsterdam_vtimezone() -> Timezone:
-    """Europe/Amsterdam in the RRULE form; Outlook and Thunderbird misread the RDATE lists made from zoneinfo."""
-    zone = Timezone()
-    zone.add("TZID", TZID)
-    zone.add("X-LIC-LOCATION", TZID)
-    summer = TimezoneDaylight()
-    summer.add("TZNAME", "CEST")
-    summer.add("TZOFFSETFROM", timedelta(hours=1))
-    summer.add("TZOFFSETTO", timedelta(hours=2))
-    summer.add("DTSTART", datetime(1970, 3, 29, 2, 0))
-    summer.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 3, "BYDAY": "-1SU"})
-    winter = TimezoneStandard()
-    winter.add("TZNAME", "CET")
-    winter.add("TZOFFSETFROM", timedelta(hours=2))
-    winter.add("TZOFFSETTO", timedelta(hours=1))
-    winter.add("DTSTART", datetime(1970, 10, 25, 3, 0))
-    winter.add("RRULE", {"FREQ": "YEARLY", "BYMONTH": 10, "BYDAY": "-1SU"})
-    zone.add_component(summer)
-    zone.add_component(winter)
-    return zone
+def _clock(moment: datetime, tzid: str) -> str:
+    return moment.astimezone(ZoneInfo(tzid)).strftime("%H:%M")
 
 
-def _clock(moment: datetime) -> str:
-    return moment.astimezone(AMSTERDAM).strftime("%H:%M")
-
-
-def route_lines(event: Event) -> list[str]:
+def route_lines(event: Event, *, tzid: str) -> list[str]:
     """'13:00–13:30 De moestuin, Parkweg 12 (Moestuin De Groene Vingers)' for each stop, in route order."""
     lines = []
     for stop in sorted(event.stops, key=lambda s: s.position):
-        line = f"{_clock(stop.starts_at)}–{_clock(stop.ends_at)} {stop.name}"
+        line = f"{_clock(stop.starts_at, tzid)}–{_clock(stop.ends_at, tzid)} {stop.name}"
         if stop.address:
             line += f", {stop.address}"
         if stop.initiative is not None:
@@ -118,7 +96,7 @@ def route_lines(event: Event) -> list[str]:
     return lines
 
 
-def event_description(event: Event, *, link: str | None, extra_lines: Sequence[str] = ()) -> str:
+def event_description(event: Event, *, tzid: str, link: str | None, extra_lines: Sequence[str] = ()) -> str:
     """Plain text: what it is, the route, who hosts and whose plan it is, then the link (Google ignores URL)."""
     paragraphs: list[str] = []
     if event.status == EventStatus.CANCELLED:
@@ -128,7 +106,7 @@ def event_description(event: Event, *, link: str | None, extra_lines: Sequence[s
     info = event.format_info
     paragraphs.append(f"{info.label}: {info.explanation}")
     if event.stops:
-        paragraphs.append("\n".join([_("De route:"), *route_lines(event)]))
+        paragraphs.append("\n".join([_("De route:"), *route_lines(event, tzid=tzid)]))
     facts = []
     if event.hosts:
         facts.append(_("Gastheer/-vrouw: %(hosts)s", hosts=", ".join(h.name for h in event.hosts)))
@@ -148,6 +126,7 @@ def event_to_vevent(
     event: Event,
     *,
     base_url: str,
+    tzid: str,
     description_link: str | None,
     status_override: str | None = None,
     private: bool = False,
@@ -166,13 +145,14 @@ def event_to_vevent(
     vevent.add("LAST-MODIFIED", stamp)
     vevent.add("CREATED", event.created_at)
     vevent.add("SEQUENCE", event.sequence)
-    vevent.add("DTSTART", event.starts_at.astimezone(AMSTERDAM))
-    vevent.add("DTEND", event.ends_at.astimezone(AMSTERDAM))
+    zone = ZoneInfo(tzid)
+    vevent.add("DTSTART", event.starts_at.astimezone(zone))
+    vevent.add("DTEND", event.ends_at.astimezone(zone))
     vevent.add("SUMMARY", summary)
     vevent.add("LOCATION", event.location)
     if event.latitude is not None and event.longitude is not None:
         vevent.add("GEO", (event.latitude, event.longitude))
-    vevent.add("DESCRIPTION", event_description(event, link=description_link, extra_lines=extra_lines))
+    vevent.add("DESCRIPTION", event_description(event, tzid=tzid, link=description_link, extra_lines=extra_lines))
     if description_link:
         vevent.add("URL", description_link)
     vevent.add("STATUS", status)
@@ -187,7 +167,7 @@ def event_to_vevent(
     return vevent
 
 
-def _calendar(properties: Iterable[tuple[str, object, dict | None]]) -> Calendar:
+def _calendar(properties: Iterable[tuple[str, object, dict | None]], *, tzid: str) -> Calendar:
     calendar = Calendar()
     calendar.add("VERSION", "2.0")
     calendar.add("PRODID", PRODID)
@@ -195,7 +175,7 @@ def _calendar(properties: Iterable[tuple[str, object, dict | None]]) -> Calendar
     for name, value, parameters in properties:
         calendar.add(name, value, parameters=parameters)
     # Calendar properties first: Outlook ignores properties after the components.
-    calendar.add_component(amsterdam_vtimezone())
+    calendar.add_component(vtimezone(tzid))
     return calendar
 
 
@@ -204,6 +184,7 @@ def feed_to_ical(
     *,
     name: str,
     base_url: str,
+    tzid: str,
     description: str | None = None,
 ) -> bytes:
     """A subscribed feed: no METHOD, ORGANIZER or ATTENDEE; with its name and refresh hints."""
@@ -215,12 +196,12 @@ def feed_to_ical(
     if description:
         properties += [("DESCRIPTION", vText(description), None), ("X-WR-CALDESC", vText(description), None)]
     properties += [
-        ("X-WR-TIMEZONE", TZID, None),
+        ("X-WR-TIMEZONE", tzid, None),
         ("REFRESH-INTERVAL", FEED_TTL, {"VALUE": "DURATION"}),
         # An X- property is text unless told: without vDuration it would read "1:00:00".
         ("X-PUBLISHED-TTL", vDuration(FEED_TTL), None),
     ]
-    calendar = _calendar(properties)
+    calendar = _calendar(properties, tzid=tzid)
     seen: set[int] = set()
     for entry in entries:
         if entry.event.id in seen:  # two VEVENTs with one UID confuse every client
@@ -230,6 +211,7 @@ def feed_to_ical(
             event_to_vevent(
                 entry.event,
                 base_url=base_url,
+                tzid=tzid,
                 description_link=entry.link,
                 status_override=entry.status,
                 private=entry.private,
@@ -240,10 +222,11 @@ def feed_to_ical(
     return calendar.to_ical()
 
 
-def event_to_ical(event: Event, *, base_url: str) -> bytes:
+def event_to_ical(event: Event, *, base_url: str, tzid: str) -> bytes:
     """A one-event download ("add to my calendar"): no feed name, so clients add it instead of subscribing."""
-    calendar = _calendar(())
-    calendar.add_component(event_to_vevent(event, base_url=base_url, description_link=event_page_url(event, base_url)))
+    calendar = _calendar((), tzid=tzid)
+    link = event_page_url(event, base_url)
+    calendar.add_component(event_to_vevent(event, base_url=base_url, tzid=tzid, description_link=link))
     return calendar.to_ical()
 
 
@@ -265,6 +248,7 @@ def invitation_to_ical(
     *,
     method: Literal["REQUEST", "CANCEL"],
     base_url: str,
+    tzid: str,
     rsvp_url: str,
     organiser_name: str,
     organiser_email: str,
@@ -279,6 +263,7 @@ def invitation_to_ical(
     vevent = event_to_vevent(
         event,
         base_url=base_url,
+        tzid=tzid,
         description_link=rsvp_url,
         status_override="CANCELLED" if method == "CANCEL" else "CONFIRMED",
         extra_lines=(() if method == "CANCEL" else (_("Uw antwoord geven of wijzigen: %(link)s", link=rsvp_url),)),
@@ -288,6 +273,6 @@ def invitation_to_ical(
     if method == "REQUEST":
         attendee["rsvp"] = "TRUE"
     vevent.add("ATTENDEE", _address(person.email, person.name, **attendee))
-    calendar = _calendar([("METHOD", method, None)])
+    calendar = _calendar([("METHOD", method, None)], tzid=tzid)
     calendar.add_component(vevent)
     return calendar.to_ical().decode("utf-8")

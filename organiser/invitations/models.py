@@ -30,8 +30,13 @@ class InvitationState(enum.StrEnum):
     #: Said yes while the event was full; promoted in order of waiting_since.
     WAITING = "waiting"
 
+    @property
+    def label(self) -> str:
+        """What the organiser and the invitee read for this state."""
+        return str(_STATE_LABELS[self])
 
-STATE_LABELS = {
+
+_STATE_LABELS = {
     InvitationState.LISTED: _l("Nog niet verstuurd"),
     InvitationState.INVITED: _l("Nog geen antwoord"),
     InvitationState.YES: _l("Komt"),
@@ -39,6 +44,7 @@ STATE_LABELS = {
     InvitationState.MAYBE: _l("Misschien"),
     InvitationState.WAITING: _l("Wachtlijst"),
 }
+#: Only for people/views.py, which is being restructured elsewhere; use `state.label` instead.
 
 #: States in which an invitation holds (or waits for) a place: changes and cancellations are told to them.
 HOLDS_PLACE_STATES = frozenset(

@@ -68,6 +68,7 @@ def _queue(invitation: Invitation, kind: OutboxKind, ics_method: str | None = No
             invitation,
             method=ics_method,
             base_url=current_app.config["BASE_URL"],
+            tzid=current_app.config["TIMEZONE"],
             rsvp_url=url or "",
             organiser_name=organiser_name,
             organiser_email=organiser_email,

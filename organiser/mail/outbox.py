@@ -114,17 +114,6 @@ def message_id_domain() -> str:
 # --- What the mail pages show -----------------------------------------------------------------------
 
 
-def failed_mail_for_event(event_id: int) -> list[OutboxMessage]:
-    """Failed mail about an event, newest first (for the organiser's guest list)."""
-    return list(
-        db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.event_id == event_id, OutboxMessage.status == OutboxStatus.FAILED)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        )
-    )
-
-
 def mail_status_by_invitation(
     event_id: int, kinds: tuple[OutboxKind, ...] = (OutboxKind.INVITATION,)
 ) -> dict[int, OutboxStatus]:

@@ -20,6 +20,13 @@ from .models import OutboxMessage, OutboxStatus
 
 bp = Blueprint("mail", __name__)
 
+
+@bp.app_context_processor
+def outbox_statuses() -> dict[str, object]:
+    """Templates compare a mail's status with the enum's members, never with bare strings."""
+    return {"OutboxStatus": OutboxStatus}
+
+
 #: The mail's own HTML, shown on its own: no scripts, no plugins, no forms, no requests anywhere but here.
 MAIL_HTML_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "

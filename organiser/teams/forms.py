@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
 
-from ..forms import Form
+from ..forms import Form, record_id
 from .balance import MAX_TEAMS
 
 
@@ -21,11 +21,22 @@ class FormTeamsForm(Form):
     )
 
 
-class MemberForm(Form):
-    """Names one invitation of the event (for 'make guide')."""
+def _record_id_unless_blank(value):
+    """The one id coercion for a hidden id field; blank stays blank (DataRequired says so)."""
+    return record_id(value) if value else value
 
-    invitation_id = HiddenField(validators=[DataRequired()])
+
+class MemberForm(Form):
+    """Names one invitation of the event (for 'make guide'); the view checks it is a yes of this event."""
+
+    invitation_id = HiddenField(validators=[DataRequired()], filters=[_record_id_unless_blank])
 
 
 class MoveForm(MemberForm):
-    team_id = SelectField(_l("Naar team"), coerce=int, choices=[], validators=[DataRequired()])
+    team_id = SelectField(_l("Naar team"), coerce=record_id, choices=[], validators=[DataRequired()])
+
+
+class LockForm(Form):
+    """Lock ("1") or unlock ("0") a team: the button says which."""
+
+    locked = HiddenField(validators=[AnyOf(["0", "1"], message=_l("Kies vergrendelen of ontgrendelen."))])

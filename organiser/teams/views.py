@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -10,11 +10,11 @@ from flask_login import login_required
 from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
-from ..forms import EmptyForm, choice_list, parse_record_id
+from ..forms import choice_list
 from ..invitations.models import Invitation, InvitationState
 from ..people.directory import display_name, role_label
 from . import balance, formation, membership
-from .forms import FormTeamsForm, MemberForm, MoveForm
+from .forms import FormTeamsForm, LockForm, MemberForm, MoveForm
 from .models import Team
 from .overview import teams_overview
 
@@ -25,10 +25,9 @@ def _overview_url(event: Event) -> str:
     return url_for("teams.overview", event_id=event.id)
 
 
-def _member_of(event: Event, invitation_id: str | None) -> Invitation:
+def _member_of(event: Event, invitation_id: int) -> Invitation:
     """A yes answer of this event, or 404."""
-    number = parse_record_id(invitation_id)
-    invitation = db.session.get(Invitation, number) if number is not None else None
+    invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.event_id != event.id or invitation.state != InvitationState.YES:
         abort(404)
     return invitation
@@ -116,6 +115,8 @@ def move(event_id: int):
         else:
             db.session.commit()
             flash(_("%(name)s zit nu in %(team)s.", name=invitation.person.name, team=team.name), "success")
+    else:
+        flash(_("Er is niets veranderd: kies iemand en een team uit de lijst."), "error")
     return redirect(_overview_url(event))
 
 
@@ -137,6 +138,8 @@ def guide(event_id: int):
         else:
             db.session.commit()
             flash(_("%(name)s is nu de gids van %(team)s.", name=invitation.person.name, team=invitation.team.name))
+    else:
+        flash(_("Er is niets veranderd: kies iemand uit de lijst."), "error")
     return redirect(_overview_url(event))
 
 
@@ -146,8 +149,11 @@ def lock(event_id: int, team_id: int):
     """Lock a team (kept as it is when teams are formed again), or unlock it."""
     event = event_for_organiser(event_id)
     team = _team_of(event, team_id)
-    if EmptyForm().validate_on_submit():
-        locked = request.form.get("locked") == "1"
+    form = LockForm()
+    if not form.validate_on_submit():
+        flash(_("Er is niets veranderd: gebruik de knop Vergrendelen of Ontgrendelen."), "error")
+    else:
+        locked = form.locked.data == "1"
         membership.set_locked(team, locked)
         db.session.commit()
         if locked:

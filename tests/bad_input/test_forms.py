@@ -242,6 +242,16 @@ def test_adding_guests_and_accepting_suggestions(logged_in, counts, own_event, p
     assert counts() == before  # nobody with those ids exists
 
 
+@FAST
+@given(invitation=ids)
+def test_sending_invitations(logged_in, counts, own_event, invitation):
+    """The ticked invitations on the send page ('²' and ids over 64 bits were 500s): a message, nothing sent."""
+    before = counts()
+    response = logged_in.post(f"/events/{own_event.id}/send", {"invitation": invitation})
+    assert response.status_code in (302, 303), response.status_code
+    assert counts() == before
+
+
 @pytest.fixture
 def invited(db, own_event, create_person):
     """Three colleagues invited to the organiser's event; returns (event, invitations, tokens)."""

@@ -13,12 +13,14 @@ import organiser.models  # noqa: F401  (every mapper configured: these events ar
 from organiser.events.models import Event, EventStatus, Owner, Stop
 from organiser.invitations import ical
 from organiser.invitations.models import Invitation, InvitationState
+from organiser.invitations.vtimezone import vtimezone
 from organiser.people.models import Person
 from organiser.places.models import Initiative
 from tests.calendar.checks import check_ical, instants_all_parsers, vevents
 from tests.conftest import local
 
 BASE = "https://organiser.example.nl"
+TZ = "Europe/Amsterdam"
 STAMP = datetime(2030, 5, 1, 9, 30, tzinfo=UTC)
 
 
@@ -78,7 +80,7 @@ def with_route(event: Event) -> Event:
 
 def one_event_feed(event: Event, **entry) -> bytes:
     return ical.feed_to_ical(
-        [ical.FeedEntry(event, ical.event_page_url(event, BASE), **entry)], name="Agenda", base_url=BASE
+        [ical.FeedEntry(event, ical.event_page_url(event, BASE), **entry)], name="Agenda", base_url=BASE, tzid=TZ
     )
 
 
@@ -88,7 +90,7 @@ def test_uid_comes_from_the_id_and_the_host_of_base_url():
 
 
 def test_vtimezone_is_the_rrule_form_and_matches_zoneinfo_for_decades():
-    text = ical.amsterdam_vtimezone().to_ical().decode()
+    text = vtimezone(TZ).to_ical().decode()
     assert "RDATE" not in text
     zone = Timezone.from_ical(text)
     summer, winter = zone.walk("DAYLIGHT")[0], zone.walk("STANDARD")[0]
@@ -105,7 +107,7 @@ def test_vtimezone_is_the_rrule_form_and_matches_zoneinfo_for_decades():
 
 def test_vevent_has_the_properties_clients_need():
     event = with_route(make_event(latitude=52.3601, longitude=4.9224))
-    vevent = ical.event_to_vevent(event, base_url=BASE, description_link=f"{BASE}/events/42")
+    vevent = ical.event_to_vevent(event, base_url=BASE, tzid=TZ, description_link=f"{BASE}/events/42")
     assert vevent["UID"] == "event-42@organiser.example.nl"
     assert vevent.decoded("DTSTAMP") == STAMP
     assert vevent.decoded("LAST-MODIFIED") == STAMP
@@ -133,14 +135,14 @@ def test_vevent_has_the_properties_clients_need():
 
 
 def test_residents_own_the_plan():
-    vevent = ical.event_to_vevent(make_event(owner=Owner.RESIDENTS), base_url=BASE, description_link=None)
+    vevent = ical.event_to_vevent(make_event(owner=Owner.RESIDENTS), base_url=BASE, tzid=TZ, description_link=None)
     assert "Wiens plan: bewoners nodigen de gemeente uit" in str(vevent["DESCRIPTION"])
     assert "URL" not in vevent and "Meer informatie" not in str(vevent["DESCRIPTION"])
 
 
 def test_cancelled_stays_cancelled_whatever_the_override():
     event = make_event(status=EventStatus.CANCELLED, sequence=4)
-    vevent = ical.event_to_vevent(event, base_url=BASE, description_link=None, status_override="CONFIRMED")
+    vevent = ical.event_to_vevent(event, base_url=BASE, tzid=TZ, description_link=None, status_override="CONFIRMED")
     assert vevent["STATUS"] == "CANCELLED"
     assert vevent["SEQUENCE"] == 4
     assert vevent["SUMMARY"] == "Afgelast: Wijksafari Oosterpark"
@@ -151,7 +153,13 @@ def test_private_entry_is_private_and_tentative_until_yes():
     event = make_event()
     later = STAMP + timedelta(hours=2)
     vevent = ical.event_to_vevent(
-        event, base_url=BASE, description_link=None, status_override="TENTATIVE", private=True, changed_at=later
+        event,
+        base_url=BASE,
+        tzid=TZ,
+        description_link=None,
+        status_override="TENTATIVE",
+        private=True,
+        changed_at=later,
     )
     assert vevent["CLASS"] == "PRIVATE"
     assert vevent["STATUS"] == "TENTATIVE"
@@ -159,7 +167,7 @@ def test_private_entry_is_private_and_tentative_until_yes():
     assert vevent["X-MICROSOFT-CDO-BUSYSTATUS"] == "TENTATIVE"
     assert vevent.decoded("DTSTAMP") == later  # the answer changed after the event did
     confirmed = ical.event_to_vevent(
-        event, base_url=BASE, description_link=None, status_override="CONFIRMED", private=True
+        event, base_url=BASE, tzid=TZ, description_link=None, status_override="CONFIRMED", private=True
     )
     assert confirmed["TRANSP"] == "OPAQUE" and confirmed["X-MICROSOFT-CDO-BUSYSTATUS"] == "BUSY"
 
@@ -193,7 +201,9 @@ def test_unchanged_data_gives_byte_identical_output():
 
 def test_one_uid_once_per_feed():
     event = make_event()
-    body = ical.feed_to_ical([ical.FeedEntry(event, None), ical.FeedEntry(event, None)], name="Agenda", base_url=BASE)
+    body = ical.feed_to_ical(
+        [ical.FeedEntry(event, None), ical.FeedEntry(event, None)], name="Agenda", base_url=BASE, tzid=TZ
+    )
     assert body.count(b"UID:event-42@organiser.example.nl") == 1
 
 
@@ -230,6 +240,7 @@ def organiser_args(method):
     return dict(
         method=method,
         base_url=BASE,
+        tzid=TZ,
         rsvp_url=f"{BASE}/rsvp/secret-token",
         organiser_name="Olga Organisator",
         organiser_email="olga@gemeente.example",
@@ -297,7 +308,9 @@ def test_invitation_refuses_other_methods():
 
 
 def test_feed_name_is_escaped_text():
-    body = ical.feed_to_ical([], name="Wijksafari, Oosterpark; centrum", base_url=BASE, description="Alles, echt")
+    body = ical.feed_to_ical(
+        [], name="Wijksafari, Oosterpark; centrum", base_url=BASE, tzid=TZ, description="Alles, echt"
+    )
     check_ical(body)
     assert b"\r\nNAME:Wijksafari\\, Oosterpark\\; centrum\r\n" in body
     # icalendar 7.3 hands NAME and X- properties back unescaped; vobject reads them as text.

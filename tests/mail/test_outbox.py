@@ -436,20 +436,6 @@ def test_mail_status_by_invitation_takes_the_latest_invitation_mail(app, db, cre
     }
 
 
-def test_failed_mail_for_event(app, db, create_event, smtp_server, use_smtp):
-    use_smtp(smtp_server.port)
-    event = create_event()
-    smtp_server.handler.rcpt_reply = "550 5.1.1 No such user"
-    (failed,) = queue(db, event_id=event.id)
-    dispatch_due()
-    smtp_server.handler.rcpt_reply = None
-    queue(db, event_id=event.id, to_address="ok@example.org")
-    queue(db, event_id=create_event(title="Ander").id)
-    dispatch_due()
-    assert [m.id for m in outbox.failed_mail_for_event(event.id)] == [failed.id]
-    assert outbox.failed_mail_for_event(event.id)[0].last_error == "550 5.1.1 No such user"
-
-
 def test_absolute_url_works_without_a_request(app):
     assert absolute_url("events.detail", event_id=7) == "http://organiser.test/events/7"
     app.config["BASE_URL"] = "https://gemeente.example/organiser"

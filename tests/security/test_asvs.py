@@ -18,7 +18,6 @@ from organiser.extensions import utcnow
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.teams.models import Team
 from tests.bad_input.conftest import row_counts
-from tests.conftest import skip_or_fail
 
 # --- Sessions ---------------------------------------------------------------------------------------------------
 
@@ -138,56 +137,39 @@ def test_a_token_is_limited_even_from_many_addresses(app, client):
     assert statuses == [404] * 5 + [429]
 
 
-@pytest.fixture
-def redis_url():
-    import redis
-
-    url = "redis://127.0.0.1:6379/15"
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as error:
-        skip_or_fail(f"Redis at {url} is not reachable: {error}")
-    finally:
-        client.close()
-    return url
-
-
-def test_rate_limits_are_shared_through_redis(app, redis_url):
+def test_rate_limits_are_shared_through_redis(redis_url, servers):
     """With ORGANISER_REDIS_URL every app server counts in one place: two app objects (two servers) share the
     limit, and the count is in Redis under a key without the token itself."""
     import redis
 
-    from tests.conftest import make_app
+    from organiser.tokens import hash_token
 
     token = secrets.token_urlsafe(32)
-    servers = [
-        make_app(app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis_url, RATE_LIMIT_TOKEN="4/minute")
-        for _ in range(2)
-    ]
+    apps = servers(2, REDIS_URL=redis_url, RATE_LIMIT_TOKEN="4/minute")
     address = {"REMOTE_ADDR": f"10.88.{secrets.randbelow(256)}.{secrets.randbelow(250) + 1}"}
-    statuses = [servers[n % 2].test_client().get(f"/rsvp/{token}", environ_base=address).status_code for n in range(5)]
-    assert statuses == [404] * 4 + [429]
+    responses = [apps[n % 2].test_client().get(f"/rsvp/{token}", environ_base=address) for n in range(5)]
+    assert [r.status_code for r in responses] == [404] * 4 + [429]
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
     store = redis.Redis.from_url(redis_url)
-    keys = [key.decode() for key in store.keys("organiser:rl:token:*")]
-    assert keys and not any(token in key for key in keys)
+    keys = [key.decode() for key in store.keys("*organiser*")]
     store.close()
-    for server in servers:
-        server.extensions["organiser_redis"].close()
-        with server.app_context():
-            from organiser.extensions import db
-
-            db.engine.dispose()
+    assert any(hash_token(token)[:32] in key for key in keys)
+    assert not any(token in key for key in keys)
 
 
-def test_rate_limits_fall_back_to_the_process_when_redis_is_away(app, client, caplog):
-    """An unreachable Redis must not take the RSVP pages down: counting goes on per process, with a warning."""
-    app.config.update(REDIS_URL="redis://127.0.0.1:1/0", RATE_LIMIT_TOKEN="2/minute")
+def test_rate_limits_fall_back_to_the_process_when_redis_is_away(servers, caplog):
+    """An unreachable Redis must not take the RSVP pages (or the login) down: counting goes on per process,
+    with a warning, and a refusal still says when to retry."""
+    (app,) = servers(REDIS_URL="redis://127.0.0.1:1/0", RATE_LIMIT_TOKEN="2/minute", RATE_LIMIT_LOGIN="2/minute")
+    client = app.test_client()
     token = secrets.token_urlsafe(32)
-    statuses = [client.get(f"/rsvp/{token}").status_code for _ in range(3)]
-    assert statuses == [404, 404, 429]
-    assert "rate limit storage unreachable" in caplog.text
-    app.extensions["organiser_redis"].close()
+    responses = [client.get(f"/rsvp/{token}") for _ in range(3)]
+    assert [r.status_code for r in responses] == [404, 404, 429]
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
+    assert "storage unreachable" in caplog.text.lower()
+    app.config["WTF_CSRF_ENABLED"] = False
+    attempt = {"email": f"nobody-{secrets.token_hex(4)}@example.org", "password": "wrong"}
+    assert [client.post("/login", data=attempt).status_code for _ in range(3)] == [200, 200, 429]
 
 
 # --- Output: escaping, CSV, headers ---------------------------------------------------------------------------
