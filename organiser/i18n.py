@@ -17,7 +17,7 @@ def select_locale() -> str:
     """The language the visitor chose (remembered in the session), else Dutch."""
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang") if has_request_context() else None
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

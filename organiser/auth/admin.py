@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from ..forms import EmptyForm, choice_list, parse_record_id
+from ..forms import EmptyForm, add_error, choice_list, parse_record_id, required
 from ..web import page_number
 from . import trail
 from .accounts import (
@@ -51,10 +51,12 @@ def invite():
     form = InviteAccountForm()
     if form.validate_on_submit():
         try:
-            organiser = invite_account(form.email.data, form.name.data, Role(form.role.data), current_user)
+            organiser = invite_account(
+                required(form.email.data), required(form.name.data), Role(form.role.data), current_user
+            )
         except AccountRefused as error:
             db.session.rollback()
-            form.email.errors.append(str(error))
+            add_error(form.email, str(error))
         else:
             db.session.commit()
             flash(

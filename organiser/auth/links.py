@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from ..mail.models import OutboxKind
 from ..mail.outbox import queue_mail
 from ..mail.rendering import render_mail
@@ -97,9 +97,11 @@ def use_link(link: AccountLink, password: str, now: datetime | None = None) -> O
     now = now or utcnow()
     organiser = link.organiser
     change_password(organiser, password)  # refuses before the link is spent: a typo does not cost the link
-    claimed = db.session.execute(
-        update(AccountLink).where(AccountLink.id == link.id, AccountLink.used_at.is_(None)).values(used_at=now)
-    ).rowcount
+    claimed = rows_matched(
+        db.session.execute(
+            update(AccountLink).where(AccountLink.id == link.id, AccountLink.used_at.is_(None)).values(used_at=now)
+        )
+    )
     if claimed != 1:
         raise AccountRefused(_("Deze link is al gebruikt. Vraag zo nodig een nieuwe aan."))
     revoke_links(organiser, None, now)

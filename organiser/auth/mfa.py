@@ -17,7 +17,7 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import update
 
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from ..tokens import hash_token
 from .models import Organiser, RecoveryCode, Role
 
@@ -78,14 +78,16 @@ def verify_totp(organiser: Organiser, code: str) -> bool:
     step = _matching_step(organiser.totp_secret, code)
     if step is None:
         return False
-    claimed = db.session.execute(
-        update(Organiser)
-        .where(
-            Organiser.id == organiser.id,
-            (Organiser.totp_last_step.is_(None)) | (Organiser.totp_last_step < step),
+    claimed = rows_matched(
+        db.session.execute(
+            update(Organiser)
+            .where(
+                Organiser.id == organiser.id,
+                (Organiser.totp_last_step.is_(None)) | (Organiser.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
         )
-        .values(totp_last_step=step)
-    ).rowcount
+    )
     db.session.flush()
     return claimed == 1
 
@@ -107,15 +109,17 @@ def use_recovery_code(organiser: Organiser, code: str) -> bool:
     cleaned = "".join(ch for ch in code.lower() if ch.isalnum())
     if len(cleaned) != 10:
         return False
-    claimed = db.session.execute(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.organiser_id == organiser.id,
-            RecoveryCode.code_hash == hash_token(cleaned),
-            RecoveryCode.used_at.is_(None),
+    claimed = rows_matched(
+        db.session.execute(
+            update(RecoveryCode)
+            .where(
+                RecoveryCode.organiser_id == organiser.id,
+                RecoveryCode.code_hash == hash_token(cleaned),
+                RecoveryCode.used_at.is_(None),
+            )
+            .values(used_at=utcnow())
         )
-        .values(used_at=utcnow())
-    ).rowcount
+    )
     db.session.flush()
     return claimed == 1
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, add_error
 from ..ratelimit import hit
 from ..web import safe_next
 from . import mfa, trail
@@ -46,7 +46,7 @@ def code():
     if form.validate_on_submit():
         # Counted before checking (also a right code), so that parallel guesses cannot slip past the limit.
         if not hit(f"mfa:{organiser.id}", current_app.config["RATE_LIMIT_MFA"]):
-            form.code.errors.append(_("U heeft te vaak een verkeerde code ingevuld. Wacht een minuut."))
+            add_error(form.code, _("U heeft te vaak een verkeerde code ingevuld. Wacht een minuut."))
             return render_template("auth/mfa_code.html", form=form), 429
         entered = form.code.data or ""
         used_recovery = False
@@ -64,7 +64,7 @@ def code():
             return redirect(next_path or home_for(organiser))
         trail.record("login_failed", "account", organiser.id, organiser.name, actor_name=organiser.email)
         db.session.commit()
-        form.code.errors.append(_("Deze code klopt niet. Kijk in uw app en probeer het opnieuw."))
+        add_error(form.code, _("Deze code klopt niet. Kijk in uw app en probeer het opnieuw."))
     return render_template("auth/mfa_code.html", form=form)
 
 
@@ -90,7 +90,7 @@ def setup():
             trail.record("mfa_enrolled", "account", current_user.id, current_user.name)
             db.session.commit()
             return render_template("auth/mfa_recovery_codes.html", codes=codes, first=True)
-        form.code.errors.append(_("Deze code klopt niet. Kijk in uw app en probeer het opnieuw."))
+        add_error(form.code, _("Deze code klopt niet. Kijk in uw app en probeer het opnieuw."))
     uri = mfa.provisioning_uri(current_user, secret)
     return render_template(
         "auth/mfa_setup.html",

@@ -11,7 +11,7 @@ from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import UTCDateTime, db, utcnow
+from ..extensions import Model, UTCDateTime, utcnow
 
 
 class Role(enum.StrEnum):
@@ -47,7 +47,7 @@ def _role_type() -> Enum:
     )
 
 
-class Organiser(UserMixin, db.Model):
+class Organiser(UserMixin, Model):
     __tablename__ = "organiser"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,14 +99,14 @@ class Organiser(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A one-time code to log in without the authenticator app; stored hashed, used once."""
 
     __tablename__ = "recovery_code"
@@ -127,7 +127,7 @@ class LinkPurpose(enum.StrEnum):
     RESET = "reset"
 
 
-class AccountLink(db.Model):
+class AccountLink(Model):
     """A one-time link that lets its holder set the password of one account: random, stored hashed, expiring."""
 
     __tablename__ = "account_link"
@@ -154,7 +154,7 @@ class AccountLink(db.Model):
     organiser: Mapped[Organiser] = relationship()
 
 
-class TrailEntry(db.Model):
+class TrailEntry(Model):
     """Who did what to which event, person or account, and when; read by administrators, purged after a while."""
 
     __tablename__ = "trail_entry"

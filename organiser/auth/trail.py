@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete
 
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from .models import Organiser, TrailEntry
 
 #: What each action code means, for the trail page.
@@ -90,4 +90,4 @@ def purge_old_entries(now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=current_app.config["TRAIL_RETENTION_DAYS"])
     result = db.session.execute(delete(TrailEntry).where(TrailEntry.at < cutoff))
     db.session.flush()
-    return result.rowcount or 0
+    return rows_matched(result)

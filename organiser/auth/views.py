@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, add_error, required
 from ..ratelimit import hit, limit_login_attempts, limit_token_requests, restart_account_count
 from ..tokens import hash_token
 from ..web import safe_next
@@ -108,13 +108,13 @@ def login():
     if request.method == "POST" and not passwords:
         abort(404)
     if form.validate_on_submit():
-        organiser = authenticate(form.email.data, form.password.data)
+        organiser = authenticate(required(form.email.data), required(form.password.data))
         if organiser is None:
-            known = find_organiser(form.email.data)
+            known = find_organiser(required(form.email.data))
             if known is not None:
                 trail.record("login_failed", "account", known.id, known.name, actor_name=known.email)
                 db.session.commit()
-            form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+            add_error(form.password, _("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         elif organiser.has_totp:
             # The password was right; the session starts only after the second factor (mfa_views.code).
             restart_account_count()
@@ -157,12 +157,12 @@ def account():
     form = ChangePasswordForm(account_email=current_user.email)
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
-            form.current.errors.append(_("Dit is niet uw huidige wachtwoord."))
+            add_error(form.current, _("Dit is niet uw huidige wachtwoord."))
         else:
             try:
-                change_password(current_user, form.password.data)
+                change_password(current_user, required(form.password.data))
             except AccountRefused as error:
-                form.password.errors.append(str(error))
+                add_error(form.password, str(error))
             else:
                 trail.record("password_changed", "account", current_user.id, current_user.name)
                 db.session.commit()
@@ -193,11 +193,11 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         address = request.remote_addr or "unknown"
-        account_key = hash_token(form.email.data.lower())[:32]
+        account_key = hash_token(required(form.email.data).lower())[:32]
         # Limits that hold across servers (Redis): a flood of reset mails to one person, or from one address.
         allowed = hit(f"reset:account:{account_key}", current_app.config["RATE_LIMIT_PASSWORD_RESET"])
         allowed = hit(f"reset:addr:{address}", current_app.config["RATE_LIMIT_PASSWORD_RESET_ADDRESS"]) and allowed
-        organiser = find_organiser(form.email.data)
+        organiser = find_organiser(required(form.email.data))
         if allowed and organiser is not None and organiser.active and organiser.has_password:
             send_link(organiser, LinkPurpose.RESET)
             trail.record("password_reset_sent", "account", organiser.id, organiser.name, actor_name=organiser.email)
@@ -219,10 +219,10 @@ def set_password(token: str):
     form = SetPasswordForm(account_email=organiser.email)
     if form.validate_on_submit():
         try:
-            use_link(link, form.password.data)
+            use_link(link, required(form.password.data))
         except AccountRefused as error:
             db.session.rollback()
-            form.password.errors.append(str(error))
+            add_error(form.password, str(error))
         else:
             trail.record("password_set", "account", organiser.id, organiser.name, actor=organiser)
             db.session.commit()

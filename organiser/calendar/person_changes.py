@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from ..people.models import Person
 from .models import FeedToken
 
@@ -17,4 +17,4 @@ def revoke_feeds_after_email_change(person: Person, old_email: str) -> int:
         .execution_options(synchronize_session="fetch")
     )
     db.session.flush()
-    return result.rowcount or 0
+    return rows_matched(result)

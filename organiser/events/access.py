@@ -24,6 +24,14 @@ def _account(account: Organiser | None) -> Organiser | None:
     return current_user if current_user and current_user.is_authenticated else None
 
 
+def _logged_in(account: Organiser | None) -> Organiser:
+    """The given account, else the logged-in one (the dashboards are behind login_required)."""
+    found = _account(account)
+    if found is None:
+        raise ValueError("no account: the page must require a login")
+    return found
+
+
 def may_manage(event: Event, account: Organiser | None = None) -> bool:
     """Whether the account (default: the logged-in one) may change the event, its guests and its mail."""
     account = _account(account)
@@ -64,14 +72,14 @@ def managed_clause(account: Organiser):
 
 def my_events(account: Organiser | None = None) -> Select:
     """The account's own and co-organised events, by date (administrators too: their own)."""
-    account = _account(account)
+    account = _logged_in(account)
     return db.select(Event).where(managed_clause(account)).order_by(Event.starts_at)
 
 
 def all_events(account: Organiser | None = None) -> Select:
     """Every event the account may see ("alle bijeenkomsten"): all for administrators; for organisers every
     published or cancelled event and the drafts they manage."""
-    account = _account(account)
+    account = _logged_in(account)
     query = db.select(Event).order_by(Event.starts_at)
     if not account.is_admin:
         query = query.where(or_(Event.status != EventStatus.DRAFT, managed_clause(account)))

@@ -9,7 +9,7 @@ from flask_login import login_required
 from ..auth.accounts import colleagues
 from ..auth.models import Organiser
 from ..extensions import db
-from ..forms import EmptyForm, choice_list, parse_record_id
+from ..forms import EmptyForm, add_error, choice_list, parse_record_id
 from .access import event_for_organiser
 from .forms import ColleagueForm, HandOverForm
 from .sharing import SharingRefused, add_co_organiser, hand_over, remove_co_organiser
@@ -59,7 +59,7 @@ def add(event_id: int):
         added = add_co_organiser(event, _colleague(form))
     except SharingRefused as error:
         db.session.rollback()
-        form.organiser_id.errors.append(str(error))
+        add_error(form.organiser_id, str(error))
         return _page(event, add_form=form, status=400)
     db.session.commit()
     if added:
@@ -94,8 +94,8 @@ def hand_over_event(event_id: int):
         hand_over(event, _colleague(form), keep_previous=True)
     except SharingRefused as error:
         db.session.rollback()
-        form.organiser_id.errors.append(str(error))
+        add_error(form.organiser_id, str(error))
         return _page(event, hand_form=form, status=400)
     db.session.commit()
-    flash(_("%(name)s is nu de organisator van deze bijeenkomst.", name=event.organiser.name), "success")
+    flash(_("%(name)s is nu de organisator van deze bijeenkomst.", name=_colleague(form).name), "success")  # type: ignore[union-attr]
     return redirect(url_for("events.detail", event_id=event.id))

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from ..events.access import event_for_organiser
 from ..extensions import db
-from ..forms import EmptyForm, choice_list, parse_record_id
+from ..forms import EmptyForm, add_error, choice_list, parse_record_id, required
 from ..ratelimit import limit_token_requests
 from . import hosting
 from .forms import EventLinkForm, HostResidentForm
@@ -45,10 +45,10 @@ def manage(event_id: int):
         initiative = next((i for i in event.host_initiatives if i.id == initiative_id), None)
         kind = EventLinkKind.HOST if initiative is not None else EventLinkKind.CHECKIN
         try:
-            token = hosting.create_event_link(event, kind, form.name.data, form.email.data or "", initiative)
+            token = hosting.create_event_link(event, kind, required(form.name.data), form.email.data or "", initiative)
         except hosting.HostingRefused as error:
             db.session.rollback()
-            form.initiative_id.errors.append(str(error))
+            add_error(form.initiative_id, str(error))
         else:
             db.session.commit()
             link = db.session.scalar(db.select(EventLink).order_by(EventLink.id.desc()))
@@ -72,8 +72,9 @@ def revoke(event_id: int, link_id: int):
     """The link stops working at once."""
     event = event_for_organiser(event_id)
     link = db.session.get(EventLink, link_id)
-    valid = link is not None and link.event_id == event.id and EmptyForm().validate_on_submit()
-    if valid and hosting.revoke_event_link(link):
+    if link is None or link.event_id != event.id or not EmptyForm().validate_on_submit():
+        return redirect(url_for("hosts.manage", event_id=event.id))
+    if hosting.revoke_event_link(link):
         db.session.commit()
         flash(_("De link van %(name)s werkt niet meer.", name=link.name), "success")
     return redirect(url_for("hosts.manage", event_id=event.id))
@@ -106,10 +107,10 @@ def host_add_resident(token: str):
     form = HostResidentForm()
     if form.validate_on_submit():
         try:
-            person = hosting.add_resident(link, form.name.data, form.email.data)
+            person = hosting.add_resident(link, required(form.name.data), required(form.email.data))
         except hosting.HostingRefused as error:
             db.session.rollback()
-            form.email.errors.append(str(error))
+            add_error(form.email, str(error))
         else:
             db.session.commit()
             flash(

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from ..auth import trail
 from ..events.models import Event
 from ..extensions import db, utcnow
+from ..forms import required
 from ..mail.models import OutboxKind
 from ..mail.outbox import queue_mail
 from ..mail.rendering import render_mail
@@ -149,7 +150,9 @@ def add_resident(link: EventLink, name: str, email: str) -> Person:
     person = db.session.scalar(db.select(Person).where(Person.email == email))
     if person is None:
         person = create_person(
-            PersonDetails(name=name, email=email, kind=PersonKind.RESIDENT, initiative_ids=[link.initiative_id])
+            PersonDetails(
+                name=name, email=email, kind=PersonKind.RESIDENT, initiative_ids=[required(link.initiative_id)]
+            )
         )
     elif not (person.kind == PersonKind.RESIDENT and link.initiative in person.initiatives and person.active):
         raise HostingRefused(

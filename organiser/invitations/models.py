@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..events.models import Event
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, string_enum, utcnow
 from ..people.models import Person
 from ..places.models import Initiative
 
@@ -52,7 +52,7 @@ HOLDS_PLACE_STATES = frozenset(
 )
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "invitation"
     __table_args__ = (
         UniqueConstraint("event_id", "person_id", name="uq_invitation_event_person"),
@@ -110,7 +110,7 @@ class EventLinkKind(enum.StrEnum):
     CHECKIN = "checkin"
 
 
-class EventLink(db.Model):
+class EventLink(Model):
     """A personal link to one event for someone without an account (an initiative host, a check-in helper).
 
     Like RSVP links: 256 random bits, only the SHA-256 kept, revocable; it opens nothing but its own event.

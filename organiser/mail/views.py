@@ -87,7 +87,8 @@ def dev_mail_page(view):
         if not dev_mail_enabled():
             abort(404)
         if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
+            # Flask-Login sets app.login_manager; Flask's type does not know it.
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         if not current_user.is_admin:
             abort(403)
         return view(*args, **kwargs)

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import LabelledEnum
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, db, string_enum, utcnow
 from ..places.models import Initiative
 
 
@@ -29,7 +29,7 @@ class ContactRole(LabelledEnum):
     __labels__ = {FRONTLINE: _l("Contactrol (frontlinie)"), OFFICE: _l("Kantoor")}
 
 
-class Department(db.Model):
+class Department(Model):
     """A department (afdeling) of the municipality."""
 
     __tablename__ = "department"
@@ -46,7 +46,7 @@ person_initiative = Table(
 )
 
 
-class Person(db.Model):
+class Person(Model):
     """Someone who can be invited: a staff member or a resident."""
 
     __tablename__ = "person"
@@ -86,7 +86,7 @@ class Person(db.Model):
         return self.contact_role == ContactRole.OFFICE
 
 
-class PersonImport(db.Model):
+class PersonImport(Model):
     """An uploaded CSV file waiting for the organiser to confirm its preview.
 
     The text is kept in the database, not in process memory or the session cookie, so that the preview

@@ -14,7 +14,7 @@ from .. import signals
 from ..auth import trail
 from ..events.access import may_manage
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, add_error
 from ..spreadsheet import csv_response
 from ..web import page_number
 from .access import DEACTIVATE, DELETE, EMAIL, PersonChangeRefused, check_change, directory_required
@@ -121,7 +121,7 @@ def edit(person_id: int):
             if normalise_email(details.email) != old_email:
                 check_change(person, EMAIL)
         except PersonChangeRefused as error:
-            form.email.errors.append(str(error))
+            add_error(form.email, str(error))
             return render_template("people/form.html", form=form, person=person), 403
         update_person(person, details)
         after_email_change(person, old_email)
@@ -210,7 +210,7 @@ def import_upload():
         try:
             stored = store_import(current_user.id, upload.filename or "", upload.read())
         except ImportFileError as error:
-            form.file.errors.append(str(error))
+            add_error(form.file, str(error))
         else:
             db.session.commit()
             return redirect(url_for("people.import_preview", upload_id=stored.id))

@@ -12,7 +12,6 @@ from organiser.extensions import utcnow
 from organiser.i18n import to_local
 from organiser.invitations.models import EventLink, Invitation, InvitationState
 from tests.conftest import AMSTERDAM, Client
-from tests.reach.conftest import create_department, create_person, invite  # noqa: F401
 
 
 def noon_today() -> datetime:
