@@ -9,18 +9,25 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import extensions as ext
 from . import models  # noqa: F401  (every table known to migrations)
+from .auth.admin import bp as accounts_bp
+from .auth.mfa_views import bp as mfa_bp
 from .auth.services import load_organiser
+from .auth.sso import init_sso
+from .auth.sso_views import bp as sso_bp
 from .auth.views import bp as auth_bp
 from .calendar.views import bp as calendar_bp
 from .cli import register_cli
 from .config import DEFAULT_SECRET_KEY, ROOT, load_config
+from .events.sharing_views import bp as sharing_bp
 from .events.views import bp as events_bp
 from .i18n import init_babel
+from .invitations.host_views import bp as hosts_bp
 from .invitations.views import bp as invitations_bp
 from .mail.views import bp as mail_bp
 from .people.views import bp as people_bp
 from .places.views import bp as places_bp
 from .ratelimit import init_limiter
+from .reach.checkin_views import bp as checkin_bp
 from .reach.views import bp as reach_bp
 from .receivers import connect_receivers
 from .statements import bp as statements_bp
@@ -102,20 +109,27 @@ def register_extensions(app: Flask) -> None:
     ext.csrf.init_app(app)
     ext.login_manager.init_app(app)
     ext.login_manager.user_loader(load_organiser)
+    init_sso(app)
     init_babel(app)
 
 
 def register_blueprints(app: Flask) -> None:
     for bp in (
         auth_bp,
+        accounts_bp,
+        mfa_bp,
+        sso_bp,
         places_bp,
         events_bp,
+        sharing_bp,
         people_bp,
         invitations_bp,
+        hosts_bp,
         teams_bp,
         calendar_bp,
         mail_bp,
         reach_bp,
         statements_bp,
+        checkin_bp,
     ):
         app.register_blueprint(bp)

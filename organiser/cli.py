@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from flask import Flask
 
@@ -32,13 +34,25 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("demo-data")
     @click.option("--quiet", is_flag=True)
-    def demo_data_command(quiet: bool) -> None:
-        """Load demo data (idempotent: running it again adds nothing twice)."""
-        created = load_demo()
+    @click.option("--force", is_flag=True, help="Load demo data outside debug mode too (never with a known password).")
+    def demo_data_command(quiet: bool, force: bool) -> None:
+        """Load demo data (idempotent: running it again adds nothing twice). Only in debug mode, unless forced."""
+        development = app.debug or app.testing
+        if not development and not force:
+            raise click.ClickException(
+                "Demo data is for development (FLASK_DEBUG=1). It adds made-up people and events and sends them "
+                "invitations. To load it into this database anyway, run: flask demo-data --force"
+            )
+        # Outside development the demo administrator never gets the password printed in the README.
+        password = DEMO_PASSWORD if development else secrets.token_urlsafe(18)
+        created, account_created = load_demo(password)
         db.session.commit()
         if not quiet:
             click.echo("Demo data loaded." if created else "Demo data was already there.")
-            click.echo(f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}.")
+            if development:
+                click.echo(f"Log in as {DEMO_EMAIL} with password {DEMO_PASSWORD}.")
+            elif account_created:
+                click.echo(f"Log in as {DEMO_EMAIL} with this password, shown only now: {password}")
 
     @app.cli.command("jobs")
     def jobs_command() -> None:

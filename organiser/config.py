@@ -100,6 +100,30 @@ DEFAULTS: dict[str, Any] = {
     #: Login attempts per account per window (a successful login starts the count again); an address may make
     #: ten times as many (see ratelimit.py).
     "RATE_LIMIT_LOGIN": "10/minute",
+    #: "Forgot my password" mails per account, and requests per client address (also for unknown addresses).
+    "RATE_LIMIT_PASSWORD_RESET": "3/hour",
+    "RATE_LIMIT_PASSWORD_RESET_ADDRESS": "30/hour",
+    #: How long the link in an invitation to a new account works, and a password-reset link.
+    "ACCOUNT_WELCOME_HOURS": 72,
+    "PASSWORD_RESET_MINUTES": 30,
+    # Sign-in with the municipality's account (OpenID Connect; discovery from the issuer). Off without an issuer.
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    #: The provider's name on the login page ("Inloggen met <name>"); default: the issuer's host name.
+    "OIDC_NAME": None,
+    #: New accounts on first sign-in for verified addresses of this one domain (e.g. "gemeente.nl"); None: off.
+    "OIDC_JIT_DOMAIN": None,
+    #: The role such an account gets: "organiser" or "checkin".
+    "OIDC_JIT_ROLE": "organiser",
+    #: False: passwords are not used at all (only the municipality's sign-in); needs OIDC_ISSUER.
+    "PASSWORD_LOGIN": True,
+    #: Who must use a second factor (TOTP) with a password: "administrator" (ASVS L2 for admin access) or "all".
+    "MFA_REQUIRED_FOR": "administrator",
+    #: Wrong codes per account per window at the second step of logging in.
+    "RATE_LIMIT_MFA": "5/minute",
+    #: The trail (who did what) is kept this long, then purged by `flask jobs`.
+    "TRAIL_RETENTION_DAYS": 365,
     "LANGUAGES": ["nl", "en"],
     "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     "CSV_MAX_ROWS": 20000,

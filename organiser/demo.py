@@ -5,7 +5,7 @@ Idempotent: everything is looked up by a natural key before it is created.
 
 from __future__ import annotations
 
-from .events.demo import load_demo_events
+from .events.demo import DEMO_PASSWORD, ensure_demo_organiser, load_demo_events
 from .invitations.demo import load_demo as load_demo_invitations
 from .invitations.past_demo import load_demo as load_demo_history
 from .people.demo import load_demo as load_demo_people
@@ -13,8 +13,10 @@ from .reach.demo import load_demo as load_demo_reach
 from .teams.demo import load_demo as load_demo_teams
 
 
-def load_demo() -> bool:
-    """Load every domain's demo data; returns whether anything was created."""
+def load_demo(password: str = DEMO_PASSWORD) -> tuple[bool, bool]:
+    """Load every domain's demo data, the demo administrator with `password` if it is not there yet;
+    returns whether anything was created and whether the account was."""
+    account_created = ensure_demo_organiser(password)
     created = False
     for loader in (
         load_demo_events,
@@ -25,4 +27,4 @@ def load_demo() -> bool:
         load_demo_teams,
     ):
         created = loader() or created
-    return created
+    return created, account_created

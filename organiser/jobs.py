@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .auth import trail
 from .extensions import db, utcnow
 from .inbox.recording import purge_inbox_details
 from .invitations import reminders
@@ -26,6 +27,7 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
         ("day_before_reminders", reminders.send_day_before_reminders),
         ("purged_personal_details", invitation_retention.purge_personal_details),
         ("purged_inbox_details", purge_inbox_details),
+        ("purged_trail_entries", trail.purge_old_entries),
         ("detached_old_answers", invitation_retention.detach_old_answers),
         ("removed_sent_mail_contents", mail_retention.remove_sent_contents),
         ("removed_unsent_mail_contents", mail_retention.remove_unsent_contents),

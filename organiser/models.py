@@ -1,6 +1,6 @@
 """Every domain's models, imported in one place so that migrations see the whole schema."""
 
-from .auth.models import Organiser
+from .auth.models import AccountLink, Organiser, RecoveryCode, TrailEntry
 from .calendar.models import FeedToken
 from .events.models import Event, Stop
 from .inbox.models import InboxMessage
@@ -11,6 +11,7 @@ from .places.models import Initiative, Neighbourhood
 from .teams.models import Team
 
 __all__ = [
+    "AccountLink",
     "Department",
     "Event",
     "FeedToken",
@@ -22,6 +23,8 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "PersonImport",
+    "RecoveryCode",
     "Stop",
     "Team",
+    "TrailEntry",
 ]

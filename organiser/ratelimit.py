@@ -22,6 +22,8 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RequestLimit
 from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from .tokens import hash_token
 
@@ -162,3 +164,19 @@ def restart_account_count() -> None:
                 limiter.limiter.clear(counted.limit, *counted.request_args)
             except Exception:  # storage away: the count simply runs out with its window
                 current_app.logger.warning("rate limit storage unreachable; login count not restarted")
+
+
+def hit(key: str, limit: str) -> bool:
+    """Count one attempt against `key` (a second factor's codes, password-reset mails) in this app's limiter
+    storage, and say whether it is still within `limit`: counted first and atomically, like the login limits.
+    With the shared storage away, each process counts on its own (as Flask-Limiter's fallback does)."""
+    item = parse(limit)
+    limiter = current_app.extensions["organiser_limiter"]
+    try:
+        return limiter.limiter.hit(item, "organiser-attempts", key)
+    except Exception:
+        current_app.logger.warning("rate limit storage unreachable; counting %s per process", key.split(":")[0])
+        fallback = current_app.extensions.setdefault(
+            "organiser_attempts_fallback", MovingWindowRateLimiter(MemoryStorage())
+        )
+        return fallback.hit(item, "organiser-attempts", key)

@@ -14,10 +14,14 @@ from sqlalchemy import Select
 
 from . import signals
 from .calendar import links as calendar_links
+from .calendar import person_changes as feed_changes
 from .events import place_use as events_place_use
+from .events.access import managed_clause
 from .events.models import Event
+from .events.sharing import hand_over_everything
 from .extensions import db
 from .invitations import answers, calendar_answers, guest_list, notices
+from .invitations import person_changes as invitation_changes
 from .mail import retention as mail_retention
 from .mail.outbox import EventLink
 from .people import place_use as people_place_use
@@ -25,8 +29,8 @@ from .teams import membership
 
 
 def visible_event_ids(organiser) -> Select:
-    """The events whose mail an organiser may see: the events they organise."""
-    return db.select(Event.id).where(Event.organiser_id == organiser.id)
+    """The events whose mail an organiser may see: the events they organise or co-organise."""
+    return db.select(Event.id).where(managed_clause(organiser))
 
 
 def forget_mail_of_erased(person, **_kwargs) -> int:
@@ -75,6 +79,13 @@ RECEIVERS = (
     (signals.neighbourhoods_listed, events_place_use.count_events_per_neighbourhood),
     (signals.initiatives_listed, people_place_use.count_residents_per_initiative),
     (signals.initiatives_listed, events_place_use.list_events_per_initiative),
+    # accounts → events: a switched-off account's events go to the colleague who takes over
+    (signals.account_deactivated, hand_over_everything),
+    # people → invitations: a change that reaches a colleague's event goes through that colleague
+    (signals.person_change_requested, invitation_changes.refuse_change_touching_others_events),
+    # people → invitations and calendar: a new address; links mailed to the old one stop working
+    (signals.person_email_changed, invitation_changes.renew_links_after_email_change),
+    (signals.person_email_changed, feed_changes.revoke_feeds_after_email_change),
 )
 
 

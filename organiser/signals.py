@@ -77,3 +77,16 @@ initiatives_listed = _signals.signal("initiatives-listed")
 #: people → the person page asks which guest lists the person was on. The receiver (invitations) returns a list
 #: of rows with .event, .answer (text) and .attended (True, False or None), latest event first.
 person_invitations = _signals.signal("person-invitations")
+
+#: accounts → an account was switched off; receivers hand its work over. kwargs: successor (an Organiser who
+#: takes over, or None). Receivers return the number of events handed over.
+account_deactivated = _signals.signal("account-deactivated")
+
+#: people → someone is about to change a person in a way that reaches their invitations (change: "email",
+#: "deactivate", "delete", "feed_link"); kwargs: account (the Organiser making it), change. A receiver returns
+#: a refusal (a sentence for the user, naming whom to ask) or None; one refusal stops the change.
+person_change_requested = _signals.signal("person-change-requested")
+
+#: people → a person's e-mail address changed; receivers make the links sent to the old address stop working
+#: (and send new ones to the new address). kwargs: old_email (str).
+person_email_changed = _signals.signal("person-email-changed")

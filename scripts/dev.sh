@@ -11,6 +11,8 @@ BIN="${BIN:-.venv/bin}"
 HOST=127.0.0.1
 export FLASK_APP=organiser FLASK_DEBUG=1
 export ORGANISER_BASE_URL="${ORGANISER_BASE_URL:-http://${HOST}:${PORT}}"
+# Trying the demo should not start with setting up an authenticator app; production asks administrators for one.
+export ORGANISER_MFA_REQUIRED_FOR="${ORGANISER_MFA_REQUIRED_FOR:-none}"
 
 # Say so before starting anything when the port is taken (the web server would exit, leaving the worker behind).
 if ! "$BIN/python" - "$HOST" "$PORT" <<'EOF'

@@ -50,6 +50,10 @@ def make_app(url: str, **config):
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_TOKEN": "1000/minute",
             "RATE_LIMIT_LOGIN": "1000/minute",
+            # Tests about the second factor ask for it (tests/auth/test_mfa.py); the rest log in with a password.
+            "MFA_REQUIRED_FOR": "none",
+            "RATE_LIMIT_PASSWORD_RESET": "1000/minute",
+            "RATE_LIMIT_PASSWORD_RESET_ADDRESS": "1000/minute",
             **config,
         }
     )

@@ -1,29 +1,44 @@
-"""Organiser accounts: creation and authentication."""
+"""Organiser accounts: creation, authentication, sessions."""
 
 from __future__ import annotations
 
 import time
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..extensions import db
 from ..forms import CONTROL_CHARACTERS, LINE_BREAKS, parse_record_id
-from .models import Organiser
+from .models import Organiser, Role
+from .passwords import MIN_PASSWORD_LENGTH, password_problem
 
-#: ASVS 2.1.1: at least 12 characters (length, not composition rules, makes a password strong).
-MIN_PASSWORD_LENGTH = 12
+__all__ = ["MIN_PASSWORD_LENGTH", "authenticate", "create_organiser", "end_sessions", "find_organiser"]
+
+
+class AccountRefused(ValueError):
+    """A change to an account that cannot be made; str(error) says why, in the user's language."""
+
+
+def normalise_account_email(email: str) -> str:
+    """The address as stored (lower-cased); AccountRefused when it is not a real address (`a@` is not)."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountRefused(_("Dit is geen geldig e-mailadres.")) from error
+    return email
 
 
 def find_organiser(email: str) -> Organiser | None:
-    return db.session.scalar(db.select(Organiser).where(Organiser.email == email.strip().lower()))
+    return db.session.scalar(db.select(Organiser).where(Organiser.email == (email or "").strip().lower()))
 
 
 def authenticate(email: str, password: str) -> Organiser | None:
     """The active organiser with this email and password, else None (same time either way)."""
     organiser = find_organiser(email)
-    if organiser is None:
+    if organiser is None or not organiser.has_password:
         Organiser(password_hash="").set_password(password)  # spend the same time as a real check
         return None
     if not organiser.check_password(password) or not organiser.active:
@@ -38,28 +53,46 @@ def end_sessions(organiser: Organiser) -> None:
     db.session.flush()
 
 
-def create_organiser(email: str, name: str, password: str, is_admin: bool = False) -> Organiser:
-    """A new organiser account; raises ValueError with a readable reason when it cannot be made."""
-    email = email.strip().lower()
+def email_in_use(email: str) -> bool:
+    return bool(db.session.scalar(db.select(func.count()).select_from(Organiser).where(Organiser.email == email)))
+
+
+def create_organiser(
+    email: str, name: str, password: str | None, is_admin: bool = False, role: Role | None = None
+) -> Organiser:
+    """A new organiser account; raises AccountRefused (a ValueError) with a readable reason when it cannot be made.
+    Without a password the account waits for its owner to set one through a welcome link."""
     # One line each (the command line takes anything): the name goes into mail headers and calendar invitations.
     if any(LINE_BREAKS.search(text) or CONTROL_CHARACTERS.search(text) for text in (email, name)):
-        raise ValueError(_("Naam en e-mailadres zijn elk één regel, zonder stuurtekens."))
-    if "@" not in email:
-        raise ValueError(_("Dit is geen geldig e-mailadres."))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(_("Het wachtwoord moet minstens %(num)d tekens hebben.", num=MIN_PASSWORD_LENGTH))
-    exists = db.session.scalar(db.select(func.count()).select_from(Organiser).where(Organiser.email == email))
-    if exists:
-        raise ValueError(_("Er is al een organisator met dit e-mailadres."))
-    organiser = Organiser(email=email, name=name.strip() or email, is_admin=is_admin, session_version=0)
-    organiser.set_password(password)
+        raise AccountRefused(_("Naam en e-mailadres zijn elk één regel, zonder stuurtekens."))
+    email = normalise_account_email(email)
+    if password is not None:
+        problem = password_problem(password, email=email, name=name)
+        if problem:
+            raise AccountRefused(problem)
+    if email_in_use(email):
+        raise AccountRefused(_("Er is al een organisator met dit e-mailadres."))
+    role = role or (Role.ADMINISTRATOR if is_admin else Role.ORGANISER)
+    organiser = Organiser(email=email, name=name.strip() or email, role=role, session_version=0, password_hash="")
+    if password is not None:
+        organiser.set_password(password)
     db.session.add(organiser)
     db.session.flush()
     return organiser
 
 
+def change_password(organiser: Organiser, new_password: str) -> None:
+    """Set a new password (checked against the rules); every other session of the account ends."""
+    problem = password_problem(new_password, email=organiser.email, name=organiser.name)
+    if problem:
+        raise AccountRefused(problem)
+    organiser.set_password(new_password)
+    db.session.flush()
+
+
 def load_organiser(user_id: str) -> Organiser | None:
-    """Flask-Login's user loader: the organiser of "<id>:<session version>", while the login is fresh."""
+    """Flask-Login's user loader: the active organiser of "<id>:<session version>", while the login is fresh.
+    A deactivated account's session ends at once (its version is raised too, see accounts.deactivate_account)."""
     organiser_id, _sep, version = user_id.partition(":")
     if (record_id := parse_record_id(organiser_id)) is None:
         return None
@@ -67,6 +100,6 @@ def load_organiser(user_id: str) -> Organiser | None:
     if not isinstance(started, int) or time.time() - started > current_app.config["SESSION_HOURS"] * 3600:
         return None  # logged in too long ago (or before logins had a time): log in again
     organiser = db.session.get(Organiser, record_id)
-    if organiser is None or str(organiser.session_version) != version:
+    if organiser is None or not organiser.active or str(organiser.session_version) != version:
         return None
     return organiser

@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
+from ..auth import trail
 from ..events.access import may_manage
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
 from ..forms import EmptyForm
 from ..invitations.links import find_invitation_by_token
+from ..people.access import FEED_LINK, PersonChangeRefused, check_change, directory_required
 from ..people.models import Person
 from ..ratelimit import limit_token_requests
 from . import feeds, links
@@ -164,14 +165,22 @@ def manage_personal(rsvp_token: str):
 
 
 @bp.post("/people/<int:person_id>/feed-link")
-@login_required
+@directory_required
 def send_feed_link(person_id: int):
     """Mail someone a new personal calendar feed link (the old one stops working); from their page in the directory."""
     person = db.get_or_404(Person, person_id)
     if person.deleted_at is not None:
         abort(404)
-    if EmptyForm().validate_on_submit() and person.email and person.active:
+    if not EmptyForm().validate_on_submit() or not person.email or not person.active:
+        return redirect(url_for("people.detail", person_id=person.id))
+    try:
+        # A new feed link revokes the old one and carries the RSVP links of every event the person is on.
+        check_change(person, FEED_LINK)
+    except PersonChangeRefused as error:
+        flash(str(error), "error")
+    else:
         links.send_feed_link(person)
+        trail.record("feed_link_sent", "person", person.id, person.name)
         db.session.commit()
         flash(_("%(name)s krijgt een e-mail met een nieuwe agendalink.", name=person.name), "success")
     return redirect(url_for("people.detail", person_id=person.id))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from ..auth.models import Organiser
+from ..auth.models import Organiser, Role
 from ..extensions import db, utcnow
 from ..places.models import Initiative, Neighbourhood
 from .models import Event, EventStatus, Owner, Stop
@@ -56,14 +56,22 @@ INITIATIVES = [
 ]
 
 
+def ensure_demo_organiser(password: str = DEMO_PASSWORD) -> bool:
+    """Make the demo administrator with this password unless it exists; returns whether it was made.
+    `flask demo-data` passes the published password only in development (see cli.py)."""
+    if db.session.scalar(db.select(Organiser.id).where(Organiser.email == DEMO_EMAIL)) is not None:
+        return False
+    organiser = Organiser(email=DEMO_EMAIL, name="Demo Organisator", role=Role.ADMINISTRATOR, session_version=0)
+    organiser.set_password(password)
+    db.session.add(organiser)
+    db.session.flush()
+    return True
+
+
 def demo_organiser() -> Organiser:
-    organiser = db.session.scalar(db.select(Organiser).where(Organiser.email == DEMO_EMAIL))
-    if organiser is None:
-        organiser = Organiser(email=DEMO_EMAIL, name="Demo Organisator", is_admin=True, session_version=0)
-        organiser.set_password(DEMO_PASSWORD)
-        db.session.add(organiser)
-        db.session.flush()
-    return organiser
+    """The demo administrator (made first by load_demo)."""
+    ensure_demo_organiser()  # no-op once load_demo made it, with whatever password it chose
+    return db.session.scalars(db.select(Organiser).where(Organiser.email == DEMO_EMAIL)).one()
 
 
 def local_at(day: datetime, hour: int, minute: int = 0) -> datetime:

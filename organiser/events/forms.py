@@ -315,3 +315,22 @@ class CancelForm(Form):
         validators=[Optional(), Length(max=500, message=_l("De reden mag maximaal 500 tekens lang zijn."))],
     )
     submit = SubmitField(_l("Ja, afgelasten"))
+
+
+class ColleagueForm(Form):
+    """A colleague to plan an event with."""
+
+    organiser_id = SelectField(_l("Collega"), choices=[], validators=[DataRequired(_l("Kies een collega."))])
+    submit = SubmitField(_l("Toevoegen als mede-organisator"))
+
+
+class HandOverForm(Form):
+    """The colleague who takes the event over."""
+
+    organiser_id = SelectField(
+        _l("Nieuwe organisator"),
+        choices=[],
+        description=_l("U blijft mede-organisator en kunt de bijeenkomst dus nog zien en wijzigen."),
+        validators=[DataRequired(_l("Kies een collega."))],
+    )
+    submit = SubmitField(_l("Overdragen"))

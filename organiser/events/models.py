@@ -146,6 +146,15 @@ event_host = Table(
 )
 
 
+#: Colleagues who plan an event together with its organiser (they may do everything the organiser may).
+event_co_organiser = Table(
+    "event_co_organiser",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("organiser_id", ForeignKey("organiser.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Event(Model):
     """One planned encounter (bijeenkomst)."""
 
@@ -200,6 +209,7 @@ class Event(Model):
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     organiser: Mapped[Organiser | None] = relationship()
+    co_organisers: Mapped[list[Organiser]] = relationship(secondary=event_co_organiser, order_by="Organiser.name")
     hosts: Mapped[list[Initiative]] = relationship(secondary=event_host, order_by="Initiative.name")
     stops: Mapped[list[Stop]] = relationship(
         back_populates="event", order_by="Stop.position", cascade="all, delete-orphan"

@@ -10,11 +10,12 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import signals
+from ..auth import trail
 from ..extensions import db, utcnow
 from ..forms import EmptyForm, choice_list, required
 from ..places.models import Initiative, Neighbourhood
-from . import routes
-from .access import event_for_organiser, events_managed_by_current_organiser, may_manage
+from . import access, routes
+from .access import event_for_organiser, may_manage
 from .agenda import agenda_events
 from .forms import (
     AgendaFilterForm,
@@ -106,12 +107,14 @@ def detail(event_id: int):
 @bp.get("/events")
 @login_required
 def dashboard():
-    """The organiser's own events, upcoming first."""
-    events = db.session.scalars(events_managed_by_current_organiser()).all()
+    """ "Mijn bijeenkomsten" (own and co-organised), or with ?alle=1 every event the account may see."""
+    everything = request.args.get("alle") == "1"
+    query = access.all_events() if everything else access.my_events()
+    events = db.session.scalars(query).all()
     now = utcnow()
     upcoming = [e for e in events if e.ends_at >= now]
     past = [e for e in reversed(events) if e.ends_at < now]
-    return render_template("events/dashboard.html", upcoming=upcoming, past=past)
+    return render_template("events/dashboard.html", upcoming=upcoming, past=past, everything=everything)
 
 
 @bp.get("/events/new")
@@ -218,6 +221,7 @@ def cancel(event_id: int):
         return render_template("events/cancel.html", event=event, form=form)
     if cancel_event(event):
         count = sum(n for _receiver, n in signals.event_cancelled.send(event, reason=form.reason.data or ""))
+        trail.record("event_cancelled", "event", event.id, f"{event.title}: {count}")
         db.session.commit()
         flash(
             ngettext(

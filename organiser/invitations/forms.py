@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, choice_list, record_id
 
@@ -85,3 +95,32 @@ class SendInvitationsForm(Form):
     """The invitations ticked on the send page; the service sends only this event's unsent ones among them."""
 
     invitation = SelectMultipleField(coerce=record_id, validate_choice=False)
+
+
+class EventLinkForm(Form):
+    """A personal link for an initiative host (with their initiative) or a check-in helper (without)."""
+
+    name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul een naam in.")), Length(max=200)])
+    email = EmailField(
+        _l("E-mailadres (om de link te mailen)"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[Optional(), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=254)],
+    )
+    initiative_id = SelectField(_l("Initiatief"), choices=[], validators=[Optional()])
+    submit = SubmitField(_l("Link maken"))
+
+
+class HostResidentForm(Form):
+    """An initiative host adds a resident of their own initiative."""
+
+    name = StringField(_l("Naam"), validators=[DataRequired(_l("Vul een naam in.")), Length(max=200)])
+    email = EmailField(
+        _l("E-mailadres"),
+        filters=[lambda value: value.strip() if value else value],
+        validators=[
+            DataRequired(_l("Vul een e-mailadres in.")),
+            Email(_l("Dit is geen geldig e-mailadres.")),
+            Length(max=254),
+        ],
+    )
+    submit = SubmitField(_l("Aanmelden"))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..events.models import Event
 from ..extensions import Model, UTCDateTime, string_enum, utcnow
 from ..people.models import Person
+from ..places.models import Initiative
 
 if TYPE_CHECKING:
     from ..teams.models import Team
@@ -141,3 +142,34 @@ class Invitation(Model):
     def holds_place(self) -> bool:
         """Invited and not declined: holds (or waits for) a place."""
         return self.state in HOLDS_PLACE_STATES
+
+
+class EventLinkKind(enum.StrEnum):
+    #: A residents' initiative-taker who co-hosts the event: sees it, its route and who comes; adds residents.
+    HOST = "host"
+    #: Someone who ticks attendance on the day (see reach): attendance only.
+    CHECKIN = "checkin"
+
+
+class EventLink(Model):
+    """A personal link to one event for someone without an account (an initiative host, a check-in helper).
+
+    Like RSVP links: 256 random bits, only the SHA-256 kept, revocable; it opens nothing but its own event.
+    """
+
+    __tablename__ = "event_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EventLinkKind] = mapped_column(string_enum(EventLinkKind, "event_link_kind"))
+    #: The host's own initiative (a host may add residents of this initiative only); NULL for check-in links.
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiative.id", ondelete="CASCADE"), index=True)
+    #: Who holds the link, as the organiser named them.
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    initiative: Mapped[Initiative | None] = relationship()

@@ -11,6 +11,7 @@ from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..auth import trail
 from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
@@ -177,6 +178,7 @@ def send(event_id: int):
         except sending.SendRefused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for("events.detail", event_id=event.id))
+        trail.record("invitations_sent", "event", event.id, f"{event.title}: {count}")
         db.session.commit()
         flash(
             ngettext("%(num)d uitnodiging wordt verstuurd.", "%(num)d uitnodigingen worden verstuurd.", count),

@@ -56,6 +56,10 @@ class OutboxKind(enum.StrEnum):
     ROUTE_CHANGE = "route_change"
     #: To an event's organiser: a guest had all their data erased through their personal link.
     GUEST_ERASED = "guest_erased"
+    ACCOUNT_WELCOME = "account_welcome"
+    ACCOUNT_RESET = "account_reset"
+    PERSON_EMAIL_CHANGED = "person_email_changed"
+    EVENT_LINK = "event_link"
 
     @property
     def label(self) -> str:
@@ -77,6 +81,10 @@ _KIND_LABELS = {
     OutboxKind.CALENDAR_ANSWER: _l("Antwoord uit de agenda"),
     OutboxKind.ROUTE_CHANGE: _l("Route gewijzigd"),
     OutboxKind.GUEST_ERASED: _l("Gegevens verwijderd"),
+    OutboxKind.ACCOUNT_WELCOME: _l("Nieuw account"),
+    OutboxKind.ACCOUNT_RESET: _l("Nieuw wachtwoord"),
+    OutboxKind.PERSON_EMAIL_CHANGED: _l("E-mailadres gewijzigd"),
+    OutboxKind.EVENT_LINK: _l("Link voor gastheer of aanmeldhulp"),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -79,9 +80,25 @@ def dev_mail_enabled() -> bool:
     return not current_app.config.get("MAIL_SERVER") and (current_app.debug or current_app.testing)
 
 
+def dev_mail_page(view):
+    """Development mail pages: only where dev_mail_enabled(), and only for administrators (the kept mail holds
+    everyone's personal links)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not dev_mail_enabled():
+            abort(404)
+        if not current_user.is_authenticated:
+            # Flask-Login sets app.login_manager; Flask's type does not know it.
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 def _kept_or_404(message_id: int) -> OutboxMessage:
-    if not dev_mail_enabled():
-        abort(404)
     message = db.get_or_404(OutboxMessage, message_id)
     if message.status != OutboxStatus.KEPT:
         abort(404)
@@ -89,10 +106,9 @@ def _kept_or_404(message_id: int) -> OutboxMessage:
 
 
 @bp.get("/dev/mail")
+@dev_mail_page
 def dev_mail():
     """Development: the mail that would have been sent, newest first."""
-    if not dev_mail_enabled():
-        abort(404)
     return render_template(
         "mail/dev_list.html",
         messages=outbox_rows.kept_mail(),
@@ -102,10 +118,9 @@ def dev_mail():
 
 
 @bp.post("/dev/mail/deliver")
+@dev_mail_page
 def dev_deliver():
     """Development: process due mail now, for when the outbox worker does not run."""
-    if not dev_mail_enabled():
-        abort(404)
     if EmptyForm().validate_on_submit():
         report = dispatch.dispatch_due()
         flash(ngettext("%(num)d mail verwerkt.", "%(num)d mails verwerkt.", report.kept), "success")
@@ -113,6 +128,7 @@ def dev_deliver():
 
 
 @bp.get("/dev/mail/<int:message_id>")
+@dev_mail_page
 def dev_message(message_id: int):
     """Development: one kept mail, with its links clickable and its HTML part in a sandbox."""
     message = _kept_or_404(message_id)
@@ -120,6 +136,7 @@ def dev_message(message_id: int):
 
 
 @bp.get("/dev/mail/<int:message_id>/html")
+@dev_mail_page
 def dev_message_html(message_id: int):
     """Development: the HTML part on its own, under a CSP that allows its inline styles and nothing else."""
     message = _kept_or_404(message_id)
@@ -130,6 +147,7 @@ def dev_message_html(message_id: int):
 
 
 @bp.get("/dev/mail/<int:message_id>/uitnodiging.ics")
+@dev_mail_page
 def dev_message_ics(message_id: int):
     """Development: the calendar attachment, to open in a calendar program."""
     message = _kept_or_404(message_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from organiser.auth.models import TrailEntry
 from organiser.events.models import Event, EventStatus, Stop
 from tests.conftest import local
 from tests.factories import route
@@ -198,6 +199,8 @@ def test_publish_then_agenda_then_cancel(logged_in, client, db):
     event = db.session.get(Event, event.id)
     assert event.status == EventStatus.CANCELLED and event.sequence == 1
     assert "Deze bijeenkomst is afgelast." in logged_in.get(f"/events/{event.id}").get_data(as_text=True)
+    entry = db.session.scalar(db.select(TrailEntry).where(TrailEntry.action == "event_cancelled"))
+    assert entry.subject_id == event.id and entry.actor == "organiser@example.org"
 
 
 def test_drafts_are_hidden_from_the_public(client, create_event):

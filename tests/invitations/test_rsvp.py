@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from organiser.auth.models import TrailEntry
 from organiser.events.models import Event
 from organiser.extensions import utcnow
 from organiser.invitations import answers, links, notices, reminders, retention, sending
@@ -285,6 +286,8 @@ def test_send_page_warns_about_the_mix_and_sends_to_those_ticked(logged_in, db, 
     states = [db.session.get(Invitation, i).state for i in ids]
     assert states == [InvitationState.INVITED, InvitationState.LISTED, InvitationState.INVITED]
     assert len(mails(db, "invitation")) == 2
+    sent = db.session.scalar(db.select(TrailEntry).where(TrailEntry.action == "invitations_sent"))
+    assert sent.subject_id == event.id and sent.actor == "organiser@example.org" and sent.summary.endswith(": 2")
 
 
 def test_change_notice_says_what_changed_and_cancellation_gives_the_reason(logged_in, db, organiser, invited):

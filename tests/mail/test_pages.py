@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.mail.outbox import queue_mail
@@ -110,7 +112,29 @@ def test_the_mail_page_does_not_change_anything(app, db, logged_in, organiser, c
 # --- /dev/mail ------------------------------------------------------------------------------------------
 
 
-def test_dev_mail_shows_kept_mail_with_working_links(app, db, client):
+@pytest.fixture
+def admin_client(client, create_organiser):
+    """The development mail page holds everyone's personal links: administrators only."""
+    create_organiser(email="beheer@example.org", name="Beheer", is_admin=True)
+    client.login("beheer@example.org")
+    return client
+
+
+def test_dev_mail_needs_an_administrator(app, db, client, create_organiser):
+    message = queue_for(db)
+    dispatch_due()
+    for url in ("/dev/mail", f"/dev/mail/{message.id}", f"/dev/mail/{message.id}/html"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert client.post("/dev/mail/deliver").status_code == 302
+    create_organiser()
+    client.login()
+    for url in ("/dev/mail", f"/dev/mail/{message.id}", f"/dev/mail/{message.id}/html"):
+        assert client.get(url).status_code == 403
+
+
+def test_dev_mail_shows_kept_mail_with_working_links(app, db, admin_client):
+    client = admin_client
     subject, text, html = render_mail("smtp_check", "nl", server="geen")
     queue_for(db, subject="Eerste", text_body="Oud")
     message = queue_for(db, subject=subject, text_body=text + "RSVP: http://organiser.test/rsvp/tok3n.\n",
@@ -138,7 +162,8 @@ def test_dev_mail_shows_kept_mail_with_working_links(app, db, client):
     assert ics_response.mimetype == "text/calendar" and "METHOD:REQUEST" in ics_response.get_data(as_text=True)
 
 
-def test_dev_mail_escapes_what_the_mail_says(app, db, client):
+def test_dev_mail_escapes_what_the_mail_says(app, db, admin_client):
+    client = admin_client
     message = queue_for(db, text_body='<script>alert(1)</script> http://organiser.test/a?b=1&c="x"><img src=x>')
     dispatch_due()
     page = client.get(f"/dev/mail/{message.id}").get_data(as_text=True)
@@ -148,7 +173,8 @@ def test_dev_mail_escapes_what_the_mail_says(app, db, client):
     assert '<a href="http://organiser.test/a?b=1&amp;c=">http://organiser.test/a?b=1&amp;c=</a>&#34;x&#34;&gt;' in page
 
 
-def test_dev_mail_only_without_mail_server(app, db, client):
+def test_dev_mail_only_without_mail_server(app, db, admin_client):
+    client = admin_client
     message = queue_for(db)
     dispatch_due()
     assert client.get(f"/dev/mail/{message.id}").status_code == 200
@@ -160,7 +186,8 @@ def test_dev_mail_only_without_mail_server(app, db, client):
     assert client.get("/dev/mail").status_code == 404
 
 
-def test_dev_mail_shows_only_kept_mail(app, db, client):
+def test_dev_mail_shows_only_kept_mail(app, db, admin_client):
+    client = admin_client
     message = queue_for(db)  # pending, not kept
     assert client.get(f"/dev/mail/{message.id}").status_code == 404
     assert client.get("/dev/mail/999999").status_code == 404

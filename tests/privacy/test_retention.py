@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from organiser import retention
+from organiser.auth.models import Role
 from organiser.calendar.links import send_feed_link
 from organiser.events.models import Event
 from organiser.extensions import utcnow
@@ -266,7 +267,7 @@ def test_sent_mail_contents_may_stay_for_a_set_period(app, db, smtp_server, use_
 
 def test_unsent_mail_keeps_its_contents_for_its_period_then_cannot_be_retried(app, db, logged_in, organiser):
     app.config.update(RETENTION_UNSENT_MAIL_DAYS=3)
-    organiser.is_admin = True
+    organiser.role = Role.ADMINISTRATOR
     db.session.commit()
     message = queue(db, status=OutboxStatus.FAILED, last_error="550 unknown")
     assert mail_retention.remove_unsent_contents(message.created_at + timedelta(days=2)) == 0
