@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 
 from .config import ROOT
@@ -14,11 +14,13 @@ from .extensions import babel
 
 
 def select_locale() -> str:
-    """The language the visitor chose (remembered in the session), else Dutch."""
+    """The language the visitor chose (remembered in the session), else the page's own language (an invitee's
+    page speaks the language of their invitation mail: `g.page_locale`), else Dutch."""
     languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang") if has_request_context() else None
-    if chosen in languages:
-        return chosen
+    if has_request_context():
+        for candidate in (session.get("lang"), g.get("page_locale")):
+            if candidate in languages:
+                return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -79,6 +79,7 @@ def answers(event_id: int):
         failed=failed,
         mail_status=mail_status,
         states=list(InvitationState),
+        waiting_block=answering.waiting_list_block(event),
     )
 
 
@@ -110,13 +111,13 @@ def record_on_behalf(event_id: int, invitation_id: int):
     """Record an answer for someone who told the organiser in person or by phone."""
     event = event_for_organiser(event_id)
     invitation = _invitation_of(event, invitation_id)
-    form = RecordAnswerForm(max_plus_ones=event.max_plus_ones)
+    form = RecordAnswerForm(max_plus_ones=answering.allowed_plus_ones(invitation))
     if invitation.state == InvitationState.LISTED:
         flash(_("Stuur eerst de uitnodiging; daarna kunt u een antwoord vastleggen."), "error")
     elif form.validate_on_submit():
         try:
             outcome = answering.record_answer(
-                invitation, form.answer.data, form.plus_ones.data, invitation.note, by_organiser=True
+                invitation, form.answer.data, form.plus_ones.data, form.note.data or "", by_organiser=True
             )
         except answering.AnswerRefused as refusal:
             db.session.rollback()
@@ -132,7 +133,7 @@ def record_on_behalf(event_id: int, invitation_id: int):
                 "success",
             )
     else:
-        flash(_("Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst."), "error")
+        flash(_("Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst (opmerking: maximaal 500 tekens)."), "error")
     return redirect(url_for("invitations.answers", event_id=event.id))
 
 
@@ -174,7 +175,7 @@ def send(event_id: int):
             count = sending.send_invitations(event, chosen)
         except sending.SendRefused as refusal:
             flash(str(refusal), "error")
-            return redirect(url_for("events.detail", event_id=event.id))
+            return redirect(url_for("invitations.send", event_id=event.id))
         db.session.commit()
         flash(
             ngettext("%(num)d uitnodiging wordt verstuurd.", "%(num)d uitnodigingen worden verstuurd.", count),
@@ -182,7 +183,12 @@ def send(event_id: int):
         )
         return redirect(url_for("invitations.answers", event_id=event.id))
     return render_template(
-        "invitations/send.html", event=event, form=form, listed=listed, shortfalls=mix.mix_shortfalls(event)
+        "invitations/send.html",
+        event=event,
+        form=form,
+        listed=listed,
+        shortfalls=mix.mix_shortfalls(event),
+        refusal=sending.why_not_send(event),
     )
 
 
