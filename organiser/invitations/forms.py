@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, StringField, IntegerField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    StringField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..forms import Form, choice_list, record_id

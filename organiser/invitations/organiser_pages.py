@@ -133,7 +133,12 @@ def record_on_behalf(event_id: int, invitation_id: int):
                 "success",
             )
     else:
-        flash(_("Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst (opmerking: maximaal 500 tekens)."), "error")
+        flash(
+            _(
+                "Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst (opmerking: maximaal 500 tekens)."
+            ),
+            "error",
+        )
     return redirect(url_for("invitations.answers", event_id=event.id))
 
 

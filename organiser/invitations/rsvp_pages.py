@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, get_flashed_messages, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..extensions import csrf, db
@@ -64,7 +74,10 @@ def respond(token: str):
         form.note.data = invitation.note
     key_refused = request.method == "POST" and _form_key_refused(token, "answer", form)
     if key_refused:
-        flash(_("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."), "error")
+        flash(
+            _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."),
+            "error",
+        )
     elif form.validate_on_submit():
         try:
             outcome = answering.record_answer(invitation, form.answer.data, form.plus_ones.data, form.note.data or "")

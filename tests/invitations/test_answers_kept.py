@@ -206,7 +206,9 @@ def test_once_the_event_has_started_nothing_changes(logged_in, db, invitees):
 # --- sending: not after the deadline, not for a draft ------------------------------------------------------------
 
 
-def test_invitations_are_not_sent_after_the_deadline_or_for_a_draft(logged_in, db, create_event, create_person, organiser):
+def test_invitations_are_not_sent_after_the_deadline_or_for_a_draft(
+    logged_in, db, create_event, create_person, organiser
+):
     from organiser.events.models import EventStatus
 
     late = create_event(organiser=organiser, rsvp_deadline=utcnow() - timedelta(hours=1))

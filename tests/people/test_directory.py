@@ -246,3 +246,34 @@ def test_organiser_mails_a_new_calendar_feed_link(logged_in, db, create_person):
     mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "feed_link"))
     assert mail.to_address == "fenna@gemeente.example" and "/calendar/personal/" in mail.text_body
     assert db.session.get(FeedToken, old.id).revoked_at is not None
+
+
+def test_search_ignores_case_and_accents_for_people_added_edited_and_imported(logged_in, db, create_person):
+    """'umit' finds Ümit on SQLite and PostgreSQL alike, whichever way the person came in."""
+    from tests.people.test_import import preview_url, upload
+
+    create_person(name="Ümit Yılmaz", email="umit@gemeente.example")
+    create_person(name="Ayşe Çelik", email="ayse@gemeente.example")
+    renamed = create_person(name="Ana Nunez", email="ana@gemeente.example")
+    renamed.name = "Ana Ñúñez"  # an edit keeps the search key in step
+    db.session.commit()
+    create_person(name="Zoë Ørsted", email="zoe@gemeente.example")
+    logged_in.post(
+        preview_url(
+            upload(
+                logged_in,
+                "naam;e-mail;soort;afdeling;rol\r\nJosé Müller;JM@gemeente.example;medewerker;Vergunningen;kantoor\r\n",
+            )
+        )
+    )
+
+    def found(text):
+        page = logged_in.get("/people", query_string={"zoek": text}).get_data(as_text=True)
+        return [n for n in ("Ümit Yılmaz", "Ayşe Çelik", "Ana Ñúñez", "Zoë Ørsted", "José Müller") if n in page]
+
+    assert found("Ümit") == found("umit") == found("ÜMIT") == found("yilmaz") == ["Ümit Yılmaz"]
+    assert found("Çelik") == found("celik") == found("AYSE") == ["Ayşe Çelik"]
+    assert found("Ñúñez") == found("nunez") == found("NÚÑEZ") == ["Ana Ñúñez"]
+    assert found("orsted") == found("zoe") == ["Zoë Ørsted"]
+    assert found("muller") == found("jose") == found("jm@gemeente") == ["José Müller"]
+    assert found("100%") == []  # LIKE's wildcards are searched for literally
