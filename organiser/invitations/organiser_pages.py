@@ -135,7 +135,8 @@ def record_on_behalf(event_id: int, invitation_id: int):
     else:
         flash(
             _(
-                "Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst (opmerking: maximaal 500 tekens)."
+                "Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst "
+                "(opmerking: maximaal 500 tekens)."
             ),
             "error",
         )

@@ -8,7 +8,6 @@ from flask_login import login_required
 
 from ..events.access import event_for_organiser
 from ..extensions import db
-from ..forms import EmptyForm
 from ..people.directory import display_name, role_label
 from ..spreadsheet import csv_response
 from . import attendance as attendance_work
