@@ -116,8 +116,10 @@ def record_on_behalf(event_id: int, invitation_id: int):
         flash(_("Stuur eerst de uitnodiging; daarna kunt u een antwoord vastleggen."), "error")
     elif form.validate_on_submit():
         try:
+            # A form without the note field (an older page) keeps the note: nothing changes that was not sent.
+            note = form.note.data or "" if form.note.raw_data else invitation.note
             outcome = answering.record_answer(
-                invitation, form.answer.data, form.plus_ones.data, form.note.data or "", by_organiser=True
+                invitation, form.answer.data, form.plus_ones.data, note, by_organiser=True
             )
         except answering.AnswerRefused as refusal:
             db.session.rollback()
