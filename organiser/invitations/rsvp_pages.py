@@ -36,6 +36,13 @@ def _link_not_working():
     return _private(make_response(render_template("invitations/link_not_working.html"), 404))
 
 
+def _read_the_form_first() -> None:
+    """A POST body over MAX_CONTENT_LENGTH is refused (413) before anything else, as on every other form (CSRF
+    protection reads it there; these pages are exempt from that and check their own key later)."""
+    if request.method == "POST":
+        request.form.get("form_key")
+
+
 def _speak_the_invitees_language(invitation) -> None:
     """The page follows the language of the invitation mail until the visitor picks another (i18n)."""
     if invitation.person.locale in current_app.config["LANGUAGES"]:
@@ -58,6 +65,7 @@ ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYB
 @limit_token_requests
 def respond(token: str):
     """The invitee's personal page: the event, their answer, and (POST only) a changed answer."""
+    _read_the_form_first()
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
@@ -159,6 +167,7 @@ def my_data(token: str):
 @limit_token_requests
 def withdraw(token: str):
     """Withdraw: the answer becomes no, the note is removed, and this link stops working."""
+    _read_the_form_first()
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
