@@ -5,8 +5,10 @@ The database: 1,000 published events, one person with 50 invitations (BENCH_SHOR
 each `gunicorn -w 2` (sync workers) with the benchmark's limits (harness.BENCH_SETTINGS; the token limit of
 30 a minute would answer 429 here, as every request comes from 127.0.0.1 with the same token):
 
-- "after a change": organiser with FEED_CACHE_BYTES=0, so that every request renders the feed, as the first
-  request after any change to its events does;
+- "after a change": organiser with FEED_CACHE_BYTES=0, so that every request makes the feed again, as the
+  first request after any change to its events does: from its stored entries (each event's VEVENT, made once
+  per event version), kept in the database and in the process; and a server with FEED_ENTRY_CACHE_BYTES=0
+  too, which reads every entry from the database, as a server that never showed them does;
 - "unchanged": organiser as deployed (the rendered body kept per process by ETag), also with If-None-Match (304);
 - the reference (bench/reference_app.py): the same feeds built naively with icalendar objects, and the very
   bytes organiser served, from memory (the limit).
@@ -128,6 +130,11 @@ def measure_database(label: str, url: str, tmp: Path) -> list[list[str]]:
     with (
         h.Gunicorn("organiser:create_app()", {**env, "ORGANISER_FEED_CACHE_BYTES": "0"}, log) as changed,
         h.Gunicorn("organiser:create_app()", env, log) as deployed,
+        h.Gunicorn(
+            "organiser:create_app()",
+            {**env, "ORGANISER_FEED_CACHE_BYTES": "0", "ORGANISER_FEED_ENTRY_CACHE_BYTES": "0"},
+            log,
+        ) as from_database,
     ):
         bodies, etags = {}, {}
         for name, path in (("public", public), ("personal", personal)):
@@ -141,11 +148,13 @@ def measure_database(label: str, url: str, tmp: Path) -> list[list[str]]:
             slow = h.scaled(3, 1)  # requests per client (2 clients) where one request takes seconds (public feed)
             # (row, server, path, headers, slow: requests per client, wrk connections)
             plan = [
-                (f"public feed, {EVENTS:,} events, after a change", changed, public, None, slow, 4),
+                (f"public feed, {EVENTS:,} events, after a change", changed, public, None, None, 4),
+                ("public feed, after a change, entries from the database", from_database, public, None, None, 8),
                 ("public feed, unchanged (cached by ETag)", deployed, public, None, None, 8),
                 ("public feed, built naively (icalendar objects)", reference, "/naive/public.ics", None, slow, 4),
                 ("public feed, same bytes from memory (limit)", reference, "/memory/public", None, None, 8),
                 (f"personal feed, {INVITATIONS} events, after a change", changed, personal, None, None, 8),
+                ("personal feed, after a change, entries from the database", from_database, personal, None, None, 8),
                 ("personal feed, unchanged (cached by ETag)", deployed, personal, None, None, 8),
                 (
                     "personal feed, 304 (If-None-Match)",
@@ -166,7 +175,12 @@ def measure_database(label: str, url: str, tmp: Path) -> list[list[str]]:
                     8,
                 ),
             ]
-            servers = {"after a change": changed, "unchanged": deployed, "reference": reference}
+            servers = {
+                "after a change": changed,
+                "entries from the database": from_database,
+                "unchanged": deployed,
+                "reference": reference,
+            }
             for server in servers.values():  # every worker imported, connected and rendered once
                 h.wrk(server.url + "/healthz", seconds=1)
             row_sizes = {}
@@ -221,7 +235,7 @@ def main() -> None:
         for label, url in h.Databases(Path(tmp), sqlite=not h.SHORT):
             rows += measure_database(label, url, Path(tmp))
     print(
-        f"gunicorn -w 2 (sync workers) per server; wrk -t 2 -c 8 (rendered public feeds: 2 Python clients, "
+        f"gunicorn -w 2 (sync workers) per server; wrk -t 2 -c 8 (naive public feeds: 2 Python clients, "
         f"{h.scaled(3, 1)} requests each), "
         f"{h.WRK_SECONDS:g} s per measurement, {h.ROUNDS} rounds; Python {platform.python_version()}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {EVENTS} events, {INVITATIONS} invitations"

@@ -283,7 +283,7 @@ def measure_database(label: str, url: str, tmp: Path) -> tuple[list[list[str]], 
     mail_dir = tmp / f"mail-{label}"
     smtp_port = h.free_port()
     sink = subprocess.Popen(
-        [sys.executable, "-m", "deploy.smtp_sink", "--port", str(smtp_port), "--directory", str(mail_dir)],
+        [sys.executable, "-m", "bench.fast_smtp_sink", "--port", str(smtp_port), "--directory", str(mail_dir)],
         cwd=h.ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -70,7 +70,10 @@ def trust_proxies(app: Flask) -> None:
     headers (rate limits per address, https links, secure cookies). 0: no proxy, the headers are ignored."""
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies)
+        # Flask's documented way to add WSGI middleware (the method is replaced on this instance only).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
 
 
 def limit_url_ids(app: Flask) -> None:

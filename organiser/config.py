@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "FEED_PAST_DAYS": 90,
     # Recently rendered calendar feeds kept per process, by ETag (0: off). See calendar.services.RenderedFeeds.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
+    # Feed entries (VEVENTs, stored in the database) also kept per process (0: off). See calendar.fragments.
+    "FEED_ENTRY_CACHE_BYTES": 32 * 1024 * 1024,
     #: Requests per token URL (as "N/minute", "N/hour", …); an address may make a hundred times as many.
     "RATE_LIMIT_TOKEN": "30/minute",
     #: Login attempts per account per window (a successful login starts the count again); an address may make

@@ -13,6 +13,7 @@ class LabelledEnum(enum.StrEnum):
     """
 
     __labels__: ClassVar[dict[str, Any]] = {}
+    _value_: str
 
     @property
     def label(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -11,7 +12,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy import CursorResult, DateTime, Enum, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +54,13 @@ def utcnow() -> datetime:
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # db.Model is made at run time (Base with Flask-SQLAlchemy's mixins), and a type checker cannot take an
+    # attribute for a base class; to it the models' base is the typed declarative Base it is made from.
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()
@@ -77,3 +85,8 @@ def string_enum(cls: type[enum.Enum], name: str) -> Enum:
         length=20,
         values_callable=lambda e: [m.value for m in e],
     )
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched: Session.execute returns them as a CursorResult."""
+    return cast(CursorResult[Any], result).rowcount

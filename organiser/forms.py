@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, SubmitField
-from wtforms.fields.choices import SelectChoice
+from wtforms import Field, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.2 has it; its stubs not yet
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+T = TypeVar("T")
 
 #: Control characters other than tab and line breaks (C0 and DEL).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -42,6 +45,21 @@ class Form(FlaskForm):
                 filters = [*unbound_field.kwargs.get("filters", ()), refuse_control_characters]
                 options = {**options, "filters": filters}
             return super().bind_field(form, unbound_field, options)
+
+
+def add_error(field: Field, message: str) -> None:
+    """Add a message to a field found wrong after validation (one that no validator of the field can tell)."""
+    field.errors = [*field.errors, message]
+
+
+def required(value: T | None) -> T:
+    """The data of a required field (InputRequired, DataRequired) of a validated form: never None there.
+
+    :raise ValueError: when it is None after all, i.e. the field is not required or the form was not validated.
+    """
+    if value is None:
+        raise ValueError("a required field has no value: validate the form first")
+    return value
 
 
 def record_id(value) -> int:

@@ -22,7 +22,7 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if has_request_context():
         for candidate in (session.get("lang"), g.get("page_locale")):
-            if candidate in languages:
+            if isinstance(candidate, str) and candidate in languages:
                 return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

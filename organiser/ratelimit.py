@@ -115,15 +115,17 @@ def init_limiter(app: Flask) -> Limiter:
     limiter = Limiter(
         client_address,
         storage_uri=redis_url or "memory://",
-        # A Redis that does not answer must not hold a request up for long: then count per process.
-        storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if redis_url else {},
+        # A Redis that does not answer must not hold a request up for long: then count per process. (Redis takes
+        # seconds as a float; Flask-Limiter's hint allows str | int only.)
+        storage_options={"socket_timeout": 0.5, "socket_connect_timeout": 0.5} if redis_url else {},  # type: ignore[dict-item]
         strategy="moving-window",
         in_memory_fallback_enabled=True,
         key_prefix="organiser",
     )
     limiter.init_app(app)
-    for endpoint, view in list(app.view_functions.items()):
-        scopes, refused = _marked.get(view, ((), None))
+    for endpoint, original in list(app.view_functions.items()):
+        scopes, refused = _marked.get(original, ((), None))
+        view: Callable[..., Any] = original
         for scope in scopes:
             limit, key, methods = _LIMITS[scope]
             view = limiter.shared_limit(limit, scope, key_func=key, methods=methods, on_breach=refused)(view)

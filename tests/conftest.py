@@ -8,7 +8,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +21,9 @@ from organiser.invitations.links import answer_form_key
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+#: The factories (create_person, invite, ...): one plugin module, shared by every test folder.
+pytest_plugins = ["tests.factories"]
 
 
 def skip_or_fail(reason: str) -> None:
@@ -181,24 +184,6 @@ def client(app) -> Client:
 
 
 @pytest.fixture
-def create_organiser(db):
-    """Factory: an organiser account (the password is 'correct horse battery')."""
-    from organiser.auth.services import create_organiser as create
-
-    def factory(email="organiser@example.org", name="Olga Organisator", is_admin=False):
-        organiser = create(email, name, "correct horse battery", is_admin=is_admin)
-        db.session.commit()
-        return organiser
-
-    return factory
-
-
-@pytest.fixture
-def organiser(create_organiser):
-    return create_organiser()
-
-
-@pytest.fixture
 def logged_in(client, organiser) -> Client:
     client.login()
     return client
@@ -207,69 +192,3 @@ def logged_in(client, organiser) -> Client:
 def local(year, month, day, hour=0, minute=0) -> datetime:
     """An aware moment given as Amsterdam wall-clock time."""
     return datetime(year, month, day, hour, minute, tzinfo=AMSTERDAM)
-
-
-@pytest.fixture
-def create_neighbourhood(db):
-    from organiser.places.models import Neighbourhood
-
-    def factory(name="Oosterpark", slug=None):
-        hood = Neighbourhood(name=name, slug=slug or name.lower().replace(" ", "-"))
-        db.session.add(hood)
-        db.session.commit()
-        return hood
-
-    return factory
-
-
-@pytest.fixture
-def create_initiative(db, create_neighbourhood):
-    from organiser.places.models import Initiative
-
-    def factory(name="Moestuin De Groene Vingers", neighbourhood=None):
-        initiative = Initiative(name=name, neighbourhood=neighbourhood or create_neighbourhood(), description="")
-        db.session.add(initiative)
-        db.session.commit()
-        return initiative
-
-    return factory
-
-
-@pytest.fixture
-def create_event(db):
-    """Factory: an event (published unless told otherwise), starting in ten days at 14:00 Amsterdam time."""
-    from organiser.events.models import Event, EventStatus
-    from organiser.extensions import utcnow
-
-    def factory(
-        title="Bruiscafé in de Buurtkamer",
-        format="bruiscafe",
-        starts_at=None,
-        hours=2,
-        organiser=None,
-        status=EventStatus.PUBLISHED,
-        capacity=20,
-        **fields,
-    ):
-        if starts_at is None:
-            day = (utcnow() + timedelta(days=10)).astimezone(AMSTERDAM)
-            starts_at = day.replace(hour=14, minute=0, second=0, microsecond=0)
-        event = Event(
-            title=title,
-            format=format,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(hours=hours),
-            location="Kerkstraat 41",
-            status=status,
-            capacity=capacity,
-            seats_taken=0,
-            sequence=0,
-            organiser_id=organiser.id if organiser else None,
-            published_at=utcnow() if status != EventStatus.DRAFT else None,
-            **fields,
-        )
-        db.session.add(event)
-        db.session.commit()
-        return event
-
-    return factory

@@ -146,36 +146,15 @@ def test_errors_in_english(english):
     assert_english(response.get_data(as_text=True), "This page does not exist (any more).", "Not found")
 
 
-def invite_colleagues(db, event, names):
+def invite_colleagues(invitees, event, names):
     """Invite staff members (mails queued); returns their personal RSVP tokens."""
-    from organiser.invitations import links, sending
-    from organiser.invitations.models import Invitation
-    from organiser.people.models import ContactRole, Department, Person, PersonKind
+    from organiser.invitations import links
 
-    department = Department(name="Permits")
-    invitations = [
-        Invitation(
-            event=event,
-            person=Person(
-                name=name,
-                email=f"{name.lower()}@municipality.example",
-                kind=PersonKind.STAFF,
-                department=department,
-                contact_role=ContactRole.OFFICE,
-            ),
-        )
-        for name in names
-    ]
-    db.session.add_all(invitations)
-    db.session.flush()
-    sending.send_invitations(event)
-    tokens = [links.rsvp_token(invitation) for invitation in invitations]
-    db.session.commit()
-    return tokens
+    return [links.rsvp_token(invitation) for invitation in invitees(event, names=names, department="Permits")]
 
 
-def test_rsvp_page_in_english(english, db, cafe):
-    ann, bob = invite_colleagues(db, cafe, ["Ann", "Bob"])
+def test_rsvp_page_in_english(english, db, cafe, invitees):
+    ann, bob = invite_colleagues(invitees, cafe, ["Ann", "Bob"])
     response = english.post(f"/rsvp/{ann}", {"answer": "yes", "plus_ones": "0", "note": ""})
     page = english.get(response.headers["Location"]).get_data(as_text=True)
     assert_english(page, "Thank you! You are on the list.")
@@ -194,11 +173,11 @@ def test_rsvp_page_in_english(english, db, cafe):
     )
 
 
-def test_invitation_mail_in_english(app, db, cafe):
+def test_invitation_mail_in_english(app, db, cafe, invitees):
     from organiser.invitations.models import Invitation
     from organiser.mail.rendering import render_mail
 
-    invite_colleagues(db, cafe, ["Ann"])
+    invite_colleagues(invitees, cafe, ["Ann"])
     invitation = db.session.scalar(db.select(Invitation).where(Invitation.event_id == cafe.id))
     # No request, as in the outbox worker: the language comes from the recipient alone.
     subject, text, html = render_mail(

@@ -1,7 +1,7 @@
 """Person.search_key: name and address folded (case and accents ignored), what the directory searches
 
 Revision ID: 0010_l_person_search_key
-Revises: 0006
+Revises: 0011_calendar_fragments
 Create Date: 2026-11-30
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_l_person_search_key"
-down_revision = "0006"
+down_revision = "0011_calendar_fragments"
 branch_labels = None
 depends_on = None
 

@@ -9,10 +9,10 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import UTCDateTime, db, utcnow
+from ..extensions import Model, UTCDateTime, utcnow
 
 
-class Organiser(UserMixin, db.Model):
+class Organiser(UserMixin, Model):
     __tablename__ = "organiser"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +35,7 @@ class Organiser(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, add_error, required
 from ..ratelimit import limit_login_attempts, restart_account_count
 from ..web import safe_next
 from .forms import LoginForm
@@ -34,9 +34,9 @@ def login():
     this runs (and refused over the limit), so concurrent guesses cannot get more password checks."""
     form = LoginForm()
     if form.validate_on_submit():
-        organiser = authenticate(form.email.data, form.password.data)
+        organiser = authenticate(required(form.email.data), required(form.password.data))
         if organiser is None:
-            form.password.errors.append(_("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+            add_error(form.password, _("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
         else:
             restart_account_count()
             lang = session.get("lang")

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask
 
 from ..extensions import db
 from ..people.models import Person
+from .fragments import prune
 from .links import issue_feed_token, personal_feed_url, send_feed_link
 
 
 def register_commands(app: Flask) -> None:
+    @app.cli.command("calendar-fragments-prune")
+    @click.option("--days", default=90, show_default=True, help="Delete stored feed entries made longer ago.")
+    def prune_command(days: int) -> None:
+        """Delete old stored calendar feed entries (a feed that still shows one makes it again); from cron."""
+        deleted = prune(timedelta(days=days))
+        db.session.commit()
+        click.echo(f"Deleted {deleted} stored feed entries.")
+
     @app.cli.command("feed-link")
     @click.argument("email")
     @click.option("--send", is_flag=True, help="Mail the link to the person instead of printing it.")

@@ -1,15 +1,17 @@
 """Calendar feeds: what each feed holds, and the validators behind fast 304 answers.
 
 The iCalendar itself is written by organiser/invitations/ical.py (the invitations domain sends it in mails too,
-and sits below calendar). Functions flush, never commit.
+and sits below calendar); a feed is made of entries stored once per event version (fragments.py). Validators
+come from the database's calendar version counter (models.CalendarVersion) and the feed's number of events
+(public) or the person's invitation rows (personal), without reading what the feed shows. Functions flush,
+never commit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
@@ -18,20 +20,19 @@ from urllib.parse import urlencode
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import Select, func
+from sqlalchemy.orm import contains_eager
 
-from ..events.models import FORMATS, Event, EventStatus, Format, Stop
+from ..events.models import FORMATS, Event, EventStatus, Format
 from ..extensions import db, utcnow
 from ..invitations import ical
 from ..invitations.links import rsvp_url
 from ..invitations.models import Invitation, InvitationState
 from ..people.models import Person
 from ..places.models import Neighbourhood
+from . import fragments
+from .fragments import PlannedEntry, digest, output_version, version_column
 from .links import base_url
-
-#: Raise when the feed output changes for the same data, so that clients' ETags stop matching.
-FEED_OUTPUT_VERSION: Final = "2"  # 2: the VTIMEZONE is built for the TIMEZONE setting
 
 #: Answers whose events are in the personal feed: not the declined ones, not the ones never sent.
 PERSONAL_FEED_STATES: Final = (
@@ -159,17 +160,9 @@ def _public_query(feed_filter: PublicFilter, now: datetime | None) -> Select:
     return query
 
 
-def _with_details(query: Select) -> Select:
-    return query.options(
-        selectinload(Event.hosts),
-        selectinload(Event.stops).selectinload(Stop.initiative),
-    )
-
-
 def public_feed_events(feed_filter: PublicFilter, now: datetime | None = None) -> list[Event]:
     """The events of a public feed, in time order: recent past ones and all future ones."""
-    query = _with_details(_public_query(feed_filter, now).order_by(Event.starts_at, Event.id))
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_public_query(feed_filter, now).order_by(Event.starts_at, Event.id)))
 
 
 def public_feed_name(feed_filter: PublicFilter) -> str:
@@ -184,43 +177,43 @@ def public_feed_name(feed_filter: PublicFilter) -> str:
     return _("Agenda organiser: %(filters)s", filters=" · ".join(parts))
 
 
-def _digest(parts: Iterable[object]) -> str:
-    hasher = hashlib.sha256()
-    for part in parts:
-        hasher.update(str(part).encode("utf-8"))
-        hasher.update(b"\x1f")
-    return hasher.hexdigest()[:40]
-
-
 def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None) -> FeedValidator:
-    """ETag and Last-Modified of a public feed from one narrow query (ids and change times), before rendering."""
-    rows = db.session.execute(
-        _public_query(feed_filter, now).with_only_columns(Event.id, Event.updated_at).order_by(Event.id)
-    ).all()
-    etag = _digest(
-        [FEED_OUTPUT_VERSION, "public", base_url(), time_zone(), _feed_locale()]
-        + [feed_filter.format_code, feed_filter.wijk]
-        + [f"{event_id}:{updated_at.isoformat()}" for event_id, updated_at in rows]
+    """ETag and Last-Modified of a public feed from one aggregate query, before rendering.
+
+    The ETag is the calendar version with the number of events in the feed: while the version stands still,
+    nothing shown changes and events only leave the feed (its window moves on), so the number tells apart
+    every body the feed can have. The same on every app server (both come from the database)."""
+    count, newest, version = db.session.execute(
+        _public_query(feed_filter, now).with_only_columns(func.count(), func.max(Event.updated_at), version_column())
+    ).one()
+    wijk_name = feed_filter.neighbourhood.name if feed_filter.neighbourhood else None
+    etag = digest(
+        [output_version(), "public", base_url(), time_zone(), _feed_locale(), _past_days(), feed_filter.format_code]
+        + [feed_filter.wijk, wijk_name, version or 0, count]
     )
-    return FeedValidator(etag, max((updated_at for _id, updated_at in rows), default=None))
+    return FeedValidator(etag, newest)
 
 
 def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -> bytes:
     """The public feed: published events only, no one's name, address or answer."""
-    with force_locale(_feed_locale()):
-        events = public_feed_events(feed_filter, now)
-        url = base_url()
-        return ical.feed_to_ical(
-            (ical.FeedEntry(event, ical.event_page_url(event, url)) for event in events),
-            name=public_feed_name(feed_filter),
-            base_url=url,
+    locale = _feed_locale()
+    with force_locale(locale):
+        return fragments.public_feed(
+            ical.feed_header(name=public_feed_name(feed_filter), tzid=time_zone()),
+            _public_query(feed_filter, now),
+            base_url=base_url(),
             tzid=time_zone(),
+            locale=locale,
         )
 
 
 def time_zone() -> str:
     """The TIMEZONE setting: feeds give their times in it (with its VTIMEZONE)."""
     return current_app.config["TIMEZONE"]
+
+
+def _past_days() -> int:
+    return int(current_app.config["FEED_PAST_DAYS"])
 
 
 def _feed_locale() -> str:
@@ -238,14 +231,12 @@ def _personal_query(person: Person, now: datetime | None) -> Select:
 
 
 def personal_feed_invitations(person: Person, now: datetime | None = None) -> list[Invitation]:
-    """The person's invitations in their feed: sent, not declined, within the window; in time order."""
+    """The person's invitations in their feed: sent, not declined, within the window; in time order (their
+    events without hosts and stops: the entries are stored, see fragments.py)."""
     query = (
         _personal_query(person, now)
         .where(Invitation.state.in_(PERSONAL_FEED_STATES))
-        .options(
-            contains_eager(Invitation.event).selectinload(Event.hosts),
-            contains_eager(Invitation.event).selectinload(Event.stops).selectinload(Stop.initiative),
-        )
+        .options(contains_eager(Invitation.event))
         .order_by(Event.starts_at, Event.id)
     )
     return list(db.session.scalars(query))
@@ -256,38 +247,39 @@ def _answer_changed_at(invitation: Invitation) -> datetime | None:
     return max(moments, default=None)
 
 
-def answer_line(state: InvitationState) -> str:
-    """The person's answer, as the personal feed tells it."""
+def answer_lines() -> dict[InvitationState, str]:
+    """The person's answer, as the personal feed tells it (in the current language)."""
     return {
         InvitationState.YES: _("Uw antwoord: ja, u komt."),
         InvitationState.MAYBE: _("Uw antwoord: misschien."),
         InvitationState.INVITED: _("U heeft nog niet geantwoord."),
         InvitationState.WAITING: _("U staat op de wachtlijst. U krijgt bericht zodra er een plaats vrijkomt."),
-    }[state]
+    }
 
 
-def personal_feed_entries(person: Person, now: datetime | None = None) -> list[ical.FeedEntry]:
+def personal_feed_entries(person: Person, now: datetime | None = None) -> list[PlannedEntry]:
     """The entries of a personal feed: private, with the person's answer, no other guests."""
     url = base_url()
     entries = []
+    # Translated once per feed, not per entry.
+    answers = answer_lines()
+    answer_here = _("Uw antwoord geven of wijzigen: %(url)s")
+    answer_in_mail = _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
     for invitation in personal_feed_invitations(person, now):
         event = invitation.event
         # The personal RSVP link (derived again from the invitation's token nonce) is the one to answer with;
         # without one (withdrawn), the public event page when there is one.
         personal = rsvp_url(invitation)
         link = personal or (ical.event_page_url(event, url) if event.published_at is not None else None)
-        answer_how = (
-            _("Uw antwoord geven of wijzigen: %(url)s", url=personal)
-            if personal
-            else _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
-        )
+        answer_how = answer_here % {"url": personal} if personal else answer_in_mail
         entries.append(
-            ical.FeedEntry(
-                event,
+            PlannedEntry(
+                event.id,
+                event.feed_version,
                 link,
-                status=ical.PERSONAL_STATUS[invitation.state],
+                entry_status=ical.PERSONAL_STATUS[invitation.state],
                 private=True,
-                extra_lines=(answer_line(invitation.state), answer_how),
+                extra_lines=(answers[invitation.state], answer_how),
                 changed_at=_answer_changed_at(invitation),
             )
         )
@@ -295,7 +287,8 @@ def personal_feed_entries(person: Person, now: datetime | None = None) -> list[i
 
 
 def personal_feed_validator(person: Person, now: datetime | None = None) -> FeedValidator:
-    """ETag and Last-Modified of a personal feed from one narrow query, before rendering."""
+    """ETag and Last-Modified of a personal feed from one narrow query (the person's answers and the events'
+    feed_version, which covers everything shown of them), before rendering."""
     rows = db.session.execute(
         _personal_query(person, now)
         .with_only_columns(
@@ -306,14 +299,15 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
             Invitation.answered_at,
             Invitation.waiting_since,
             Invitation.token_nonce,
+            Event.feed_version,
         )
         .order_by(Event.id)
     ).all()
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
-    etag = _digest(
-        [FEED_OUTPUT_VERSION, "personal", base_url(), time_zone(), person.id, person.locale]
+    etag = digest(
+        [output_version(), "personal", base_url(), time_zone(), person.id, person.locale, _past_days()]
         + [
-            f"{r.id}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
+            f"{r.id}:{r.feed_version}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
             for r in shown
         ]
     )
@@ -324,19 +318,31 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
 
 def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
     """The personal feed, in the person's language."""
-    with force_locale(person.locale or _feed_locale()):
-        return ical.feed_to_ical(
-            personal_feed_entries(person, now),
-            name=_("Mijn uitnodigingen (organiser)"),
+    locale = person.locale or _feed_locale()
+    with force_locale(locale):
+        entries = personal_feed_entries(person, now)
+        return fragments.feed(
+            ical.feed_header(name=_("Mijn uitnodigingen (organiser)"), tzid=time_zone()),
+            entries,
             base_url=base_url(),
             tzid=time_zone(),
+            locale=locale,
         )
 
 
 def event_validator(event: Event) -> FeedValidator:
     """ETag and Last-Modified of a one-event download."""
-    etag = _digest(
-        [FEED_OUTPUT_VERSION, "event", base_url(), time_zone(), _feed_locale(), event.id, event.updated_at.isoformat()]
+    etag = digest(
+        [
+            output_version(),
+            "event",
+            base_url(),
+            time_zone(),
+            _feed_locale(),
+            event.id,
+            event.feed_version,
+            event.updated_at.isoformat(),
+        ]
     )
     return FeedValidator(etag, event.updated_at)
 

@@ -1,17 +1,17 @@
-"""Personal calendar feed tokens."""
+"""Personal calendar feed tokens, and what makes feeds cheap: the version counter and the VEVENT fragments."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import UTCDateTime, db, utcnow
+from ..extensions import Model, UTCDateTime, utcnow
 from ..people.models import Person
 
 
-class FeedToken(db.Model):
+class FeedToken(Model):
     """One personal feed URL; revoked ones are kept so that their URL answers 410 Gone."""
 
     __tablename__ = "feed_token"
@@ -24,3 +24,31 @@ class FeedToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship()
+
+
+class CalendarVersion(Model):
+    """One counter, raised by database triggers (migration 0011) in the transaction of every change to what a
+    feed shows: events (not their seat counter), stops, hosts, and the names of initiatives, neighbourhoods
+    and organisers. A public feed's ETag is this counter with the feed's number of events: while the counter
+    stands still, events only leave a feed (its window of past events moves on), so the number tells every
+    state apart, without reading the feed's rows."""
+
+    __tablename__ = "calendar_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class CalendarFragment(Model):
+    """The bytes of one VEVENT as a feed shows one version of an event: made once, shared by every feed and app
+    server that shows the event the same way (content-addressed by the event's feed_version, which the database
+    raises with every change to what is shown of it, and the variant: the digest of how the feed shows it)."""
+
+    __tablename__ = "calendar_fragment"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    event_version: Mapped[int] = mapped_column(primary_key=True)
+    variant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    #: When it was made: `flask calendar-fragments-prune` deletes old ones (a feed still showing one makes it again).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

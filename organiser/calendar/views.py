@@ -55,7 +55,9 @@ def calendar_response(
         response = current_app.response_class(status=304)
         del response.headers["Content-Type"]
     else:
-        response = current_app.response_class(feeds.feed_body(validator, render), mimetype="text/calendar")
+        body = feeds.feed_body(validator, render)
+        db.session.commit()  # entries made for this body (fragments.py), for every server to reuse
+        response = current_app.response_class(body, mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(validator.etag)

@@ -6,6 +6,7 @@ Idempotent: everything is looked up by a natural key before it is created.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -93,7 +94,7 @@ def load_demo_events() -> bool:
     db.session.flush()
 
     today = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
-    plans = [
+    plans: list[dict[str, Any]] = [  # one event each: its columns, and when, where and with whom
         dict(
             title="Wijksafari Oosterpark",
             format="wijksafari",

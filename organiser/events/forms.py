@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -23,13 +24,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..extensions import utcnow
-from ..forms import EmptyForm, Form, MultiCheckboxField, choice_list, finite, within_calendar
+from ..forms import EmptyForm, Form, MultiCheckboxField, add_error, choice_list, finite, required, within_calendar
 from ..i18n import format_when
 from .models import FORMATS, Event, Owner
 
 DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
+@overload
+def to_utc(local: datetime) -> datetime: ...
+@overload
+def to_utc(local: None) -> None: ...
 def to_utc(local: datetime | None) -> datetime | None:
     """A wall-clock time entered in the municipality's zone, as an aware moment."""
     if local is None:
@@ -37,6 +42,10 @@ def to_utc(local: datetime | None) -> datetime | None:
     return local.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
 
 
+@overload
+def to_form_value(moment: datetime) -> datetime: ...
+@overload
+def to_form_value(moment: None) -> None: ...
 def to_form_value(moment: datetime | None) -> datetime | None:
     """An aware moment as the naive wall-clock time a datetime-local field shows."""
     if moment is None:
@@ -113,54 +122,57 @@ class EventForm(Form):
         if not super().validate(extra_validators):
             return False
         ok = True
-        start, end = self.starts_at.data, self.ends_at.data
+        start, end = required(self.starts_at.data), required(self.ends_at.data)
         if end <= start:
-            self.ends_at.errors.append(_("Het einde moet na het begin liggen."))
+            add_error(self.ends_at, _("Het einde moet na het begin liggen."))
             ok = False
         if self.rsvp_deadline.data and self.rsvp_deadline.data > start:
-            self.rsvp_deadline.errors.append(_("De reactietermijn moet vóór het begin van de bijeenkomst liggen."))
+            add_error(self.rsvp_deadline, _("De reactietermijn moet vóór het begin van de bijeenkomst liggen."))
             ok = False
         if (self.latitude.data is None) != (self.longitude.data is None):
-            self.longitude.errors.append(_("Vul beide coördinaten in, of geen van beide."))
+            add_error(self.longitude, _("Vul beide coördinaten in, of geen van beide."))
             ok = False
         now = utcnow()
         new_start, deadline = to_utc(start), to_utc(self.rsvp_deadline.data)
         start_changed = self.event is None or new_start != self.event.starts_at
         if start_changed and new_start <= now:
-            self.starts_at.errors.append(_("De bijeenkomst moet in de toekomst liggen."))
+            add_error(self.starts_at, _("De bijeenkomst moet in de toekomst liggen."))
             ok = False
         deadline_changed = self.event is None or deadline != self.event.rsvp_deadline
         if deadline is not None and deadline_changed and deadline <= now:
-            self.rsvp_deadline.errors.append(_("De reactietermijn moet in de toekomst liggen."))
+            add_error(self.rsvp_deadline, _("De reactietermijn moet in de toekomst liggen."))
             ok = False
         if self.event is not None:
-            if self.capacity.data < self.event.seats_taken:
-                self.capacity.errors.append(
+            if required(self.capacity.data) < self.event.seats_taken:
+                add_error(
+                    self.capacity,
                     ngettext(
                         "Er heeft al %(num)d persoon (met introducés) toegezegd; "
                         "het aantal plaatsen kan niet lager zijn.",
                         "Er hebben al %(num)d mensen (met introducés) toegezegd; "
                         "het aantal plaatsen kan niet lager zijn.",
                         self.event.seats_taken,
-                    )
+                    ),
                 )
                 ok = False
             stops = self.event.stops
             if stops and not FORMATS[self.format.data].has_route:
-                self.format.errors.append(
-                    _("Deze werkvorm heeft geen route. Verwijder eerst de haltes, of kies een werkvorm met een route.")
+                add_error(
+                    self.format,
+                    _("Deze werkvorm heeft geen route. Verwijder eerst de haltes, of kies een werkvorm met een route."),
                 )
                 ok = False
             elif stops:
                 # The route moves along with the start; it must still end in time.
                 last = max(s.ends_at for s in stops) + (new_start - self.event.starts_at)
                 if last > to_utc(end):
-                    self.ends_at.errors.append(
+                    add_error(
+                        self.ends_at,
                         _(
                             "De route loopt dan tot %(time)s, na het einde. "
                             "Maak de bijeenkomst langer of pas de haltes aan.",
                             time=format_when(last, "time"),
-                        )
+                        ),
                     )
                     ok = False
         return ok
@@ -192,19 +204,24 @@ class StopForm(Form):
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
-        start, end = to_utc(self.starts_at.data), to_utc(self.ends_at.data)
+        start, end = to_utc(required(self.starts_at.data)), to_utc(required(self.ends_at.data))
         if end <= start:
-            self.ends_at.errors.append(_("Het einde van de halte moet na het begin liggen."))
+            add_error(self.ends_at, _("Het einde van de halte moet na het begin liggen."))
             return False
         if start < self.event.starts_at or end > self.event.ends_at:
-            self.starts_at.errors.append(_("De halte moet binnen de tijd van de bijeenkomst vallen."))
+            add_error(self.starts_at, _("De halte moet binnen de tijd van de bijeenkomst vallen."))
             return False
         for other in self.event.stops:
             if other is self.stop:
                 continue
             if start < other.ends_at and other.starts_at < end:
-                self.starts_at.errors.append(
-                    _("Deze tijd overlapt met halte %(position)d (%(name)s).", position=other.position, name=other.name)
+                add_error(
+                    self.starts_at,
+                    _(
+                        "Deze tijd overlapt met halte %(position)d (%(name)s).",
+                        position=other.position,
+                        name=other.name,
+                    ),
                 )
                 return False
         return True

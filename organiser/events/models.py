@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import LabelledEnum
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, db, string_enum, utcnow
 from ..places.models import Initiative, Neighbourhood
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ event_host = Table(
 )
 
 
-class Event(db.Model):
+class Event(Model):
     """One planned encounter (bijeenkomst)."""
 
     __tablename__ = "event"
@@ -168,6 +168,10 @@ class Event(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set by database triggers (migration 0011) to calendar_version's new value when the event is made and with
+    #: every change to what a calendar shows of it: its columns (not the seat counter), stops, hosts, the names of
+    #: those initiatives. Never set by the app; calendar feeds find stored entries by it.
+    feed_version: Mapped[int] = mapped_column(server_default="0")
 
     neighbourhood: Mapped[Neighbourhood | None] = relationship()
     organiser: Mapped[Organiser | None] = relationship()
@@ -194,7 +198,7 @@ class Event(db.Model):
         return self.status == EventStatus.CANCELLED
 
 
-class Stop(db.Model):
+class Stop(Model):
     """A stop (halte) on the route of a wijksafari or speurtocht."""
 
     __tablename__ = "stop"

@@ -10,7 +10,7 @@ from flask import current_app
 from .. import signals
 from ..extensions import db, utcnow
 from ..places.models import Initiative
-from .models import Event, EventStatus
+from .models import Event, EventStatus, Owner
 
 
 @dataclass
@@ -57,7 +57,7 @@ def _apply(event: Event, details: EventDetails) -> None:
         "longitude",
     ):
         setattr(event, name, getattr(details, name))
-    event.owner = details.owner
+    event.owner = Owner(details.owner)
     event.hosts = list(
         db.session.scalars(db.select(Initiative).where(Initiative.id.in_(details.host_ids))) if details.host_ids else []
     )

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from .. import signals
 from ..extensions import db, utcnow
-from ..forms import EmptyForm, choice_list
+from ..forms import EmptyForm, choice_list, required
 from ..places.models import Initiative, Neighbourhood
 from . import routes
 from .access import event_for_organiser, events_managed_by_current_organiser, may_manage
@@ -51,20 +51,20 @@ def _prepare(form: EventForm) -> EventForm:
 
 def _details(form: EventForm) -> EventDetails:
     return EventDetails(
-        title=form.title.data.strip(),
+        title=required(form.title.data).strip(),
         format=form.format.data,
         description=(form.description.data or "").strip(),
-        starts_at=to_utc(form.starts_at.data),
-        ends_at=to_utc(form.ends_at.data),
-        location=form.location.data.strip(),
+        starts_at=to_utc(required(form.starts_at.data)),
+        ends_at=to_utc(required(form.ends_at.data)),
+        location=required(form.location.data).strip(),
         neighbourhood_id=form.neighbourhood_id.data or None,
         owner=form.owner.data,
         host_ids=form.hosts.data or [],
-        capacity=form.capacity.data,
+        capacity=required(form.capacity.data),
         rsvp_deadline=to_utc(form.rsvp_deadline.data),
-        max_plus_ones=form.max_plus_ones.data,
+        max_plus_ones=required(form.max_plus_ones.data),
         forms_teams=form.forms_teams.data,
-        min_office_share=form.min_office_share.data,
+        min_office_share=required(form.min_office_share.data),
         latitude=form.latitude.data,
         longitude=form.longitude.data,
     )
@@ -230,10 +230,10 @@ def stops(event_id: int):
     if not event.is_cancelled and form.validate_on_submit():
         add_stop(
             event,
-            form.name.data.strip(),
-            form.address.data.strip(),
-            to_utc(form.starts_at.data),
-            to_utc(form.ends_at.data),
+            required(form.name.data).strip(),
+            required(form.address.data).strip(),
+            to_utc(required(form.starts_at.data)),
+            to_utc(required(form.ends_at.data)),
             form.initiative_id.data or None,
         )
         db.session.commit()
@@ -262,10 +262,10 @@ def edit_stop(event_id: int, stop_id: int):
         update_stop(
             event,
             stop,
-            form.name.data.strip(),
-            form.address.data.strip(),
-            to_utc(form.starts_at.data),
-            to_utc(form.ends_at.data),
+            required(form.name.data).strip(),
+            required(form.address.data).strip(),
+            to_utc(required(form.starts_at.data)),
+            to_utc(required(form.ends_at.data)),
             form.initiative_id.data or None,
         )
         db.session.commit()

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, update
 
 from .. import signals
 from ..events.models import Event, EventStatus
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from ..people.models import Person
 from . import notices
 from .links import revoke_rsvp_token
@@ -111,7 +111,7 @@ def _take_seats(event_id: int, seats: int) -> bool:
         .values(seats_taken=Event.seats_taken + seats)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_matched(result) == 1
 
 
 def _free_seats(event_id: int, seats: int) -> None:
@@ -136,7 +136,7 @@ def _claim_invitation(invitation: Invitation, expected_state: InvitationState, e
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_matched(result) == 1
 
 
 def record_answer(

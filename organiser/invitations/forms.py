@@ -63,7 +63,7 @@ class RsvpForm(Form):
 
     def only_down(self, current: str) -> None:
         """After the deadline: keep the current answer (fewer guests, another note) or say no."""
-        self.answer.choices = [c for c in self.answer.choices if c.value in (current, "no")]
+        self.answer.choices = choice_list(pair for pair in ANSWER_CHOICES if pair[0] in (current, "no"))
 
 
 class WithdrawForm(Form):

@@ -167,27 +167,45 @@ def event_to_vevent(
     return vevent
 
 
-def _calendar(properties: Iterable[tuple[str, object, dict | None]], *, tzid: str) -> Calendar:
+def _calendar(properties: Iterable[tuple[str, object, dict[str, str] | None]], *, tzid: str) -> Calendar:
     calendar = Calendar()
     calendar.add("VERSION", "2.0")
     calendar.add("PRODID", PRODID)
     calendar.add("CALSCALE", "GREGORIAN")
     for name, value, parameters in properties:
-        calendar.add(name, value, parameters=parameters)
+        calendar.add(name, value, parameters=parameters)  # type: ignore[arg-type]  # None is its default; its hint omits it
     # Calendar properties first: Outlook ignores properties after the components.
     calendar.add_component(vtimezone(tzid))
     return calendar
 
 
-def feed_to_ical(
-    entries: Iterable[FeedEntry],
-    *,
-    name: str,
-    base_url: str,
-    tzid: str,
-    description: str | None = None,
-) -> bytes:
-    """A subscribed feed: no METHOD, ORGANIZER or ATTENDEE; with its name and refresh hints."""
+#: The last line of every calendar: feed_header() + entry_to_ical() of each entry + FEED_END is feed_to_ical().
+FEED_END = b"END:VCALENDAR\r\n"
+
+
+def feed_header(*, name: str, tzid: str, description: str | None = None) -> bytes:
+    """The start of a feed_to_ical() calendar, up to its first VEVENT (for feeds made of stored entries)."""
+    body = _feed_calendar(name=name, tzid=tzid, description=description).to_ical()
+    if not body.endswith(FEED_END):
+        raise ValueError("unexpected end of an iCalendar body")
+    return body[: -len(FEED_END)]
+
+
+def entry_to_ical(entry: FeedEntry, *, base_url: str, tzid: str) -> bytes:
+    """One entry's VEVENT exactly as feed_to_ical() writes it (folded lines, CRLF)."""
+    return event_to_vevent(
+        entry.event,
+        base_url=base_url,
+        tzid=tzid,
+        description_link=entry.link,
+        status_override=entry.status,
+        private=entry.private,
+        extra_lines=entry.extra_lines,
+        changed_at=entry.changed_at,
+    ).to_ical()
+
+
+def _feed_calendar(*, name: str, tzid: str, description: str | None) -> Calendar:
     # vText: icalendar 7.3 would write NAME and X- properties unescaped.
     properties: list[tuple[str, object, dict | None]] = [
         ("NAME", vText(name), None),
@@ -201,7 +219,19 @@ def feed_to_ical(
         # An X- property is text unless told: without vDuration it would read "1:00:00".
         ("X-PUBLISHED-TTL", vDuration(FEED_TTL), None),
     ]
-    calendar = _calendar(properties, tzid=tzid)
+    return _calendar(properties, tzid=tzid)
+
+
+def feed_to_ical(
+    entries: Iterable[FeedEntry],
+    *,
+    name: str,
+    base_url: str,
+    tzid: str,
+    description: str | None = None,
+) -> bytes:
+    """A subscribed feed: no METHOD, ORGANIZER or ATTENDEE; with its name and refresh hints."""
+    calendar = _feed_calendar(name=name, tzid=tzid, description=description)
     seen: set[int] = set()
     for entry in entries:
         if entry.event.id in seen:  # two VEVENTs with one UID confuse every client

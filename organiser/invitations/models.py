@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..events.models import Event
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, string_enum, utcnow
 from ..people.models import Person
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ HOLDS_PLACE_STATES = frozenset(
 )
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     __tablename__ = "invitation"
     __table_args__ = (
         UniqueConstraint("event_id", "person_id", name="uq_invitation_event_person"),

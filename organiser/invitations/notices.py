@@ -11,7 +11,7 @@ mapper resolves the relationship by name, so nothing here imports teams).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from flask import current_app
 
@@ -41,7 +41,9 @@ def _organiser_address(event: Event) -> tuple[str, str]:
     return name or "organiser", address
 
 
-def _queue(invitation: Invitation, kind: OutboxKind, ics_method: str | None = None, **context) -> None:
+def _queue(
+    invitation: Invitation, kind: OutboxKind, ics_method: Literal["REQUEST", "CANCEL"] | None = None, **context
+) -> None:
     """Render one notice (templates/mail/<kind>.*) in the invitee's language and put it in the outbox."""
     person = invitation.person
     if not person.email or person.deleted_at is not None:
@@ -113,14 +115,16 @@ def queue_promotion(invitation: Invitation) -> None:
 
 
 def _notified(event: Event) -> list[Invitation]:
-    return db.session.scalars(
-        db.select(Invitation)
-        .where(
-            Invitation.event_id == event.id,
-            Invitation.state.in_(HOLDS_PLACE_STATES),
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .where(
+                Invitation.event_id == event.id,
+                Invitation.state.in_(HOLDS_PLACE_STATES),
+            )
+            .order_by(Invitation.id)
         )
-        .order_by(Invitation.id)
-    ).all()
+    )
 
 
 def queue_change_notices(event: Event, changes: dict[str, tuple] | None = None) -> int:

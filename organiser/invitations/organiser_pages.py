@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, required
 from ..mail.models import OutboxStatus
 from ..mail.outbox import mail_status_by_invitation
 from ..people.forms import DirectoryFilterForm
@@ -300,7 +300,7 @@ def accept_suggestions(event_id: int):
         return redirect(url_for("invitations.guest_list", event_id=event.id))
     chosen = form.person_ids.data or []
     try:
-        count = suggesting.accept_suggestions(event, chosen, form.aantal.data)
+        count = suggesting.accept_suggestions(event, chosen, required(form.aantal.data))
         db.session.commit()
     except IntegrityError:  # someone else added the same person at the same moment
         db.session.rollback()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from ..events.models import Event, EventStatus
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from ..i18n import to_local
 from ..mail.outbox import OutboxKind
 from . import notices
@@ -22,7 +22,7 @@ def _claim_once(invitation: Invitation, column, now: datetime) -> bool:
         .values({column.key: now})
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rows_matched(result) == 1
 
 
 def days_ahead(event: Event, now: datetime) -> int:

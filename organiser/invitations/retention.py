@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from ..events.models import Event
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from .models import Invitation
 
 
@@ -23,4 +23,4 @@ def purge_personal_details(now: datetime | None = None) -> int:
         .values(note="", purged_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return rows_matched(result)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
@@ -66,24 +66,32 @@ class _Transition:
         return names
 
 
+def _offset(moment: datetime) -> timedelta:
+    """The UTC offset of an aware moment (a ZoneInfo time always has one)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError(f"not an aware moment: {moment}")
+    return offset
+
+
 def _transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[_Transition]:
     """Every change of UTC offset from the start of first_year to the end of last_year, to the second."""
     found = []
     moment = datetime(first_year, 1, 1, tzinfo=UTC)
     end = datetime(last_year + 1, 1, 1, tzinfo=UTC)
-    offset = moment.astimezone(zone).utcoffset()
+    offset = _offset(moment.astimezone(zone))
     while moment < end:
         later = moment + _STEP
-        if later.astimezone(zone).utcoffset() != offset:
+        if _offset(later.astimezone(zone)) != offset:
             low, high = moment, later  # offset changes in (low, high]
             while high - low > timedelta(seconds=1):
                 middle = low + (high - low) / 2
-                if middle.astimezone(zone).utcoffset() == offset:
+                if _offset(middle.astimezone(zone)) == offset:
                     low = middle
                 else:
                     high = middle
             before, after = low.astimezone(zone), high.astimezone(zone)
-            offset_to = after.utcoffset()
+            offset_to = _offset(after)
             # DAYLIGHT: the later offset of a summer-time pair (Dublin's winter is a negative DST, hence `before`).
             daylight = offset_to > offset and (after.dst() != timedelta(0) or before.dst() != timedelta(0))
             found.append(_Transition(high.replace(microsecond=0), offset, offset_to, daylight, after.tzname() or ""))
@@ -117,7 +125,8 @@ def _rules(transitions: list[_Transition], last_year: int) -> list[Observance]:
             runs.append(([transition], transition.weeks()))
         for run, weeks in runs:
             first, last = run[0], run[-1]
-            common = dict(
+            observance = partial(
+                Observance,
                 daylight=first.daylight,
                 name=first.name,
                 offset_from=first.offset_from,
@@ -125,12 +134,12 @@ def _rules(transitions: list[_Transition], last_year: int) -> list[Observance]:
                 start=first.wall,
             )
             if len(run) == 1:
-                observances.append(Observance(**common))
+                observances.append(observance())
                 continue
             # "Last Sunday" where it always is, otherwise "the second Sunday".
             byday = next((w for w in sorted(weeks) if w.startswith("-1")), min(weeks))
             until = None if last.wall.year >= last_year else last.at
-            observances.append(Observance(**common, month=first.wall.month, byday=byday, until=until))
+            observances.append(observance(month=first.wall.month, byday=byday, until=until))
     return sorted(observances, key=lambda o: o.start)
 
 
@@ -143,11 +152,11 @@ def observances(tzid: str, first_year: int = FIRST_YEAR - 1, last_year: int = LA
     if not transitions or transitions[0].at >= datetime(first_year + 1, 1, 1, tzinfo=UTC):
         # No change in the first year: say which offset held from its start.
         start = datetime(first_year, 1, 1, tzinfo=UTC).astimezone(zone)
-        offset = start.utcoffset()
+        offset = _offset(start)
         found.insert(
             0,
             Observance(
-                daylight=bool(start.dst()) and start.dst() > timedelta(0),
+                daylight=(start.dst() or timedelta(0)) > timedelta(0),
                 name=start.tzname() or "",
                 offset_from=offset,
                 offset_to=offset,

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, string_enum, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -71,7 +71,7 @@ _KIND_LABELS = {
 }
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
 

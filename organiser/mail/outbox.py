@@ -11,9 +11,10 @@ How a mail travels (queue here, render in `rendering`, send in `dispatch`):
    SQLite inside `BEGIN IMMEDIATE`. Claiming raises `attempts` and moves `next_attempt_at` into the future
    as a lease, then commits. Two workers therefore never hold the same row; a worker that dies mid-batch
    leaves its rows PENDING, and once the lease expires another worker sends them (same Message-ID).
-3. The claimed rows go out over ONE SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT). The
-   result of each row is committed as soon as it is known, and only if the row still carries this worker's
-   claim: SENT with `sent_at`; a temporary failure (4xx, refused connection, timeout, disconnect) back to
+3. The claimed rows go out over ONE SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT). Results
+   are committed only if the row still carries this worker's claim: SENT with `sent_at`, up to
+   RECORD_SENT_EVERY mails (or RECORD_SENT_SECONDS) in one transaction, before any other result; a
+   temporary failure (4xx, refused connection, timeout, disconnect) back to
    PENDING with exponential backoff and jitter (1, 2, 4 … minutes, at most an hour), FAILED after
    MAIL_MAX_ATTEMPTS; a permanent refusal (5xx) FAILED with the server's reason in `last_error`. Without
    MAIL_SERVER (development) due rows become KEPT, for the development mail page.
@@ -64,7 +65,7 @@ def queue_mail(
     """Add a mail to the outbox in the current transaction (flushes, never commits)."""
     if (ics is None) != (ics_method is None):
         raise ValueError("ics and ics_method go together")
-    if ics is not None and ics_method_of(ics) != ics_method.strip().upper():
+    if ics is not None and ics_method is not None and ics_method_of(ics) != ics_method.strip().upper():
         raise ValueError(f"the MIME method {ics_method!r} must equal the METHOD in the ics ({ics_method_of(ics)!r})")
     message = OutboxMessage(
         kind=OutboxKind(kind).value,

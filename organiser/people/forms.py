@@ -9,7 +9,7 @@ from wtforms import EmailField, RadioField, SearchField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from ..extensions import db
-from ..forms import Form, MultiCheckboxField, choice_list, record_id
+from ..forms import Form, MultiCheckboxField, add_error, choice_list, record_id, required
 from ..places.models import Initiative, Neighbourhood
 from .directory import DirectoryFilter, PersonDetails, email_taken, normalise_email
 from .models import ContactRole, Department, Person, PersonKind
@@ -88,13 +88,13 @@ class PersonForm(Form):
         ok = super().validate(extra_validators)
         if self.kind.data == PersonKind.STAFF.value:
             if not self.department_id.data and not self.new_department.data:
-                self.department_id.errors.append(_("Kies de afdeling van deze collega, of typ een nieuwe."))
+                add_error(self.department_id, _("Kies de afdeling van deze collega, of typ een nieuwe."))
                 ok = False
             if not self.contact_role.data:
-                self.contact_role.errors.append(_("Kies of deze collega een contactrol heeft of op kantoor werkt."))
+                add_error(self.contact_role, _("Kies of deze collega een contactrol heeft of op kantoor werkt."))
                 ok = False
         elif self.kind.data == PersonKind.RESIDENT.value and not self.initiatives.data:
-            self.initiatives.errors.append(_("Kies minstens één bewonersinitiatief voor deze bewoner."))
+            add_error(self.initiatives, _("Kies minstens één bewonersinitiatief voor deze bewoner."))
             ok = False
         return ok
 
@@ -102,8 +102,8 @@ class PersonForm(Form):
         kind = PersonKind(self.kind.data)
         staff = kind == PersonKind.STAFF
         return PersonDetails(
-            name=self.name.data,
-            email=normalise_email(self.email.data),
+            name=required(self.name.data),
+            email=normalise_email(required(self.email.data)),
             kind=kind,
             department_id=record_id(self.department_id.data) if staff and self.department_id.data else None,
             new_department=(self.new_department.data or "") if staff else "",

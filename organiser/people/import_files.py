@@ -22,7 +22,7 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import delete
 
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from ..spreadsheet import FORMULA_STARTS
 from .models import PersonImport
 
@@ -201,7 +201,7 @@ def store_import(organiser_id: int, filename: str, raw: bytes) -> PersonImport:
 def purge_stale_imports() -> int:
     """Remove uploads nobody confirmed within a day."""
     result = db.session.execute(delete(PersonImport).where(PersonImport.created_at < utcnow() - IMPORT_LIFETIME))
-    return result.rowcount or 0
+    return rows_matched(result) or 0
 
 
 def discard_import(upload: PersonImport) -> None:

@@ -9,11 +9,12 @@ import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Table, delete, insert, update
 
 from ..enums import LabelledEnum
 from ..extensions import db, utcnow
@@ -378,7 +379,7 @@ def apply_import(plan: ImportPlan) -> ImportResult:
         ]
         # One Core executemany on the table: the ORM's bulk insert splits rows whose NULLs differ into separate
         # statements, and RETURNING would make SQLite insert row by row. The ids come back by email instead.
-        db.session.execute(insert(Person.__table__), values)
+        db.session.execute(insert(cast(Table, Person.__table__)), values)  # a Table, typed as any FromClause
         ids: dict[str, int] = {}
         for chunk in _chunks([row.email for row in new_rows if row.initiative_ids]):
             ids.update(db.session.execute(db.select(Person.email, Person.id).where(Person.email.in_(chunk))).all())
@@ -387,7 +388,7 @@ def apply_import(plan: ImportPlan) -> ImportResult:
     if update_rows:
         values = []
         for row in update_rows:
-            change = {"id": row.person_id, **columns(row), "updated_at": now}
+            change: dict[str, object] = {"id": row.person_id, **columns(row), "updated_at": now}
             change["search_key"] = search_key_for(row.values["name"], row.email)  # the bulk UPDATE bypasses the ORM
             if row.active is not None:
                 change["active"] = row.active
@@ -398,11 +399,11 @@ def apply_import(plan: ImportPlan) -> ImportResult:
             by_keys.setdefault(tuple(sorted(change)), []).append(change)
         for group in by_keys.values():
             db.session.execute(update(Person), group)
-        changed_ids = [row.person_id for row in update_rows]
+        changed_ids = [row.person_id for row in update_rows if row.person_id is not None]  # every update has one
         for chunk in _chunks(changed_ids):
             db.session.execute(delete(person_initiative).where(person_initiative.c.person_id.in_(chunk)))
-        for row in update_rows:
-            links.extend({"person_id": row.person_id, "initiative_id": i} for i in row.initiative_ids)
+        for person_id, row in zip(changed_ids, update_rows, strict=True):
+            links.extend({"person_id": person_id, "initiative_id": i} for i in row.initiative_ids)
     if links:
         db.session.execute(insert(person_initiative), links)
     db.session.flush()

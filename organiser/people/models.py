@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..enums import LabelledEnum
-from ..extensions import UTCDateTime, db, string_enum, utcnow
+from ..extensions import Model, UTCDateTime, db, string_enum, utcnow
 from ..places.models import Initiative
 
 
@@ -30,7 +30,7 @@ class ContactRole(LabelledEnum):
     __labels__ = {FRONTLINE: _l("Contactrol (frontlinie)"), OFFICE: _l("Kantoor")}
 
 
-class Department(db.Model):
+class Department(Model):
     """A department (afdeling) of the municipality."""
 
     __tablename__ = "department"
@@ -70,7 +70,7 @@ def _search_key_default(context) -> str:
     return search_key_for(values.get("name"), values.get("email"))
 
 
-class Person(db.Model):
+class Person(Model):
     """Someone who can be invited: a staff member or a resident."""
 
     __tablename__ = "person"
@@ -119,7 +119,7 @@ def _fill_search_key(_mapper, _connection, person: Person) -> None:
     person.search_key = search_key_for(person.name, person.email)
 
 
-class PersonImport(db.Model):
+class PersonImport(Model):
     """An uploaded CSV file waiting for the organiser to confirm its preview.
 
     The text is kept in the database, not in process memory or the session cookie, so that the preview

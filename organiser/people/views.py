@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import signals
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, add_error
 from ..spreadsheet import csv_response
 from ..web import page_number
 from .directory import create_person, directory_query, set_active, update_person
@@ -176,7 +176,7 @@ def import_upload():
         try:
             stored = store_import(current_user.id, upload.filename or "", upload.read())
         except ImportFileError as error:
-            form.file.errors.append(str(error))
+            add_error(form.file, str(error))
         else:
             db.session.commit()
             return redirect(url_for("people.import_preview", upload_id=stored.id))

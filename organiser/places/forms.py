@@ -8,7 +8,7 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..extensions import db
-from ..forms import Form, choice_list
+from ..forms import Form, choice_list, required
 from .initiatives import InitiativeDetails
 from .models import Initiative, Neighbourhood
 from .names import initiative_name_taken, neighbourhood_name_taken, tidy_name
@@ -79,7 +79,7 @@ class InitiativeForm(Form):
 
     def details(self) -> InitiativeDetails:
         return InitiativeDetails(
-            name=self.name.data,
+            name=required(self.name.data),
             neighbourhood_id=self.neighbourhood_id.data,
             address=self.address.data or "",
             description=self.description.data or "",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 
 
-class Neighbourhood(db.Model):
+class Neighbourhood(Model):
     __tablename__ = "neighbourhood"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -19,7 +19,7 @@ class Neighbourhood(db.Model):
     initiatives: Mapped[list[Initiative]] = relationship(back_populates="neighbourhood", order_by="Initiative.name")
 
 
-class Initiative(db.Model):
+class Initiative(Model):
     """A residents' initiative (bewonersinitiatief)."""
 
     __tablename__ = "initiative"

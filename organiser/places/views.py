@@ -8,7 +8,7 @@ from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..forms import EmptyForm
+from ..forms import EmptyForm, required
 from . import initiatives as initiative_work
 from . import neighbourhoods as neighbourhood_work
 from .forms import InitiativeFilterForm, InitiativeForm, NeighbourhoodForm
@@ -75,7 +75,7 @@ def delete_initiative(initiative_id: int):
 def neighbourhoods():
     """The wijken, with how much uses each, and a form to add one."""
     form = NeighbourhoodForm()
-    if form.validate_on_submit() and _saved(lambda: neighbourhood_work.create_neighbourhood(form.name.data)):
+    if form.validate_on_submit() and _saved(lambda: neighbourhood_work.create_neighbourhood(required(form.name.data))):
         flash(_("De wijk %(name)s is toegevoegd.", name=form.name.data), "success")
         return redirect(url_for("places.neighbourhoods"))
     return render_template("places/neighbourhoods.html", form=form, rows=neighbourhood_work.neighbourhood_overview())
@@ -87,7 +87,9 @@ def edit_neighbourhood(neighbourhood_id: int):
     """Rename a wijk (its slug stays); it can be deleted here once nothing uses it."""
     hood = db.get_or_404(Neighbourhood, neighbourhood_id)
     form = NeighbourhoodForm(obj=hood, neighbourhood=hood)
-    if form.validate_on_submit() and _saved(lambda: neighbourhood_work.rename_neighbourhood(hood, form.name.data)):
+    if form.validate_on_submit() and _saved(
+        lambda: neighbourhood_work.rename_neighbourhood(hood, required(form.name.data))
+    ):
         flash(_("De wijk heet nu %(name)s.", name=form.name.data), "success")
         return redirect(url_for("places.neighbourhoods"))
     return render_template(

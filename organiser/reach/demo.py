@@ -48,7 +48,7 @@ RESIDENTS = [
 
 #: The demo's own past events: (title, format, days ago, neighbourhood, hosts, stops, attendance recorded,
 #: cancelled).
-PAST_EVENTS = [
+PAST_EVENTS: list[tuple[str, str, int, str, list[str], list[tuple[str, str, str | None]], bool, bool]] = [
     (
         "Wijksafari De Velden",
         "wijksafari",

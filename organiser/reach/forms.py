@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField
 from wtforms.validators import DataRequired, Optional
 
-from ..forms import Form, MultiCheckboxField, choice_list, within_calendar
+from ..forms import Form, MultiCheckboxField, add_error, choice_list, within_calendar
 from .periods import Period, default_period, year_before
 
 #: What a date field sends (ISO), and what people type by hand where a browser shows a plain text box.
@@ -30,9 +30,9 @@ class PeriodForm(Form):
         for date_field in (self.date_from, self.date_to):
             if date_field.errors:
                 # WTForms' own message is English and technical; say what to type instead.
-                date_field.errors[:] = [_("Vul een geldige datum in, bijvoorbeeld 31-12-2025.")]
+                date_field.errors = [_("Vul een geldige datum in, bijvoorbeeld 31-12-2025.")]
         if ok and self.date_from.data and self.date_to.data and self.date_from.data > self.date_to.data:
-            self.date_to.errors.append(_("De einddatum ligt vóór de begindatum."))
+            add_error(self.date_to, _("De einddatum ligt vóór de begindatum."))
             ok = False
         return ok
 

@@ -57,8 +57,7 @@ def months_table(monthly: MonthlyAttendance) -> ReachTable:
         caption=_("Aanwezigen per maand en werkvorm"),
         header=[_("Maand")] + [format_label(c) for c in codes] + [_("Totaal"), _("Voor het eerst")],
         rows=[
-            [month_label(*month)]
-            + [monthly.per_format[c][i] for c in codes]
+            [month_label(*month), *(monthly.per_format[c][i] for c in codes)]
             + [monthly.totals[i], monthly.first_timers[i]]
             for i, month in enumerate(monthly.months)
         ],

@@ -98,12 +98,12 @@ def attendance(event_id: int):
             return redirect(url_for("reach.attendance", event_id=event.id))
         if form.validate_on_submit():
             if not form.present.data and not form.nobody_came.data:
-                form.nobody_came.errors.append(
+                form.nobody_came.errors = [
                     _(
                         "U heeft niemand aangevinkt, dus er is niets opgeslagen. Vink aan wie er was, of bevestig "
                         "dat er niemand is gekomen."
                     )
-                )
+                ]
             else:
                 present = record_attendance(event, form.present.data or [])
                 db.session.commit()

@@ -46,7 +46,10 @@ def _add_speurtocht_answers(event: Event) -> int:
     people = db.session.scalars(
         db.select(Person).where(Person.active.is_(True), Person.deleted_at.is_(None)).order_by(Person.id)
     ).all()
-    office, frontline, residents, seen_departments = [], [], [], set()
+    office: list[Person] = []
+    frontline: list[Person] = []
+    residents: list[Person] = []
+    seen_departments: set[int | None] = set()
     for person in people:
         if person.id in invited:
             continue

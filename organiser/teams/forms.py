@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
 
-from ..forms import Form, record_id
+from ..forms import Form, record_id, required
 from .balance import MAX_TEAMS
 
 
@@ -34,6 +34,10 @@ class MemberForm(Form):
     """Names one invitation of the event (for 'make guide'); the view checks it is a yes of this event."""
 
     invitation_id = HiddenField(validators=[DataRequired()], filters=[_record_id_unless_blank])
+
+    def chosen_id(self) -> int:
+        """The invitation's id, once validated (the filter made it a record id)."""
+        return record_id(required(self.invitation_id.data))
 
 
 class MoveForm(MemberForm):

@@ -98,8 +98,9 @@ def move_to_team(invitation: Invitation, team: Team) -> None:
     db.session.flush()
 
 
-def set_guide(invitation: Invitation) -> None:
-    """Make this team member the guide of their team (the organiser's choice; the old guide stays a member)."""
+def set_guide(invitation: Invitation) -> Team:
+    """Make this team member the guide of their team (the organiser's choice; the old guide stays a member);
+    returns the team. :raise TeamsError: when they are in no team, or their team is locked."""
     team = invitation.team
     if team is None:
         raise TeamsError(_("Deze persoon zit nog niet in een team."))
@@ -108,6 +109,7 @@ def set_guide(invitation: Invitation) -> None:
     for member in team.members:
         member.is_guide = member.id == invitation.id
     db.session.flush()
+    return team
 
 
 def set_locked(team: Team, locked: bool) -> None:

@@ -7,11 +7,11 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..events.models import Event
-from ..extensions import db
+from ..extensions import Model
 from ..invitations.models import Invitation
 
 
-class Team(db.Model):
+class Team(Model):
     """A mixed group for a speurtocht or safari, led by a guide."""
 
     __tablename__ = "team"

@@ -10,7 +10,7 @@ from flask_login import login_required
 from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
-from ..forms import choice_list
+from ..forms import choice_list, required
 from ..invitations.models import Invitation, InvitationState
 from ..people.directory import display_name, role_label
 from . import balance, formation, membership
@@ -88,7 +88,7 @@ def form_teams(event_id: int):
         )
     else:
         try:
-            teams = formation.form_teams(event, form.count.data)
+            teams = formation.form_teams(event, required(form.count.data))
         except balance.TeamsError as error:
             db.session.rollback()
             flash(str(error), "error")
@@ -115,7 +115,7 @@ def move(event_id: int):
     form = MoveForm()
     form.team_id.choices = choice_list((t.id, t.name) for t in balance.event_teams(event))
     if form.validate_on_submit():
-        invitation = _member_of(event, form.invitation_id.data)
+        invitation = _member_of(event, form.chosen_id())
         team = _team_of(event, form.team_id.data)
         try:
             membership.move_to_team(invitation, team)
@@ -139,15 +139,15 @@ def guide(event_id: int):
         return redirect(_overview_url(event))
     form = MemberForm()
     if form.validate_on_submit():
-        invitation = _member_of(event, form.invitation_id.data)
+        invitation = _member_of(event, form.chosen_id())
         try:
-            membership.set_guide(invitation)
+            team = membership.set_guide(invitation)
         except balance.TeamsError as error:
             db.session.rollback()
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(_("%(name)s is nu de gids van %(team)s.", name=invitation.person.name, team=invitation.team.name))
+            flash(_("%(name)s is nu de gids van %(team)s.", name=invitation.person.name, team=team.name))
     else:
         flash(_("Er is niets veranderd: kies iemand uit de lijst."), "error")
     return redirect(_overview_url(event))

@@ -16,8 +16,6 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from tests.people.conftest import create_department, create_person  # noqa: F401  (fixtures shared with people)
-
 #: Settings for the property tests: few examples, no deadline (the first request of a test is slow), the same
 #: examples every run (CI must not turn red at random), and function-scoped fixtures are fine here: each
 #: example checks its own before/after counts.

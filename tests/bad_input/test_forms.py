@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from organiser.events.forms import to_form_value
-from organiser.invitations import links, sending
-from organiser.invitations.models import Invitation, InvitationState
+from organiser.invitations import links
+from organiser.invitations.models import InvitationState
 from tests.bad_input.conftest import FAST, check_answer, dates, junk, numbers, submissions
 from tests.events.test_events import event_form
 
@@ -253,21 +253,10 @@ def test_sending_invitations(logged_in, counts, own_event, invitation):
 
 
 @pytest.fixture
-def invited(db, own_event, create_person):
+def invited(own_event, invitees):
     """Three colleagues invited to the organiser's event; returns (event, invitations, tokens)."""
-    people = [create_person() for _ in range(3)]
-    with db.session.no_autoflush:
-        for person in people:
-            db.session.add(Invitation(event=own_event, person=person))
-    db.session.flush()
-    from flask import current_app
-
-    with current_app.test_request_context():
-        sending.send_invitations(own_event)
-        rows = db.session.scalars(db.select(Invitation).where(Invitation.event_id == own_event.id)).all()
-        tokens = [links.rsvp_token(i) for i in rows]
-    db.session.commit()
-    return own_event, rows, tokens
+    rows = invitees(own_event, 3)
+    return own_event, rows, [links.rsvp_token(invitation) for invitation in rows]
 
 
 RSVP = {"answer": "yes", "plus_ones": "1", "note": "Ik eet vegetarisch."}

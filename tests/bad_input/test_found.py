@@ -77,17 +77,11 @@ def test_a_period_far_from_now_is_explained(logged_in):
     assert "Deze periode klopt niet." in page
 
 
-def test_recording_an_answer_without_a_valid_choice_says_so(logged_in, db, create_event, organiser, create_person):
-    from organiser.invitations import sending
+def test_recording_an_answer_without_a_valid_choice_says_so(logged_in, db, create_event, organiser, invitees):
     from organiser.invitations.models import Invitation
 
     event = create_event(organiser=organiser)
-    invitation = Invitation(event=event, person=create_person())
-    db.session.add(invitation)
-    db.session.flush()
-    with logged_in.raw.application.test_request_context():
-        sending.send_invitations(event)
-    db.session.commit()
+    [invitation] = invitees(event, 1)
     response = logged_in.post(f"/events/{event.id}/answers/{invitation.id}", {"answer": "misschien"})
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
     assert "Er is niets vastgelegd" in page

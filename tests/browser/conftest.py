@@ -41,6 +41,21 @@ def live_server(database_url):
         _db.engine.dispose()
 
 
+@pytest.fixture
+def log_in(page, live_server):
+    """Factory: log in through the login page, as a person would (default: the `organiser` account)."""
+
+    def factory(email: str = "organiser@example.org", password: str = "correct horse battery") -> None:
+        base = live_server["url"]
+        page.goto(f"{base}/login")
+        page.get_by_label("E-mailadres").fill(email)
+        page.get_by_label("Wachtwoord").fill(password)
+        page.get_by_role("button", name="Inloggen").click()
+        page.wait_for_url(f"{base}/events")
+
+    return factory
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):

@@ -21,15 +21,10 @@ def screenshot(page, name: str) -> None:
         page.screenshot(path=os.path.join(os.environ["SCREENSHOTS"], f"{name}.png"), full_page=True)
 
 
-def test_import_colleagues_and_build_a_guest_list(live_server, page, a11y, tmp_path):
+def test_import_colleagues_and_build_a_guest_list(live_server, page, a11y, log_in, tmp_path):
     app = live_server["app"]
     assert app.test_cli_runner().invoke(args=["demo-data", "--quiet"]).exit_code == 0
-    base = live_server["url"]
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mailadres").fill("demo@organiser.example")
-    page.get_by_label("Wachtwoord").fill("demo-organiser")
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}/events")
+    log_in("demo@organiser.example", "demo-organiser")
 
     page.get_by_role("link", name="Mensen").click()
     a11y.check()

@@ -7,16 +7,13 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_add_a_wijk_and_an_initiative(live_server, page, a11y, create_organiser, create_initiative, create_event):
+def test_add_a_wijk_and_an_initiative(
+    live_server, page, a11y, log_in, create_organiser, create_initiative, create_event
+):
     create_organiser()
     create_event("Bruiscafé bij de imkers", hosts=[create_initiative("Stadsimkers")])
-    base = live_server["url"]
 
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mailadres").fill("organiser@example.org")
-    page.get_by_label("Wachtwoord").fill("correct horse battery")
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}/events")
+    log_in()
 
     page.get_by_role("link", name="Initiatieven").click()
     page.get_by_role("link", name="Bruiscafé bij de imkers").wait_for()

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.reach.conftest import create_department, create_person, invite  # noqa: F401
+from tests.factories import route
 from tests.reach.test_dashboard import days_ago
 
 pytestmark = pytest.mark.browser
@@ -15,17 +15,16 @@ pytestmark = pytest.mark.browser
 def test_dashboard_attendance_and_teams(
     live_server,
     page,
+    log_in,
     a11y,
     db,
     create_organiser,
     create_event,
     create_initiative,
-    request,
+    create_department,
+    create_person,
+    invite,
 ):
-    # The reach tests' factories, imported above so that this module can use them.
-    make_department = request.getfixturevalue("create_department")
-    make_person = request.getfixturevalue("create_person")
-    make_invitation = request.getfixturevalue("invite")
     organiser = create_organiser()
     koor = create_initiative("Havenkoor")
     held = create_event("Bruiscafé van vorige week", starts_at=days_ago(7), organiser=organiser, hosts=[koor])
@@ -37,36 +36,22 @@ def test_dashboard_attendance_and_teams(
         hosts=[koor],
         capacity=40,
     )
-    from organiser.events.models import Stop
-
-    speurtocht.stops.append(
-        Stop(
-            position=1,
-            name="Start bij het Havenkoor",
-            address="Loods 7, Kadestraat",
-            starts_at=speurtocht.starts_at,
-            ends_at=speurtocht.starts_at + timedelta(minutes=30),
-            initiative=koor,
-        )
-    )
+    speurtocht.stops = route(
+        (speurtocht.starts_at, speurtocht.starts_at + timedelta(minutes=30), "Start bij het Havenkoor",
+         "Loods 7, Kadestraat", koor),
+    )  # fmt: skip
     db.session.commit()
     for n, department in enumerate(["Vergunningen", "Financiën", "Beleid", "Vergunningen", "Financiën", "ICT"]):
-        person = make_person(f"Collega {n}", department=make_department(department))
-        make_invitation(held, person)
-        make_invitation(speurtocht, person)
+        person = create_person(f"Collega {n}", department=create_department(department))
+        invite(held, person, "yes")
+        invite(speurtocht, person, "yes")
     for n in range(2):
-        make_invitation(
-            speurtocht, make_person(f"Wijkmanager {n}", role="frontline", department=make_department("Wijkteams"))
-        )
-    make_invitation(speurtocht, make_person("Ria Zanger", kind="resident", initiatives=[koor]))
-    make_person("Nooit Uitgenodigd", department=make_department("Publiekszaken"))
+        invite(speurtocht, create_person(f"Wijkmanager {n}", role="frontline", department="Wijkteams"), "yes")
+    invite(speurtocht, create_person("Ria Zanger", kind="resident", initiatives=[koor]), "yes")
+    create_person("Nooit Uitgenodigd", department="Publiekszaken")
     base = live_server["url"]
 
-    page.goto(f"{base}/login")
-    page.get_by_label("E-mailadres").fill("organiser@example.org")
-    page.get_by_label("Wachtwoord").fill("correct horse battery")
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url(f"{base}/events")
+    log_in()
 
     page.get_by_role("link", name="Bereik").click()
     page.get_by_role("img", name="Uitgenodigde en bereikte collega's per afdeling").wait_for()

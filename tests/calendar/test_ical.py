@@ -10,7 +10,7 @@ import vobject
 from icalendar import Calendar, Timezone
 
 import organiser.models  # noqa: F401  (every mapper configured: these events are built without an app)
-from organiser.events.models import Event, EventStatus, Owner, Stop
+from organiser.events.models import Event, EventStatus, Owner
 from organiser.invitations import ical
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.invitations.vtimezone import vtimezone
@@ -18,6 +18,7 @@ from organiser.people.models import Person
 from organiser.places.models import Initiative
 from tests.calendar.checks import check_ical, instants_all_parsers, vevents
 from tests.conftest import local
+from tests.factories import route
 
 BASE = "https://organiser.example.nl"
 TZ = "Europe/Amsterdam"
@@ -49,32 +50,12 @@ def with_route(event: Event) -> Event:
     moestuin = Initiative(name="Moestuin De Groene Vingers")
     repair = Initiative(name="Repair Café Oost")
     event.hosts = [moestuin, repair]
-    # Given out of order on purpose: the description follows the route's positions.
-    event.stops = [
-        Stop(
-            position=2,
-            name="De moestuin",
-            address="Parkweg 12",
-            starts_at=local(2030, 6, 15, 13, 45),
-            ends_at=local(2030, 6, 15, 14, 30),
-            initiative=moestuin,
-        ),
-        Stop(
-            position=1,
-            name="Wijkcentrum De Boog",
-            address="Vondelstraat 3",
-            starts_at=local(2030, 6, 15, 13, 0),
-            ends_at=local(2030, 6, 15, 13, 30),
-            initiative=repair,
-        ),
-        Stop(
-            position=3,
-            name="Afsluiting",
-            address="",
-            starts_at=local(2030, 6, 15, 15, 40),
-            ends_at=local(2030, 6, 15, 16, 0),
-        ),
-    ]
+    event.stops = route(
+        (local(2030, 6, 15, 13, 0), local(2030, 6, 15, 13, 30), "Wijkcentrum De Boog", "Vondelstraat 3", repair),
+        (local(2030, 6, 15, 13, 45), local(2030, 6, 15, 14, 30), "De moestuin", "Parkweg 12", moestuin),
+        (local(2030, 6, 15, 15, 40), local(2030, 6, 15, 16, 0), "Afsluiting", ""),
+    )
+    event.stops.reverse()  # given out of order on purpose: the description follows the route's positions
     return event
 
 

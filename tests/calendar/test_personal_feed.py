@@ -24,15 +24,19 @@ def personal(client, token, **headers):
 
 
 def test_personal_feed_holds_every_invitation_not_declined(client, create_event, create_person, invite, feed_token, db):
-    pieter = create_person()
+    pieter = create_person(name="Pieter Vergunning", email="pieter.vergunning@gemeente.example")
     other = create_person(name="Anna Andermans", email="anna@gemeente.example")
     events = {
-        state: create_event(title=f"Bijeenkomst {state.value}", starts_at=local(2030, 6, 10 + i, 13, 0))
+        state: create_event(
+            title=f"Bijeenkomst {state.value}",
+            starts_at=local(2030, 6, 10 + i, 13, 0),
+            capacity=1 if state == InvitationState.WAITING else 20,  # Anna's yes fills it: Pieter waits
+        )
         for i, state in enumerate(InvitationState)
     }
     for state, event in events.items():
-        invite(event, pieter, state)
         invite(event, other, InvitationState.YES, note="Rolstoel")
+        invite(event, pieter, state)
     cancelled = create_event(title="Afgelaste borrel", starts_at=local(2030, 12, 7, 14, 0))
     invite(cancelled, pieter, InvitationState.YES)
     cancelled.status, cancelled.sequence = EventStatus.CANCELLED, 1
@@ -296,7 +300,7 @@ def test_send_feed_link_mail_says_how_to_subscribe(client, create_person, feed_t
 
 
 def test_feed_link_command_prints_a_new_working_link(app, client, create_person, feed_token):
-    person = create_person()
+    person = create_person(email="pieter.vergunning@gemeente.example")
     old = feed_token(person)
     result = app.test_cli_runner().invoke(args=["feed-link", "Pieter.Vergunning@gemeente.example"])
     assert result.exit_code == 0, result.output

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from organiser.events.models import Event, EventStatus, Owner, Stop
+from organiser.events.models import Event, EventStatus, Owner
 from organiser.extensions import utcnow
 from organiser.invitations.models import InvitationState
 from tests.calendar.checks import check_ical, instants_all_parsers, vevents
 from tests.conftest import local
+from tests.factories import route
 
 UID = "event-{}@organiser.test"
 #: What Thunderbird sends.
@@ -80,23 +81,10 @@ def test_route_stops_hosts_and_link_in_the_description(client, create_event, cre
         longitude=4.9224,
     )
     event.hosts = [moestuin]
-    event.stops = [
-        Stop(
-            position=1,
-            name="Verzamelen",
-            address="Vondelstraat 3",
-            starts_at=local(2030, 6, 15, 13, 0),
-            ends_at=local(2030, 6, 15, 13, 15),
-        ),
-        Stop(
-            position=2,
-            name="De moestuin",
-            address="Parkweg 12",
-            starts_at=local(2030, 6, 15, 13, 30),
-            ends_at=local(2030, 6, 15, 14, 0),
-            initiative=moestuin,
-        ),
-    ]
+    event.stops = route(
+        (local(2030, 6, 15, 13, 0), local(2030, 6, 15, 13, 15), "Verzamelen", "Vondelstraat 3"),
+        (local(2030, 6, 15, 13, 30), local(2030, 6, 15, 14, 0), "De moestuin", "Parkweg 12", moestuin),
+    )
     db.session.commit()
     vevent = vevents(feed(client).data)[UID.format(event.id)]
     description = str(vevent["DESCRIPTION"])

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from organiser.events.models import Event, EventStatus, Stop
 from tests.conftest import local
+from tests.factories import route
 
 
 def event_form(**overrides):
@@ -235,15 +236,7 @@ def test_organisers_cannot_touch_each_others_events(client, create_organiser, cr
 
 def test_route_shows_as_timeline_on_public_page(client, create_event, db):
     event = create_event(title="Safari", format="wijksafari", hours=3)
-    event.stops.append(
-        Stop(
-            position=1,
-            name="De moestuin",
-            address="Parkweg 12",
-            starts_at=event.starts_at,
-            ends_at=event.starts_at + timedelta(minutes=45),
-        )
-    )
+    event.stops = route((event.starts_at, event.starts_at + timedelta(minutes=45), "De moestuin", "Parkweg 12"))
     db.session.commit()
     page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert '<ol class="timeline">' in page and "De moestuin" in page and "14:00" in page

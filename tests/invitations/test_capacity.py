@@ -5,19 +5,15 @@ from __future__ import annotations
 from organiser.events.forms import to_form_value
 from organiser.events.models import Event
 from organiser.events.planning import lock_for_change
-from organiser.invitations import answers, sending
+from organiser.invitations import answers
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage
 from tests.events.test_events import event_form
 
 
-def _full_event(db, create_event, create_person, organiser, waiting=3):
+def _full_event(db, create_event, invitees, organiser, waiting=3):
     event = create_event(organiser=organiser, capacity=2, max_plus_ones=1)
-    for _ in range(2 + waiting):
-        db.session.add(Invitation(event=event, person=create_person()))
-    db.session.flush()
-    sending.send_invitations(event)
-    invitations = db.session.scalars(db.select(Invitation).order_by(Invitation.id)).all()
+    invitations = invitees(event, 2 + waiting)
     for invitation in invitations:
         answers.record_answer(invitation, "yes")
     db.session.commit()
@@ -36,8 +32,8 @@ def _form_for(event, capacity):
     )
 
 
-def test_more_seats_promote_the_waiting_list_in_order(logged_in, db, create_event, create_person, organiser):
-    event, invitations = _full_event(db, create_event, create_person, organiser)
+def test_more_seats_promote_the_waiting_list_in_order(logged_in, db, create_event, invitees, organiser):
+    event, invitations = _full_event(db, create_event, invitees, organiser)
     assert [i.state for i in invitations[2:]] == [InvitationState.WAITING] * 3
     with logged_in.raw.application.test_request_context():
         form = _form_for(event, 4)
@@ -50,8 +46,8 @@ def test_more_seats_promote_the_waiting_list_in_order(logged_in, db, create_even
     assert sorted(promoted) == [invitations[2].id, invitations[3].id]
 
 
-def test_capacity_cannot_drop_below_the_seats_taken(logged_in, db, create_event, create_person, organiser):
-    event, _invitations = _full_event(db, create_event, create_person, organiser, waiting=0)
+def test_capacity_cannot_drop_below_the_seats_taken(logged_in, db, create_event, invitees, organiser):
+    event, _invitations = _full_event(db, create_event, invitees, organiser, waiting=0)
     with logged_in.raw.application.test_request_context():
         form = _form_for(event, 1)
     page = logged_in.post(f"/events/{event.id}/edit", form).get_data(as_text=True)
@@ -59,9 +55,9 @@ def test_capacity_cannot_drop_below_the_seats_taken(logged_in, db, create_event,
     assert db.session.get(Event, event.id).capacity == 2
 
 
-def test_the_capacity_check_reads_the_seats_under_a_lock(app, db, create_event, create_person, organiser):
+def test_the_capacity_check_reads_the_seats_under_a_lock(app, db, create_event, invitees, organiser):
     """A stale copy of the event (seats taken meanwhile by an answer) is read again when locked for the change."""
-    event, invitations = _full_event(db, create_event, create_person, organiser, waiting=0)
+    event, invitations = _full_event(db, create_event, invitees, organiser, waiting=0)
     stale = db.session.get(Event, event.id)
     db.session.execute(db.update(Event).where(Event.id == event.id).values(seats_taken=2, capacity=3))
     stale.seats_taken = 0  # what a form validated long ago would have seen

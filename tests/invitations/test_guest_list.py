@@ -48,7 +48,7 @@ def test_add_skips_inactive_deleted_listed_and_unknown_people(logged_in, db, eve
     active = create_person()
     inactive = create_person(active=False)
     already = create_person()
-    invite(event, already)
+    invite(event, already, InvitationState.LISTED)
     gone = create_person()
     logged_in.post(f"/people/{gone.id}/delete")
     ids = [active.id, inactive.id, already.id, gone.id, 99999]
@@ -65,7 +65,7 @@ def test_the_next_address_must_be_local(logged_in, event, create_person):
 
 
 def test_remove_only_people_not_yet_invited(logged_in, db, event, create_person, invite):
-    waiting = invite(event, create_person(name="Nog Niet"))
+    waiting = invite(event, create_person(name="Nog Niet"), InvitationState.LISTED)
     sent = invite(event, create_person(name="Al Uitgenodigd"), InvitationState.INVITED)
     page = logged_in.get(f"/events/{event.id}/guests").get_data(as_text=True)
     assert page.count("Van de lijst halen") == 1
@@ -81,7 +81,7 @@ def test_an_invitation_of_another_event_cannot_be_removed_here(
     logged_in, db, event, create_event, organiser, create_person, invite
 ):
     other_event = create_event(title="Andere", organiser=organiser)
-    invitation = invite(other_event, create_person())
+    invitation = invite(other_event, create_person(), InvitationState.LISTED)
     assert logged_in.post(f"/events/{event.id}/guests/{invitation.id}/remove").status_code == 404
     assert len(listed(db, other_event)) == 1
 
@@ -90,7 +90,7 @@ def test_another_organiser_gets_404(client, db, event, create_organiser, create_
     create_organiser("ander@example.org", "Ander")
     client.login("ander@example.org")
     person = create_person()
-    invitation = invite(event, create_person())
+    invitation = invite(event, create_person(), InvitationState.LISTED)
     assert client.get(f"/events/{event.id}/guests").status_code == 404
     assert client.get(f"/events/{event.id}/guests/suggestions").status_code == 404
     assert client.post(f"/events/{event.id}/guests/add", {"person_ids": [str(person.id)]}).status_code == 404
@@ -121,8 +121,8 @@ def test_the_mix_is_shown_for_the_list_and_for_yes(
     event.hosts = [moestuin]
     db.session.commit()
     invite(event, create_person(name="Kantoor Een", department="Vergunningen"), InvitationState.YES)
-    invite(event, create_person(name="Kantoor Twee", department="Financiën"))
-    invite(event, create_person(name="Wijk Een", department="Wijkteams", role="frontline"))
+    invite(event, create_person(name="Kantoor Twee", department="Financiën"), InvitationState.LISTED)
+    invite(event, create_person(name="Wijk Een", department="Wijkteams", role="frontline"), InvitationState.LISTED)
     invite(event, create_person(name="Nee Zegger", department="Beleid"), InvitationState.NO)
     page = logged_in.get(f"/events/{event.id}/guests").get_data(as_text=True)
     mix = page.split('id="mix-heading"')[1].split("</section>")[0]

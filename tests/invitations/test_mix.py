@@ -58,15 +58,15 @@ def test_shortfalls_in_plain_dutch(db, event, create_person, create_initiative, 
         "Er is nog geen collega met een contactrol (frontlinie) uitgenodigd.",
         "Bewonersinitiatief Moestuin De Groene Vingers is nog niet vertegenwoordigd.",
     ]
-    invite(event, create_person(role="office"))
+    invite(event, create_person(role="office"), InvitationState.LISTED)
     for _ in range(2):
-        invite(event, create_person(role="frontline", department="Wijkteams"))
+        invite(event, create_person(role="frontline", department="Wijkteams"), InvitationState.LISTED)
     assert mix_shortfalls(event) == [
         "Maar 33% van de uitgenodigde collega's werkt op kantoor; het doel is minstens 50%.",
         "Bewonersinitiatief Moestuin De Groene Vingers is nog niet vertegenwoordigd.",
     ]
-    invite(event, create_person(role="office"))
-    invite(event, create_person(kind="resident", initiatives=[moestuin]))
+    invite(event, create_person(role="office"), InvitationState.LISTED)
+    invite(event, create_person(kind="resident", initiatives=[moestuin]), InvitationState.LISTED)
     assert mix_shortfalls(event) == []
 
 
@@ -74,7 +74,7 @@ def test_declines_do_not_help_the_mix(db, event, create_person, create_initiativ
     moestuin = create_initiative("Moestuin De Groene Vingers")
     event.hosts = [moestuin]
     db.session.commit()
-    invite(event, create_person(role="office"))
+    invite(event, create_person(role="office"), InvitationState.LISTED)
     invite(event, create_person(role="frontline", department="Wijkteams"), InvitationState.NO)
     invite(event, create_person(kind="resident", initiatives=[moestuin]), InvitationState.NO)
     assert mix_shortfalls(event) == [
@@ -87,14 +87,14 @@ def test_a_colleague_of_the_host_initiative_does_not_represent_it(db, event, cre
     moestuin = create_initiative("Moestuin De Groene Vingers")
     event.hosts = [moestuin]
     db.session.commit()
-    invite(event, create_person(role="frontline", initiatives=[moestuin]))
+    invite(event, create_person(role="frontline", initiatives=[moestuin]), InvitationState.LISTED)
     assert "Bewonersinitiatief Moestuin De Groene Vingers is nog niet vertegenwoordigd." in mix_shortfalls(event)
 
 
 def test_the_target_comes_from_the_event(db, event, create_person, invite):
-    invite(event, create_person(role="office"))
-    invite(event, create_person(role="frontline"))
-    invite(event, create_person(role="frontline"))
+    invite(event, create_person(role="office"), InvitationState.LISTED)
+    invite(event, create_person(role="frontline"), InvitationState.LISTED)
+    invite(event, create_person(role="frontline"), InvitationState.LISTED)
     event.min_office_share = 30
     db.session.commit()
     assert mix_shortfalls(event) == []

@@ -12,36 +12,15 @@ from organiser.events.models import Event
 from organiser.invitations import answers, links, notices, reminders, retention, sending
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage
-from organiser.people.models import ContactRole, Department, Person, PersonKind
 
 
 @pytest.fixture
-def invited(db, create_event):
-    """Factory: an event with `n` people invited (mails queued); returns (event, [(invitation, token)])."""
+def invited(create_event, invitees):
+    """Factory: an event with `n` colleagues invited (mails queued); returns (event, [(invitation, token)])."""
 
     def factory(n=3, capacity=20, max_plus_ones=1, **event_fields):
         event = create_event(capacity=capacity, max_plus_ones=max_plus_ones, **event_fields)
-        department = db.session.scalar(db.select(Department).where(Department.name == "Vergunningen"))
-        if department is None:
-            department = Department(name="Vergunningen")
-        pairs = []
-        for i in range(n):
-            person = Person(
-                name=f"Collega {event.id}-{i}",
-                email=f"collega{event.id}-{i}@gemeente.example",
-                kind=PersonKind.STAFF,
-                department=department,
-                contact_role=ContactRole.OFFICE,
-            )
-            db.session.add(Invitation(event=event, person=person))
-        db.session.flush()
-        sending.send_invitations(event)
-        for invitation in db.session.scalars(
-            db.select(Invitation).where(Invitation.event_id == event.id).order_by(Invitation.id)
-        ):
-            pairs.append((invitation, links.rsvp_token(invitation)))
-        db.session.commit()
-        return event, pairs
+        return event, [(invitation, links.rsvp_token(invitation)) for invitation in invitees(event, n)]
 
     return factory
 
@@ -285,22 +264,9 @@ def test_deleting_a_person_frees_their_seat_for_the_waiting_list(app, db, invite
     assert len(mails(db, "promotion")) == 1
 
 
-def test_send_page_warns_about_the_mix_and_sends_to_those_ticked(logged_in, db, organiser, create_event):
+def test_send_page_warns_about_the_mix_and_sends_to_those_ticked(logged_in, db, organiser, create_event, invitees):
     event = create_event(organiser=organiser)
-    department = Department(name="Burgerzaken")
-    people = [
-        Person(
-            name=f"Kantoor {i}",
-            email=f"k{i}@gemeente.example",
-            kind=PersonKind.STAFF,
-            department=department,
-            contact_role=ContactRole.OFFICE,
-        )
-        for i in range(3)
-    ]
-    for person in people:
-        db.session.add(Invitation(event=event, person=person))
-    db.session.commit()
+    invitees(event, 3, send=False, department="Burgerzaken")
     page = logged_in.get(f"/events/{event.id}/send").get_data(as_text=True)
     assert "Let op: de mix haalt het doel niet" in page  # no frontline colleague yet
     assert "3 mensen nog niet uitgenodigd" in page

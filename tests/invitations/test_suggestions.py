@@ -33,7 +33,7 @@ def by_name(suggestions):
 
 
 def test_office_first_departments_take_turns_never_first(in_request, event, past, create_person, invite):
-    invite(event, create_person(name="Al Op De Lijst", department="Financiën"))
+    invite(event, create_person(name="Al Op De Lijst", department="Financiën"), InvitationState.LISTED)
     create_person(name="Vera Nooit", department="Vergunningen")
     invite(past["january"], create_person(name="Vera Lang Geleden", department="Vergunningen"), YES)
     invite(past["march"], create_person(name="Vera Recent", department="Vergunningen"), YES)
@@ -75,7 +75,7 @@ def test_who_is_never_suggested(
     delete_person(create_person(name="Weg"))
     db.session.commit()
     create_person(name="Bewoner", kind="resident", initiatives=[create_initiative()])
-    invite(event, create_person(name="Staat Al Op De Lijst"))
+    invite(event, create_person(name="Staat Al Op De Lijst"), InvitationState.LISTED)
     twice = create_person(name="Twee Keer Nee")
     invite(past["january"], twice, NO)
     invite(past["march"], twice, NO)

@@ -35,12 +35,16 @@ class RecordingHandler:
         self.rcpt_reply: str | None = None
         #: Replies to DATA used up one by one before accepting, e.g. ["451 4.3.0 Try again later"].
         self.data_replies: list[str] = []
+        #: Offer PIPELINING (RFC 2920) in EHLO: the worker then sends MAIL, RCPT and DATA in one go.
+        self.pipelining = True
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         with self.lock:
             self.connections += 1
             self.greetings.append(hostname)
+        if self.pipelining:  # aiosmtpd reads pipelined commands one by one anyway
+            responses = [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
 
     async def handle_HELO(self, server, session, envelope, hostname):

@@ -388,22 +388,6 @@ def test_without_mail_server_mail_is_kept(app, db):
 # --- For the organiser's guest list -------------------------------------------------------------------
 
 
-@pytest.fixture
-def invite(db):
-    """Factory: an invitation (already sent) of a new resident to the event."""
-    from organiser.invitations.models import Invitation, InvitationState
-    from organiser.people.models import Person, PersonKind
-
-    def factory(event, name):
-        person = Person(name=name, email=f"{name.lower()}@example.org", kind=PersonKind.RESIDENT)
-        invitation = Invitation(event=event, person=person, state=InvitationState.INVITED, sent_at=utcnow())
-        db.session.add(invitation)
-        db.session.commit()
-        return invitation
-
-    return factory
-
-
 def test_mail_status_by_invitation_takes_the_latest_invitation_mail(app, db, create_event, invite):
     event, other_event = create_event(), create_event(title="Ander")
     ans, bert, cor = invite(event, "Ans"), invite(event, "Bert"), invite(other_event, "Cor")

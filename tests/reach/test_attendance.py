@@ -16,7 +16,9 @@ from tests.reach.test_dashboard import days_ago, tables_of
 def held_event(organiser, create_event, create_department, create_person, invite):
     """An event of yesterday with two yes answers, one waiting and one no."""
     department = create_department("Vergunningen")
-    event = create_event("Bruiscafé van gisteren", starts_at=days_ago(1), organiser=organiser)
+    event = create_event(
+        "Bruiscafé van gisteren", starts_at=days_ago(1), organiser=organiser, capacity=3, max_plus_ones=1
+    )  # full with Anna (and her guest) and Bram: Cas waits
     people = {
         "anna": create_person("Anna de Vries", department=department),
         "bram": create_person("Bram Bakker", department=department),
@@ -24,8 +26,8 @@ def held_event(organiser, create_event, create_department, create_person, invite
         "dina": create_person("Dina Nee", department=department),
     }
     invitations = {
-        "anna": invite(event, people["anna"], plus_ones=1),
-        "bram": invite(event, people["bram"]),
+        "anna": invite(event, people["anna"], plus_ones=1, state="yes"),
+        "bram": invite(event, people["bram"], state="yes"),
         "cas": invite(event, people["cas"], state="waiting"),
         "dina": invite(event, people["dina"], state="no"),
     }
@@ -95,7 +97,7 @@ def test_without_csrf_nothing_changes(logged_in, db, held_event):
 
 def test_check_in_opens_on_the_day_of_the_event(logged_in, db, organiser, create_event, create_person, invite):
     event = create_event("Volgende week", starts_at=days_ago(-7), organiser=organiser)
-    invitation = invite(event, create_person("Anna de Vries"))
+    invitation = invite(event, create_person("Anna de Vries"), state="yes")
     page = logged_in.get(f"/events/{event.id}/attendance").get_data(as_text=True)
     assert "U kunt de aanwezigheid vastleggen vanaf de dag van de bijeenkomst." in page
     logged_in.post(f"/events/{event.id}/attendance", {"present": [invitation.id]})
@@ -104,7 +106,7 @@ def test_check_in_opens_on_the_day_of_the_event(logged_in, db, organiser, create
 
 def test_cancelled_event_has_nothing_to_record(logged_in, organiser, create_event, create_person, invite):
     event = create_event("Afgelast", starts_at=days_ago(2), organiser=organiser, status=EventStatus.CANCELLED)
-    invite(event, create_person("Anna de Vries"))
+    invite(event, create_person("Anna de Vries"), state="yes")
     page = logged_in.get(f"/events/{event.id}/attendance").get_data(as_text=True)
     assert "Deze bijeenkomst is afgelast" in page
 

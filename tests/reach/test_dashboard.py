@@ -11,10 +11,11 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from organiser.events.models import EventStatus, Stop
+from organiser.events.models import EventStatus
 from organiser.extensions import utcnow
 from organiser.i18n import to_local
 from organiser.spreadsheet import safe_cell
+from tests.factories import route
 
 
 def chart_text(page: str, chart_id: str) -> str:
@@ -98,36 +99,29 @@ def reach_data(db, create_event, create_department, create_person, create_initia
     }
     # Before the default period: Anna's first event ever.
     old = create_event("Oud bruiscafé", format="bruiscafe", starts_at=days_ago(400))
-    invite(old, p["p1"])
+    invite(old, p["p1"], state="yes")
     # In the period, attendance not recorded: every yes counts.
     safari = create_event("Safari langs de haven", format="wijksafari", starts_at=days_ago(60), hours=3, hosts=[koor])
-    safari.stops.append(
-        Stop(
-            position=1,
-            name="De wijkbus",
-            address="Kadestraat 30",
-            starts_at=safari.starts_at,
-            ends_at=safari.starts_at + timedelta(hours=1),
-            initiative=bus,
-        )
+    safari.stops = route(
+        (safari.starts_at, safari.starts_at + timedelta(hours=1), "De wijkbus", "Kadestraat 30", bus),
     )
     db.session.commit()
     for key in ("p1", "p2", "w1", "r1", "p4"):
-        invite(safari, p[key])
+        invite(safari, p[key], state="yes")
     invite(safari, p["f1"], state="no")
     # In the period, attendance recorded: only those checked in count (Bram said yes but did not come).
     cafe = create_event("Bruiscafé in de moestuin", format="bruiscafe", starts_at=days_ago(30), hosts=[tuin])
-    invite(cafe, p["p3"], attended=True)
-    invite(cafe, p["p2"], attended=False)
-    invite(cafe, p["f1"])
+    invite(cafe, p["p3"], attended=True, state="yes")
+    invite(cafe, p["p2"], attended=False, state="yes")
+    invite(cafe, p["f1"], state="yes")
     # Cancelled: Fatima's yes does not count.
     cancelled = create_event(
         "Afgelaste borrel", format="netwerkborrel", starts_at=days_ago(20), status=EventStatus.CANCELLED, hosts=[bus]
     )
-    invite(cancelled, p["f1"])
+    invite(cancelled, p["f1"], state="yes")
     # Not yet held.
     future = create_event("Komende broedplaats", format="broedplaats", starts_at=days_ago(-10), hosts=[koor])
-    invite(future, p["p3"])
+    invite(future, p["p3"], state="yes")
     return {"people": p, "old": old, "safari": safari, "cafe": cafe, "cancelled": cancelled, "future": future}
 
 
@@ -292,7 +286,7 @@ def test_dashboard_runs_a_fixed_number_of_queries(logged_in, db, reach_data, cre
     for n in range(10):
         event = create_event(f"Extra bruiscafé {n}", starts_at=days_ago(40 + n))
         for _ in range(5):
-            invite(event, create_person(department=reach_data["people"]["p1"].department))
+            invite(event, create_person(department=reach_data["people"]["p1"].department), state="yes")
     with QueryCounter(db.engine) as large:
         assert logged_in.get("/reach").status_code == 200
     assert small.count == large.count

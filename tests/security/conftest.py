@@ -1,4 +1,4 @@
-"""Fixtures for the security checks: the people factories, and app servers sharing one Redis."""
+"""Fixtures for the security checks: app servers sharing one Redis (the factories are in tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from organiser.extensions import db
 from tests.conftest import make_app, skip_or_fail
-from tests.people.conftest import create_department, create_person  # noqa: F401  (fixtures shared with people)
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -85,11 +85,11 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, logged_in):
 
 
 @pytest.fixture
-def someone_elses_event(db, create_event, create_organiser, create_person):
+def someone_elses_event(db, create_event, create_organiser, create_person, invite):
     """A draft event of another organiser, with an invitation, a stop and a team."""
     owner = create_organiser(email="ander@example.org", name="Andere Organisator")
     event = create_event(organiser=owner, status=EventStatus.DRAFT, format="wijksafari", forms_teams=True)
-    invitation = Invitation(event=event, person=create_person(), state=InvitationState.YES, sent_at=utcnow())
+    invitation = invite(event, create_person(), InvitationState.YES)
     stop = Stop(
         event=event,
         position=1,

@@ -12,13 +12,12 @@ from flask_babel import force_locale
 from organiser.invitations.models import Invitation
 from organiser.teams import balance, formation, membership
 from organiser.teams.models import Team
+from tests.factories import route
 
 
 @pytest.fixture
-def speurtocht(organiser, create_event, create_initiative, create_neighbourhood):
+def speurtocht(db, organiser, create_event, create_initiative, create_neighbourhood):
     """A speurtocht hosted by two initiatives, with a route of two stops."""
-    from organiser.events.models import Stop
-
     hood = create_neighbourhood("Havenkwartier")
     koor = create_initiative("Havenkoor", hood)
     bus = create_initiative("Wijkbus Havenkwartier", hood)
@@ -31,28 +30,11 @@ def speurtocht(organiser, create_event, create_initiative, create_neighbourhood)
         hosts=[koor, bus],
         capacity=60,
     )
-    event.stops.extend(
-        [
-            Stop(
-                position=1,
-                name="Start bij het Havenkoor",
-                address="Loods 7, Kadestraat",
-                starts_at=event.starts_at,
-                ends_at=event.starts_at + timedelta(minutes=30),
-                initiative=koor,
-            ),
-            Stop(
-                position=2,
-                name="Opdracht bij de wijkbus",
-                address="Kadestraat 30",
-                starts_at=event.starts_at + timedelta(minutes=45),
-                ends_at=event.starts_at + timedelta(minutes=90),
-                initiative=bus,
-            ),
-        ]
+    start = event.starts_at
+    event.stops = route(
+        (start, start + timedelta(minutes=30), "Start bij het Havenkoor", "Loods 7, Kadestraat", koor),
+        (start + timedelta(minutes=45), start + timedelta(minutes=90), "Opdracht bij de wijkbus", "Kadestraat 30", bus),
     )
-    from organiser.extensions import db
-
     db.session.commit()
     return {"event": event, "koor": koor, "bus": bus, "other": create_initiative("Taalcafé Rijnbuurt", hood)}
 
@@ -68,7 +50,7 @@ def add_people(speurtocht, create_department, create_person, invite):
                 person = create_person(name, kind="resident", initiatives=[speurtocht[where]])
             else:
                 person = create_person(name, role=kind, department=create_department(where))
-            invitations.append(invite(speurtocht["event"], person))
+            invitations.append(invite(speurtocht["event"], person, state="yes"))
         return invitations
 
     return factory
@@ -247,7 +229,7 @@ def test_place_in_team_moves_nobody_else(db, speurtocht, add_people, create_pers
     leaving = next(m for m in team3.members if not m.is_guide)
     membership.remove_from_team(leaving)
     db.session.commit()
-    late = invite(event, create_person("Laat Aangemeld", department=create_department("Vergunningen")))
+    late = invite(event, create_person("Laat Aangemeld", department=create_department("Vergunningen")), state="yes")
     team = membership.place_in_team(late)
     db.session.commit()
     assert team.number == 3
@@ -265,7 +247,7 @@ def test_place_in_team_only_flushes(db, speurtocht, add_people, create_person, i
     event = speurtocht["event"]
     formation.form_teams(event, 2)
     db.session.commit()
-    late = invite(event, create_person("Laat Aangemeld"))
+    late = invite(event, create_person("Laat Aangemeld"), state="yes")
     assert membership.place_in_team(late) is not None
     db.session.rollback()
     assert db.session.get(Invitation, late.id).team_id is None
@@ -284,7 +266,9 @@ def test_late_guide_candidate_leads_a_team_without_guide(db, speurtocht, add_peo
     event = speurtocht["event"]
     teams = formation.form_teams(event, 2)
     assert all(t.guide is None for t in teams)
-    resident = invite(event, create_person("Ria Zanger", kind="resident", initiatives=[speurtocht["koor"]]))
+    resident = invite(
+        event, create_person("Ria Zanger", kind="resident", initiatives=[speurtocht["koor"]]), state="yes"
+    )
     team = membership.place_in_team(resident)
     assert team.guide is resident and resident.is_guide
 
@@ -294,7 +278,7 @@ def test_all_teams_locked_leaves_a_late_answer_unplaced(db, speurtocht, add_peop
     teams = formation.form_teams(speurtocht["event"], 2)
     for team in teams:
         membership.set_locked(team, True)
-    late = invite(speurtocht["event"], create_person("Laat Aangemeld"))
+    late = invite(speurtocht["event"], create_person("Laat Aangemeld"), state="yes")
     assert membership.place_in_team(late) is None and late.team_id is None
 
 

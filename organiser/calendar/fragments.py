@@ -1,0 +1,246 @@
+"""Feeds made of stored entries: each event's VEVENT is written once per version of what it shows and kept in the
+database (shared by every feed and app server), and a feed is its header, the stored entries in order and its
+last line.
+
+An entry is found by (event, feed_version, variant). The database raises event.feed_version with every change to
+what a calendar shows of the event (its columns but the seat counter, stops, hosts, the names of those
+initiatives: triggers of migration 0011), and the variant is the digest of how the feed shows it: link, status,
+answer lines, answer time, base URL, time zone, language, and the output version (the code that writes iCalendar and the
+translation catalogues). The bytes are those feed_to_ical() writes, so a feed made here is byte-identical to
+one rendered whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from flask import current_app
+from sqlalchemy import Select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
+
+from ..config import ROOT
+from ..events.models import Event, Stop
+from ..extensions import db, rows_matched, utcnow
+from ..invitations import ical
+from .models import CalendarFragment, CalendarVersion
+
+#: Raise when the feed output changes for the same data and neither ical.py nor a catalogue changed.
+FEED_OUTPUT_VERSION = "2"
+
+#: (event id, feed_version, variant): what an entry is found by.
+Key = tuple[int, int, str]
+
+
+class PlannedEntry(NamedTuple):
+    """One entry of a feed before its VEVENT is looked up: the event's version and what the feed adds to it."""
+
+    event_id: int
+    event_version: int
+    link: str | None
+    entry_status: str | None = None
+    private: bool = False
+    extra_lines: tuple[str, ...] = ()
+    changed_at: datetime | None = None
+
+
+def digest(parts: Iterable[object]) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(str(part).encode("utf-8"))
+        hasher.update(b"\x1f")
+    return hasher.hexdigest()[:40]
+
+
+def output_version() -> str:
+    """FEED_OUTPUT_VERSION, the code that writes iCalendar and the translation catalogues: a release that changes
+    any of them changes every variant and ETag, the same on every server running it."""
+    cached = current_app.extensions.get("calendar_output_version")
+    if cached is None:
+        code = ROOT / "organiser"
+        sources = [
+            code / "invitations" / "ical.py",
+            code / "invitations" / "vtimezone.py",
+            code / "calendar" / "fragments.py",
+        ]
+        sources += sorted((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+        cached = digest([FEED_OUTPUT_VERSION, *(hashlib.sha256(p.read_bytes()).hexdigest() for p in sources)])
+        current_app.extensions["calendar_output_version"] = cached
+    return cached
+
+
+def version_column():
+    """The counter the database raises with every change to what a feed shows (models.CalendarVersion)."""
+    return db.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
+
+
+def variant(entry: PlannedEntry, base_url: str, tzid: str, locale: str) -> str:
+    """How a feed shows an event: everything in its VEVENT that is not the event's own (see the module docstring)."""
+    return digest(
+        [
+            output_version(),
+            base_url,
+            tzid,
+            locale,
+            entry.link or "",
+            entry.entry_status or "",
+            int(entry.private),
+            "\x1e".join(entry.extra_lines),
+            entry.changed_at.isoformat() if entry.changed_at else "",
+        ]
+    )
+
+
+def public_feed(header: bytes, events: Select, *, base_url: str, tzid: str, locale: str) -> bytes:
+    """A public feed of the events `events` selects, in time order, each linking to its page. Call inside
+    force_locale(locale)."""
+    # Every entry of a public feed has the same variant: the link is the event page (ical.event_page_url).
+    shown = variant(PlannedEntry(0, 0, f"{base_url}/events/"), base_url, tzid, locale)
+    rows = db.session.execute(
+        events.with_only_columns(Event.id, Event.feed_version).order_by(Event.starts_at, Event.id)
+    ).all()
+    keys = [(event_id, version, shown) for event_id, version in rows]
+    bodies = entries(
+        keys, lambda key: PlannedEntry(key[0], key[1], f"{base_url}/events/{key[0]}"), base_url=base_url, tzid=tzid
+    )
+    return b"".join([header, *(bodies[key] for key in keys), ical.FEED_END])
+
+
+def feed(header: bytes, planned: list[PlannedEntry], *, base_url: str, tzid: str, locale: str) -> bytes:
+    """A feed of these entries, in this order (an event once). Call inside force_locale(locale)."""
+    seen: set[int] = set()
+    wanted: dict[Key, PlannedEntry] = {}
+    for entry in planned:
+        if entry.event_id not in seen:  # two VEVENTs with one UID confuse every client
+            seen.add(entry.event_id)
+            wanted[entry.event_id, entry.event_version, variant(entry, base_url, tzid, locale)] = entry
+    bodies = entries(list(wanted), wanted.__getitem__, base_url=base_url, tzid=tzid)
+    return b"".join([header, *(bodies[key] for key in wanted), ical.FEED_END])
+
+
+class EntryCache:
+    """Entries recently used by this process (bytes by key), least recently used dropped first: in front of the
+    database, which every process shares; nothing depends on it."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._bodies: OrderedDict[Key, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: list[Key]) -> dict[Key, bytes]:
+        found = {}
+        with self._lock:
+            for key in keys:
+                body = self._bodies.get(key)
+                if body is not None:
+                    self._bodies.move_to_end(key)
+                    found[key] = body
+        return found
+
+    def put_many(self, bodies: dict[Key, bytes]) -> None:
+        with self._lock:
+            for key, body in bodies.items():
+                if key not in self._bodies and len(body) <= self.max_bytes:
+                    self._bodies[key] = body
+                    self._size += len(body)
+            while self._size > self.max_bytes:
+                _old, dropped = self._bodies.popitem(last=False)
+                self._size -= len(dropped)
+
+
+def entry_cache() -> EntryCache:
+    cache = current_app.extensions.get("calendar_entries")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "calendar_entries", EntryCache(int(current_app.config["FEED_ENTRY_CACHE_BYTES"]))
+        )
+    return cache
+
+
+def entries(keys: list[Key], planned: Callable[[Key], PlannedEntry], *, base_url: str, tzid: str) -> dict[Key, bytes]:
+    """The entries of `keys`: from this process, else from the database, else written now and stored."""
+    cache = entry_cache()
+    bodies = cache.get_many(keys)
+    if len(bodies) < len(keys):
+        from_database = stored([key for key in keys if key not in bodies])
+        missing = [key for key in keys if key not in bodies and key not in from_database]
+        if missing:
+            from_database.update(make_and_store([(key[2], planned(key)) for key in missing], base_url, tzid))
+        cache.put_many(from_database)
+        bodies.update(from_database)
+    return bodies
+
+
+def stored(keys: list[Key]) -> dict[Key, bytes]:
+    """The stored entries among `keys`."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    found: dict[Key, bytes] = {}
+    ids = sorted({key[0] for key in keys})
+    for start in range(0, len(ids), 5000):  # SQLite takes at most 32,766 parameters
+        rows = db.session.execute(
+            db.select(
+                CalendarFragment.event_id,
+                CalendarFragment.event_version,
+                CalendarFragment.variant,
+                CalendarFragment.body,
+            ).where(
+                CalendarFragment.event_id.in_(ids[start : start + 5000]),
+                CalendarFragment.variant.in_({key[2] for key in keys}),
+            )
+        )
+        found.update({(e, v, s): body.encode("utf-8") for e, v, s, body in rows if (e, v, s) in wanted})
+    return found
+
+
+def make_and_store(missing: list[tuple[str, PlannedEntry]], base_url: str, tzid: str) -> dict[Key, bytes]:
+    """Write the VEVENTs of entries not stored yet and keep them (flushes; the feed view commits).
+
+    Each is kept under the version of the event it was written from, read now: never older than its content."""
+    events = {
+        event.id: event
+        for event in db.session.scalars(
+            db.select(Event)
+            .where(Event.id.in_({entry.event_id for _variant, entry in missing}))
+            .options(selectinload(Event.hosts), selectinload(Event.stops).selectinload(Stop.initiative))
+        )
+    }
+    made: dict[Key, bytes] = {}
+    rows = []
+    for shown, entry in missing:
+        event = events[entry.event_id]
+        feed_entry = ical.FeedEntry(
+            event,
+            entry.link,
+            status=entry.entry_status,
+            private=entry.private,
+            extra_lines=entry.extra_lines,
+            changed_at=entry.changed_at,
+        )
+        body = ical.entry_to_ical(feed_entry, base_url=base_url, tzid=tzid).decode("utf-8")
+        made[entry.event_id, entry.event_version, shown] = body.encode("utf-8")
+        rows.append({"event_id": event.id, "event_version": event.feed_version, "variant": shown, "body": body})
+    now = utcnow()
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # Another server may have stored the same entry meanwhile (the same bytes): nothing to do then.
+    db.session.execute(
+        insert(CalendarFragment).on_conflict_do_nothing(),
+        [
+            {**row, "created_at": now}
+            for row in {(r["event_id"], r["event_version"], r["variant"]): r for r in rows}.values()
+        ],
+    )
+    return made
+
+
+def prune(older_than: timedelta) -> int:
+    """Delete entries made longer ago than `older_than` (flushes): a feed that still shows one makes it again."""
+    result = db.session.execute(db.delete(CalendarFragment).where(CalendarFragment.created_at < utcnow() - older_than))
+    return rows_matched(result)
