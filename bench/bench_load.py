@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from deploy.local import LocalProduction
 
 from . import harness as h
-from .load_support import CSRF, Visitor, run_concurrently
+from .load_support import CSRF, FORM_KEY, Visitor, run_concurrently
 
 INVITEES, SEATS, CLIENTS = h.scaled(300, 30), 10, h.scaled(50, 10)
 SPREAD_EVENTS, SPREAD_EACH = h.scaled(50, 5), 6
@@ -167,6 +167,8 @@ class Answerer:
         assert page.status == 200 and found, (page.status, page.text[:200])
         self.fields = {"csrf_token": found.group(1), "answer": self.answer, "plus_ones": str(self.plus_ones)}
         self.fields["note"] = ""
+        key = FORM_KEY.search(page.text)
+        self.fields["form_key"] = key.group(1) if key else ""
 
     def post(self) -> int:
         assert self.fields is not None

@@ -27,6 +27,8 @@ from urllib.parse import urlencode, urlsplit
 from .harness import count_request
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+#: The personal page's forms carry a key bound to the link instead of a session-bound CSRF token.
+FORM_KEY = re.compile(r'name="form_key" type="hidden" value="([^"]+)"')
 POSITION = re.compile(r"op plaats (\d+)")
 FLASH = re.compile(r'<p class="flash flash--\w+">([^<]*)</p>')
 
@@ -294,7 +296,9 @@ def answer_over_http(urls: Sequence[str], item: Answer) -> Answer:
         found = CSRF.search(item.page.text)
         if item.page.status != 200 or not found:
             return item
+        key = FORM_KEY.search(item.page.text)
         fields = {"csrf_token": found.group(1), "answer": item.answer, "plus_ones": str(item.plus_ones), "note": ""}
+        fields["form_key"] = key.group(1) if key else ""
         item.post = visitor.post(second, path, fields)
         if item.post.status in (302, 303):
             location = urlsplit(item.post.headers.get("Location", path))

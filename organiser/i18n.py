@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
-from flask import Flask, current_app, has_request_context, request, session
+from babel.numbers import format_decimal
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -16,11 +19,13 @@ from .extensions import babel
 
 
 def select_locale() -> str:
-    """The language the visitor chose (remembered in the session), else Dutch."""
+    """The language the visitor chose (remembered in the session), else the page's own language (an invitee's
+    page speaks the language of their invitation mail: `g.page_locale`), else Dutch."""
     languages = current_app.config["LANGUAGES"]
-    chosen = session.get("lang") if has_request_context() else None
-    if isinstance(chosen, str) and chosen in languages:
-        return chosen
+    if has_request_context():
+        for candidate in (session.get("lang"), g.get("page_locale")):
+            if isinstance(candidate, str) and candidate in languages:
+                return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -65,6 +70,28 @@ def format_span(start: datetime, end: datetime) -> str:
     if to_local(start).date() == to_local(end).date():
         return f"{format_when(start)}–{format_when(end, 'time')}"
     return f"{format_when(start)} – {format_when(end)}"
+
+
+def whole_percent(share: float | Fraction) -> int:
+    """A share (0..1) in whole percent, rounded half up: 1 of 6 is 17, 1 of 8 is 13 (never cut off, never a
+    banker's rounding). Every table, chart, mail and CSV shows shares through this, so they agree."""
+    exact = Fraction(str(share)) * 100  # the float's shortest decimal form: 0.145 is 14.5, not 14.4999…
+    return math.floor(exact + Fraction(1, 2))
+
+
+def percent_text(share: float | Fraction) -> str:
+    """'17%': a share in whole percent (see whole_percent)."""
+    return f"{whole_percent(share)}%"
+
+
+def percent_below(share: float | Fraction, target: int) -> str:
+    """A share that falls short of `target` percent, as a number without the sign: whole percent, or with one
+    decimal (rounded down) where whole percent would reach the target (49,6 rather than 50 for a target of 50)."""
+    shown = whole_percent(share)
+    if shown < target:
+        return str(shown)
+    tenths = math.floor(Fraction(str(share)) * 1000) / 10
+    return format_decimal(tenths, format="0.0", locale=str(get_locale() or "nl"))
 
 
 def init_babel(app: Flask) -> None:

@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 
 from organiser import create_app
 from organiser.extensions import db as _db
+from organiser.invitations.links import answer_form_key
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -137,6 +138,9 @@ def db(app):
     return _db
 
 
+RSVP_FORM = re.compile(r"^/rsvp/(?P<token>[^/?]+)(?:/(?P<purpose>withdraw))?$")
+
+
 class Client:
     """A test client as a browser: each request in its own app context and database session (as in
     production, not sharing the test's), and the CSRF token sent with every POST as the form would."""
@@ -166,6 +170,11 @@ class Client:
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self.csrf_token())
+            personal = RSVP_FORM.match(url)
+            if personal:  # the personal pages' forms carry a key bound to the link instead (as the page renders it)
+                with self.raw.application.app_context():
+                    key = answer_form_key(personal["token"], personal["purpose"] or "answer")
+                data.setdefault("form_key", key)
         return self._isolated("post", url, data=data, **kwargs)
 
     def login(self, email="organiser@example.org", password="correct horse battery"):

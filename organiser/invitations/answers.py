@@ -57,6 +57,9 @@ class AnswerOutcome:
     promoted: list[Invitation] = field(default_factory=list)
 
 
+#: Answers that can still be edited downwards after the deadline (fewer guests, the note).
+SEATED_OR_WAITING = (InvitationState.YES, InvitationState.MAYBE, InvitationState.WAITING)
+
 ANSWERS = {"yes": InvitationState.YES, "no": InvitationState.NO, "maybe": InvitationState.MAYBE}
 
 
@@ -66,7 +69,7 @@ def seats_for(state: InvitationState, plus_ones: int) -> int:
 
 
 def can_change_answer(invitation: Invitation, now: datetime | None = None) -> bool:
-    """Answers can change until the deadline (or the start); after it only cancelling is possible."""
+    """Answers can change freely until the deadline (or the start); after it only downwards (see `goes_down`)."""
     now = now or utcnow()
     event = invitation.event
     if event.status == EventStatus.CANCELLED or event.starts_at <= now:
@@ -79,6 +82,25 @@ def can_cancel(invitation: Invitation, now: datetime | None = None) -> bool:
     now = now or utcnow()
     event = invitation.event
     return event.status != EventStatus.CANCELLED and now < event.starts_at
+
+
+def kept_plus_ones(invitation: Invitation) -> int:
+    """Plus-ones the invitee asked for that stay theirs, also when the organiser lowered the limit since."""
+    return invitation.plus_ones if invitation.state in (InvitationState.YES, InvitationState.WAITING) else 0
+
+
+def allowed_plus_ones(invitation: Invitation) -> int:
+    """The most plus-ones this invitee can choose now: the event's limit, or what they already have if more."""
+    return max(invitation.event.max_plus_ones, kept_plus_ones(invitation))
+
+
+def goes_down(invitation: Invitation, wanted: InvitationState, plus_ones: int) -> bool:
+    """An answer that asks for nothing more than the invitee has: no, or the same answer with no more guests
+    (a changed note included). Always possible until the event starts, also after the deadline."""
+    if wanted == InvitationState.NO:
+        return True
+    current = InvitationState.YES if invitation.state == InvitationState.WAITING else invitation.state
+    return wanted == current and wanted != InvitationState.INVITED and plus_ones <= kept_plus_ones(invitation)
 
 
 def _take_seats(event_id: int, seats: int) -> bool:
@@ -136,14 +158,16 @@ def record_answer(
     now = now or datetime.now(UTC)
     wanted = ANSWERS[answer]
     event = invitation.event
-    if not by_organiser:
-        if wanted == InvitationState.NO and not can_cancel(invitation, now):
-            raise AnswerRefused(AnswerRefused.CLOSED)
-        if wanted != InvitationState.NO and not can_change_answer(invitation, now):
-            raise AnswerRefused(AnswerRefused.DEADLINE)
     if event.status == EventStatus.CANCELLED:
         raise AnswerRefused(AnswerRefused.CANCELLED)
-    if not 0 <= plus_ones <= event.max_plus_ones:
+    if not by_organiser:
+        if not can_cancel(invitation, now):
+            raise AnswerRefused(AnswerRefused.CLOSED)
+        if not can_change_answer(invitation, now) and not goes_down(invitation, wanted, plus_ones):
+            raise AnswerRefused(AnswerRefused.DEADLINE)
+    # A limit lowered by the organiser never takes away plus-ones the invitee already had (they may keep them,
+    # or go down); only more than both is refused.
+    if not 0 <= plus_ones <= allowed_plus_ones(invitation):
         raise AnswerRefused(AnswerRefused.PLUS_ONES)
     note = note.strip()[:500]
     if wanted != InvitationState.YES:
@@ -241,7 +265,11 @@ def _set(invitation: Invitation, **values) -> None:
 
 
 def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list[Invitation]:
-    """Give freed seats to those waiting, first come first served; stops at the first who does not fit."""
+    """Give freed seats to those waiting, in order of arrival: the first in line who fits gets the seats.
+
+    Someone who needs more seats than are free keeps their place at the head of the line and is passed over
+    only for this seat (the RSVP page tells them, and the answers page tells the organiser why seats are empty).
+    """
     promoted: list[Invitation] = []
     if event.status == EventStatus.CANCELLED:
         return promoted
@@ -253,7 +281,7 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list
     for candidate in waiting:
         seats = 1 + candidate.plus_ones
         if not _take_seats(event.id, seats):
-            break
+            continue  # does not fit now; whoever is next and fits gets the seat
         if not _claim_invitation(
             candidate, InvitationState.WAITING, candidate.plus_ones, state=InvitationState.YES, waiting_since=None
         ):
@@ -265,6 +293,29 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list
         notices.queue_promotion(candidate)
     db.session.refresh(event)
     return promoted
+
+
+@dataclass
+class WaitingListBlock:
+    """Seats that stay empty while people wait: nobody waiting fits in them."""
+
+    free: int
+    #: Seats the first in line needs (the invitee and their plus-ones).
+    first_needs: int
+    waiting: int
+
+
+def waiting_list_block(event: Event) -> WaitingListBlock | None:
+    """Why seats are free while people wait (nobody in line fits), or None when no seat stays empty so."""
+    free = event.capacity - event.seats_taken
+    needs = db.session.scalars(
+        db.select(Invitation.plus_ones)
+        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.WAITING)
+        .order_by(Invitation.waiting_since, Invitation.id)
+    ).all()
+    if free <= 0 or not needs:
+        return None
+    return WaitingListBlock(free=free, first_needs=1 + needs[0], waiting=len(needs))
 
 
 def _after_joining(invitation: Invitation) -> None:

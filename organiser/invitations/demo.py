@@ -36,6 +36,8 @@ def load_demo() -> bool:
     for event in events:
         if db.session.scalar(db.select(Invitation.id).where(Invitation.event_id == event.id).limit(1)):
             continue
+        if sending.why_not_send(event) is not None:  # e.g. its reply deadline passed since the demo was made
+            continue
         office = [p for p in staff if p.contact_role == ContactRole.OFFICE]
         frontline = [p for p in staff if p.contact_role == ContactRole.FRONTLINE]
         residents = db.session.scalars(

@@ -25,7 +25,22 @@ ANSWER_CHOICES = (
 )
 
 
+def plus_one_choices(allowed: int, limit: int) -> list:
+    """0 … allowed; a number above the event's current limit is one the invitee already had, and says so."""
+    return choice_list(
+        (n, str(n) if n <= limit else _l("%(num)d (eerder opgegeven)", num=n)) for n in range(allowed + 1)
+    )
+
+
 class RsvpForm(Form):
+    """The invitee's answer. Protected against cross-site requests by the personal link's own secret (see
+    `invitations.links.answer_form_key`), so it works in a browser without cookies."""
+
+    class Meta:
+        csrf = False
+
+    #: HMAC of the personal link: a cross-site form cannot know it without knowing the link itself.
+    form_key = HiddenField()
     answer = RadioField(
         _l("Komt u?"),
         choices=choice_list(ANSWER_CHOICES),
@@ -42,9 +57,24 @@ class RsvpForm(Form):
     )
     submit = SubmitField(_l("Antwoord versturen"))
 
-    def __init__(self, *args, max_plus_ones: int = 0, **kwargs):
+    def __init__(self, *args, max_plus_ones: int = 0, limit: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.plus_ones.choices = choice_list((n, str(n)) for n in range(max_plus_ones + 1))
+        limit = max_plus_ones if limit is None else limit
+        self.plus_ones.choices = plus_one_choices(max_plus_ones, limit)
+
+    def only_down(self, current: str) -> None:
+        """After the deadline: keep the current answer (fewer guests, another note) or say no."""
+        self.answer.choices = choice_list(pair for pair in ANSWER_CHOICES if pair[0] in (current, "no"))
+
+
+class WithdrawForm(Form):
+    """Withdrawing through the personal link; protected like RsvpForm, by the link's own secret."""
+
+    class Meta:
+        csrf = False
+
+    form_key = HiddenField()
+    submit = SubmitField()
 
 
 class RecordAnswerForm(Form):
@@ -52,6 +82,9 @@ class RecordAnswerForm(Form):
 
     answer = SelectField(_l("Antwoord"), choices=choice_list(ANSWER_CHOICES), validators=[DataRequired()])
     plus_ones = SelectField(_l("Introducés"), coerce=int, default=0)
+    note = StringField(
+        _l("Opmerking"), validators=[Length(max=500, message=_l("De opmerking is te lang: maximaal 500 tekens."))]
+    )
     submit = SubmitField(_l("Vastleggen"))
 
     def __init__(self, *args, max_plus_ones: int = 0, **kwargs):

@@ -59,3 +59,21 @@ def revoke_rsvp_token(invitation: Invitation) -> None:
     invitation.token_hash = None
     invitation.token_nonce = None
     db.session.flush()
+
+
+def answer_form_key(token: str, purpose: str) -> str:
+    """The key a form on a personal page carries instead of a session-bound CSRF token.
+
+    Cross-site request forgery needs a request the victim's browser sends with their credentials. On the token
+    pages the credential is the link itself, not a cookie: a page on another site can only post to it if it
+    knows the link, and whoever knows the link can open the page and answer anyway. A key derived from the link
+    (HMAC with the app's secret, per purpose) is therefore as strong as a session-bound token here, and needs
+    no cookie; a revoked link's key stops working with it.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"rsvp-form:{purpose}:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def form_key_matches(token: str, purpose: str, given: str | None) -> bool:
+    """Whether a posted form carries the key of this link and purpose (compared in constant time)."""
+    return bool(given) and hmac.compare_digest(answer_form_key(token, purpose), str(given))

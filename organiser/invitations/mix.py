@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..events.models import Event
 from ..extensions import db
+from ..i18n import percent_below, percent_text
 from ..people.models import ContactRole, Department, Person, PersonKind, person_initiative
 from ..places.models import Initiative
 from .guest_list import ON_LIST_STATES
@@ -30,8 +32,8 @@ class MixRow:
 
     @property
     def percent(self) -> str:
-        """The share in whole percent, rounded down (never shows 50% for 49.6%)."""
-        return f"{self.count * 100 // self.total}%" if self.total else "–"
+        """The share in whole percent, rounded half up like every share in the app (1 of 6: 17%)."""
+        return percent_text(Fraction(self.count, self.total)) if self.total else "–"
 
 
 @dataclass
@@ -133,8 +135,8 @@ def mix_shortfalls(event: Event, states: Iterable[InvitationState] = ON_LIST_STA
     elif mix.office * 100 < target * mix.staff:
         shortfalls.append(
             _(
-                "Maar %(share)d%% van de uitgenodigde collega's werkt op kantoor; het doel is minstens %(target)d%%.",
-                share=mix.office * 100 // mix.staff,
+                "Maar %(share)s%% van de uitgenodigde collega's werkt op kantoor; het doel is minstens %(target)d%%.",
+                share=percent_below(Fraction(mix.office, mix.staff), target),
                 target=target,
             )
         )

@@ -218,9 +218,11 @@ def queue_cancellation_notices(event: Event, reason: str = "") -> int:
     return len(invitations)
 
 
-def queue_reminder(invitation: Invitation, kind: OutboxKind) -> None:
-    """A one-time reminder (OutboxKind.REMINDER before the deadline, DAY_BEFORE the day before)."""
-    _queue(invitation, kind)
+def queue_reminder(invitation: Invitation, kind: OutboxKind, days_ahead: int | None = None) -> None:
+    """A one-time reminder (OutboxKind.REMINDER before the deadline, DAY_BEFORE the day before). `days_ahead`:
+    calendar days from the day the mail is written to the event's day (local time), so that it says "vandaag" for
+    an event later the same day and "morgen" only for tomorrow."""
+    _queue(invitation, kind, days_ahead=days_ahead)
 
 
 def queue_withdrawn(invitation: Invitation, held_place: bool = False) -> None:

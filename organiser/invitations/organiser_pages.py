@@ -82,6 +82,7 @@ def answers(event_id: int):
         mail_status=mail_status,
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
+        waiting_block=answering.waiting_list_block(event),
     )
 
 
@@ -113,13 +114,15 @@ def record_on_behalf(event_id: int, invitation_id: int):
     """Record an answer for someone who told the organiser in person or by phone."""
     event = event_for_organiser(event_id)
     invitation = _invitation_of(event, invitation_id)
-    form = RecordAnswerForm(max_plus_ones=event.max_plus_ones)
+    form = RecordAnswerForm(max_plus_ones=answering.allowed_plus_ones(invitation))
     if invitation.state == InvitationState.LISTED:
         flash(_("Stuur eerst de uitnodiging; daarna kunt u een antwoord vastleggen."), "error")
     elif form.validate_on_submit():
         try:
+            # A form without the note field (an older page) keeps the note: nothing changes that was not sent.
+            note = form.note.data or "" if form.note.raw_data else invitation.note
             outcome = answering.record_answer(
-                invitation, form.answer.data, form.plus_ones.data, invitation.note, by_organiser=True
+                invitation, form.answer.data, form.plus_ones.data, note, by_organiser=True
             )
         except answering.AnswerRefused as refusal:
             db.session.rollback()
@@ -135,7 +138,13 @@ def record_on_behalf(event_id: int, invitation_id: int):
                 "success",
             )
     else:
-        flash(_("Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst."), "error")
+        flash(
+            _(
+                "Er is niets vastgelegd: kies een antwoord en een aantal introducés uit de lijst "
+                "(opmerking: maximaal 500 tekens)."
+            ),
+            "error",
+        )
     return redirect(url_for("invitations.answers", event_id=event.id))
 
 
@@ -177,7 +186,7 @@ def send(event_id: int):
             count = sending.send_invitations(event, chosen)
         except sending.SendRefused as refusal:
             flash(str(refusal), "error")
-            return redirect(url_for("events.detail", event_id=event.id))
+            return redirect(url_for("invitations.send", event_id=event.id))
         trail.record("invitations_sent", "event", event.id, f"{event.title}: {count}")
         db.session.commit()
         flash(
@@ -186,7 +195,12 @@ def send(event_id: int):
         )
         return redirect(url_for("invitations.answers", event_id=event.id))
     return render_template(
-        "invitations/send.html", event=event, form=form, listed=listed, shortfalls=mix.mix_shortfalls(event)
+        "invitations/send.html",
+        event=event,
+        form=form,
+        listed=listed,
+        shortfalls=mix.mix_shortfalls(event),
+        refusal=sending.why_not_send(event),
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from ..events.models import Event, EventStatus
 from ..extensions import db, rows_matched, utcnow
+from ..i18n import to_local
 from ..mail.outbox import OutboxKind
 from . import notices
 from .models import Invitation, InvitationState
@@ -24,12 +25,17 @@ def _claim_once(invitation: Invitation, column, now: datetime) -> bool:
     return rows_matched(result) == 1
 
 
+def days_ahead(event: Event, now: datetime) -> int:
+    """Calendar days (local time) from now to the event's start: 0 for later today, 1 for tomorrow."""
+    return (to_local(event.starts_at).date() - to_local(now).date()).days
+
+
 def _remind_once(invitations, column, kind: OutboxKind, now: datetime) -> int:
     """Queue a one-time reminder of `kind` to each invitation whose `column` no other worker claimed first."""
     count = 0
     for invitation in invitations:
         if _claim_once(invitation, column, now):
-            notices.queue_reminder(invitation, kind)
+            notices.queue_reminder(invitation, kind, days_ahead(invitation.event, now))
             count += 1
     return count
 
@@ -55,7 +61,7 @@ def send_deadline_reminders(now: datetime | None = None) -> int:
 
 
 def send_day_before_reminders(now: datetime | None = None) -> int:
-    """Remind everyone who said yes, a day before the event. Once each."""
+    """Remind everyone who said yes, within a day before the event (the mail says today or tomorrow). Once each."""
     now = now or utcnow()
     candidates = db.session.scalars(
         db.select(Invitation)

@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import json
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from .. import retention
-from ..extensions import db
+from ..extensions import csrf, db
 from ..forms import EmptyForm
 from ..inbox.addresses import inbox_configured
 from ..ratelimit import limit_token_requests
@@ -17,7 +27,7 @@ from . import answers as answering
 from . import guest_list as guests
 from . import links, personal_data
 from .blueprint import bp
-from .forms import RsvpForm
+from .forms import RsvpForm, WithdrawForm
 from .models import InvitationState
 
 
@@ -32,25 +42,60 @@ def _link_not_working():
     return _private(make_response(render_template("invitations/link_not_working.html"), 404))
 
 
+def _read_the_form_first() -> None:
+    """A POST body over MAX_CONTENT_LENGTH is refused (413) before anything else, as on every other form (CSRF
+    protection reads it there; these pages are exempt from that and check their own key later)."""
+    if request.method == "POST":
+        request.form.get("form_key")
+
+
+def _speak_the_invitees_language(invitation) -> None:
+    """The page follows the language of the invitation mail until the visitor picks another (i18n)."""
+    if invitation.person.locale in current_app.config["LANGUAGES"]:
+        g.page_locale = invitation.person.locale
+
+
+def _form_key_refused(token: str, purpose: str, form) -> bool:
+    """A POST without this link's form key (a cross-site form): refused; the page shown again carries the key.
+    Off where CSRF protection is off (WTF_CSRF_ENABLED, as for the session-bound tokens)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return False
+    return not links.form_key_matches(token, purpose, form.form_key.data)
+
+
+ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYBE, InvitationState.WAITING)
+
+
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the link's own secret protects the form (links.answer_form_key): works without cookies
 @limit_token_requests
 def respond(token: str):
     """The invitee's personal page: the event, their answer, and (POST only) a changed answer."""
+    _read_the_form_first()
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
+    _speak_the_invitees_language(invitation)
     event = invitation.event
-    form = RsvpForm(max_plus_ones=event.max_plus_ones)
-    if request.method == "GET" and invitation.state in (
-        InvitationState.YES,
-        InvitationState.NO,
-        InvitationState.MAYBE,
-        InvitationState.WAITING,
-    ):
-        form.answer.data = "yes" if invitation.state == InvitationState.WAITING else invitation.state.value
+    current = "yes" if invitation.state == InvitationState.WAITING else invitation.state.value
+    form = RsvpForm(max_plus_ones=answering.allowed_plus_ones(invitation), limit=event.max_plus_ones)
+    can_change = answering.can_change_answer(invitation)
+    can_cancel = answering.can_cancel(invitation)
+    #: After the deadline an answer can still go down: fewer guests, another note, or no.
+    only_down = not can_change and can_cancel and invitation.state in answering.SEATED_OR_WAITING
+    if only_down:
+        form.only_down(current)
+    if request.method == "GET" and invitation.state in ANSWERED_STATES:
+        form.answer.data = current
         form.plus_ones.data = invitation.plus_ones
         form.note.data = invitation.note
-    if form.validate_on_submit():
+    key_refused = request.method == "POST" and _form_key_refused(token, "answer", form)
+    if key_refused:
+        flash(
+            _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."),
+            "error",
+        )
+    elif form.validate_on_submit():
         try:
             outcome = answering.record_answer(invitation, form.answer.data, form.plus_ones.data, form.note.data or "")
         except answering.AnswerRefused as refusal:
@@ -60,7 +105,9 @@ def respond(token: str):
             db.session.commit()
             flash(_answer_message(outcome), "success")
         return _private(redirect(url_for("invitations.respond", token=token)))
+    form.form_key.data = links.answer_form_key(token, "answer")
     position = answering.waiting_position(invitation) if invitation.state == InvitationState.WAITING else None
+    messages = get_flashed_messages(with_categories=True)
     response = make_response(
         render_template(
             "invitations/respond.html",
@@ -70,13 +117,17 @@ def respond(token: str):
             token=token,
             state_label=invitation.state.label,
             waiting_position=position,
-            can_change=answering.can_change_answer(invitation),
-            can_cancel=answering.can_cancel(invitation),
-            withdraw_form=EmptyForm(),
+            waiting_block=answering.waiting_list_block(event) if position == 1 else None,
+            kept_plus_ones=answering.kept_plus_ones(invitation),
+            can_change=can_change,
+            can_cancel=can_cancel,
+            only_down=only_down,
+            outcome_messages=messages,
+            withdraw_form=WithdrawForm(form_key=links.answer_form_key(token, "withdraw")),
             company=guests.who_else_comes(event),
             calendar_answers=inbox_configured(),
         ),
-        200 if not form.errors else 400,
+        400 if form.errors or key_refused else 200,
     )
     return _private(response)
 
@@ -108,6 +159,7 @@ def my_data(token: str):
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
+    _speak_the_invitees_language(invitation)
     return _private(
         make_response(
             render_template(
@@ -116,6 +168,8 @@ def my_data(token: str):
                 data=personal_data.stored_data(invitation.person),
                 token=token,
                 policy=retention.POLICY,
+                state_label=invitation.state.label,
+                withdraw_form=WithdrawForm(form_key=links.answer_form_key(token, "withdraw")),
             )
         )
     )
@@ -136,13 +190,17 @@ def download(token: str):
 
 
 @bp.post("/rsvp/<token>/withdraw")
+@csrf.exempt  # protected by the link's own secret, as respond is
 @limit_token_requests
 def withdraw(token: str):
     """Withdraw from this event: the answer becomes no, the note is removed, and this link stops working."""
+    _read_the_form_first()
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
-    if EmptyForm().validate_on_submit():
+    _speak_the_invitees_language(invitation)
+    form = WithdrawForm()
+    if form.validate_on_submit() and not _form_key_refused(token, "withdraw", form):
         answering.withdraw(invitation)
         db.session.commit()
         return _private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))

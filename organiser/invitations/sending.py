@@ -14,24 +14,48 @@ from .models import Invitation, InvitationState
 
 
 class SendRefused(Exception):
-    """Invitations cannot be sent for this event (cancelled, or already over); carries the message."""
+    """Invitations cannot be sent for this event now; carries the message saying why and what to do."""
 
-    MESSAGE = _l("Voor een afgelaste of afgelopen bijeenkomst kunnen geen uitnodigingen meer worden verstuurd.")
+    OVER = _l("Voor een afgelaste of afgelopen bijeenkomst kunnen geen uitnodigingen meer worden verstuurd.")
+    DRAFT = _l(
+        "Deze bijeenkomst is nog een concept: genodigden zouden een uitnodiging krijgen voor iets dat nog niet in "
+        "de agenda staat. Publiceer de bijeenkomst eerst; daarna kunt u de uitnodigingen versturen."
+    )
+    DEADLINE = _l(
+        "De reactietermijn is voorbij: genodigden zouden alleen nog kunnen afzeggen. Zet eerst een latere "
+        "reactietermijn (of geen) bij de bijeenkomst; daarna kunt u de uitnodigingen versturen."
+    )
 
-    def __init__(self) -> None:
-        super().__init__(self.MESSAGE)
-        self.message = self.MESSAGE
+    def __init__(self, message=OVER) -> None:
+        super().__init__(message)
+        self.message = message
 
     def __str__(self) -> str:
         return str(self.message)
 
 
-def send_invitations(event: Event, invitation_ids: list[int] | None = None, now: datetime | None = None) -> int:
-    """Send the invitation mail (with personal link and .ics) to everyone on the list not yet invited,
-    or to the chosen ones; returns how many were queued."""
+def why_not_send(event: Event, now: datetime | None = None) -> SendRefused | None:
+    """Why invitations cannot be sent now (shown on the send page before the organiser tries), or None."""
     now = now or utcnow()
     if event.status == EventStatus.CANCELLED or event.ends_at <= now:
-        raise SendRefused
+        return SendRefused(SendRefused.OVER)
+    if event.status == EventStatus.DRAFT:
+        return SendRefused(SendRefused.DRAFT)
+    if event.rsvp_deadline is not None and event.rsvp_deadline <= now:
+        return SendRefused(SendRefused.DEADLINE)
+    return None
+
+
+def send_invitations(event: Event, invitation_ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Send the invitation mail (with personal link and .ics) to everyone on the list not yet invited,
+    or to the chosen ones; returns how many were queued.
+
+    :raise SendRefused: the event is cancelled, over, a draft, or its reply deadline has passed.
+    """
+    now = now or utcnow()
+    refusal = why_not_send(event, now)
+    if refusal is not None:
+        raise refusal
     query = db.select(Invitation).where(Invitation.event_id == event.id, Invitation.state == InvitationState.LISTED)
     if invitation_ids is not None:
         query = query.where(Invitation.id.in_(invitation_ids))

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_
+from sqlalchemy import Select, func
 
 from ..extensions import db, utcnow
 from ..places.models import Initiative
-from .models import ContactRole, Department, Person, PersonKind, person_initiative
+from .models import ContactRole, Department, Person, PersonKind, fold_for_search, person_initiative
 
 
 def normalise_email(email: str) -> str:
@@ -44,10 +44,8 @@ def directory_query(filters: DirectoryFilter) -> Select:
     query = db.select(Person).where(Person.deleted_at.is_(None))
     text = filters.text.strip()
     if text:
-        pattern = _like(text.lower())
-        query = query.where(
-            or_(func.lower(Person.name).like(pattern, escape="\\"), Person.email.like(pattern, escape="\\"))
-        )
+        # Case and accents ignored alike on both databases: "umit" finds Ümit (see fold_for_search).
+        query = query.where(Person.search_key.like(_like(fold_for_search(text)), escape="\\"))
     if filters.kind is not None:
         query = query.where(Person.kind == filters.kind)
     if filters.department_id is not None:

@@ -22,7 +22,7 @@ from ..places.models import Initiative
 from .directory import normalise_email
 from .export import KIND_CODES, ROLE_CODES
 from .import_files import ParsedFile, ParsedRow, parse_people_csv
-from .models import ContactRole, Department, Person, PersonKind, person_initiative
+from .models import ContactRole, Department, Person, PersonKind, person_initiative, search_key_for
 
 #: Large IN (...) lists are split: SQLite allows at most 32,766 parameters per statement.
 CHUNK = 500
@@ -369,6 +369,7 @@ def apply_import(plan: ImportPlan) -> ImportResult:
             {
                 **columns(row),
                 "email": row.email,
+                "search_key": search_key_for(row.values["name"], row.email),
                 "active": True if row.active is None else row.active,
                 "locale": "nl",
                 "created_at": now,
@@ -388,6 +389,7 @@ def apply_import(plan: ImportPlan) -> ImportResult:
         values = []
         for row in update_rows:
             change: dict[str, object] = {"id": row.person_id, **columns(row), "updated_at": now}
+            change["search_key"] = search_key_for(row.values["name"], row.email)  # the bulk UPDATE bypasses the ORM
             if row.active is not None:
                 change["active"] = row.active
             values.append(change)

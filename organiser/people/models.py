@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..enums import LabelledEnum
@@ -46,6 +47,29 @@ person_initiative = Table(
 )
 
 
+#: Letters that Unicode does not decompose into a base letter and an accent, but that a Dutch keyboard types so.
+_UNDECOMPOSED = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"})
+
+
+def fold_for_search(text: str) -> str:
+    """Text as the directory search compares it: case and accents ignored ('Ñúñez' and 'nunez' match), the same
+    in Python on SQLite and PostgreSQL, so that neither database's collation or extensions matter."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.translate(_UNDECOMPOSED)
+
+
+def search_key_for(name: str | None, email: str | None) -> str:
+    """The directory's search key of a person: name and e-mail address, folded."""
+    return fold_for_search(f"{name or ''} {email or ''}")[:460]
+
+
+def _search_key_default(context) -> str:
+    """Column default: also statements that bypass the ORM (the import's executemany) get their key."""
+    values = context.get_current_parameters()
+    return search_key_for(values.get("name"), values.get("email"))
+
+
 class Person(Model):
     """Someone who can be invited: a staff member or a resident."""
 
@@ -67,6 +91,8 @@ class Person(Model):
     #: Kept after deletion so that reach reports keep their counts.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     contact_role: Mapped[ContactRole | None] = mapped_column(string_enum(ContactRole, "contact_role"))
+    #: Name and e-mail address folded by `fold_for_search` (filled on every save), what the directory searches.
+    search_key: Mapped[str] = mapped_column(String(460), default=_search_key_default)
     #: Language for mail to this person.
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -101,6 +127,13 @@ class Person(Model):
     @property
     def is_office(self) -> bool:
         return self.contact_role == ContactRole.OFFICE
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _fill_search_key(_mapper, _connection, person: Person) -> None:
+    """Keep the folded search key in step with name and address when the ORM saves a person."""
+    person.search_key = search_key_for(person.name, person.email)
 
 
 class PersonImport(Model):

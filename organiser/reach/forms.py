@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField
-from wtforms.validators import Optional
+from wtforms import BooleanField, DateField
+from wtforms.validators import DataRequired, Optional
 
 from ..forms import Form, MultiCheckboxField, add_error, choice_list, within_calendar
 from .periods import Period, default_period, year_before
@@ -46,7 +46,18 @@ class AttendanceForm(Form):
     """Check-in: one checkbox per person expected (and on the waiting list)."""
 
     present = MultiCheckboxField(_l("Aanwezig"), coerce=int, choices=[])
+    #: Saving a list with nobody ticked marks everyone absent: only when the organiser says so (never one click).
+    nobody_came = BooleanField(_l("Ja, er is niemand van deze lijst gekomen"))
 
     def __init__(self, *args, invitation_ids: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.present.choices = choice_list((i, _("aanwezig")) for i in invitation_ids)
+
+
+class ClearAttendanceForm(Form):
+    """Forgetting recorded attendance, confirmed by a tick (never a one-click wipe)."""
+
+    confirm = BooleanField(
+        _l("Ja, wis de vastgelegde aanwezigheid"),
+        validators=[DataRequired(_l("Vink aan dat u de vastgelegde aanwezigheid wilt wissen."))],
+    )

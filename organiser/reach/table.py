@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import percent_text
+
 
 @dataclass
 class ReachTable:
@@ -18,4 +20,5 @@ class ReachTable:
 
 
 def percent(share: float) -> str:
-    return f"{round(share * 100)}%"
+    """A share as the tables, charts and CSV show it: whole percent, rounded half up (i18n.whole_percent)."""
+    return percent_text(share)

@@ -8,13 +8,12 @@ from flask_login import login_required
 
 from ..events.access import event_for_organiser
 from ..extensions import db
-from ..forms import EmptyForm
 from ..people.directory import display_name, role_label
 from ..spreadsheet import csv_response
 from . import attendance as attendance_work
 from .attendance import attendance_list, may_record_attendance, record_attendance
 from .dashboard import TABLE_KEYS, dashboard_charts, reach_dashboard, reach_table
-from .forms import AttendanceForm, PeriodForm
+from .forms import AttendanceForm, ClearAttendanceForm, PeriodForm
 from .periods import Period, default_period, period_label
 
 bp = Blueprint("reach", __name__)
@@ -98,20 +97,28 @@ def attendance(event_id: int):
             flash(_("U kunt de aanwezigheid vastleggen vanaf de dag van de bijeenkomst."), "error")
             return redirect(url_for("reach.attendance", event_id=event.id))
         if form.validate_on_submit():
-            present = record_attendance(event, form.present.data or [])
-            db.session.commit()
-            flash(_("De aanwezigheid is opgeslagen: %(count)d aanwezig.", count=present), "success")
-            return redirect(url_for("reach.attendance", event_id=event.id))
+            if not form.present.data and not form.nobody_came.data:
+                form.nobody_came.errors = [
+                    _(
+                        "U heeft niemand aangevinkt, dus er is niets opgeslagen. Vink aan wie er was, of bevestig "
+                        "dat er niemand is gekomen."
+                    )
+                ]
+            else:
+                present = record_attendance(event, form.present.data or [])
+                db.session.commit()
+                flash(_("De aanwezigheid is opgeslagen: %(count)d aanwezig.", count=present), "success")
+                return redirect(url_for("reach.attendance", event_id=event.id))
     return render_template(
         "reach/attendance.html",
         event=event,
         listed=listed,
         form=form,
         open_now=open_now,
-        clear_form=EmptyForm(),
+        clear_form=ClearAttendanceForm(),
         role_label=role_label,
         display_name=display_name,
-    )
+    ), 400 if form.errors else 200
 
 
 @bp.post("/events/<int:event_id>/attendance/clear")
@@ -119,10 +126,13 @@ def attendance(event_id: int):
 def clear_attendance(event_id: int):
     """Forget the recorded attendance, so that the yes answers count again."""
     event = event_for_organiser(event_id)
-    if EmptyForm().validate_on_submit():
+    form = ClearAttendanceForm()
+    if form.validate_on_submit():
         attendance_work.clear_attendance(event)
         db.session.commit()
         flash(_("De vastgelegde aanwezigheid is gewist. Wie ja zei, telt weer als aanwezig."), "success")
+    else:
+        flash(_("Er is niets gewist. Vink aan dat u de vastgelegde aanwezigheid wilt wissen."), "error")
     return redirect(url_for("reach.attendance", event_id=event.id))
 
 

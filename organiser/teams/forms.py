@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, IntegerField, SelectField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, NumberRange
 
 from ..forms import Form, record_id, required
@@ -18,6 +18,10 @@ class FormTeamsForm(Form):
             InputRequired(_l("Vul het aantal teams in.")),
             NumberRange(min=1, max=MAX_TEAMS, message=_l("Kies tussen 1 en 50 teams.")),
         ],
+    )
+    #: Re-forming empties every unlocked team, moves by hand included: only when the organiser says so.
+    start_over = BooleanField(
+        _l("Ja, deel de niet-vergrendelde teams opnieuw in (ook wie ik met de hand heb verplaatst)")
     )
 
 

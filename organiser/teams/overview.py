@@ -42,6 +42,11 @@ class TeamsOverview:
     def without_guide(self) -> list[Team]:
         return [t for t in self.teams if t.guide is None]
 
+    @property
+    def without_resident(self) -> list[Team]:
+        """Teams with members but no resident: not the mixed team a speurtocht or safari is for."""
+        return [t for t in self.teams if self.members[t.id] and not self.loads[t.id].kinds["resident"]]
+
 
 def _member_order(invitation: Invitation) -> tuple:
     return (not invitation.is_guide, KIND_ORDER.index(kind_of(invitation.person)), _by_name(invitation))

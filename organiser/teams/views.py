@@ -72,7 +72,21 @@ def form_teams(event_id: int):
     if not _may_change(event):
         return redirect(_overview_url(event))
     form = FormTeamsForm()
-    if form.validate_on_submit():
+    undoes_work = any(not t.locked and t.members for t in balance.event_teams(event))
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    elif undoes_work and not form.start_over.data:
+        flash(
+            _(
+                "Er is niets veranderd. Opnieuw indelen verdeelt iedereen in de niet-vergrendelde teams opnieuw, ook "
+                "wie u met de hand hebt verplaatst. Vergrendel de teams die u zo wilt houden, en vink aan dat u "
+                "opnieuw wilt indelen."
+            ),
+            "error",
+        )
+    else:
         try:
             teams = formation.form_teams(event, required(form.count.data))
         except balance.TeamsError as error:
@@ -88,10 +102,6 @@ def form_teams(event_id: int):
                 ),
                 "success",
             )
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
     return redirect(_overview_url(event))
 
 

@@ -44,4 +44,9 @@ document.addEventListener("DOMContentLoaded", () => {
   // Move focus to an error summary so keyboard and screen reader users hear it first.
   const summary = document.querySelector(".error-summary");
   if (summary) summary.focus();
+  // After an answer, move focus to its outcome (WCAG 4.1.3): <div data-focus-on-load tabindex="-1">.
+  else {
+    const outcome = document.querySelector("[data-focus-on-load]");
+    if (outcome) outcome.focus();
+  }
 });

@@ -109,3 +109,29 @@ def test_the_new_event_form_defaults_to_the_configured_share(app, logged_in):
     app.config["DEFAULT_OFFICE_SHARE"] = 60
     page = logged_in.get("/events/new/bruiscafe").get_data(as_text=True)
     assert 'name="min_office_share"' in page and 'value="60"' in page
+
+
+def test_shares_are_rounded_not_cut_off(db, event, create_person, invite, logged_in):
+    """1 of 6 is 17% (not 16%) on the guest list page; a shortfall never reads as reaching the target."""
+    for n in range(6):
+        invite(
+            event,
+            create_person(
+                department="Vergunningen" if n == 0 else "Wijkteams", role="office" if n == 0 else "frontline"
+            ),
+        )
+    listed = mix_for(event, ON_LIST_STATES)
+    assert [(r.label, r.percent) for r in listed.by_role] == [("Kantoor", "17%"), ("Contactrol (frontlinie)", "83%")]
+    page = logged_in.get(f"/events/{event.id}/guests").get_data(as_text=True)
+    assert ">17%<" in page and ">83%<" in page and ">16%<" not in page
+
+    # 99 of 200 office (49,5%) against a target of 50: whole percent would say 50%, so one decimal is shown.
+    event.min_office_share = 50
+    db.session.commit()
+    from fractions import Fraction
+
+    from organiser.i18n import percent_below, percent_text, whole_percent
+
+    assert percent_below(Fraction(99, 200), 50) == "49,5" and percent_below(Fraction(1, 6), 50) == "17"
+    assert [whole_percent(x) for x in (Fraction(1, 8), 0.145, 1 / 6, 0.125, 0.005, 0.994)] == [13, 15, 17, 13, 1, 99]
+    assert percent_text(2 / 3) == "67%"

@@ -113,7 +113,9 @@ def test_full_event_puts_yes_on_the_waiting_list_and_promotes_when_a_seat_frees(
 
 def test_after_the_deadline_only_cancelling(client, db, invited):
     now = datetime.now(UTC)
-    event, [(invitation, token)] = invited(n=1, rsvp_deadline=now - timedelta(hours=1))
+    event, [(invitation, token)] = invited(n=1, rsvp_deadline=now + timedelta(hours=1))
+    event.rsvp_deadline = now - timedelta(hours=1)  # invitations are not sent after the deadline: it passed since
+    db.session.commit()
     page = client.get(f"/rsvp/{token}").get_data(as_text=True)
     assert "De reactietermijn is voorbij." in page and "Ik kan niet komen" in page
     answer(client, token, "yes")

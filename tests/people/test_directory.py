@@ -264,3 +264,34 @@ def test_a_new_email_address_clears_the_not_working_mark(logged_in, db, create_p
     db.session.refresh(person)
     assert person.email_bounced_at is None and person.email_problem == ""
     assert "e-mailadres werkt niet" not in logged_in.get(f"/people/{person.id}").get_data(as_text=True)
+
+
+def test_search_ignores_case_and_accents_for_people_added_edited_and_imported(logged_in, db, create_person):
+    """'umit' finds Ümit on SQLite and PostgreSQL alike, whichever way the person came in."""
+    from tests.people.test_import import preview_url, upload
+
+    create_person(name="Ümit Yılmaz", email="umit@gemeente.example")
+    create_person(name="Ayşe Çelik", email="ayse@gemeente.example")
+    renamed = create_person(name="Ana Nunez", email="ana@gemeente.example")
+    renamed.name = "Ana Ñúñez"  # an edit keeps the search key in step
+    db.session.commit()
+    create_person(name="Zoë Ørsted", email="zoe@gemeente.example")
+    logged_in.post(
+        preview_url(
+            upload(
+                logged_in,
+                "naam;e-mail;soort;afdeling;rol\r\nJosé Müller;JM@gemeente.example;medewerker;Vergunningen;kantoor\r\n",
+            )
+        )
+    )
+
+    def found(text):
+        page = logged_in.get("/people", query_string={"zoek": text}).get_data(as_text=True)
+        return [n for n in ("Ümit Yılmaz", "Ayşe Çelik", "Ana Ñúñez", "Zoë Ørsted", "José Müller") if n in page]
+
+    assert found("Ümit") == found("umit") == found("ÜMIT") == found("yilmaz") == ["Ümit Yılmaz"]
+    assert found("Çelik") == found("celik") == found("AYSE") == ["Ayşe Çelik"]
+    assert found("Ñúñez") == found("nunez") == found("NÚÑEZ") == ["Ana Ñúñez"]
+    assert found("orsted") == found("zoe") == ["Zoë Ørsted"]
+    assert found("muller") == found("jose") == found("jm@gemeente") == ["José Müller"]
+    assert found("100%") == []  # LIKE's wildcards are searched for literally

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -70,11 +71,11 @@ def test_recording_attendance_through_the_form(logged_in, db, held_event):
 
 def test_clearing_brings_back_the_yes_answers(logged_in, db, held_event):
     event, invitations = held_event
-    logged_in.post(f"/events/{event.id}/attendance", {"present": []})
+    logged_in.post(f"/events/{event.id}/attendance", {"present": [], "nobody_came": "y"})
     assert tables_of(logged_in.get("/reach").get_data(as_text=True))["table-first-timers"][1][0] == (
         "Geen gegevens in deze periode."
     )
-    logged_in.post(f"/events/{event.id}/attendance/clear")
+    logged_in.post(f"/events/{event.id}/attendance/clear", {"confirm": "y"})
     assert attended(db, invitations["anna"]) is None and attended(db, invitations["bram"]) is None
     rows = tables_of(logged_in.get("/reach").get_data(as_text=True))["table-first-timers"]
     assert rows[1][3] == "2"
@@ -83,7 +84,7 @@ def test_clearing_brings_back_the_yes_answers(logged_in, db, held_event):
 def test_tampered_ids_are_refused(logged_in, db, held_event):
     event, invitations = held_event
     response = logged_in.post(f"/events/{event.id}/attendance", {"present": [invitations["dina"].id]})
-    assert response.status_code == 200  # the form is shown again
+    assert response.status_code == 400  # the form is shown again, with its error
     assert attended(db, invitations["dina"]) is None and attended(db, invitations["anna"]) is None
 
 
@@ -146,3 +147,21 @@ def test_period_default_is_twelve_months(app):
 
     period = default_period(date(2028, 2, 29))
     assert (period.start.isoformat(), period.end.isoformat()) == ("2027-03-01", "2028-02-29")
+
+
+def test_never_a_one_click_wipe(logged_in, db, held_event):
+    """Saving with nobody ticked, or forgetting what was recorded, needs a confirmation; the tick column comes first
+    (on a phone it is on screen without scrolling sideways)."""
+    event, invitations = held_event
+    page = logged_in.get(f"/events/{event.id}/attendance").get_data(as_text=True)
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page.split("Komen (")[1])
+    assert headers[0] == "Aanwezig"
+    response = logged_in.post(f"/events/{event.id}/attendance", {"present": []})
+    assert response.status_code == 400
+    assert "U heeft niemand aangevinkt, dus er is niets opgeslagen." in response.get_data(as_text=True)
+    assert attended(db, invitations["anna"]) is None and attended(db, invitations["bram"]) is None
+
+    logged_in.post(f"/events/{event.id}/attendance", {"present": [invitations["anna"].id]})
+    response = logged_in.post(f"/events/{event.id}/attendance/clear")
+    assert "Er is niets gewist." in logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert attended(db, invitations["anna"]) is True

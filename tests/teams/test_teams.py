@@ -178,7 +178,12 @@ def test_move_lock_and_reform_keeps_locked_teams(logged_in, db, speurtocht, add_
     before = snapshot(db, event)
     locked_members = {i for i, (team_id, _) in before.items() if team_id == teams[1].id}
     assert mover.id in locked_members
-    page = logged_in.get(logged_in.post(f"/events/{event.id}/teams/form", {"count": "4"}).headers["Location"])
+    response = logged_in.post(f"/events/{event.id}/teams/form", {"count": "4"})  # not confirmed: nothing changes
+    page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Er is niets veranderd. Opnieuw indelen verdeelt iedereen in de niet-vergrendelde teams opnieuw" in page
+    assert snapshot(db, event) == before
+    response = logged_in.post(f"/events/{event.id}/teams/form", {"count": "4", "start_over": "y"})
+    page = logged_in.get(response.headers["Location"])
     assert "De mensen zijn over 4 teams verdeeld." in page.get_data(as_text=True)
     after = snapshot(db, event)
     assert {i for i, (team_id, _) in after.items() if team_id == teams[1].id} == locked_members
@@ -192,7 +197,7 @@ def test_move_lock_and_reform_keeps_locked_teams(logged_in, db, speurtocht, add_
     assert "Dit team is vergrendeld" in logged_in.get(response.headers["Location"]).get_data(as_text=True)
     assert snapshot(db, event) == after
     # Fewer teams than are locked cannot be asked for.
-    response = logged_in.post(f"/events/{event.id}/teams/form", {"count": "1"})
+    response = logged_in.post(f"/events/{event.id}/teams/form", {"count": "1", "start_over": "y"})
     assert "Er is 1 vergrendeld team" in logged_in.get(response.headers["Location"]).get_data(as_text=True)
     # Unlocking lets the next re-forming use team 2's members again.
     logged_in.post(f"/events/{event.id}/teams/{teams[1].id}/lock", {"locked": "0"})
@@ -413,3 +418,16 @@ def test_a_team_of_another_event_is_404(logged_in, db, organiser, speurtocht, ad
     assert logged_in.post(f"/events/{event.id}/teams/{foreign.id}/lock", {"locked": "1"}).status_code == 404
     counts = Counter(db.session.scalars(db.select(Invitation.team_id)).all())
     assert foreign.id not in counts
+
+
+def test_a_team_without_any_resident_is_warned_about(logged_in, db, speurtocht, add_people):
+    add_people(MIXED)
+    event = speurtocht["event"]
+    logged_in.post(f"/events/{event.id}/teams/form", {"count": "3"})
+    page = logged_in.get(f"/events/{event.id}/teams").get_data(as_text=True)
+    assert "Zonder bewoner" not in page  # three residents over three teams
+    teams = db.session.scalars(db.select(Team).where(Team.event_id == event.id).order_by(Team.number)).all()
+    resident = next(m for m in teams[0].members if balance.kind_of(m.person) == "resident")
+    logged_in.post(f"/events/{event.id}/teams/move", {"invitation_id": resident.id, "team_id": teams[1].id})
+    page = logged_in.get(f"/events/{event.id}/teams").get_data(as_text=True)
+    assert "Zonder bewoner: Team 1." in page
