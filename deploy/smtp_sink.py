@@ -13,11 +13,11 @@ import argparse
 import asyncio
 import itertools
 import os
-import signal
-import threading
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+from organiser.shutdown import StopRequest
 
 
 class DirectoryHandler:
@@ -50,11 +50,12 @@ def main(argv: list[str] | None = None) -> None:
     args.directory.mkdir(parents=True, exist_ok=True)
     controller = Controller(DirectoryHandler(args.directory, args.delay), hostname=args.host, port=args.port)
     controller.start()
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    # Not threading.Event.set() in a handler: a second signal inside the first one waited for its lock forever.
+    stop = StopRequest()
+    stop.on_signals()
     print(f"SMTP sink on {args.host}:{args.port}, writing to {args.directory}", flush=True)
-    stop.wait()
+    while not stop.wait(None):
+        pass
     controller.stop()
 
 

@@ -23,15 +23,22 @@ from .places.views import bp as places_bp
 from .ratelimit import init_limiter
 from .reach.views import bp as reach_bp
 from .receivers import connect_receivers
+from .statements import bp as statements_bp
 from .teams.views import bp as teams_bp
-from .web import RecordIdConverter, init_web, loggable_path
+from .web import RecordIdConverter, init_web, loggable_exception, loggable_path
 
 
 class OrganiserFlask(Flask):
-    """Flask, logging unexpected errors without the secret tokens that some paths carry."""
+    """Flask, logging unexpected errors without the secret tokens that some paths carry, and without the values
+    that a database error quotes (PostgreSQL's DETAIL repeats the failing row: names, addresses, notes)."""
 
     def log_exception(self, exc_info) -> None:
-        self.logger.error("Exception on %s [%s]", loggable_path(request.path), request.method, exc_info=exc_info)
+        self.logger.error(
+            "Exception on %s [%s]",
+            loggable_path(request.path),
+            request.method,
+            exc_info=loggable_exception(exc_info),
+        )
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -109,5 +116,6 @@ def register_blueprints(app: Flask) -> None:
         calendar_bp,
         mail_bp,
         reach_bp,
+        statements_bp,
     ):
         app.register_blueprint(bp)

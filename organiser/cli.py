@@ -10,6 +10,7 @@ from .calendar import commands as calendar_commands
 from .demo import load_demo
 from .events.demo import DEMO_EMAIL, DEMO_PASSWORD
 from .extensions import db
+from .inbox import commands as inbox_commands
 from .jobs import run_scheduled_jobs
 from .mail import commands as mail_commands
 
@@ -48,3 +49,4 @@ def register_cli(app: Flask) -> None:
     # Each domain's commands, in one explicit list: a broken import fails loudly instead of dropping a command.
     calendar_commands.register_commands(app)
     mail_commands.register_commands(app, scheduled_jobs=run_scheduled_jobs)
+    inbox_commands.register_commands(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,6 +16,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": DEFAULT_SECRET_KEY,
     "DATABASE_URL": None,  # default: SQLite file in the instance folder
     "BASE_URL": "http://127.0.0.1:5000",
+    #: Host names this app answers to (a JSON list); default: the host of BASE_URL (with a loopback BASE_URL also
+    #: localhost and 127.0.0.1). Any other Host header (or X-Forwarded-Host) is a 400: links are never built on it.
+    "TRUSTED_HOSTS": None,
     "REDIS_URL": None,
     #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
     "PROXY_FIX": 0,
@@ -35,11 +39,57 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_BACKOFF_SECONDS": 60,
     #: A claimed row is retried by another worker after this long (a worker that died mid-batch).
     "MAIL_LEASE_SECONDS": 600,
+    # The reply mailbox (see README: "Answers from calendar apps"). Without INBOX_URL nothing reads replies, so
+    # scheduling mail asks for none and says the calendar buttons do not answer.
+    #: The ORGANIZER of scheduling mail, plus-addressed per invitation (antwoord+<key>@gemeente.example).
+    "REPLY_ADDRESS": None,
+    #: imap:// or imaps://user:password@host:port/MAILBOX
+    "INBOX_URL": None,
+    #: Seconds between fetches in the worker.
+    "INBOX_INTERVAL": 60,
+    "INBOX_BATCH_SIZE": 50,
+    "INBOX_TIMEOUT": 30,
+    #: Move applied messages to this folder instead of deleting them.
+    "INBOX_DONE_FOLDER": None,
+    #: Exchange Online: OAuth2 client credentials instead of a password (see DEPLOYMENT.md).
+    "INBOX_OAUTH2_TOKEN_URL": None,
+    "INBOX_OAUTH2_CLIENT_ID": None,
+    "INBOX_OAUTH2_CLIENT_SECRET": None,
+    "INBOX_OAUTH2_SCOPE": None,
+    #: An answer's confirmation waits this long; a further answer in that time replaces it (one mail, final state).
+    "CONFIRMATION_DELAY_SECONDS": 60,
     # Product settings.
     "TIMEZONE": "Europe/Amsterdam",
     "DEFAULT_OFFICE_SHARE": 50,
     "REMINDER_DAYS_BEFORE_DEADLINE": 3,
-    "PERSONAL_DATA_RETENTION_DAYS": 30,
+    # Privacy: how long each category of personal data is kept (organiser/retention.py holds the policy; the
+    # privacy statement and the "my data" page show these same numbers; `flask jobs` and the worker apply them).
+    #: Notes (diet, accessibility) and plus-ones: removed this many days after the event.
+    "RETENTION_NOTES_DAYS": 30,
+    #: Contents of a mail (text, HTML, calendar part: links, notes) once it is sent: removed after this many days.
+    "RETENTION_SENT_MAIL_DAYS": 0,
+    #: Contents of a mail that could not be sent (failed, or kept without SMTP): removed after this many days.
+    "RETENTION_UNSENT_MAIL_DAYS": 14,
+    #: That a mail was sent (to whom, what kind, status, when): the record is deleted after this many days.
+    "RETENTION_MAIL_LOG_DAYS": 365,
+    #: Answers and attendance under a name: detached from the person this many days after the event (counts stay).
+    "RETENTION_ANSWERS_DAYS": 730,
+    #: People set inactive (left the municipality, or their initiative): anonymised this many days later.
+    "RETENTION_LEFT_DAYS": 365,
+    #: Uploaded people files (CSV/xlsx) that were never confirmed: deleted this many hours after the upload.
+    "RETENTION_IMPORT_HOURS": 24,
+    # The privacy and accessibility statements (footer of every page).
+    #: The municipality (or organisation) responsible for this site, as it calls itself: "Gemeente Voorbeeldstad".
+    "MUNICIPALITY_NAME": "",
+    #: Where residents and staff ask about their data or report an accessibility problem (an e-mail address).
+    "PRIVACY_CONTACT": "",
+    #: The data protection officer (functionaris gegevensbescherming): an e-mail address, or empty.
+    "PRIVACY_OFFICER": "",
+    #: Compliance status of the accessibility statement: A, B, C or D (see digitoegankelijk.nl); C until an audit.
+    "ACCESSIBILITY_STATUS": "C",
+    #: Date of the accessibility statement (YYYY-MM-DD), and a link to the audit report it rests on (or empty).
+    "ACCESSIBILITY_STATEMENT_DATE": "",
+    "ACCESSIBILITY_AUDIT_URL": "",
     "FEED_PAST_DAYS": 90,
     # Recently rendered calendar feeds kept per process, by ETag (0: off). See calendar.services.RenderedFeeds.
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
@@ -63,7 +113,8 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "BABEL_DEFAULT_LOCALE": "nl",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    #: hide_parameters: SQL errors in logs name the statement, never the values (personal data, token hashes).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
 }
 
 
@@ -89,8 +140,20 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
             "connect_args": {"timeout": 30},
         }
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    if app.config["TRUSTED_HOSTS"] is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["BASE_URL"])
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+#: Names of this machine: a development server on one of them is opened under the other as often.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+def trusted_hosts(base_url: str) -> list[str]:
+    """The Host headers to accept: the host of BASE_URL (any port), with a loopback host also the other name."""
+    host = urlsplit(base_url).hostname or ""
+    return list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else [host]
 
 
 def normalise_database_url(url: str) -> str:

@@ -12,17 +12,23 @@ import re
 from datetime import date, datetime
 from typing import TypeVar
 
+from flask_babel import format_date, format_time
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectMultipleField, StringField, SubmitField
+from wtforms import DateTimeLocalField, Field, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.2 has it; its stubs not yet
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from . import clock
 
 T = TypeVar("T")
 
 #: Control characters other than tab and line breaks (C0 and DEL).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Line breaks, as Python's splitlines() and mail and calendar software see them (CR, LF, NEL, LS, PS).
+LINE_BREAKS = re.compile(r"[\n\r\x85\u2028\u2029]")
 #: The largest id a URL or form may name: ids are 32-bit integers in PostgreSQL (SQLite refuses > 64 bits).
 MAX_ID = 2**31 - 1
 #: Dates outside this range are typing mistakes, and near the ends of the calendar they overflow on conversion.
@@ -36,14 +42,30 @@ def refuse_control_characters(value):
     return value
 
 
+def refuse_line_breaks(value):
+    """A filter for one-line fields: a line break (a crafted POST can send one) becomes a field error."""
+    if isinstance(value, str) and LINE_BREAKS.search(value):
+        raise ValueError(_l("Dit veld is één regel: haal de regelovergang weg."))
+    return value
+
+
+def is_single_line(field_class: type) -> bool:
+    """Whether a field holds one line of text: every text field but a textarea."""
+    return issubclass(field_class, StringField) and not issubclass(field_class, TextAreaField)
+
+
 class Form(FlaskForm):
-    """FlaskForm (CSRF, translations) whose text fields refuse control characters."""
+    """FlaskForm (CSRF, translations) whose text fields refuse control characters, and line breaks where the
+    field is one line (a title with a newline breaks mail headers, calendars and CSV files)."""
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, StringField):
-                filters = [*unbound_field.kwargs.get("filters", ()), refuse_control_characters]
-                options = {**options, "filters": filters}
+                # First, on the text as sent: a field's own filter (tidying spaces) would hide a line break.
+                refusals = [refuse_control_characters]
+                if is_single_line(unbound_field.field_class):
+                    refusals.append(refuse_line_breaks)
+                options = {**options, "filters": [*refusals, *unbound_field.kwargs.get("filters", ())]}
             return super().bind_field(form, unbound_field, options)
 
 
@@ -107,3 +129,63 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time typed as wall-clock time in the municipality's zone; `moment` is the aware moment.
+
+    A time the clock skips (the spring gap) is refused. A time that happens twice (the autumn hour) means its
+    first occurrence, and `repeated` tells the view to say so; but when the text is the stored moment unchanged
+    (`keep`), that moment stays, whichever occurrence it is.
+    """
+
+    def __init__(self, label=None, validators=None, format=None, **kwargs):
+        super().__init__(label, validators, format=format or DATETIME_FORMAT, **kwargs)
+        #: The stored moment the field shows (an edit form): unchanged text keeps it.
+        self.keep: datetime | None = None
+        #: The aware moment the text means, after validation (None where the field is empty or refused).
+        self.moment: datetime | None = None
+        self.repeated = False
+
+    def post_validate(self, form, validation_stopped) -> None:
+        self.moment, self.repeated = None, False
+        if validation_stopped or self.errors or not isinstance(self.data, datetime):
+            return
+        if self.keep is not None and clock.to_wall(self.keep) == self.data:
+            self.moment = self.keep
+            return
+        try:
+            self.moment = clock.to_moment(self.data)
+        except clock.NonexistentTime as gap:
+            add_error(self, nonexistent_time_message(gap))
+            return
+        self.repeated = clock.happens_twice(self.data)
+
+
+def nonexistent_time_message(gap: clock.NonexistentTime) -> str:
+    """'28 maart 2027 om 02:30 bestaat niet: …', for a form error."""
+    return _(
+        "Op %(date)s bestaat %(time)s niet: die nacht gaat de klok van %(before)s naar %(after)s (zomertijd). "
+        "Kies een tijd vóór %(before)s of vanaf %(after)s.",
+        date=format_date(gap.wall, "d MMMM y", rebase=False),
+        time=format_time(gap.wall, "HH:mm", rebase=False),
+        before=format_time(gap.jump.before, "HH:mm", rebase=False),
+        after=format_time(gap.jump.after, "HH:mm", rebase=False),
+    )
+
+
+def repeated_time_notice(moment: datetime) -> str:
+    """What the organiser is told after entering a time in the hour that happens twice."""
+    local = clock.to_wall(moment)
+    jump = required(clock.jump_of(local))
+    return _(
+        "Let op: %(time)s komt op %(date)s twee keer voor, want die nacht gaat de klok terug van %(before)s naar "
+        "%(after)s. Wij gaan uit van de eerste keer (nog zomertijd); overal staat dat er bij.",
+        date=format_date(local, "d MMMM y", rebase=False),
+        time=format_time(local, "HH:mm", rebase=False),
+        before=format_time(jump.before, "HH:mm", rebase=False),
+        after=format_time(jump.after, "HH:mm", rebase=False),
+    )

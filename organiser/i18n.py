@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime as babel_format_datetime
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
+from . import clock
 from .config import ROOT
 from .extensions import babel
 
@@ -23,7 +25,7 @@ def select_locale() -> str:
 
 
 def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return clock.local_zone()
 
 
 def to_local(moment: datetime) -> datetime:
@@ -32,7 +34,8 @@ def to_local(moment: datetime) -> datetime:
 
 
 def format_when(moment: datetime | None, style: str = "full") -> str:
-    """'zaterdag 6 december 2026, 14:00' (style full), '6 dec. 2026, 14:00' (short), '14:00' (time)."""
+    """'zaterdag 6 december 2026, 14:00' (style full), '6 dec. 2026, 14:00' (short), '14:00' (time); a time in
+    the hour that happens twice (the night the clock goes back) says which: '02:30 (zomertijd)'."""
     if moment is None:
         return ""
     local = to_local(moment)
@@ -43,7 +46,18 @@ def format_when(moment: datetime | None, style: str = "full") -> str:
         "short": "d MMM y, HH:mm",
         "time": "HH:mm",
     }
-    return babel_format_datetime(local, patterns[style], tzinfo=local.tzinfo, locale=locale)
+    text = babel_format_datetime(local, patterns[style], tzinfo=local.tzinfo, locale=locale)
+    if style != "date":
+        text += occurrence_suffix(moment)
+    return text
+
+
+def occurrence_suffix(moment: datetime, zone: ZoneInfo | None = None) -> str:
+    """' (zomertijd)' or ' (wintertijd)' for a moment in the hour that happens twice, else ''."""
+    which = clock.occurrence(moment, zone)
+    if which is None:
+        return ""
+    return " " + (_("(zomertijd)") if which == 1 else _("(wintertijd)"))
 
 
 def format_span(start: datetime, end: datetime) -> str:

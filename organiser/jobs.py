@@ -1,6 +1,8 @@
-"""Scheduled work (reminders, purging personal data), run by the outbox worker and by cron.
+"""Scheduled work (reminders, and the retention policy's purges), run by the outbox worker and by cron.
 
-Each job is idempotent: running it twice, or on two machines at once, sends nothing twice.
+Each job is idempotent: running it twice, or on two machines at once, sends nothing twice and removes nothing
+that was not due. The purges apply organiser/retention.py; each one is a step here, so `flask jobs` prints what
+each removed.
 """
 
 from __future__ import annotations
@@ -8,7 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from .extensions import db, utcnow
-from .invitations import reminders, retention
+from .inbox.recording import purge_inbox_details
+from .invitations import reminders
+from .invitations import retention as invitation_retention
+from .mail import retention as mail_retention
+from .people import retention as people_retention
 
 
 def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
@@ -18,7 +24,14 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
     for name, job in (
         ("deadline_reminders", reminders.send_deadline_reminders),
         ("day_before_reminders", reminders.send_day_before_reminders),
-        ("purged_personal_details", retention.purge_personal_details),
+        ("purged_personal_details", invitation_retention.purge_personal_details),
+        ("purged_inbox_details", purge_inbox_details),
+        ("detached_old_answers", invitation_retention.detach_old_answers),
+        ("removed_sent_mail_contents", mail_retention.remove_sent_contents),
+        ("removed_unsent_mail_contents", mail_retention.remove_unsent_contents),
+        ("deleted_old_mail_records", mail_retention.delete_old_records),
+        ("anonymised_people_who_left", people_retention.anonymise_people_who_left),
+        ("deleted_stale_imports", people_retention.delete_stale_imports),
     ):
         try:
             results[name] = job(now)

@@ -3,6 +3,7 @@
 from .auth.models import Organiser
 from .calendar.models import FeedToken
 from .events.models import Event, Stop
+from .inbox.models import InboxMessage
 from .invitations.models import Invitation
 from .mail.models import OutboxMessage
 from .people.models import Department, Person, PersonImport
@@ -13,6 +14,7 @@ __all__ = [
     "Department",
     "Event",
     "FeedToken",
+    "InboxMessage",
     "Initiative",
     "Invitation",
     "Neighbourhood",

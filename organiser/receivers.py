@@ -17,7 +17,8 @@ from .calendar import links as calendar_links
 from .events import place_use as events_place_use
 from .events.models import Event
 from .extensions import db
-from .invitations import answers, guest_list, notices
+from .invitations import answers, calendar_answers, guest_list, notices
+from .mail import retention as mail_retention
 from .mail.outbox import EventLink
 from .people import place_use as people_place_use
 from .teams import membership
@@ -26,6 +27,11 @@ from .teams import membership
 def visible_event_ids(organiser) -> Select:
     """The events whose mail an organiser may see: the events they organise."""
     return db.select(Event.id).where(Event.organiser_id == organiser.id)
+
+
+def forget_mail_of_erased(person, **_kwargs) -> int:
+    """people → mail: an erased person's mail (sent or waiting) goes with their address. Returns how many."""
+    return mail_retention.forget_recipient(person.email)
 
 
 def describe_events(_sender, event_ids: set[int]) -> dict[int, EventLink]:
@@ -41,6 +47,7 @@ RECEIVERS = (
     # events → invitations: notices of a change or cancellation (each returns how many were queued)
     (signals.event_changed, notices.on_event_changed),
     (signals.event_cancelled, notices.on_event_cancelled),
+    (signals.route_changed, notices.on_route_changed),
     # events → invitations: more seats, so promote from the waiting list
     (signals.seats_freed, answers.on_seats_freed),
     # people → invitations: an erased person gives up their places (no mail)
@@ -49,9 +56,15 @@ RECEIVERS = (
     (signals.person_invitations, guest_list.lists_of_person),
     # people → calendar: an erased person's calendar feeds stop working
     (signals.person_erased, calendar_links.on_person_erased),
+    # people → mail: an erased person's mail goes (sent or waiting)
+    (signals.person_erased, forget_mail_of_erased),
+    # invitations → calendar: what the "my data" page shows of the personal feed links
+    (signals.personal_data_requested, calendar_links.on_personal_data_requested),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),
+    # inbox → invitations: a message in the reply mailbox (a calendar answer, a bounce, an automatic reply)
+    (signals.inbox_message_received, calendar_answers.apply_inbox_message),
     # mail → events: which events' mail an organiser sees on /mail, and what those events are called
     (signals.outbox_events_visible, visible_event_ids),
     (signals.outbox_events_described, describe_events),

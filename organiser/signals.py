@@ -22,6 +22,9 @@ _signals = Namespace()
 #: Receivers return the number of notices queued (the sender may sum them for the organiser's message).
 event_changed = _signals.signal("event-changed")
 
+#: events → the route of a published event changed (a stop added, changed, removed or moved); SEQUENCE is raised.
+route_changed = _signals.signal("route-changed")
+
 #: events → an event was cancelled; kwargs: reason (str, may be empty). Receivers return a count as above.
 event_cancelled = _signals.signal("event-cancelled")
 
@@ -33,11 +36,20 @@ seats_freed = _signals.signal("seats-freed")
 #: kwargs: now (aware UTC datetime).
 person_erased = _signals.signal("person-erased")
 
+#: invitations → an invitee asks what is stored about them (the "my data" page and its download); sent with the
+#: person. Receivers return a list of (title, [(label, value), …]) sections about what their domain keeps.
+personal_data_requested = _signals.signal("personal-data-requested")
+
 #: invitations → an invitation now holds a place at the event (yes, or promoted from the waiting list).
 invitation_joined = _signals.signal("invitation-joined")
 
 #: invitations → an invitation no longer holds a place (no, withdrawn, erased, moved to the waiting list).
 invitation_left = _signals.signal("invitation-left")
+
+#: inbox → a message arrived in the reply mailbox (sender: the inbox.messages.IncomingMessage, read and
+#: classified); kwargs: now. The receiver that understands it returns an inbox.recording.InboxResult; the
+#: inbox records that result with the message, in the same transaction.
+inbox_message_received = _signals.signal("inbox-message-received")
 
 #: mail → the mail pages ask which events' mail an organiser (not an admin) may see; sent with the organiser.
 #: The one receiver returns a SELECT of those event ids (mail is infrastructure and imports no domain).

@@ -10,8 +10,9 @@ from flask import Blueprint, Flask, current_app, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import SecurityError
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
@@ -66,9 +67,31 @@ class RecordIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+#: C0 control characters and DEL. Nobody types them into a URL, PostgreSQL cannot store NUL, and browsers drop
+#: tab, CR and LF from a URL before following it (so "/\t/evil.example" would become "//evil.example").
+URL_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def refuse_control_characters_in_url():
+    """Before every request: control characters in the path or in any query argument (name or value) are a 400,
+    before a view, a token lookup or the database sees them. Form fields are checked by the forms (forms.py)."""
+    if URL_CONTROL_CHARACTERS.search(request.path) or any(
+        URL_CONTROL_CHARACTERS.search(name) or URL_CONTROL_CHARACTERS.search(value)
+        for name, value in request.args.items(multi=True)
+    ):
+        title = _("Ongeldig webadres")
+        message = _("In dit webadres staan onzichtbare stuurtekens. Controleer de link, of typ het adres opnieuw.")
+        return render_template("error.html", title=title, message=message), 400
+    return None
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only local paths: never an open redirect to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A path on this site, or None: never an open redirect to another site (also not through characters that a
+    browser drops or reads as a slash), never a header that breaks."""
+    if not target or URL_CONTROL_CHARACTERS.search(target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
 
@@ -134,8 +157,30 @@ def loggable_path(path: str) -> str:
     return _SECRET_SEGMENT.sub("[hidden]", path)
 
 
+class DatabaseError(Exception):
+    """A database error as logged: what failed and where, without the values of the statement or the row."""
+
+
+def loggable_exception(exc_info):
+    """exc_info for the log: a database error is replaced by one that names the SQL statement, the error's class,
+    SQLSTATE and constraint, and keeps the traceback, but not the message (which may quote the data)."""
+    _type, error, traceback = exc_info
+    if not isinstance(error, DBAPIError):
+        return exc_info
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    facts = [type(original).__name__, getattr(original, "sqlstate", None) or ""]
+    if diag is not None:
+        facts += [diag.table_name or "", diag.column_name or "", diag.constraint_name or ""]
+    elif original is not None:
+        facts.append(str(original).splitlines()[0][:200])  # SQLite's messages name the column, not the value
+    safe = DatabaseError(" ".join(fact for fact in facts if fact) + f" [SQL: {error.statement}]")
+    return (DatabaseError, safe.with_traceback(traceback), traceback)
+
+
 def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_control_characters_in_url)
     app.after_request(set_security_headers)
     app.jinja_env.globals["nav_items"] = NAV_ITEMS
     app.jinja_env.globals["event_actions"] = EVENT_ACTIONS
@@ -169,6 +214,14 @@ def init_web(app: Flask) -> None:
             str(getattr(error, "orig", None) or error).splitlines()[0][:300],
         )
         return database_unavailable_page()
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        """A Host (or X-Forwarded-Host) header that is not in TRUSTED_HOSTS: plain text, as no link can be built.
+        The health check builds no link and tells nothing: a load balancer may ask it by the server's address."""
+        if request.path == "/healthz":
+            return health()
+        return current_app.response_class("400 Bad Request: unknown host\n", status=400, mimetype="text/plain")
 
     @app.errorhandler(413)
     def too_large(error):

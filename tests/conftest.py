@@ -45,6 +45,8 @@ def make_app(url: str, **config):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": url,
             "BASE_URL": "http://organiser.test",
+            # The test client asks for localhost, the browser tests' live server for 127.0.0.1.
+            "TRUSTED_HOSTS": ["organiser.test", "localhost", "127.0.0.1"],
             "SECRET_KEY": "test-secret",
             "RATE_LIMIT_TOKEN": "1000/minute",
             "RATE_LIMIT_LOGIN": "1000/minute",

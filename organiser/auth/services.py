@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..extensions import db
-from ..forms import parse_record_id
+from ..forms import CONTROL_CHARACTERS, LINE_BREAKS, parse_record_id
 from .models import Organiser
 
 #: ASVS 2.1.1: at least 12 characters (length, not composition rules, makes a password strong).
@@ -41,6 +41,9 @@ def end_sessions(organiser: Organiser) -> None:
 def create_organiser(email: str, name: str, password: str, is_admin: bool = False) -> Organiser:
     """A new organiser account; raises ValueError with a readable reason when it cannot be made."""
     email = email.strip().lower()
+    # One line each (the command line takes anything): the name goes into mail headers and calendar invitations.
+    if any(LINE_BREAKS.search(text) or CONTROL_CHARACTERS.search(text) for text in (email, name)):
+        raise ValueError(_("Naam en e-mailadres zijn elk één regel, zonder stuurtekens."))
     if "@" not in email:
         raise ValueError(_("Dit is geen geldig e-mailadres."))
     if len(password) < MIN_PASSWORD_LENGTH:

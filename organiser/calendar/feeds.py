@@ -21,6 +21,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import contains_eager
 
 from ..events.models import FORMATS, Event, EventStatus, Format
@@ -33,6 +34,7 @@ from ..places.models import Neighbourhood
 from . import fragments
 from .fragments import PlannedEntry, digest, output_version, version_column
 from .links import base_url
+from .models import FeedState
 
 #: Answers whose events are in the personal feed: not the declined ones, not the ones never sent.
 PERSONAL_FEED_STATES: Final = (
@@ -69,6 +71,35 @@ class FeedValidator:
 
     etag: str
     last_modified: datetime | None
+
+
+def settled_validator(key: str, etag: str) -> FeedValidator:
+    """The validators of feed `key` whose content now has ETag `etag`.
+
+    Last-Modified is the moment the feed got that ETag, kept in feed_state: the same on every app server, and
+    never earlier than before (a new ETag moves it to now, or a second past the previous one). It cannot come
+    from the rows a feed shows: when the newest of them leaves the feed (another format or wijk, the window of
+    past events), their latest change goes back, and renaming an initiative changes no event's updated_at; a
+    client sending only If-Modified-Since then kept a stale feed. Flushes when the ETag is new (the view commits).
+    """
+    stored = db.session.execute(db.select(FeedState.etag, FeedState.changed_at).where(FeedState.key == key)).first()
+    if stored is not None and stored.etag == etag:
+        return FeedValidator(etag, stored.changed_at)
+    now = utcnow()
+    changed_at = max(now, stored.changed_at + timedelta(seconds=1)) if stored is not None else now
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(FeedState).values(key=key, etag=etag, changed_at=changed_at)
+    statement = statement.on_conflict_do_update(
+        index_elements=[FeedState.key],
+        set_={"etag": statement.excluded.etag, "changed_at": statement.excluded.changed_at},
+        # Another server may have moved it further in the meantime: never back.
+        where=FeedState.changed_at < statement.excluded.changed_at,
+    )
+    db.session.execute(statement)
+    now_stored = db.session.execute(db.select(FeedState.etag, FeedState.changed_at).where(FeedState.key == key)).first()
+    if now_stored is not None and now_stored.etag == etag:
+        changed_at = now_stored.changed_at
+    return FeedValidator(etag, changed_at)
 
 
 class RenderedFeeds:
@@ -183,7 +214,7 @@ def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None
     The ETag is the calendar version with the number of events in the feed: while the version stands still,
     nothing shown changes and events only leave the feed (its window moves on), so the number tells apart
     every body the feed can have. The same on every app server (both come from the database)."""
-    count, newest, version = db.session.execute(
+    count, _newest, version = db.session.execute(
         _public_query(feed_filter, now).with_only_columns(func.count(), func.max(Event.updated_at), version_column())
     ).one()
     wijk_name = feed_filter.neighbourhood.name if feed_filter.neighbourhood else None
@@ -191,7 +222,7 @@ def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None
         [output_version(), "public", base_url(), time_zone(), _feed_locale(), _past_days(), feed_filter.format_code]
         + [feed_filter.wijk, wijk_name, version or 0, count]
     )
-    return FeedValidator(etag, newest)
+    return settled_validator(f"public:{feed_filter.format_code or ''}:{feed_filter.wijk or ''}", etag)
 
 
 def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -> bytes:
@@ -311,9 +342,7 @@ def personal_feed_validator(person: Person, now: datetime | None = None) -> Feed
             for r in shown
         ]
     )
-    # Declined invitations count too: declining removes an entry, and that is a change.
-    moments = [m for r in rows for m in (r.updated_at, r.sent_at, r.answered_at, r.waiting_since) if m]
-    return FeedValidator(etag, max(moments, default=None))
+    return settled_validator(f"personal:{person.id}", etag)
 
 
 def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
@@ -344,7 +373,7 @@ def event_validator(event: Event) -> FeedValidator:
             event.updated_at.isoformat(),
         ]
     )
-    return FeedValidator(etag, event.updated_at)
+    return settled_validator(f"event:{event.id}", etag)
 
 
 def render_event(event: Event) -> bytes:

@@ -102,10 +102,11 @@ def send_feed_link(person: Person) -> None:
         raise ValueError("this person has no email address to send a feed link to")
     url = personal_feed_url(issue_feed_token(person))
     context = {"person": person, "feed_url": url, "webcal_url": webcal_url(url)}
-    with force_locale(person.locale or "nl"):
+    locale = person.locale or "nl"
+    with force_locale(locale):
         subject = _("Uw persoonlijke agendalink")
         text_body = render_template("calendar/mail/feed_link.txt", **context)
-        html_body = render_template("calendar/mail/feed_link.html", **context)
+        html_body = render_template("calendar/mail/feed_link.html", locale=locale, subject=subject, **context)
     queue_mail(
         kind=OutboxKind.FEED_LINK,
         to_address=person.email,
@@ -124,3 +125,20 @@ def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> 
         .values(revoked_at=now or utcnow()),
         execution_options={"synchronize_session": False},
     )
+
+
+def on_personal_data_requested(person: Person, **_kwargs) -> list[tuple[str, list[tuple[str, str]]]]:
+    """signals.personal_data_requested: the person's feed links (only their hashes and dates are stored)."""
+    tokens = db.session.scalars(
+        db.select(FeedToken).where(FeedToken.person_id == person.id).order_by(FeedToken.id)
+    ).all()
+    if not tokens:
+        return []
+    rows = []
+    for token in tokens:
+        made = token.created_at.date().isoformat()
+        state = (
+            _("ingetrokken op %(date)s", date=token.revoked_at.date().isoformat()) if token.revoked_at else _("werkt")
+        )
+        rows.append((_("Agendalink gemaakt op %(date)s", date=made), state))
+    return [(_("Agendalinks (alleen onherkenbaar gemaakt bewaard)"), rows)]

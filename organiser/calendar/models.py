@@ -52,3 +52,18 @@ class CalendarFragment(Model):
     body: Mapped[str] = mapped_column(Text)
     #: When it was made: `flask calendar-fragments-prune` deletes old ones (a feed still showing one makes it again).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class FeedState(Model):
+    """When a feed or download last changed, kept in the database so that every app server gives the same
+    Last-Modified, and it never goes back (an event leaving a feed, or a renamed initiative, left no newer
+    change time among the rows still shown)."""
+
+    __tablename__ = "feed_state"
+
+    #: Which feed: 'public:<format>:<wijk>', 'personal:<person id>' or 'event:<event id>'.
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    #: The ETag the feed had when it last changed.
+    etag: Mapped[str] = mapped_column(String(64))
+    #: The moment a server first saw that ETag: Last-Modified.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

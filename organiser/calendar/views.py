@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -33,8 +22,6 @@ bp = Blueprint("calendar", __name__)
 
 #: Pages with a secret token in their URL: no Referer to other sites, and (pages) nothing kept in caches.
 TOKEN_ENDPOINTS = frozenset({"calendar.personal_feed", "calendar.manage_personal"})
-#: Where a new feed token waits between the POST that made it and the page that shows it once.
-NEW_FEED_LINK_KEY = "new_feed_link"
 
 
 @bp.after_request
@@ -51,6 +38,7 @@ def calendar_response(
     validator: feeds.FeedValidator, render: Callable[[], bytes], *, filename: str, private: bool
 ) -> Response:
     """A calendar answer: 304 when the client's copy is current (decided before rendering), else the body."""
+    db.session.commit()  # a new ETag's moment (feed_state), for every server to answer alike
     if _not_modified(validator):
         response = current_app.response_class(status=304)
         del response.headers["Content-Type"]
@@ -157,16 +145,12 @@ def manage_personal(rsvp_token: str):
         abort(404)
     person = invitation.person
     form = NewFeedLinkForm()
-    if form.validate_on_submit():
-        token = links.issue_feed_token(person)
-        db.session.commit()
-        # Shown once on the page after the redirect: only the hash is stored, so it cannot be shown again later.
-        session[NEW_FEED_LINK_KEY] = {"person": person.id, "token": token}
-        return redirect(url_for("calendar.manage_personal", rsvp_token=rsvp_token), code=303)
     new_token = None
-    waiting = session.get(NEW_FEED_LINK_KEY)
-    if waiting and waiting.get("person") == person.id:
-        new_token = session.pop(NEW_FEED_LINK_KEY)["token"]
+    if form.validate_on_submit():
+        new_token = links.issue_feed_token(person)
+        db.session.commit()
+        # Shown once, in the answer to this POST (no-store, see protect_token_urls) instead of after a redirect:
+        # only the hash is stored, and the session cookie is signed, not encrypted, so the link cannot wait there.
     feed_url = links.personal_feed_url(new_token) if new_token else None
     return render_template(
         "calendar/manage_personal.html",

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import overload
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     FloatField,
     IntegerField,
     RadioField,
@@ -23,23 +20,23 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from .. import clock
 from ..extensions import utcnow
-from ..forms import EmptyForm, Form, MultiCheckboxField, add_error, choice_list, finite, required, within_calendar
+from ..forms import (
+    EmptyForm,
+    Form,
+    LocalDateTimeField,
+    MultiCheckboxField,
+    add_error,
+    choice_list,
+    finite,
+    nonexistent_time_message,
+    repeated_time_notice,
+    required,
+    within_calendar,
+)
 from ..i18n import format_when
 from .models import FORMATS, Event, Owner
-
-DATETIME_FORMAT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-@overload
-def to_utc(local: datetime) -> datetime: ...
-@overload
-def to_utc(local: None) -> None: ...
-def to_utc(local: datetime | None) -> datetime | None:
-    """A wall-clock time entered in the municipality's zone, as an aware moment."""
-    if local is None:
-        return None
-    return local.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
 
 
 @overload
@@ -50,10 +47,20 @@ def to_form_value(moment: datetime | None) -> datetime | None:
     """An aware moment as the naive wall-clock time a datetime-local field shows."""
     if moment is None:
         return None
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(tzinfo=None)
+    return clock.to_wall(moment)
 
 
-class EventForm(Form):
+class TimesForm(Form):
+    """A form with LocalDateTimeFields: what to tell the organiser about times that happen twice."""
+
+    def time_notices(self) -> list[str]:
+        """One notice per time entered in the hour that happens twice (the view flashes them)."""
+        return [
+            repeated_time_notice(required(f.moment)) for f in self if isinstance(f, LocalDateTimeField) and f.repeated
+        ]
+
+
+class EventForm(TimesForm):
     title = StringField(_l("Titel"), validators=[DataRequired(_l("Geef de bijeenkomst een titel.")), Length(max=200)])
     format = SelectField(_l("Werkvorm"), choices=[], validators=[DataRequired()])
     description = TextAreaField(
@@ -61,14 +68,14 @@ class EventForm(Form):
         description=_l("Wat gaan we doen, voor wie is het, wat moet men meenemen?"),
         validators=[Optional(), Length(max=5000)],
     )
-    starts_at = DateTimeLocalField(
+    starts_at = LocalDateTimeField(
         _l("Begint op"),
-        format=DATETIME_FORMAT,
         validators=[InputRequired(_l("Vul een geldige begindatum en -tijd in.")), within_calendar],
+        # static/js/app.js moves the end along when the start changes.
+        render_kw={"data-end-field": "ends_at"},
     )
-    ends_at = DateTimeLocalField(
+    ends_at = LocalDateTimeField(
         _l("Eindigt op"),
-        format=DATETIME_FORMAT,
         validators=[InputRequired(_l("Vul een geldige einddatum en -tijd in.")), within_calendar],
     )
     location = StringField(
@@ -92,9 +99,7 @@ class EventForm(Form):
             NumberRange(min=1, max=10000, message=_l("Het aantal plaatsen moet tussen 1 en 10.000 liggen.")),
         ],
     )
-    rsvp_deadline = DateTimeLocalField(
-        _l("Reageren kan tot (optioneel)"), format=DATETIME_FORMAT, validators=[Optional(), within_calendar]
-    )
+    rsvp_deadline = LocalDateTimeField(_l("Reageren kan tot (optioneel)"), validators=[Optional(), within_calendar])
     max_plus_ones = IntegerField(
         _l("Maximaal aantal introducés per genodigde"),
         default=0,
@@ -117,23 +122,29 @@ class EventForm(Form):
         super().__init__(*args, **kwargs)
         self.event = event
         self.format.choices = choice_list((code, f.label) for code, f in FORMATS.items())
+        if event is not None:
+            self.starts_at.keep, self.ends_at.keep = event.starts_at, event.ends_at
+            self.rsvp_deadline.keep = event.rsvp_deadline
+        #: The route's new time slots when the start moves: [(stop, starts_at, ends_at)], for the service.
+        self.moved_stops: list[tuple] = []
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
         ok = True
-        start, end = required(self.starts_at.data), required(self.ends_at.data)
-        if end <= start:
+        # Moments, never naive wall-clock times: 02:30-03:15 on the night summer time starts is no span at all.
+        new_start, end = required(self.starts_at.moment), required(self.ends_at.moment)
+        deadline = self.rsvp_deadline.moment
+        if end <= new_start:
             add_error(self.ends_at, _("Het einde moet na het begin liggen."))
             ok = False
-        if self.rsvp_deadline.data and self.rsvp_deadline.data > start:
+        if deadline and deadline > new_start:
             add_error(self.rsvp_deadline, _("De reactietermijn moet vóór het begin van de bijeenkomst liggen."))
             ok = False
         if (self.latitude.data is None) != (self.longitude.data is None):
             add_error(self.longitude, _("Vul beide coördinaten in, of geen van beide."))
             ok = False
         now = utcnow()
-        new_start, deadline = to_utc(start), to_utc(self.rsvp_deadline.data)
         start_changed = self.event is None or new_start != self.event.starts_at
         if start_changed and new_start <= now:
             add_error(self.starts_at, _("De bijeenkomst moet in de toekomst liggen."))
@@ -163,9 +174,10 @@ class EventForm(Form):
                 )
                 ok = False
             elif stops:
-                # The route moves along with the start; it must still end in time.
-                last = max(s.ends_at for s in stops) + (new_start - self.event.starts_at)
-                if last > to_utc(end):
+                # The route moves along with the start (by wall-clock time); it must still exist and end in time.
+                ok = self._move_route(new_start) and ok
+                last = max((e for _s, _b, e in self.moved_stops), default=end)
+                if last > end:
                     add_error(
                         self.ends_at,
                         _(
@@ -177,20 +189,55 @@ class EventForm(Form):
                     ok = False
         return ok
 
+    def _move_route(self, new_start: datetime) -> bool:
+        """Each stop's slot moved with the start; False (with the reason on the field) if one would fall in the
+        hour the clock skips."""
+        event = required(self.event)
+        self.moved_stops = []
+        old_start = event.starts_at
+        for stop in event.stops:
+            try:
+                begins = clock.move(stop.starts_at, old_start, new_start)
+                ends = clock.move(stop.ends_at, old_start, new_start)
+            except clock.NonexistentTime as gap:
+                add_error(
+                    self.starts_at,
+                    _(
+                        "De route schuift mee: halte %(position)d (%(name)s) komt dan op een tijd die niet bestaat.",
+                        position=stop.position,
+                        name=stop.name,
+                    )
+                    + " "
+                    + nonexistent_time_message(gap),
+                )
+                return False
+            if ends <= begins:
+                add_error(
+                    self.starts_at,
+                    _(
+                        "De route schuift mee: halte %(position)d (%(name)s) valt dan in de nacht dat de klok "
+                        "verspringt en heeft geen tijd meer. Pas eerst de haltes aan.",
+                        position=stop.position,
+                        name=stop.name,
+                    ),
+                )
+                return False
+            self.moved_stops.append((stop, begins, ends))
+        return True
 
-class StopForm(Form):
+
+class StopForm(TimesForm):
     name = StringField(
         _l("Naam van de halte"), validators=[DataRequired(_l("Geef de halte een naam.")), Length(max=200)]
     )
     address = StringField(_l("Adres"), validators=[DataRequired(_l("Vul het adres van de halte in.")), Length(max=300)])
-    starts_at = DateTimeLocalField(
+    starts_at = LocalDateTimeField(
         _l("Van"),
-        format=DATETIME_FORMAT,
         validators=[InputRequired(_l("Vul een geldige begintijd in.")), within_calendar],
+        render_kw={"data-end-field": "ends_at"},
     )
-    ends_at = DateTimeLocalField(
+    ends_at = LocalDateTimeField(
         _l("Tot"),
-        format=DATETIME_FORMAT,
         validators=[InputRequired(_l("Vul een geldige eindtijd in.")), within_calendar],
     )
     initiative_id = SelectField(_l("Bewonersinitiatief op deze halte"), coerce=int, choices=[], validators=[Optional()])
@@ -200,11 +247,13 @@ class StopForm(Form):
         super().__init__(*args, **kwargs)
         self.event = event
         self.stop = stop
+        if stop is not None:
+            self.starts_at.keep, self.ends_at.keep = stop.starts_at, stop.ends_at
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
-        start, end = to_utc(required(self.starts_at.data)), to_utc(required(self.ends_at.data))
+        start, end = required(self.starts_at.moment), required(self.ends_at.moment)
         if end <= start:
             add_error(self.ends_at, _("Het einde van de halte moet na het begin liggen."))
             return False

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, Text, update
+from sqlalchemy import event as orm_event
+from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
 from ..enums import LabelledEnum
 from ..extensions import Model, UTCDateTime, db, string_enum, utcnow
@@ -30,6 +33,18 @@ class Format:
     forms_teams: bool
     #: Shown to invitees: what to expect from this kind of meeting.
     explanation: str
+    #: The usual start (wall-clock time) that pre-fills a new event: a netwerkborrel is after work.
+    usual_start: time = time(14, 0)
+    #: Whether it is held on a working day (Monday–Friday) by default.
+    on_workdays: bool = False
+
+    def suggested_start(self, today: date, weeks_ahead: int = 2) -> datetime:
+        """The wall-clock start that pre-fills a new event: the usual time, a few weeks ahead, on a working day
+        for formats held on one."""
+        day = today + timedelta(weeks=weeks_ahead)
+        while self.on_workdays and day.weekday() >= 5:
+            day += timedelta(days=1)
+        return datetime.combine(day, self.usual_start)
 
 
 FORMATS: dict[str, Format] = {
@@ -46,6 +61,7 @@ FORMATS: dict[str, Format] = {
                 "Een wandeling of fietstocht langs een paar bewonersinitiatieven in de wijk. "
                 "Bij elke halte vertellen bewoners over hun initiatief en is er tijd om kennis te maken."
             ),
+            usual_start=time(13, 30),
         ),
         Format(
             "speurtocht",
@@ -58,6 +74,7 @@ FORMATS: dict[str, Format] = {
                 "Een speurtocht door de wijk in gemengde teams van collega's en bewoners. "
                 "Onderweg lost u samen opdrachten op bij bewonersinitiatieven."
             ),
+            usual_start=time(14, 0),
         ),
         Format(
             "bruiscafe",
@@ -70,6 +87,7 @@ FORMATS: dict[str, Format] = {
                 "Een informele ontmoeting in een buurthuis of café: bewoners en collega's "
                 "van de gemeente drinken iets en leren elkaar kennen, zonder agenda."
             ),
+            usual_start=time(15, 30),
         ),
         Format(
             "netwerkborrel",
@@ -82,6 +100,8 @@ FORMATS: dict[str, Format] = {
                 "Een borrel na werktijd waar initiatiefnemers en collega's van de gemeente "
                 "elkaar ontmoeten. Gewoon kennismaken, zonder presentaties."
             ),
+            usual_start=time(17, 0),
+            on_workdays=True,
         ),
         Format(
             "broedplaats",
@@ -94,6 +114,8 @@ FORMATS: dict[str, Format] = {
                 "Een werkplaats waar bewoners en collega's samen aan nieuwe ideeën werken. "
                 "Iedereen brengt kennis mee; niemand hoeft iets voor te bereiden."
             ),
+            usual_start=time(10, 0),
+            on_workdays=True,
         ),
     )
 }
@@ -162,6 +184,9 @@ class Event(Model):
     reminder_days_before_deadline: Mapped[int] = mapped_column(default=3)
     #: iCalendar SEQUENCE: raised when date, time or place changes, and on cancellation.
     sequence: Mapped[int] = mapped_column(default=0)
+    #: The iCalendar UID, made once when the event is created and never again derived from settings (a new host
+    #: name in BASE_URL must not re-key events already in people's calendars).
+    uid: Mapped[str | None] = mapped_column(String(255), unique=True, index=True)
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("organiser.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The last change to the event or its stops; feeds use it for DTSTAMP and LAST-MODIFIED.
@@ -196,6 +221,21 @@ class Event(Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
+
+
+def creation_uid(event_id: int) -> str:
+    """The UID an event gets when it is created: its id at the host BASE_URL has then; stored, never re-derived."""
+    host = urlsplit(current_app.config["BASE_URL"]).hostname if has_app_context() else None
+    return f"event-{event_id}@{host or 'organiser.invalid'}"
+
+
+@orm_event.listens_for(Event, "after_insert")
+def _store_uid(_mapper, connection, target: Event) -> None:
+    """Every new event keeps the UID it was created with (the id is known only after the insert)."""
+    if target.uid is None:
+        uid = creation_uid(target.id)
+        connection.execute(update(Event).where(Event.id == target.id).values(uid=uid))
+        attributes.set_committed_value(target, "uid", uid)
 
 
 class Stop(Model):

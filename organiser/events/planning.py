@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from .. import signals
+from .. import clock, signals
 from ..extensions import db, utcnow
 from ..places.models import Initiative
 from .models import Event, EventStatus, Owner
@@ -92,11 +92,12 @@ def update_event(event: Event, details: EventDetails) -> dict[str, tuple]:
     before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     more_seats = details.capacity > event.capacity
     _apply(event, details)
-    shift = event.starts_at - before["starts_at"]
-    if shift:
+    if event.starts_at != before["starts_at"]:
+        # By wall-clock time: a stop at 14:30 stays 30 minutes after a 14:00 start, also across a change to summer
+        # time (the form refused a move that puts a stop in the hour the clock skips).
         for stop in event.stops:
-            stop.starts_at += shift
-            stop.ends_at += shift
+            stop.starts_at = clock.move(stop.starts_at, before["starts_at"], event.starts_at)
+            stop.ends_at = clock.move(stop.ends_at, before["starts_at"], event.starts_at)
     changes = {
         name: (before[name], getattr(event, name)) for name in SCHEDULE_FIELDS if before[name] != getattr(event, name)
     }

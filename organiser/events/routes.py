@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..extensions import db
-from .models import Event, Stop
+from .. import signals
+from ..extensions import db, utcnow
+from .models import Event, EventStatus, Stop
 from .planning import touch
 
 
@@ -20,6 +21,7 @@ def add_stop(
     _renumber(event, sorted(event.stops, key=lambda s: (s.starts_at, s.id or 0)))
     touch(event)
     db.session.flush()
+    _route_changed(event)
     return stop
 
 
@@ -32,6 +34,7 @@ def update_stop(
     _renumber(event, sorted(event.stops, key=lambda s: (s.starts_at, s.id or 0)))
     touch(event)
     db.session.flush()
+    _route_changed(event)
 
 
 def remove_stop(event: Event, stop: Stop) -> None:
@@ -40,6 +43,7 @@ def remove_stop(event: Event, stop: Stop) -> None:
     _renumber(event, list(event.stops))
     touch(event)
     db.session.flush()
+    _route_changed(event)
 
 
 def move_stop(event: Event, stop: Stop, offset: int) -> None:
@@ -63,6 +67,17 @@ def move_stop(event: Event, stop: Stop, offset: int) -> None:
     _renumber(event, stops)
     touch(event)
     db.session.flush()
+    _route_changed(event)
+
+
+def _route_changed(event: Event) -> None:
+    """Invitees hold the route in their calendar entry: a changed route of a published, coming event raises
+    SEQUENCE and is announced (signals.route_changed; invitations sends one notice per settled change)."""
+    if event.status != EventStatus.PUBLISHED or event.starts_at <= utcnow():
+        return
+    event.sequence += 1
+    db.session.flush()
+    signals.route_changed.send(event)
 
 
 def _renumber(event: Event, ordered: list[Stop]) -> None:

@@ -23,11 +23,10 @@ from .forms import (
     MoveStopForm,
     StopForm,
     to_form_value,
-    to_utc,
 )
 from .models import FORMATS, Event, EventStatus
 from .planning import EventDetails, create_event, lock_for_change, update_event
-from .publishing import cancel_event, publish_event
+from .publishing import ChangeRefused, cancel_event, publish_event
 from .routes import add_stop, remove_stop, update_stop
 
 bp = Blueprint("events", __name__)
@@ -49,19 +48,25 @@ def _prepare(form: EventForm) -> EventForm:
     return form
 
 
+def _flash_time_notices(form) -> None:
+    """Say which occurrence was taken of a time in the hour that happens twice."""
+    for notice in form.time_notices():
+        flash(notice, "info")
+
+
 def _details(form: EventForm) -> EventDetails:
     return EventDetails(
         title=required(form.title.data).strip(),
         format=form.format.data,
         description=(form.description.data or "").strip(),
-        starts_at=to_utc(required(form.starts_at.data)),
-        ends_at=to_utc(required(form.ends_at.data)),
+        starts_at=required(form.starts_at.moment),
+        ends_at=required(form.ends_at.moment),
         location=required(form.location.data).strip(),
         neighbourhood_id=form.neighbourhood_id.data or None,
         owner=form.owner.data,
         host_ids=form.hosts.data or [],
         capacity=required(form.capacity.data),
-        rsvp_deadline=to_utc(form.rsvp_deadline.data),
+        rsvp_deadline=form.rsvp_deadline.moment,
         max_plus_ones=required(form.max_plus_ones.data),
         forms_teams=form.forms_teams.data,
         min_office_share=required(form.min_office_share.data),
@@ -123,7 +128,7 @@ def create(format_code: str):
     info = FORMATS.get(format_code) or abort(404)
     form = _prepare(EventForm())
     if request.method == "GET":
-        start = (to_form_value(utcnow()) + timedelta(days=14)).replace(hour=14, minute=0, second=0)
+        start = info.suggested_start(to_form_value(utcnow()).date())
         form.format.data = format_code
         form.starts_at.data = start
         form.ends_at.data = start + info.duration
@@ -135,6 +140,7 @@ def create(format_code: str):
         event = create_event(_details(form), current_user.id)
         db.session.commit()
         flash(_("De bijeenkomst is opgeslagen als concept."), "success")
+        _flash_time_notices(form)
         if event.format_info.has_route:
             return redirect(url_for("events.stops", event_id=event.id))
         return redirect(url_for("events.detail", event_id=event.id))
@@ -178,6 +184,7 @@ def edit(event_id: int):
                 )
         db.session.commit()
         flash(_("De wijzigingen zijn opgeslagen."), "success")
+        _flash_time_notices(form)
         return redirect(url_for("events.detail", event_id=event.id))
     return render_template("events/form.html", form=form, info=event.format_info, event=event)
 
@@ -188,9 +195,16 @@ def publish(event_id: int):
     """Publish a draft on the agenda."""
     event = event_for_organiser(event_id)
     if EmptyForm().validate_on_submit():
-        publish_event(event)
+        try:
+            published = publish_event(event)
+        except ChangeRefused as refusal:
+            flash(str(refusal), "error")
+            return redirect(url_for("events.detail", event_id=event.id))
         db.session.commit()
-        flash(_("De bijeenkomst staat nu in de agenda."), "success")
+        if published:
+            flash(_("De bijeenkomst staat nu in de agenda."), "success")
+        else:
+            flash(_("De bijeenkomst stond al in de agenda."), "info")
     return redirect(url_for("events.detail", event_id=event.id))
 
 
@@ -213,7 +227,17 @@ def cancel(event_id: int):
             ),
             "success",
         )
+    else:
+        flash(_("De bijeenkomst was al afgelast."), "info")
     return redirect(url_for("events.detail", event_id=event.id))
+
+
+def _route_closed(event: Event) -> bool:
+    """A cancelled event's route cannot change: say so (True) instead of answering as if it did."""
+    if event.is_cancelled:
+        flash(_("Deze bijeenkomst is afgelast; de route kan niet meer worden gewijzigd."), "error")
+        return True
+    return False
 
 
 @bp.route("/events/<int:event_id>/stops", methods=["GET", "POST"])
@@ -227,17 +251,20 @@ def stops(event_id: int):
         last_end = event.stops[-1].ends_at if event.stops else event.starts_at
         form.starts_at.data = to_form_value(last_end)
         form.ends_at.data = to_form_value(min(last_end + timedelta(minutes=30), event.ends_at))
-    if not event.is_cancelled and form.validate_on_submit():
+    if request.method == "POST" and _route_closed(event):
+        return redirect(url_for("events.stops", event_id=event.id))
+    if form.validate_on_submit():
         add_stop(
             event,
             required(form.name.data).strip(),
             required(form.address.data).strip(),
-            to_utc(required(form.starts_at.data)),
-            to_utc(required(form.ends_at.data)),
+            required(form.starts_at.moment),
+            required(form.ends_at.moment),
             form.initiative_id.data or None,
         )
         db.session.commit()
         flash(_("De halte is toegevoegd."), "success")
+        _flash_time_notices(form)
         return redirect(url_for("events.stops", event_id=event.id))
     return render_template("events/stops.html", event=event, form=form)
 
@@ -258,18 +285,21 @@ def edit_stop(event_id: int, stop_id: int):
         form.starts_at.data = to_form_value(stop.starts_at)
         form.ends_at.data = to_form_value(stop.ends_at)
         form.initiative_id.data = stop.initiative_id or 0
-    if not event.is_cancelled and form.validate_on_submit():
+    if request.method == "POST" and _route_closed(event):
+        return redirect(url_for("events.stops", event_id=event.id))
+    if form.validate_on_submit():
         update_stop(
             event,
             stop,
             required(form.name.data).strip(),
             required(form.address.data).strip(),
-            to_utc(required(form.starts_at.data)),
-            to_utc(required(form.ends_at.data)),
+            required(form.starts_at.moment),
+            required(form.ends_at.moment),
             form.initiative_id.data or None,
         )
         db.session.commit()
         flash(_("De halte is gewijzigd."), "success")
+        _flash_time_notices(form)
         return redirect(url_for("events.stops", event_id=event.id))
     return render_template("events/stop_form.html", event=event, stop=stop, form=form)
 
@@ -280,7 +310,7 @@ def delete_stop(event_id: int, stop_id: int):
     """Remove a stop from the route."""
     event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
-    if EmptyForm().validate_on_submit():
+    if EmptyForm().validate_on_submit() and not _route_closed(event):
         remove_stop(event, stop)
         db.session.commit()
         flash(_("De halte is verwijderd."), "success")
@@ -294,7 +324,7 @@ def move_stop(event_id: int, stop_id: int):
     event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
     form = MoveStopForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _route_closed(event):
         routes.move_stop(event, stop, form.offset)
         db.session.commit()
     return redirect(url_for("events.stops", event_id=event.id))

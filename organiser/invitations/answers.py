@@ -22,8 +22,10 @@ from ..events.models import Event, EventStatus
 from ..extensions import db, rows_matched, utcnow
 from ..people.models import Person
 from . import notices
+from .guest_list import waiting_position  # noqa: F401 (re-exported: the RSVP page and tests read it here)
 from .links import revoke_rsvp_token
-from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
+from .models import HOLDS_PLACE_STATES, AnswerSource, Invitation, InvitationState
+from .reply_keys import revoke_reply_key
 
 
 class AnswerRefused(Exception):
@@ -126,9 +128,11 @@ def record_answer(
     by_organiser: bool = False,
     notify: bool = True,
     now: datetime | None = None,
+    source: AnswerSource | None = None,
 ) -> AnswerOutcome:
     """Record yes / no / maybe with plus-ones and a note; full events put a yes on the waiting list,
-    and a freed seat promotes the first in line. Queues the confirmation (and promotion) mails."""
+    and a freed seat promotes the first in line. Queues the confirmation (and promotion) mails.
+    `source` (default: organiser or web, after `by_organiser`) is kept with the answer for the answers page."""
     now = now or datetime.now(UTC)
     wanted = ANSWERS[answer]
     event = invitation.event
@@ -156,6 +160,7 @@ def record_answer(
 
     db.session.refresh(invitation)
     db.session.refresh(event)
+    invitation.answer_source = source or (AnswerSource.ORGANISER if by_organiser else AnswerSource.WEB)
     if outcome.state != InvitationState.YES:
         _after_leaving(invitation)
     else:
@@ -262,23 +267,6 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list
     return promoted
 
 
-def waiting_position(invitation: Invitation) -> int:
-    """1-based place on the waiting list."""
-    ahead = db.session.scalar(
-        db.select(db.func.count())
-        .select_from(Invitation)
-        .where(
-            Invitation.event_id == invitation.event_id,
-            Invitation.state == InvitationState.WAITING,
-            db.or_(
-                Invitation.waiting_since < invitation.waiting_since,
-                db.and_(Invitation.waiting_since == invitation.waiting_since, Invitation.id < invitation.id),
-            ),
-        )
-    )
-    return int(ahead) + 1
-
-
 def _after_joining(invitation: Invitation) -> None:
     """A new yes holds a place (teams puts it in a team when the event already has teams)."""
     signals.invitation_joined.send(invitation)
@@ -310,12 +298,14 @@ def release_place_of_deleted(person: Person, now: datetime | None = None) -> int
 def withdraw(invitation: Invitation, now: datetime | None = None) -> AnswerOutcome | None:
     """The invitee withdraws: their note is removed, a held seat is given back, the link stops working."""
     outcome = None
-    if invitation.holds_place and invitation.event.status != EventStatus.CANCELLED:
+    held_place = invitation.holds_place and invitation.event.status != EventStatus.CANCELLED
+    if held_place:
         outcome = record_answer(invitation, "no", by_organiser=True, notify=False, now=now)
     invitation.note = ""
     invitation.plus_ones = 0
     revoke_rsvp_token(invitation)
-    notices.queue_withdrawn(invitation)
+    revoke_reply_key(invitation)
+    notices.queue_withdrawn(invitation, held_place=held_place)
     return outcome
 
 
@@ -328,11 +318,22 @@ def on_seats_freed(event: Event, **_kwargs) -> int:
 
 
 def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> int:
-    """signals.person_erased: free the person's places at upcoming events (returns how many), clear the notes
-    on their invitations, stop their RSVP links, and take them off guest lists not sent yet."""
+    """signals.person_erased: free the person's places at upcoming events (returns how many), clear the notes,
+    plus-ones and reasons on their invitations, stop their RSVP links (hash and the nonce they are derived from),
+    and take them off guest lists not sent yet."""
     released = release_place_of_deleted(person, now)
     db.session.execute(
-        update(Invitation).where(Invitation.person_id == person.id).values(note="", token_hash=None),
+        update(Invitation)
+        .where(Invitation.person_id == person.id)
+        .values(
+            note="",
+            plus_ones=0,
+            reason="",
+            token_hash=None,
+            token_nonce=None,
+            reply_key_hash=None,
+            reply_nonce=None,
+        ),
         execution_options={"synchronize_session": False},
     )
     db.session.execute(

@@ -117,6 +117,23 @@ def who_else_comes(event: Event) -> Company:
     return Company(staff=staff, residents=residents, plus_ones=int(staff_extra) + int(resident_extra))
 
 
+def waiting_position(invitation: Invitation) -> int:
+    """1-based place on the waiting list."""
+    ahead = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Invitation)
+        .where(
+            Invitation.event_id == invitation.event_id,
+            Invitation.state == InvitationState.WAITING,
+            db.or_(
+                Invitation.waiting_since < invitation.waiting_since,
+                db.and_(Invitation.waiting_since == invitation.waiting_since, Invitation.id < invitation.id),
+            ),
+        )
+    )
+    return int(ahead) + 1
+
+
 @dataclass(frozen=True)
 class ListedPerson:
     """One guest list a person was on, as their page in the directory shows it."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -19,7 +20,9 @@ from flask_babel import gettext as _
 from icalendar import Calendar, vCalAddress, vDuration, vText
 from icalendar import Event as VEvent
 
+from .. import clock
 from ..events.models import Event, EventStatus, Owner
+from ..i18n import occurrence_suffix
 from .models import Invitation, InvitationState
 from .vtimezone import vtimezone
 
@@ -70,8 +73,14 @@ def uid_domain(base_url: str) -> str:
 
 
 def event_uid(event_id: int, base_url: str) -> str:
-    """A UID stable forever: derived from the database id, never from a position or a random value."""
+    """The UID of an event not stored yet (made once at creation from the id, never from a position or a random
+    value; see Event.uid, which every stored event carries)."""
     return f"event-{event_id}@{uid_domain(base_url)}"
+
+
+def uid_of(event: Event, base_url: str) -> str:
+    """The event's stored UID: a later change of BASE_URL's host does not re-key it."""
+    return event.uid or event_uid(event.id, base_url)
 
 
 def event_page_url(event: Event, base_url: str) -> str:
@@ -80,7 +89,19 @@ def event_page_url(event: Event, base_url: str) -> str:
 
 
 def _clock(moment: datetime, tzid: str) -> str:
-    return moment.astimezone(ZoneInfo(tzid)).strftime("%H:%M")
+    zone = ZoneInfo(tzid)
+    return moment.astimezone(zone).strftime("%H:%M") + occurrence_suffix(moment, zone)
+
+
+def event_times(event: Event, tzid: str) -> tuple[datetime, datetime]:
+    """DTSTART and DTEND: local time with its TZID, or both in UTC when one falls in the hour that happens twice.
+    For a TZID time in that hour ical.js (Thunderbird) and node-ical take the second occurrence and Python's
+    parsers the first; a UTC time means one instant to every parser."""
+    zone = ZoneInfo(tzid)
+    start, end = event.starts_at, event.ends_at
+    if clock.occurrence(start, zone) or clock.occurrence(end, zone):
+        return start.astimezone(UTC), end.astimezone(UTC)
+    return start.astimezone(zone), end.astimezone(zone)
 
 
 def route_lines(event: Event, *, tzid: str) -> list[str]:
@@ -140,14 +161,14 @@ def event_to_vevent(
     # Not every client shows STATUS: a cancellation is said in the title too.
     summary = _("Afgelast: %(title)s", title=event.title) if cancelled else event.title
     vevent = VEvent()
-    vevent.add("UID", event_uid(event.id, base_url))
+    vevent.add("UID", uid_of(event, base_url))
     vevent.add("DTSTAMP", stamp)
     vevent.add("LAST-MODIFIED", stamp)
     vevent.add("CREATED", event.created_at)
     vevent.add("SEQUENCE", event.sequence)
-    zone = ZoneInfo(tzid)
-    vevent.add("DTSTART", event.starts_at.astimezone(zone))
-    vevent.add("DTEND", event.ends_at.astimezone(zone))
+    starts_at, ends_at = event_times(event, tzid)
+    vevent.add("DTSTART", starts_at)
+    vevent.add("DTEND", ends_at)
     vevent.add("SUMMARY", summary)
     vevent.add("LOCATION", event.location)
     if event.latitude is not None and event.longitude is not None:
@@ -273,18 +294,37 @@ def _address(email: str, name: str, **parameters: str) -> vCalAddress:
     return address
 
 
+#: iTIP methods of the mail organiser sends to one invitee.
+ITIP_METHODS = ("REQUEST", "CANCEL", "DECLINECOUNTER")
+
+
+def bare_address(address: str) -> str:
+    """'Gemeente Voorbeeld <x@y.nl>' → 'x@y.nl': ORGANIZER and ATTENDEE are mailto: URIs of a bare address."""
+    return parseaddr(address)[1] or address.strip()
+
+
 def invitation_to_ical(
     invitation: Invitation,
     *,
-    method: Literal["REQUEST", "CANCEL"],
+    method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"],
     base_url: str,
     tzid: str,
-    rsvp_url: str,
     organiser_name: str,
     organiser_email: str,
+    sequence: int | None = None,
+    stamp: datetime | None = None,
+    rsvp: bool = True,
+    status_lines: Sequence[str] = (),
 ) -> str:
-    """The iTIP object for an invitation mail: METHOD, one VEVENT, ORGANIZER and this invitee only."""
-    if method not in ("REQUEST", "CANCEL"):
+    """The iTIP object for one invitee's mail: METHOD, one VEVENT, ORGANIZER and this invitee only.
+
+    Unlike feeds, a scheduling message is stamped with the moment it was made (`stamp`, DTSTAMP) and carries
+    the invitee's own `sequence`, raised with every message to them, so each one supersedes the one before in
+    every client (RFC 5546 §2.1.4–2.1.5). The entry links to the public event page, never to the personal RSVP
+    link: delegates and colleagues with read access to a calendar see its description. `rsvp` asks the
+    calendar app to send Accept/Decline to the ORGANIZER (only when organiser reads that mailbox).
+    """
+    if method not in ITIP_METHODS:
         raise ValueError(f"unsupported iTIP method {method!r}")
     event = invitation.event
     person = invitation.person
@@ -294,15 +334,21 @@ def invitation_to_ical(
         event,
         base_url=base_url,
         tzid=tzid,
-        description_link=rsvp_url,
+        description_link=event_page_url(event, base_url),
         status_override="CANCELLED" if method == "CANCEL" else "CONFIRMED",
-        extra_lines=(() if method == "CANCEL" else (_("Uw antwoord geven of wijzigen: %(link)s", link=rsvp_url),)),
+        extra_lines=status_lines,
     )
-    vevent.add("ORGANIZER", _address(organiser_email, organiser_name))
+    if stamp is not None:
+        vevent.pop("DTSTAMP")
+        vevent.add("DTSTAMP", stamp)
+    if sequence is not None:
+        vevent.pop("SEQUENCE")
+        vevent.add("SEQUENCE", sequence)
+    vevent.add("ORGANIZER", _address(bare_address(organiser_email), organiser_name))
     attendee = {"role": "REQ-PARTICIPANT", "partstat": PARTSTAT[invitation.state]}
     if method == "REQUEST":
-        attendee["rsvp"] = "TRUE"
-    vevent.add("ATTENDEE", _address(person.email, person.name, **attendee))
+        attendee["rsvp"] = "TRUE" if rsvp else "FALSE"
+    vevent.add("ATTENDEE", _address(bare_address(person.email), person.name, **attendee))
     calendar = _calendar([("METHOD", method, None)], tzid=tzid)
     calendar.add_component(vevent)
     return calendar.to_ical().decode("utf-8")

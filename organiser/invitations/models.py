@@ -18,6 +18,29 @@ if TYPE_CHECKING:
     from ..teams.models import Team
 
 
+class AnswerSource(enum.StrEnum):
+    """Where the current answer came from (shown on the answers page)."""
+
+    WEB = "web"
+    CALENDAR = "calendar"
+    ORGANISER = "organiser"
+
+    @property
+    def label(self) -> str:
+        """How the answers page says where an answer came from."""
+        return str(_SOURCE_LABELS[self])
+
+
+_SOURCE_LABELS = {
+    AnswerSource.WEB: _l("via de antwoordpagina"),
+    AnswerSource.CALENDAR: _l("via de agenda-app"),
+    AnswerSource.ORGANISER: _l("vastgelegd door de organisator"),
+}
+
+
+_SOURCE_VALUES = frozenset(source.value for source in AnswerSource)
+
+
 class InvitationState(enum.StrEnum):
     #: On the guest list, no invitation sent yet.
     LISTED = "listed"
@@ -76,6 +99,19 @@ class Invitation(Model):
     #: Random secret from which, with the app's secret key, the token is derived (HMAC), so that
     #: later mails and the personal feed can repeat the link; a new nonce revokes the old link.
     token_nonce: Mapped[str | None] = mapped_column(String(64))
+    #: Random secret from which, with the app's secret key, the key in the ORGANIZER address of this invitation's
+    #: calendar mail is derived (antwoord+<key>@…), so a calendar REPLY proves it answers this invitation.
+    #: Made once when the invitation is sent and kept when the link is renewed (the ORGANIZER of one calendar
+    #: entry must not change); cleared on withdrawal.
+    reply_nonce: Mapped[str | None] = mapped_column(String(64))
+    #: SHA-256 of that key, for looking the invitation up from a REPLY.
+    reply_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: web, calendar or organiser: where the current answer came from; NULL before any answer.
+    answer_source: Mapped[str | None] = mapped_column(String(20))
+    #: DTSTAMP of the last calendar REPLY applied: an older reply arriving later changes nothing.
+    calendar_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: SEQUENCE of the last scheduling message sent to this invitee (RFC 5546: each one supersedes the one before).
+    calendar_sequence: Mapped[int] = mapped_column(default=0)
     #: Why this person was put on the list (a suggestion's reason), for the organiser.
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -95,6 +131,11 @@ class Invitation(Model):
     event: Mapped[Event] = relationship()
     person: Mapped[Person] = relationship()
     team: Mapped[Team | None] = relationship(back_populates="members")
+
+    @property
+    def source_label(self) -> str:
+        """Where the current answer came from, in words ("" before any answer)."""
+        return AnswerSource(self.answer_source).label if self.answer_source in _SOURCE_VALUES else ""
 
     @property
     def holds_place(self) -> bool:

@@ -11,19 +11,24 @@ mapper resolves the relationship by name, so nothing here imports teams).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from ..events.models import Event
-from ..extensions import db
-from ..mail.outbox import OutboxKind, queue_mail
+from ..extensions import db, utcnow
+from ..inbox.addresses import inbox_configured
+from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
 from ..mail.rendering import render_mail, sender
 from ..web import absolute_url
-from .guest_list import who_else_comes
+from .guest_list import waiting_position, who_else_comes
 from .ical import invitation_to_ical
 from .links import rsvp_url
 from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
+from .reply_keys import organizer_address
 
 if TYPE_CHECKING:
     from .answers import AnswerOutcome
@@ -33,26 +38,64 @@ def _recipient_locale(invitation: Invitation) -> str:
     return invitation.person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _organiser_address(event: Event) -> tuple[str, str]:
-    """The ORGANIZER of the .ics: the mail sender's address, named after the event's organiser."""
+def _organiser_address(invitation: Invitation) -> tuple[str, str]:
+    """Name and bare address of the ORGANIZER: the reply mailbox plus-addressed for this invitation when organiser
+    reads one (reply_keys.py), else the sender, whose mailbox nobody reads (the mail then says so and asks for
+    no reply). Named after the event's organiser."""
     name, address = sender()
+    event = invitation.event
     if event.organiser is not None and not isinstance(current_app.config["MAIL_DEFAULT_SENDER"], tuple | list):
         name = event.organiser.name
-    return name or "organiser", address
+    return name or "organiser", organizer_address(invitation) or address
+
+
+def calendar_status_lines(invitation: Invitation, position: int | None = None) -> list[str]:
+    """The invitee's place in words, for the DESCRIPTION of their calendar entry (it mirrors organiser)."""
+    state = invitation.state
+    if state == InvitationState.YES:
+        line = _("Uw antwoord: u komt.")
+        if invitation.plus_ones:
+            line += " " + _("Introducés: %(num)d.", num=invitation.plus_ones)
+    elif state == InvitationState.WAITING:
+        line = _(
+            "U staat op de wachtlijst, op plaats %(position)d. Komt er een plek vrij, dan krijgt u bericht.",
+            position=position or waiting_position(invitation),
+        )
+    elif state == InvitationState.MAYBE:
+        line = _("Uw antwoord: misschien.")
+    elif state == InvitationState.NO:
+        line = _("Uw antwoord: u komt niet.")
+    else:
+        line = _("U heeft nog niet geantwoord.")
+    if inbox_configured():
+        how = _("Antwoorden of uw antwoord wijzigen kan met de knoppen in uw agenda, of met de link in de mail.")
+    else:
+        how = _("De knoppen in uw agenda geven uw antwoord niet door. Antwoord met de persoonlijke link in de mail.")
+    return [line, how]
 
 
 def _queue(
-    invitation: Invitation, kind: OutboxKind, ics_method: Literal["REQUEST", "CANCEL"] | None = None, **context
+    invitation: Invitation,
+    kind: OutboxKind,
+    ics_method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"] | None = None,
+    waiting_position: int | None = None,
+    not_before: datetime | None = None,
+    **context,
 ) -> None:
-    """Render one notice (templates/mail/<kind>.*) in the invitee's language and put it in the outbox."""
+    """Render one notice (templates/mail/<kind>.*) in the invitee's language and put it in the outbox.
+
+    A calendar part is stamped with the moment it is made and carries the invitee's next SEQUENCE, so that it
+    supersedes every earlier message to them in every client (RFC 5546); Reply-To is the event's organiser.
+    """
     person = invitation.person
     if not person.email or person.deleted_at is not None:
         return
     url = rsvp_url(invitation)
     team = invitation.team  # teams is above invitations: reached through the relationship, not imported
+    locale = _recipient_locale(invitation)
     subject, text, html = render_mail(
         kind.value,
-        _recipient_locale(invitation),
+        locale,
         invitation=invitation,
         event=invitation.event,
         person=person,
@@ -61,20 +104,28 @@ def _queue(
         team=team.summary_for(invitation) if team is not None else None,
         company=who_else_comes(invitation.event),
         contact=invitation.event.organiser,
+        calendar_answers=inbox_configured(),
         **context,
     )
     ics = None
     if ics_method:
-        organiser_name, organiser_email = _organiser_address(invitation.event)
+        organiser_name, organiser_email = _organiser_address(invitation)
+        invitation.calendar_sequence = max((invitation.calendar_sequence or 0) + 1, invitation.event.sequence)
+        with force_locale(locale):
+            lines = calendar_status_lines(invitation, waiting_position) if ics_method != "CANCEL" else []
         ics = invitation_to_ical(
             invitation,
             method=ics_method,
             base_url=current_app.config["BASE_URL"],
             tzid=current_app.config["TIMEZONE"],
-            rsvp_url=url or "",
             organiser_name=organiser_name,
             organiser_email=organiser_email,
+            sequence=invitation.calendar_sequence,
+            stamp=utcnow(),
+            rsvp=inbox_configured(),
+            status_lines=lines,
         )
+    organiser = invitation.event.organiser
     queue_mail(
         kind=kind,
         to_address=person.email,
@@ -86,6 +137,8 @@ def _queue(
         ics_method=ics_method if ics else None,
         event_id=invitation.event_id,
         invitation_id=invitation.id,
+        reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+        not_before=not_before,
     )
 
 
@@ -100,11 +153,20 @@ def queue_new_link(invitation: Invitation) -> None:
 
 
 def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
-    """Confirm an answer: what was recorded, and what happens next."""
+    """Confirm an answer: what was recorded, and what happens next.
+
+    One settled change, one confirmation: it waits CONFIRMATION_DELAY_SECONDS, and a later answer within that
+    time replaces it (a double click, or yes → maybe → no, sends one mail with the final state; its calendar
+    part carries a higher SEQUENCE than anything sent before).
+    """
+    supersede_unsent(invitation.id, OutboxKind.CONFIRMATION)
+    delay = timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
     _queue(
         invitation,
         OutboxKind.CONFIRMATION,
         ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
+        waiting_position=outcome.waiting_position,
+        not_before=utcnow() + delay,
         outcome=outcome,
     )
 
@@ -136,6 +198,18 @@ def queue_change_notices(event: Event, changes: dict[str, tuple] | None = None) 
     return len(invitations)
 
 
+def queue_route_notices(event: Event) -> int:
+    """Tell everyone holding a place that the route changed, with the route as it is now. Like a confirmation it
+    waits CONFIRMATION_DELAY_SECONDS and a later change replaces it: an organiser editing five stops in a row
+    sends one notice, not five."""
+    invitations = _notified(event)
+    not_before = utcnow() + timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
+    for invitation in invitations:
+        supersede_unsent(invitation.id, OutboxKind.ROUTE_CHANGE)
+        _queue(invitation, OutboxKind.ROUTE_CHANGE, ics_method="REQUEST", not_before=not_before)
+    return len(invitations)
+
+
 def queue_cancellation_notices(event: Event, reason: str = "") -> int:
     """Tell everyone invited and not declined that the event is cancelled (METHOD:CANCEL), with the reason."""
     invitations = _notified(event)
@@ -149,9 +223,24 @@ def queue_reminder(invitation: Invitation, kind: OutboxKind) -> None:
     _queue(invitation, kind)
 
 
-def queue_withdrawn(invitation: Invitation) -> None:
-    """Confirm that the invitee withdrew and their details are removed."""
-    _queue(invitation, OutboxKind.WITHDRAWN)
+def queue_withdrawn(invitation: Invitation, held_place: bool = False) -> None:
+    """Confirm that the invitee withdrew and their details are removed; a calendar entry they had goes (CANCEL)."""
+    _queue(invitation, OutboxKind.WITHDRAWN, ics_method="CANCEL" if held_place else None)
+
+
+def queue_calendar_answer(
+    invitation: Invitation,
+    reason: str,
+    ics_method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"] | None = "REQUEST",
+    **context,
+) -> None:
+    """A calendar answer changed nothing (`reason`: deadline, cancelled, other_address, unreadable, refused) or
+    proposed another time (counter): say why, and put the calendar entry back to what organiser holds."""
+    if reason == "cancelled":
+        ics_method = "CANCEL"
+    elif invitation.state == InvitationState.NO and ics_method == "REQUEST":
+        ics_method = None  # not coming: there is no entry to put back
+    _queue(invitation, OutboxKind.CALENDAR_ANSWER, ics_method=ics_method, reason=reason, **context)
 
 
 # Receivers (connected in organiser/receivers.py) --------------------------------------------------------------------
@@ -160,6 +249,11 @@ def queue_withdrawn(invitation: Invitation) -> None:
 def on_event_changed(event: Event, changes: dict[str, tuple] | None = None, **_kwargs) -> int:
     """signals.event_changed: tell everyone holding a place what changed; returns how many were told."""
     return queue_change_notices(event, changes)
+
+
+def on_route_changed(event: Event, **_kwargs) -> int:
+    """signals.route_changed: tell everyone holding a place about the new route; returns how many were told."""
+    return queue_route_notices(event)
 
 
 def on_event_cancelled(event: Event, reason: str = "", **_kwargs) -> int:

@@ -26,6 +26,7 @@ from . import guest_list as guests
 from . import mix, sending
 from . import suggestions as suggesting
 from .blueprint import bp
+from .calendar_answers import inbox_lines
 from .forms import (
     AcceptSuggestionsForm,
     GuestSelectionForm,
@@ -79,6 +80,7 @@ def answers(event_id: int):
         failed=failed,
         mail_status=mail_status,
         states=list(InvitationState),
+        inbox_lines=inbox_lines(event.id),
     )
 
 

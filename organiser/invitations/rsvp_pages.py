@@ -1,16 +1,21 @@
-"""The invitee's pages, reached through the personal link: the RSVP page, what is stored, and withdrawing."""
+"""The invitee's pages, reached through the personal link: the RSVP page, what is stored (shown, downloaded,
+erased), and withdrawing."""
 
 from __future__ import annotations
+
+import json
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import retention
 from ..extensions import db
 from ..forms import EmptyForm
+from ..inbox.addresses import inbox_configured
 from ..ratelimit import limit_token_requests
 from . import answers as answering
 from . import guest_list as guests
-from . import links
+from . import links, personal_data
 from .blueprint import bp
 from .forms import RsvpForm
 from .models import InvitationState
@@ -69,6 +74,7 @@ def respond(token: str):
             can_cancel=answering.can_cancel(invitation),
             withdraw_form=EmptyForm(),
             company=guests.who_else_comes(event),
+            calendar_answers=inbox_configured(),
         ),
         200 if not form.errors else 400,
     )
@@ -91,10 +97,14 @@ def _answer_message(outcome: answering.AnswerOutcome) -> str:
     }[outcome.state]
 
 
+# The invitee's rights: see everything stored about them, download it, withdraw from one event, or have
+# everything erased (personal_data.py does the work).
+
+
 @bp.get("/rsvp/<token>/data")
 @limit_token_requests
 def my_data(token: str):
-    """Everything stored about the invitee for this invitation, and the way to withdraw."""
+    """Everything stored about the invitee (all their invitations, the mail sent to them), and what they can do."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
@@ -103,18 +113,32 @@ def my_data(token: str):
             render_template(
                 "invitations/my_data.html",
                 invitation=invitation,
+                data=personal_data.stored_data(invitation.person),
                 token=token,
-                state_label=invitation.state.label,
-                withdraw_form=EmptyForm(),
+                policy=retention.POLICY,
             )
         )
     )
 
 
+@bp.get("/rsvp/<token>/data.json")
+@limit_token_requests
+def download(token: str):
+    """The same, as a JSON file to keep or to take elsewhere."""
+    invitation = links.find_invitation_by_token(token)
+    if invitation is None:
+        return _link_not_working()
+    document = personal_data.export(personal_data.stored_data(invitation.person))
+    response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
+    response.mimetype = "application/json"
+    response.headers["Content-Disposition"] = 'attachment; filename="mijn-gegevens.json"'
+    return _private(response)
+
+
 @bp.post("/rsvp/<token>/withdraw")
 @limit_token_requests
 def withdraw(token: str):
-    """Withdraw: the answer becomes no, the note is removed, and this link stops working."""
+    """Withdraw from this event: the answer becomes no, the note is removed, and this link stops working."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
         return _link_not_working()
@@ -122,4 +146,18 @@ def withdraw(token: str):
         answering.withdraw(invitation)
         db.session.commit()
         return _private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))
+    return _private(redirect(url_for("invitations.my_data", token=token)))
+
+
+@bp.post("/rsvp/<token>/erase")
+@limit_token_requests
+def erase(token: str):
+    """Erase everything about the invitee, as the organiser's delete does; every link of theirs stops working."""
+    invitation = links.find_invitation_by_token(token)
+    if invitation is None:
+        return _link_not_working()
+    if EmptyForm().validate_on_submit():
+        personal_data.erase(invitation.person)
+        db.session.commit()
+        return _private(make_response(render_template("invitations/erased.html")))
     return _private(redirect(url_for("invitations.my_data", token=token)))

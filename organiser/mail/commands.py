@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -13,6 +12,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..inbox.addresses import inbox_configured
+from ..inbox.mailbox import InboxUnavailable, fetch_inbox
+from ..shutdown import StopRequest
 from .dispatch import dispatch_due
 from .outbox import OutboxKind, queue_mail
 from .rendering import render_mail
@@ -71,8 +73,8 @@ def check_command(to_address: str) -> None:
 @click.option("--once", is_flag=True, help="One round (dispatch and scheduled jobs), then stop.")
 def work_command(interval: float, jobs_interval: float, once: bool) -> None:
     """Dispatch due mail every few seconds and run the scheduled jobs every minute; stops on SIGTERM/SIGINT."""
-    stop = threading.Event()
-    restore = _stop_on_signals(stop)
+    stop = StopRequest()
+    restore = stop.on_signals()
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("Outbox worker: no MAIL_SERVER set, mail is kept for the development mail page (/dev/mail).")
     click.echo(f"Outbox worker started (every {interval:g} s, scheduled jobs every {jobs_interval:g} s).")
@@ -86,14 +88,26 @@ def work_command(interval: float, jobs_interval: float, once: bool) -> None:
         )
     finally:
         restore()
+        stop.close()
+        # Hand the database connections back now, not when the interpreter gets round to it.
+        db.session.remove()
+        db.engine.dispose()
+    if stop.signal_name:
+        click.echo(f"Outbox worker: {stop.signal_name} received, stopped after the round it was in.")
     click.echo("Outbox worker stopped.")
 
 
 def run_worker(
-    stop: threading.Event, *, interval: float, jobs_interval: float, scheduled_jobs: ScheduledJobs, once: bool = False
+    stop: StopRequest | threading.Event,
+    *,
+    interval: float,
+    jobs_interval: float,
+    scheduled_jobs: ScheduledJobs,
+    once: bool = False,
 ) -> None:
-    """The worker loop: drain due mail, run the scheduled jobs when their time has come, sleep, repeat."""
-    next_jobs = 0.0
+    """The worker loop: drain due mail, run the scheduled jobs and read the reply mailbox when their time has come,
+    sleep, repeat. A stop asked for during a dispatch skips the jobs and the mailbox of that round."""
+    next_jobs = next_inbox = 0.0
     while not stop.is_set():
         busy = False
         try:
@@ -104,7 +118,7 @@ def run_worker(
             busy = report.handled >= int(current_app.config["MAIL_BATCH_SIZE"])
         except Exception:
             log.exception("dispatching the outbox failed; trying again in %s s", interval)
-        if time.monotonic() >= next_jobs:
+        if time.monotonic() >= next_jobs and not stop.is_set():
             next_jobs = time.monotonic() + jobs_interval
             try:
                 results = scheduled_jobs()
@@ -116,27 +130,27 @@ def run_worker(
                 log.exception("a scheduled job failed; trying again in %s s", jobs_interval)
             finally:
                 db.session.remove()
+        if time.monotonic() >= next_inbox and not stop.is_set():
+            next_inbox = time.monotonic() + float(current_app.config.get("INBOX_INTERVAL") or 60)
+            read_reply_mailbox(stop)
         if once:
             return
         if not busy:
             stop.wait(interval)
 
 
-def _stop_on_signals(stop: threading.Event):
-    """Let SIGTERM and SIGINT end the loop after the current round (no half-recorded batch)."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def request_stop(signum, frame) -> None:
-        click.echo(f"Outbox worker: {signal.Signals(signum).name} received, stopping after this round.")
-        stop.set()
-
-    for sig in previous:
-        signal.signal(sig, request_stop)
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    return restore
+def read_reply_mailbox(stop: StopRequest | threading.Event) -> None:
+    """One fetch of the reply mailbox (answers from calendar apps, bounces), when one is configured; the stop
+    request is looked at between messages, so SIGTERM waits for at most the message being applied."""
+    if not inbox_configured():
+        return
+    try:
+        report = fetch_inbox(stop=stop)
+        if report.handled:
+            click.echo(f"Inbox: {report}.")
+    except InboxUnavailable as error:
+        log.warning("reading the reply mailbox failed (%s); trying again at the next interval", error)
+    except Exception:
+        log.exception("reading the reply mailbox failed; trying again at the next interval")
+    finally:
+        db.session.remove()

@@ -46,7 +46,8 @@ from sqlalchemy.orm import Session
 from ..extensions import db, mail, rows_matched, utcnow
 from .models import OutboxMessage, OutboxStatus
 from .outbox import message_id_domain
-from .rendering import mime_bytes, one_line, sender
+from .rendering import envelope_sender, mime_bytes, one_line, sender
+from .retention import NO_CONTENTS, remove_contents_when_sent
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,13 @@ class SentRecorder:
                         OutboxMessage.attempts == attempts,
                         OutboxMessage.next_attempt_at == self.claim.lease_until,
                     )
-                    .values(status=OutboxStatus.SENT, sent_at=self.now, last_error="")
+                    .values(
+                        status=OutboxStatus.SENT,
+                        sent_at=self.now,
+                        last_error="",
+                        # the links and notes in the contents leave the database with the sending
+                        **(NO_CONTENTS if remove_contents_when_sent() else {}),
+                    )
                 )
                 recorded += rows_matched(result)
         self.report.sent += len(waiting)
@@ -260,7 +267,7 @@ def _send_one(
     except (ValueError, TypeError, UnicodeError, IndexError) as error:
         return PermanentFailure(f"invalid message: {error}")
     try:
-        connection.send_bytes(from_address, message.to_address, data)
+        connection.send_bytes(envelope_sender(), message.to_address, data)
     except smtplib.SMTPRecipientsRefused as error:
         code, text = next(iter(error.recipients.values()), (0, b""))
         return classify(code, describe_reply(code, text))
@@ -308,6 +315,8 @@ def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
 def _record(message: OutboxMessage, outcome: Exception | None, claim: Claim, now: datetime, report) -> None:
     if outcome is None:
         values = {"status": OutboxStatus.SENT, "sent_at": now, "last_error": ""}
+        if remove_contents_when_sent():
+            values |= NO_CONTENTS  # the links and notes in it leave the database with the sending
         report.sent += 1
     elif isinstance(outcome, PermanentFailure) or message.attempts >= max_attempts():
         values = {"status": OutboxStatus.FAILED, "last_error": str(outcome)}

@@ -50,6 +50,12 @@ class OutboxKind(enum.StrEnum):
     SMTP_CHECK = "smtp_check"
     NEW_LINK = "new_link"
     WITHDRAWN = "withdrawn"
+    #: A calendar answer that changed nothing (after the deadline, unreadable, …) or a proposal declined.
+    CALENDAR_ANSWER = "calendar_answer"
+    #: The route of an event changed (stops added, changed, removed or moved).
+    ROUTE_CHANGE = "route_change"
+    #: To an event's organiser: a guest had all their data erased through their personal link.
+    GUEST_ERASED = "guest_erased"
 
     @property
     def label(self) -> str:
@@ -68,6 +74,9 @@ _KIND_LABELS = {
     OutboxKind.SMTP_CHECK: _l("Testbericht"),
     OutboxKind.NEW_LINK: _l("Nieuwe link"),
     OutboxKind.WITHDRAWN: _l("Afgemeld"),
+    OutboxKind.CALENDAR_ANSWER: _l("Antwoord uit de agenda"),
+    OutboxKind.ROUTE_CHANGE: _l("Route gewijzigd"),
+    OutboxKind.GUEST_ERASED: _l("Gegevens verwijderd"),
 }
 
 
@@ -81,12 +90,16 @@ class OutboxMessage(Model):
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300))
+    #: Text, HTML and calendar part hold the recipient's link (and sometimes their note): emptied once sent, or
+    #: when unsent mail is past its period (mail/retention.py); the rest of the row is what the mail page shows.
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text, default="")
     #: An iCalendar object sent as text/calendar part and .ics attachment.
     ics: Mapped[str | None] = mapped_column(Text)
     #: The iTIP METHOD of `ics` (REQUEST, CANCEL, PUBLISH); the MIME method parameter must equal it.
     ics_method: Mapped[str | None] = mapped_column(String(20))
+    #: Reply-To ("Name <address>"): the organiser of the event the mail is about, so Reply reaches a person.
+    reply_to: Mapped[str] = mapped_column(String(320), default="")
     #: Stable across retries, so that a retry never produces a second, different mail.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
@@ -105,3 +118,8 @@ class OutboxMessage(Model):
         """The kind in words; an unknown (older) kind as it is stored."""
         known = self.kind in OutboxKind._value2member_map_
         return OutboxKind(self.kind).label if known else self.kind
+
+    @property
+    def has_contents(self) -> bool:
+        """False once the contents were removed (mail/retention.py): nothing left to send or show."""
+        return bool(self.text_body or self.html_body or self.ics)

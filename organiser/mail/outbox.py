@@ -21,12 +21,12 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, case, func
+from sqlalchemy import Select, case, delete, func
 
 from .. import signals
-from ..extensions import db, utcnow
+from ..extensions import db, rows_matched, utcnow
 from .models import OutboxKind, OutboxMessage, OutboxStatus
-from .rendering import clean_address, one_line
+from .rendering import clean_address, one_line, reply_to_header
 
 __all__ = ["EventLink", "OutboxKind", "queue_mail"]
 
@@ -51,6 +51,7 @@ def queue_mail(
     event_id: int | None = None,
     invitation_id: int | None = None,
     not_before: datetime | None = None,
+    reply_to: tuple[str, str] | None = None,
 ) -> OutboxMessage:
     """Add a mail to the outbox in the current transaction (flushes, never commits)."""
     if (ics is None) != (ics_method is None):
@@ -73,10 +74,28 @@ def queue_mail(
         last_error="",
         event_id=event_id,
         invitation_id=invitation_id,
+        reply_to=reply_to_header(*reply_to) if reply_to else "",
     )
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def supersede_unsent(invitation_id: int, kind: OutboxKind) -> int:
+    """Drop mail of `kind` to an invitation that no worker has touched yet, because a later one replaces it
+    (one settled change, one confirmation). A row a worker has claimed (attempts > 0) is left alone: on
+    PostgreSQL this DELETE waits for the claim to commit and then no longer matches it."""
+    result = db.session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.invitation_id == invitation_id,
+            OutboxMessage.kind == OutboxKind(kind).value,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.attempts == 0,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return rows_matched(result)
 
 
 def ics_method_of(ics: str) -> str | None:
@@ -156,8 +175,9 @@ def may_see(organiser, message: OutboxMessage) -> bool:
 
 
 def retry_mail(message: OutboxMessage, now: datetime | None = None) -> bool:
-    """Put a failed mail back in the queue, with a fresh count of attempts; False if it had not failed."""
-    if message.status != OutboxStatus.FAILED:
+    """Put a failed mail back in the queue, with a fresh count of attempts; False if it had not failed, or if its
+    contents were removed already (mail/retention.py)."""
+    if message.status != OutboxStatus.FAILED or not message.has_contents:
         return False
     message.status = OutboxStatus.PENDING
     message.attempts = 0

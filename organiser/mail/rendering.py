@@ -15,6 +15,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from ..inbox.addresses import reply_address
 from ..web import absolute_url
 from .models import OutboxMessage
 
@@ -67,6 +68,9 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime["To"] = Address(display_name=one_line(message.to_name), addr_spec=clean_address(message.to_address))
     mime["Date"] = format_datetime(message.created_at)
     mime["Message-ID"] = message.message_id
+    if message.reply_to:
+        name, address = parseaddr(message.reply_to)
+        mime["Reply-To"] = Address(display_name=one_line(name), addr_spec=clean_address(address))
     mime["Auto-Submitted"] = "auto-generated"
     # Outlook/Exchange: no out-of-office or read receipts back to an address nobody reads.
     mime["X-Auto-Response-Suppress"] = "All"
@@ -80,6 +84,16 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     return mime
 
 
+def reply_to_header(name: str, address: str) -> str:
+    """'Name <address>' for the Reply-To column; raises ValueError for an address that is none."""
+    return str(Address(display_name=one_line(name), addr_spec=clean_address(address)))
+
+
+def envelope_sender() -> str:
+    """MAIL FROM: the reply mailbox when organiser reads one, so bounces arrive where they are read; else the sender."""
+    return reply_address() or sender()[1]
+
+
 def mime_bytes(message: OutboxMessage, sender_name: str, sender_address: str) -> bytes:
     """The bytes of build_mime(message), written directly: the same headers, structure and encodings (quoted-
     printable text, base64 attachment), about thirty times faster than the email package's generator, which
@@ -90,6 +104,7 @@ def mime_bytes(message: OutboxMessage, sender_name: str, sender_address: str) ->
         ("To", formataddr((one_line(message.to_name), clean_address(message.to_address)), charset="utf-8")),
         ("Date", format_datetime(message.created_at)),
         ("Message-ID", one_line(message.message_id)),
+        *_reply_to(message),
         ("Auto-Submitted", "auto-generated"),
         ("X-Auto-Response-Suppress", "All"),
         ("MIME-Version", "1.0"),
@@ -111,6 +126,14 @@ def mime_bytes(message: OutboxMessage, sender_name: str, sender_address: str) ->
         body = _multipart("mixed", [body, attachment])
     head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
     return head + body
+
+
+def _reply_to(message: OutboxMessage) -> list[tuple[str, str]]:
+    """Reply-To (the event's organiser), as build_mime writes it; none when the row has none."""
+    if not message.reply_to:
+        return []
+    name, address = parseaddr(message.reply_to)
+    return [("Reply-To", formataddr((one_line(name), clean_address(address)), charset="utf-8"))]
 
 
 def _header(value: str) -> str:

@@ -64,6 +64,8 @@ def retry(message_id: int):
     if EmptyForm().validate_on_submit() and outbox_rows.retry_mail(message):
         db.session.commit()
         flash(_("De mail aan %(address)s wordt opnieuw verstuurd.", address=message.to_address), "success")
+    elif not message.has_contents:
+        flash(_("De inhoud van deze mail is al verwijderd (bewaartermijn); opnieuw proberen kan niet meer."), "error")
     else:
         flash(_("Deze mail is niet mislukt; er is niets opnieuw te proberen."), "error")
     return redirect(url_for("mail.outbox"))

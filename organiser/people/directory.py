@@ -115,7 +115,10 @@ class PersonDetails:
 
 def _apply_details(person: Person, details: PersonDetails) -> None:
     person.name = " ".join(details.name.split())
-    person.email = normalise_email(details.email)
+    email = normalise_email(details.email)
+    if email != person.email:
+        person.email_bounced_at, person.email_problem = None, ""  # a new address: not known to fail
+    person.email = email
     person.kind = details.kind
     if details.kind == PersonKind.STAFF:
         if details.new_department.strip():

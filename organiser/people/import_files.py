@@ -15,7 +15,6 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import format_number
@@ -23,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete
 
 from ..extensions import db, rows_matched, utcnow
+from ..retention import IMPORTS
 from ..spreadsheet import FORMULA_STARTS
 from .models import PersonImport
 
@@ -47,10 +47,6 @@ HEADER_LOOKUP = {alias: column for column, aliases in HEADER_ALIASES.items() for
 
 
 REQUIRED_COLUMNS = ("name", "email", "kind")
-
-
-#: How long an uploaded file waits for confirmation.
-IMPORT_LIFETIME = timedelta(days=1)
 
 
 def decode_upload(raw: bytes) -> str:
@@ -199,8 +195,8 @@ def store_import(organiser_id: int, filename: str, raw: bytes) -> PersonImport:
 
 
 def purge_stale_imports() -> int:
-    """Remove uploads nobody confirmed within a day."""
-    result = db.session.execute(delete(PersonImport).where(PersonImport.created_at < utcnow() - IMPORT_LIFETIME))
+    """Remove uploads nobody confirmed within RETENTION_IMPORT_HOURS (also a scheduled job: people/retention.py)."""
+    result = db.session.execute(delete(PersonImport).where(PersonImport.created_at < IMPORTS.cutoff(utcnow())))
     return rows_matched(result) or 0
 
 

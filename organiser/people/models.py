@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..enums import LabelledEnum
 from ..extensions import Model, UTCDateTime, db, string_enum, utcnow
@@ -73,9 +73,26 @@ class Person(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Set when the person was deleted: personal data is gone, the row stays for counts.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the person was set inactive (None while active): they are anonymised RETENTION_LEFT_DAYS later.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    #: When mail to `email` last came back undeliverable (a bounce in the reply mailbox); cleared when the address
+    #: changes. Shown on guest lists and in the directory.
+    email_bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The receiving server's reason, as it gave it.
+    email_problem: Mapped[str] = mapped_column(String(300), default="")
 
     department: Mapped[Department | None] = relationship()
     initiatives: Mapped[list[Initiative]] = relationship(secondary=person_initiative, order_by="Initiative.name")
+
+    @validates("active")
+    def _note_when_deactivated(self, _key: str, active: bool) -> bool:
+        """Every way of setting someone inactive (the directory, an import) starts the retention of people who left."""
+        if not active and self.active is not False:
+            self.deactivated_at = utcnow()
+        elif active:
+            self.deactivated_at = None
+        return active
 
     @property
     def is_staff(self) -> bool:

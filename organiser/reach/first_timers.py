@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func
 
 from ..events.models import FORMATS, Event
 from ..extensions import db, utcnow
-from ..i18n import local_zone
+from ..i18n import local_zone, occurrence_suffix
 from ..people.models import Person
 from .measures import attendances, is_office
 from .periods import Period
@@ -79,7 +79,8 @@ class ShortDates:
 
     def short(self, moment: datetime) -> str:
         local = moment.astimezone(self.zone)
-        return f"{local.day} {self.months[local.month]} {local.year}, {local:%H:%M}"
+        text = f"{local.day} {self.months[local.month]} {local.year}, {local:%H:%M}"
+        return text + occurrence_suffix(moment, self.zone)  # which 02:30, on the night the clock goes back
 
 
 def first_timers_table(events: list[EventAttendance], of: int | None = None) -> ReachTable:

@@ -126,9 +126,11 @@ def test_control_characters_in_initiatives_are_refused(logged_in, db, create_ini
 @pytest.mark.parametrize("wijk", ["\x00", "oost\x01park", "x" * 500])
 def test_a_wijk_filter_no_wijk_can_have_is_no_error(logged_in, create_initiative, wijk):
     create_initiative()
+    # Control characters are refused in every URL before any view (web.refuse_control_characters_in_url): 400.
+    expected = 400 if any(ord(c) < 32 for c in wijk) else 200
     for url in ("/initiatives", "/initiatives/new", "/agenda", "/people"):
         response = logged_in.get(url, query_string={"wijk": wijk})
-        assert response.status_code == 200, url
+        assert response.status_code == expected, url
 
 
 def test_agenda_filters_with_control_characters_show_an_empty_agenda(client, create_event):
@@ -177,6 +179,6 @@ def test_an_import_id_that_cannot_be_one_is_not_found(logged_in, upload_id):
     """An import id with NUL reached the database (a 500 on PostgreSQL)."""
     for suffix in ("", "/commit", "/cancel"):
         response = logged_in.get(f"/people/import/{upload_id}{suffix}")
-        assert response.status_code in (404, 405), suffix
+        assert response.status_code in (400, 404, 405), suffix  # 400: a control character, refused in every URL
     for suffix in ("", "/cancel"):
-        assert logged_in.post(f"/people/import/{upload_id}{suffix}", {}).status_code == 404, suffix
+        assert logged_in.post(f"/people/import/{upload_id}{suffix}", {}).status_code in (400, 404), suffix

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import warnings
 from datetime import UTC, datetime
+from pathlib import Path
 
 from icalendar import Calendar
 
@@ -41,7 +45,8 @@ def instants_vobject(body: bytes) -> dict[str, tuple[datetime, datetime]]:
     result = {}
     for event in calendar.vevent_list:
         start = event.dtstart.value
-        assert type(start.tzinfo).__name__ == "_tzicalvtz", start.tzinfo  # built from our VTIMEZONE
+        # Built from our VTIMEZONE, or UTC (a time in the hour that happens twice is written in UTC).
+        assert type(start.tzinfo).__name__ in ("_tzicalvtz", "tzutc"), start.tzinfo
         result[event.uid.value] = (start.astimezone(UTC), event.dtend.value.astimezone(UTC))
     return result
 
@@ -65,3 +70,63 @@ def instants_all_parsers(body: bytes) -> dict[str, tuple[datetime, datetime]]:
 def vevents(body: bytes) -> dict[str, object]:
     """The VEVENTs of a body by UID."""
     return {str(e["UID"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
+
+
+#: The JavaScript parsers' project (package.json and package-lock.json): Thunderbird's ical.js and node-ical.
+NODE_PARSERS = Path(__file__).parent / "node"
+
+
+def node_parsers() -> Path:
+    """The directory of the JavaScript parsers, installed from the lock file (`npm ci`) the first time.
+
+    Calls skip_or_fail when Node.js or npm is missing or the packages cannot be installed.
+    """
+    from tests.conftest import skip_or_fail
+
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        skip_or_fail("the JavaScript calendar parsers need Node.js and npm (apt-get install nodejs npm)")
+    installed = NODE_PARSERS / "node_modules" / ".package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < (NODE_PARSERS / "package-lock.json").stat().st_mtime:
+        result = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--silent"],
+            cwd=NODE_PARSERS,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if result.returncode != 0:
+            skip_or_fail(f"npm ci in {NODE_PARSERS} failed: {result.stderr.strip()[-500:]}")
+    return NODE_PARSERS
+
+
+def instants_javascript(body: bytes) -> dict[str, dict[str, tuple[datetime, datetime]]]:
+    """The instants ical.js and node-ical compute, per parser."""
+    result = subprocess.run(
+        [shutil.which("node") or "node", "instants.mjs"],
+        cwd=node_parsers(),
+        input=body,
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    return {
+        parser: {
+            uid: tuple(datetime.fromisoformat(moment.replace("Z", "+00:00")) for moment in pair)
+            for uid, pair in events.items()
+        }
+        for parser, events in json.loads(result.stdout).items()
+    }
+
+
+def instants_every_parser(body: bytes) -> dict[str, tuple[datetime, datetime]]:
+    """The instants, after checking that the Python parsers and ical.js and node-ical agree on every one."""
+    ours = instants_all_parsers(body)
+    for parser, theirs in instants_javascript(body).items():
+        differ = {
+            uid: (ours.get(uid), theirs.get(uid))
+            for uid in ours.keys() | theirs.keys()
+            if ours.get(uid) != theirs.get(uid)
+        }
+        assert not differ, f"{parser} reads other instants: {differ}"
+    return ours

@@ -217,14 +217,14 @@ def invitation(state=InvitationState.INVITED, **event_fields) -> Invitation:
     return Invitation(id=9, event=make_event(**event_fields), person=person, state=state)
 
 
-def organiser_args(method):
+def organiser_args(method, **extra):
     return dict(
         method=method,
         base_url=BASE,
         tzid=TZ,
-        rsvp_url=f"{BASE}/rsvp/secret-token",
         organiser_name="Olga Organisator",
         organiser_email="olga@gemeente.example",
+        **extra,
     )
 
 
@@ -246,10 +246,29 @@ def test_invitation_request():
     assert attendee.params["RSVP"] == "TRUE"
     assert attendee.params["ROLE"] == "REQ-PARTICIPANT"
     assert vevent["STATUS"] == "CONFIRMED"
-    assert f"Uw antwoord geven of wijzigen: {BASE}/rsvp/secret-token" in str(vevent["DESCRIPTION"])
-    assert vevent["URL"] == f"{BASE}/rsvp/secret-token"
-    assert "CLASS" not in vevent
+    # Delegates and colleagues may read the entry: it links to the public event page, never to the personal link.
+    assert "/rsvp/" not in text
+    assert vevent["URL"] == f"{BASE}/events/42"
     instants_all_parsers(text.encode())
+
+
+def test_invitation_is_stamped_when_made_and_carries_the_invitees_sequence():
+    made = datetime(2030, 1, 2, 9, 30, 5, tzinfo=UTC)
+    text = ical.invitation_to_ical(
+        invitation(), **organiser_args("REQUEST", sequence=7, stamp=made, rsvp=False, status_lines=["Op de wachtlijst"])
+    )
+    (vevent,) = check_ical(text.encode()).walk("VEVENT")
+    assert vevent["SEQUENCE"] == 7
+    assert vevent["DTSTAMP"].dt == made
+    assert vevent["ATTENDEE"].params["RSVP"] == "FALSE"  # nobody reads replies: do not ask for one
+    assert "Op de wachtlijst" in str(vevent["DESCRIPTION"])
+
+
+def test_organizer_and_attendee_are_bare_addresses_whatever_the_sender_setting():
+    args = organiser_args("REQUEST")
+    args["organiser_email"] = "Gemeente Voorbeeld <organiser@gemeente.example>"
+    (vevent,) = check_ical(ical.invitation_to_ical(invitation(), **args).encode()).walk("VEVENT")
+    assert vevent["ORGANIZER"] == "mailto:organiser@gemeente.example"
 
 
 @pytest.mark.parametrize(
@@ -280,7 +299,7 @@ def test_invitation_cancel():
     assert vevent["ORGANIZER"] == "mailto:olga@gemeente.example"
     assert vevent["ATTENDEE"] == "mailto:pieter@gemeente.example"
     assert "RSVP" not in vevent["ATTENDEE"].params  # nothing to answer to a cancellation
-    assert "Uw antwoord geven" not in str(vevent["DESCRIPTION"])
+    assert "/rsvp/" not in text
 
 
 def test_invitation_refuses_other_methods():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -205,11 +207,14 @@ def test_manage_page_makes_a_new_link_once(client, invited, feed_token, db):
     person, rsvp = invited
     old = feed_token(person)
     response = client.post(f"/calendar/personal/manage/{rsvp}", {})
-    assert response.status_code == 303
-    assert response.headers["Location"] == f"/calendar/personal/manage/{rsvp}"
-
-    page = client.get(f"/calendar/personal/manage/{rsvp}").get_data(as_text=True)
+    # Shown in the answer to the POST itself, kept by no cache and not in the (signed, readable) session cookie.
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
     url = shown_feed_url(page)
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    cookie = client.raw.get_cookie("session").value
+    assert token not in cookie and token not in decoded_session(cookie)
     assert url is not None
     assert "U ziet hem alleen op deze pagina" in page
     assert f'href="{url.replace("http://", "webcal://")}"' in page
@@ -237,14 +242,21 @@ def test_manage_page_needs_csrf_and_a_valid_rsvp_link(client, invited, db):
     assert feed_tokens(db) == []
 
 
-def test_new_link_is_shown_only_to_the_browser_that_made_it(app, client, invited):
+def test_new_link_is_shown_only_in_the_answer_to_the_post(app, client, invited):
     _person, rsvp = invited
-    client.post(f"/calendar/personal/manage/{rsvp}", {})
+    assert shown_feed_url(client.post(f"/calendar/personal/manage/{rsvp}", {}).get_data(as_text=True)) is not None
     from tests.conftest import Client
 
     stranger = Client(app.test_client())
     assert shown_feed_url(stranger.get(f"/calendar/personal/manage/{rsvp}").get_data(as_text=True)) is None
-    assert shown_feed_url(client.get(f"/calendar/personal/manage/{rsvp}").get_data(as_text=True)) is not None
+    assert shown_feed_url(client.get(f"/calendar/personal/manage/{rsvp}").get_data(as_text=True)) is None
+
+
+def decoded_session(cookie: str) -> str:
+    """What anyone holding the session cookie can read: its payload is base64 (maybe zlib), signed, not encrypted."""
+    payload = cookie.lstrip(".").split(".", 1)[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if cookie.startswith(".") else raw).decode("utf-8", "replace")
 
 
 # --- Sending the link by mail ----------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ STACK_SETTINGS = {
     "ORGANISER_MAIL_BACKOFF_SECONDS": "1",
     "ORGANISER_MAIL_TIMEOUT": "1",
     "ORGANISER_MAIL_LEASE_SECONDS": "3",
+    # Confirmations go out at once here: the fault tests wait for the whole outbox to be sent.
+    "ORGANISER_CONFIRMATION_DELAY_SECONDS": "0",
 }
 
 

@@ -78,6 +78,11 @@ def schema_matches_models() -> bool:
         return compare_metadata(context, db.metadata) == []
 
 
+#: Tables a revision creates with rows in them: the one counter row of calendar_version (0011), which the
+#: database triggers raise.
+SEEDED = {"calendar_version": 1}
+
+
 def test_down_to_nothing_and_up_again_with_the_demo_data(empty_database):
     from organiser.demo import load_demo
 
@@ -111,7 +116,7 @@ def test_down_to_nothing_and_up_again_with_the_demo_data(empty_database):
             assert contents() in (held, ()), revision
             upgrade(revision=revision)
             assert current_revision() == revision
-            assert counts() == {name: left.get(name, 0) for name in before}, revision
+            assert counts() == {name: left.get(name, SEEDED.get(name, 0)) for name in before}, revision
             assert contents() == (held if left else ([], [], [])), revision
             downgrade(revision=below or "base")
 

@@ -246,3 +246,21 @@ def test_organiser_mails_a_new_calendar_feed_link(logged_in, db, create_person):
     mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "feed_link"))
     assert mail.to_address == "fenna@gemeente.example" and "/calendar/personal/" in mail.text_body
     assert db.session.get(FeedToken, old.id).revoked_at is not None
+
+
+def test_a_new_email_address_clears_the_not_working_mark(logged_in, db, create_person, create_department):
+    from organiser.extensions import utcnow
+
+    person = create_person(name="Piet Post", email="piet@gemeente.example")
+    person.email_bounced_at, person.email_problem = utcnow(), "5.1.1 User unknown"
+    db.session.commit()
+    assert "e-mailadres werkt niet" in logged_in.get(f"/people/{person.id}").get_data(as_text=True)
+    department = create_department("Burgerzaken")
+    form = staff_form(name="Piet Post", email="piet@gemeente.example", department_id=department.id)
+    logged_in.post(f"/people/{person.id}/edit", form)  # the same address: still not working
+    db.session.refresh(person)
+    assert person.email_bounced_at is not None
+    logged_in.post(f"/people/{person.id}/edit", {**form, "email": "p.post@gemeente.example"})
+    db.session.refresh(person)
+    assert person.email_bounced_at is None and person.email_problem == ""
+    assert "e-mailadres werkt niet" not in logged_in.get(f"/people/{person.id}").get_data(as_text=True)
