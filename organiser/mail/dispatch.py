@@ -1,6 +1,7 @@
 """Dispatching the outbox safely: claim due rows, send them over one SMTP connection, record each result.
 
-   flattened to one line.
+Steps 2 and 3 of how a mail travels (step 1, queueing, is in `outbox`):
+
 2. A worker (`flask outbox work`, or `flask outbox send` from cron) calls `dispatch_due()`. It *claims*
    due rows in a short transaction of its own: on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`, on
    SQLite inside `BEGIN IMMEDIATE`. Claiming raises `attempts` and moves `next_attempt_at` into the future

@@ -6,18 +6,8 @@ How a mail travels (queue here, render in `rendering`, send in `dispatch`):
    answer recorded). The row gets its `Message-ID` at once (on our own domain), so every retry sends the
    very same message. Header values cannot carry CR/LF: the address is refused, name and subject are
    flattened to one line.
-2. A worker (`flask outbox work`, or `flask outbox send` from cron) calls `dispatch_due()`. It *claims*
-   due rows in a short transaction of its own: on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`, on
-   SQLite inside `BEGIN IMMEDIATE`. Claiming raises `attempts` and moves `next_attempt_at` into the future
-   as a lease, then commits. Two workers therefore never hold the same row; a worker that dies mid-batch
-   leaves its rows PENDING, and once the lease expires another worker sends them (same Message-ID).
-3. The claimed rows go out over ONE SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT). Results
-   are committed only if the row still carries this worker's claim: SENT with `sent_at`, up to
-   RECORD_SENT_EVERY mails (or RECORD_SENT_SECONDS) in one transaction, before any other result; a
-   temporary failure (4xx, refused connection, timeout, disconnect) back to
-   PENDING with exponential backoff and jitter (1, 2, 4 … minutes, at most an hour), FAILED after
-   MAIL_MAX_ATTEMPTS; a permanent refusal (5xx) FAILED with the server's reason in `last_error`. Without
-   MAIL_SERVER (development) due rows become KEPT, for the development mail page.
+2.–3. A worker claims the due rows, sends them over one SMTP connection and records each result: see
+   `dispatch` (claims and leases, backoff, what is done when no MAIL_SERVER is set).
 
 The mail pages are infrastructure too: which events an organiser may see mail of is asked through
 `signals.outbox_events_visible` (see `recent_mail`), so this package imports no domain.

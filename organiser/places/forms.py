@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
@@ -16,6 +18,16 @@ from .names import initiative_name_taken, neighbourhood_name_taken, tidy_name
 
 def _tidy(value: str | None) -> str | None:
     return tidy_name(value) if value else value
+
+
+def _refuse_taken_name(
+    field, taken: Callable[[str, int | None], bool], own: Neighbourhood | Initiative | None, message: str
+) -> None:
+    """Refuse the name when another row has it (`own`, being edited, aside); `message` says so for the name."""
+    if field.errors:  # refused already (control characters): not a name to look up
+        return
+    if taken(field.data, own.id if own else None):
+        raise ValidationError(message)
 
 
 class NeighbourhoodForm(Form):
@@ -34,10 +46,8 @@ class NeighbourhoodForm(Form):
         self.neighbourhood = neighbourhood
 
     def validate_name(self, field) -> None:
-        if field.errors:  # refused already (control characters): not a name to look up
-            return
-        if neighbourhood_name_taken(field.data, self.neighbourhood.id if self.neighbourhood else None):
-            raise ValidationError(_("Er is al een wijk met de naam ‘%(name)s’.", name=field.data))
+        message = _("Er is al een wijk met de naam ‘%(name)s’.", name=field.data)
+        _refuse_taken_name(field, neighbourhood_name_taken, self.neighbourhood, message)
 
 
 class InitiativeForm(Form):
@@ -72,10 +82,8 @@ class InitiativeForm(Form):
         self.neighbourhood_id.choices = choice_list([(0, _("— kies een wijk —"))] + [(n.id, n.name) for n in hoods])
 
     def validate_name(self, field) -> None:
-        if field.errors:  # refused already (control characters): not a name to look up
-            return
-        if initiative_name_taken(field.data, self.initiative.id if self.initiative else None):
-            raise ValidationError(_("Er is al een initiatief met de naam ‘%(name)s’.", name=field.data))
+        message = _("Er is al een initiatief met de naam ‘%(name)s’.", name=field.data)
+        _refuse_taken_name(field, initiative_name_taken, self.initiative, message)
 
     def details(self) -> InitiativeDetails:
         return InitiativeDetails(

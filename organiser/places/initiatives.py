@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from ..extensions import db
 from ..signals import initiative_in_use, initiatives_listed
 from .models import Initiative, Neighbourhood
-from .names import StillInUse, tidy_name
+from .names import delete_unused, reasons_in_use, tidy_name
 
 if TYPE_CHECKING:
     from ..events.models import Event
@@ -55,19 +55,13 @@ def initiative_references(initiative: Initiative) -> list[str]:
 
     People and events refer to initiatives from higher domains: their receivers of `initiative_in_use`
     say what they hold."""
-    reasons: list[str] = []
-    for _receiver, more in initiative_in_use.send(initiative):
-        reasons.extend(more)
-    return reasons
+    return reasons_in_use(initiative_in_use, initiative)
 
 
 def delete_initiative(initiative: Initiative) -> None:
     """Delete an initiative nothing refers to; raises StillInUse (saying what refers to it) otherwise."""
-    reasons = initiative_references(initiative)
-    if reasons:
-        raise StillInUse([_("Het initiatief %(name)s kan niet worden verwijderd.", name=initiative.name), *reasons])
-    db.session.delete(initiative)
-    db.session.flush()
+    refusal = _("Het initiatief %(name)s kan niet worden verwijderd.", name=initiative.name)
+    delete_unused(initiative, refusal, initiative_references(initiative))
 
 
 @dataclass

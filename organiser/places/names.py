@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from blinker import NamedSignal
 from sqlalchemy import func, or_
 
 from ..extensions import db
@@ -17,6 +18,22 @@ class StillInUse(Exception):
     def __init__(self, reasons: list[str]):
         super().__init__(" ".join(reasons))
         self.reasons = reasons
+
+
+def reasons_in_use(signal: NamedSignal, thing: Neighbourhood | Initiative) -> list[str]:
+    """The sentences the receivers of `signal` return about what in their domain still refers to `thing`."""
+    reasons: list[str] = []
+    for _receiver, more in signal.send(thing):
+        reasons.extend(more)
+    return reasons
+
+
+def delete_unused(thing: Neighbourhood | Initiative, refusal: str, reasons: list[str]) -> None:
+    """Delete `thing` when nothing refers to it; raises StillInUse (`refusal`, then the reasons) otherwise."""
+    if reasons:
+        raise StillInUse([refusal, *reasons])
+    db.session.delete(thing)
+    db.session.flush()
 
 
 #: Letters that Unicode does not decompose into an ASCII letter plus accents.
@@ -49,17 +66,19 @@ def unique_slug(name: str) -> str:
     return slug
 
 
+def _name_taken(model: type[Neighbourhood] | type[Initiative], name: str, exclude_id: int | None) -> bool:
+    """Whether another row of `model` has this name (ignoring case and spacing)."""
+    query = db.select(model.id).where(func.lower(model.name) == tidy_name(name).lower())
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def neighbourhood_name_taken(name: str, exclude_id: int | None = None) -> bool:
     """Whether another wijk has this name (ignoring case and spacing)."""
-    query = db.select(Neighbourhood.id).where(func.lower(Neighbourhood.name) == tidy_name(name).lower())
-    if exclude_id is not None:
-        query = query.where(Neighbourhood.id != exclude_id)
-    return db.session.scalar(query.limit(1)) is not None
+    return _name_taken(Neighbourhood, name, exclude_id)
 
 
 def initiative_name_taken(name: str, exclude_id: int | None = None) -> bool:
     """Whether another initiative has this name (ignoring case and spacing)."""
-    query = db.select(Initiative.id).where(func.lower(Initiative.name) == tidy_name(name).lower())
-    if exclude_id is not None:
-        query = query.where(Initiative.id != exclude_id)
-    return db.session.scalar(query.limit(1)) is not None
+    return _name_taken(Initiative, name, exclude_id)

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from ..extensions import db
 from ..signals import neighbourhood_in_use, neighbourhoods_listed
 from .models import Initiative, Neighbourhood
-from .names import StillInUse, tidy_name, unique_slug
+from .names import delete_unused, reasons_in_use, tidy_name, unique_slug
 
 
 def create_neighbourhood(name: str) -> Neighbourhood:
@@ -36,7 +36,7 @@ def neighbourhood_references(hood: Neighbourhood) -> list[str]:
     initiatives = db.session.scalar(
         db.select(func.count()).select_from(Initiative).where(Initiative.neighbourhood_id == hood.id)
     )
-    reasons = []
+    reasons: list[str] = []
     if initiatives:
         reasons.append(
             ngettext(
@@ -45,18 +45,13 @@ def neighbourhood_references(hood: Neighbourhood) -> list[str]:
                 initiatives,
             )
         )
-    for _receiver, more in neighbourhood_in_use.send(hood):
-        reasons.extend(more)
-    return reasons
+    return reasons + reasons_in_use(neighbourhood_in_use, hood)
 
 
 def delete_neighbourhood(hood: Neighbourhood) -> None:
     """Delete a wijk nobody uses; raises StillInUse (saying what uses it) otherwise."""
-    reasons = neighbourhood_references(hood)
-    if reasons:
-        raise StillInUse([_("De wijk %(name)s kan niet worden verwijderd.", name=hood.name), *reasons])
-    db.session.delete(hood)
-    db.session.flush()
+    refusal = _("De wijk %(name)s kan niet worden verwijderd.", name=hood.name)
+    delete_unused(hood, refusal, neighbourhood_references(hood))
 
 
 @dataclass

@@ -63,11 +63,12 @@ def edit_initiative(initiative_id: int):
 def delete_initiative(initiative_id: int):
     """Delete an initiative nothing refers to; otherwise say what still does."""
     initiative = db.get_or_404(Initiative, initiative_id)
-    initiative_id, name = initiative.id, initiative.name
-    if EmptyForm().validate_on_submit() and _saved(lambda: initiative_work.delete_initiative(initiative)):
-        flash(_("Het initiatief %(name)s is verwijderd.", name=name), "success")
-        return redirect(url_for("places.initiatives"))
-    return redirect(url_for("places.edit_initiative", initiative_id=initiative_id))
+    return _delete(
+        lambda: initiative_work.delete_initiative(initiative),
+        done=_("Het initiatief %(name)s is verwijderd.", name=initiative.name),
+        listing=url_for("places.initiatives"),
+        back=url_for("places.edit_initiative", initiative_id=initiative.id),
+    )
 
 
 @bp.route("/neighbourhoods", methods=["GET", "POST"])
@@ -105,11 +106,22 @@ def edit_neighbourhood(neighbourhood_id: int):
 def delete_neighbourhood(neighbourhood_id: int):
     """Delete a wijk nothing uses; otherwise say what still does."""
     hood = db.get_or_404(Neighbourhood, neighbourhood_id)
-    neighbourhood_id, name = hood.id, hood.name
-    if EmptyForm().validate_on_submit() and _saved(lambda: neighbourhood_work.delete_neighbourhood(hood)):
-        flash(_("De wijk %(name)s is verwijderd.", name=name), "success")
-        return redirect(url_for("places.neighbourhoods"))
-    return redirect(url_for("places.edit_neighbourhood", neighbourhood_id=neighbourhood_id))
+    return _delete(
+        lambda: neighbourhood_work.delete_neighbourhood(hood),
+        done=_("De wijk %(name)s is verwijderd.", name=hood.name),
+        listing=url_for("places.neighbourhoods"),
+        back=url_for("places.edit_neighbourhood", neighbourhood_id=hood.id),
+    )
+
+
+def _delete(change, *, done: str, listing: str, back: str):
+    """Delete (the change) on a valid button press and go to the listing; otherwise back to the edit page.
+
+    The message and both URLs are made before the change: the deleted row has no name or id afterwards."""
+    if EmptyForm().validate_on_submit() and _saved(change):
+        flash(done, "success")
+        return redirect(listing)
+    return redirect(back)
 
 
 def _saved(change) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -19,6 +22,8 @@ from .models import Team
 from .overview import teams_overview
 
 bp = Blueprint("teams", __name__)
+
+_T = TypeVar("_T")
 
 
 def _overview_url(event: Event) -> str:
@@ -45,6 +50,19 @@ def _may_change(event: Event) -> bool:
         flash(_("Bij deze bijeenkomst kunnen geen teams worden ingedeeld."), "error")
         return False
     return True
+
+
+def _change_teams(change: Callable[[], _T], done: Callable[[_T], str], category: str = "success") -> None:
+    """Make the change and commit, flashing `done` of its result; when the teams rules refuse it (TeamsError),
+    roll back and flash the refusal instead."""
+    try:
+        result = change()
+    except balance.TeamsError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(done(result), category)
 
 
 @bp.get("/events/<int:event_id>/teams")
@@ -87,21 +105,14 @@ def form_teams(event_id: int):
             "error",
         )
     else:
-        try:
-            teams = formation.form_teams(event, required(form.count.data))
-        except balance.TeamsError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(
-                ngettext(
-                    "Iedereen zit in %(num)d team.",
-                    "De mensen zijn over %(num)d teams verdeeld.",
-                    len(teams),
-                ),
-                "success",
-            )
+        _change_teams(
+            lambda: formation.form_teams(event, required(form.count.data)),
+            lambda teams: ngettext(
+                "Iedereen zit in %(num)d team.",
+                "De mensen zijn over %(num)d teams verdeeld.",
+                len(teams),
+            ),
+        )
     return redirect(_overview_url(event))
 
 
@@ -117,14 +128,10 @@ def move(event_id: int):
     if form.validate_on_submit():
         invitation = _member_of(event, form.chosen_id())
         team = _team_of(event, form.team_id.data)
-        try:
-            membership.move_to_team(invitation, team)
-        except balance.TeamsError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s zit nu in %(team)s.", name=invitation.person.name, team=team.name), "success")
+        _change_teams(
+            lambda: membership.move_to_team(invitation, team),
+            lambda _moved: _("%(name)s zit nu in %(team)s.", name=invitation.person.name, team=team.name),
+        )
     else:
         flash(_("Er is niets veranderd: kies iemand en een team uit de lijst."), "error")
     return redirect(_overview_url(event))
@@ -140,14 +147,11 @@ def guide(event_id: int):
     form = MemberForm()
     if form.validate_on_submit():
         invitation = _member_of(event, form.chosen_id())
-        try:
-            team = membership.set_guide(invitation)
-        except balance.TeamsError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s is nu de gids van %(team)s.", name=invitation.person.name, team=team.name))
+        _change_teams(
+            lambda: membership.set_guide(invitation),
+            lambda team: _("%(name)s is nu de gids van %(team)s.", name=invitation.person.name, team=team.name),
+            category="message",  # flashed without a category so far; kept as it is
+        )
     else:
         flash(_("Er is niets veranderd: kies iemand uit de lijst."), "error")
     return redirect(_overview_url(event))
