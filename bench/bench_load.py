@@ -163,11 +163,11 @@ class Answerer:
 
     def open_page(self) -> None:
         page = self.visitor.get(self.first, self.path)
-        found = CSRF.search(page.text)
-        assert page.status == 200 and found, (page.status, page.text[:200])
-        self.fields = {"csrf_token": found.group(1), "answer": self.answer, "plus_ones": str(self.plus_ones)}
-        self.fields["note"] = ""
-        key = FORM_KEY.search(page.text)
+        # The answer form carries the link's own form key; a session CSRF token only where the page has one.
+        found, key = CSRF.search(page.text), FORM_KEY.search(page.text)
+        assert page.status == 200 and (found or key), (page.status, page.text[:200])
+        self.fields = {"answer": self.answer, "plus_ones": str(self.plus_ones), "note": ""}
+        self.fields["csrf_token"] = found.group(1) if found else ""
         self.fields["form_key"] = key.group(1) if key else ""
 
     def post(self) -> int:

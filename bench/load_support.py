@@ -293,11 +293,13 @@ def answer_over_http(urls: Sequence[str], item: Answer) -> Answer:
         first, second = urls[item.index % len(urls)], urls[(item.index + 1) % len(urls)]
         path = f"/rsvp/{item.token}"
         item.page = visitor.get(first, path)
-        found = CSRF.search(item.page.text)
-        if item.page.status != 200 or not found:
+        # The answer form carries the link's own form key (no session needed); a session CSRF token only where
+        # the page still has one.
+        found, key = CSRF.search(item.page.text), FORM_KEY.search(item.page.text)
+        if item.page.status != 200 or not (found or key):
             return item
-        key = FORM_KEY.search(item.page.text)
-        fields = {"csrf_token": found.group(1), "answer": item.answer, "plus_ones": str(item.plus_ones), "note": ""}
+        fields = {"answer": item.answer, "plus_ones": str(item.plus_ones), "note": ""}
+        fields["csrf_token"] = found.group(1) if found else ""
         fields["form_key"] = key.group(1) if key else ""
         item.post = visitor.post(second, path, fields)
         if item.post.status in (302, 303):
