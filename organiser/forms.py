@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock
+from . import addresses, clock
 
 T = TypeVar("T")
 
@@ -105,6 +105,13 @@ def within_calendar(form, field) -> None:
     value = field.data
     if isinstance(value, date | datetime) and not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValidationError(_l("Kies een datum tussen %(first)d en %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+
+
+def mail_address(form, field) -> None:
+    """A validator: an address organiser mails to (one rule for every form and the import: addresses.py), with
+    the reason when it is not one (not an address; letters outside ASCII before the @)."""
+    if field.data and (reason := addresses.refusal(field.data)):
+        raise ValidationError(reason)
 
 
 def finite(form, field) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import func
 
+from .. import addresses
 from ..extensions import db
 from ..forms import CONTROL_CHARACTERS, LINE_BREAKS, parse_record_id
 from .models import Organiser, Role
@@ -22,12 +22,11 @@ class AccountRefused(ValueError):
 
 
 def normalise_account_email(email: str) -> str:
-    """The address as stored (lower-cased); AccountRefused when it is not a real address (`a@` is not)."""
+    """The address as stored (lower-cased); AccountRefused when organiser would not mail to it (addresses.py)."""
     email = (email or "").strip().lower()
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError as error:
-        raise AccountRefused(_("Dit is geen geldig e-mailadres.")) from error
+    reason = addresses.refusal(email)
+    if reason is not None:
+        raise AccountRefused(reason)
     return email
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..addresses import AddressRefused
 from ..auth import trail
 from ..events.access import may_manage
 from ..events.models import Event, EventStatus
@@ -179,8 +180,13 @@ def send_feed_link(person_id: int):
     except PersonChangeRefused as error:
         flash(str(error), "error")
     else:
-        links.send_feed_link(person)
-        trail.record("feed_link_sent", "person", person.id, person.name)
-        db.session.commit()
-        flash(_("%(name)s krijgt een e-mail met een nieuwe agendalink.", name=person.name), "success")
+        try:
+            links.send_feed_link(person)
+        except AddressRefused as refusal:
+            db.session.commit()  # the mark on the address
+            flash(f"{refusal} {_('Verbeter het e-mailadres; de oude agendalink blijft werken.')}", "error")
+        else:
+            trail.record("feed_link_sent", "person", person.id, person.name)
+            db.session.commit()
+            flash(_("%(name)s krijgt een e-mail met een nieuwe agendalink.", name=person.name), "success")
     return redirect(url_for("people.detail", person_id=person.id))

@@ -23,6 +23,7 @@ from ..extensions import db, utcnow
 from ..inbox.addresses import inbox_configured
 from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
 from ..mail.rendering import render_mail, sender
+from ..people.directory import mailable
 from ..web import absolute_url
 from .guest_list import waiting_position, who_else_comes
 from .ical import invitation_to_ical
@@ -88,7 +89,7 @@ def _queue(
     supersedes every earlier message to them in every client (RFC 5546); Reply-To is the event's organiser.
     """
     person = invitation.person
-    if not person.email or person.deleted_at is not None:
+    if not mailable(person):  # no address, or one organiser cannot mail (marked): the others still get theirs
         return
     url = rsvp_url(invitation)
     team = invitation.team  # teams is above invitations: reached through the relationship, not imported

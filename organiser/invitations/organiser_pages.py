@@ -155,9 +155,23 @@ def reissue_link(event_id: int, invitation_id: int):
     event = event_for_organiser(event_id)
     invitation = _invitation_of(event, invitation_id)
     if EmptyForm().validate_on_submit() and invitation.state != InvitationState.LISTED:
-        sending.reissue_link(invitation)
-        db.session.commit()
-        flash(_("%(name)s krijgt een nieuwe link; de oude werkt niet meer.", name=invitation.person.name), "success")
+        reason = sending.why_skipped(invitation)
+        if reason is not None:
+            flash(
+                _(
+                    "%(name)s krijgt geen nieuwe link (%(reason)s); de oude blijft werken. Verbeter eerst het "
+                    "e-mailadres in het adresboek.",
+                    name=invitation.person.name,
+                    reason=reason,
+                ),
+                "error",
+            )
+        else:
+            sending.reissue_link(invitation)
+            db.session.commit()
+            flash(
+                _("%(name)s krijgt een nieuwe link; de oude werkt niet meer.", name=invitation.person.name), "success"
+            )
     return redirect(url_for("invitations.answers", event_id=event.id))
 
 
@@ -187,18 +201,45 @@ def send(event_id: int):
         except sending.SendRefused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for("invitations.send", event_id=event.id))
-        trail.record("invitations_sent", "event", event.id, f"{event.title}: {count}")
-        db.session.commit()
-        flash(
-            ngettext("%(num)d uitnodiging wordt verstuurd.", "%(num)d uitnodigingen worden verstuurd.", count),
-            "success",
-        )
+        skipped = [i for i in listed if i.id in set(chosen) and i.state == InvitationState.LISTED]
+        if count:
+            trail.record("invitations_sent", "event", event.id, f"{event.title}: {count}")
+        db.session.commit()  # also the marks on addresses organiser cannot mail
+        if count:
+            flash(
+                ngettext("%(num)d uitnodiging wordt verstuurd.", "%(num)d uitnodigingen worden verstuurd.", count),
+                "success",
+            )
+        if skipped:
+            names = ", ".join(f"{i.person.name} ({sending.why_skipped(i)})" for i in skipped)
+            flash(
+                ngettext(
+                    "Niet verstuurd aan %(num)d persoon: %(names)s. Verbeter het e-mailadres in het adresboek.",
+                    "Niet verstuurd aan %(num)d mensen: %(names)s. Verbeter de e-mailadressen in het adresboek.",
+                    len(skipped),
+                    names=names,
+                )
+                if count
+                else ngettext(
+                    "Er is niets verstuurd: %(names)s kan geen uitnodiging krijgen.",
+                    "Er is niets verstuurd: niemand van de %(num)d gekozen mensen kan een uitnodiging krijgen "
+                    "(%(names)s).",
+                    len(skipped),
+                    names=names,
+                ),
+                "error",
+            )
+        if not count:
+            return redirect(url_for("invitations.send", event_id=event.id))
         return redirect(url_for("invitations.answers", event_id=event.id))
+    skip_reasons = {i.id: reason for i in listed if (reason := sending.why_skipped(i))}
     return render_template(
         "invitations/send.html",
         event=event,
         form=form,
         listed=listed,
+        skip_reasons=skip_reasons,
+        sendable=len(listed) - len(skip_reasons),
         shortfalls=mix.mix_shortfalls(event),
         refusal=sending.why_not_send(event),
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .. import addresses
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
+from ..people.directory import mailable
 from . import notices
 from .links import issue_rsvp_token
 from .models import Invitation, InvitationState
@@ -46,9 +49,24 @@ def why_not_send(event: Event, now: datetime | None = None) -> SendRefused | Non
     return None
 
 
+def why_skipped(invitation: Invitation) -> str | None:
+    """Why send_invitations would pass this invitation by (no address, inactive, an address organiser cannot mail),
+    for the send page and its report; None when it would be sent."""
+    person = invitation.person
+    if not person.email or person.deleted_at is not None:
+        return _("geen e-mailadres")
+    if not person.active:
+        return _("niet actief")
+    reason = addresses.mail_problem(person.email)
+    if reason is not None:
+        return _("organiser kan niet naar dit e-mailadres mailen")
+    return None
+
+
 def send_invitations(event: Event, invitation_ids: list[int] | None = None, now: datetime | None = None) -> int:
     """Send the invitation mail (with personal link and .ics) to everyone on the list not yet invited,
-    or to the chosen ones; returns how many were queued.
+    or to the chosen ones; returns how many were queued. Who has no address, is inactive, or has an address
+    organiser cannot mail (marked so: people.directory.mailable) stays on the list, not invited.
 
     :raise SendRefused: the event is cancelled, over, a draft, or its reply deadline has passed.
     """
@@ -61,7 +79,8 @@ def send_invitations(event: Event, invitation_ids: list[int] | None = None, now:
         query = query.where(Invitation.id.in_(invitation_ids))
     count = 0
     for invitation in db.session.scalars(query.order_by(Invitation.id)).all():
-        if not invitation.person.email or not invitation.person.active:
+        # One address organiser cannot mail is skipped (and marked in the directory), never the whole batch.
+        if not invitation.person.active or not mailable(invitation.person, now):
             continue
         issue_rsvp_token(invitation)
         invitation.state = InvitationState.INVITED

@@ -15,6 +15,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from ..addresses import wire_address
 from ..inbox.addresses import reply_address
 from ..web import absolute_url
 from .models import OutboxMessage
@@ -33,10 +34,13 @@ def one_line(value: str) -> str:
 
 
 def clean_address(address: str) -> str:
-    """The bare address; raises ValueError for anything that could smuggle a header or is no address."""
+    """The bare address as SMTP and headers carry it (an internationalised domain in its IDNA form, addresses.py);
+    raises ValueError (AddressRefused) for anything that could smuggle a header, is no address, or has a local
+    part outside ASCII (which would need SMTPUTF8)."""
     address = (address or "").strip()
     if _CONTROL.search(address):
         raise ValueError("an email address cannot contain line breaks or control characters")
+    address = wire_address(address)
     try:
         parsed = Address(addr_spec=address)
     except (ValueError, IndexError) as error:

@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, RadioField, SearchField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..extensions import db
-from ..forms import Form, MultiCheckboxField, add_error, choice_list, record_id, required
+from ..forms import Form, MultiCheckboxField, add_error, choice_list, mail_address, record_id, required
 from ..places.models import Initiative, Neighbourhood
 from .directory import DirectoryFilter, PersonDetails, email_taken, normalise_email
 from .models import ContactRole, Department, Person, PersonKind
@@ -46,7 +46,7 @@ class PersonForm(Form):
         filters=[_strip],
         validators=[
             DataRequired(_l("Vul het e-mailadres in.")),
-            Email(_l("Dit is geen geldig e-mailadres.")),
+            mail_address,
             Length(max=254),
         ],
     )

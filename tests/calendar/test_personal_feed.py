@@ -306,7 +306,7 @@ def test_send_feed_link_mail_says_how_to_subscribe(client, create_person, feed_t
     assert personal(client, old).status_code == 410
 
     person.deleted_at, person.email = utcnow(), None
-    with pytest.raises(ValueError, match="no email address"):
+    with pytest.raises(ValueError, match="geen e-mailadres"):
         send_feed_link(person)
     assert len(queued()) == 1
 
