@@ -112,20 +112,22 @@ def _queue(
     if ics_method:
         organiser_name, organiser_email = _organiser_address(invitation)
         invitation.calendar_sequence = max((invitation.calendar_sequence or 0) + 1, invitation.event.sequence)
+        # The whole calendar entry in the invitee's language (its description, the format, the route), as the
+        # mail around it: not in the language of whoever's request caused it.
         with force_locale(locale):
             lines = calendar_status_lines(invitation, waiting_position) if ics_method != "CANCEL" else []
-        ics = invitation_to_ical(
-            invitation,
-            method=ics_method,
-            base_url=current_app.config["BASE_URL"],
-            tzid=current_app.config["TIMEZONE"],
-            organiser_name=organiser_name,
-            organiser_email=organiser_email,
-            sequence=invitation.calendar_sequence,
-            stamp=utcnow(),
-            rsvp=inbox_configured(),
-            status_lines=lines,
-        )
+            ics = invitation_to_ical(
+                invitation,
+                method=ics_method,
+                base_url=current_app.config["BASE_URL"],
+                tzid=current_app.config["TIMEZONE"],
+                organiser_name=organiser_name,
+                organiser_email=organiser_email,
+                sequence=invitation.calendar_sequence,
+                stamp=utcnow(),
+                rsvp=inbox_configured(),
+                status_lines=lines,
+            )
     organiser = invitation.event.organiser
     queue_mail(
         kind=kind,
