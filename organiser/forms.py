@@ -49,6 +49,14 @@ def refuse_line_breaks(value):
     return value
 
 
+def normalise_line_breaks(value):
+    """A filter for textareas: CRLF and CR become LF. Browsers send a line break as CRLF but count it as one
+    character against `maxlength`; normalised first, a length limit counts what is stored (and shown)."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def is_single_line(field_class: type) -> bool:
     """Whether a field holds one line of text: every text field but a textarea."""
     return issubclass(field_class, StringField) and not issubclass(field_class, TextAreaField)
@@ -56,7 +64,8 @@ def is_single_line(field_class: type) -> bool:
 
 class Form(FlaskForm):
     """FlaskForm (CSRF, translations) whose text fields refuse control characters, and line breaks where the
-    field is one line (a title with a newline breaks mail headers, calendars and CSV files)."""
+    field is one line (a title with a newline breaks mail headers, calendars and CSV files); a textarea's line
+    breaks become LF before any validator counts them."""
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
@@ -65,6 +74,8 @@ class Form(FlaskForm):
                 refusals = [refuse_control_characters]
                 if is_single_line(unbound_field.field_class):
                     refusals.append(refuse_line_breaks)
+                else:  # a textarea: its limit counts a line break once, as the browser does
+                    refusals.append(normalise_line_breaks)
                 options = {**options, "filters": [*refusals, *unbound_field.kwargs.get("filters", ())]}
             return super().bind_field(form, unbound_field, options)
 

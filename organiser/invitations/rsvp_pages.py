@@ -25,7 +25,7 @@ from ..inbox.addresses import inbox_configured
 from ..ratelimit import limit_token_requests
 from . import answers as answering
 from . import guest_list as guests
-from . import links, personal_data
+from . import links, personal_data, room
 from .blueprint import bp
 from .forms import RsvpForm, WithdrawForm
 from .models import InvitationState
@@ -117,7 +117,9 @@ def respond(token: str):
             token=token,
             state_label=invitation.state.label,
             waiting_position=position,
-            waiting_block=answering.waiting_list_block(event) if position == 1 else None,
+            waiting_text=room.waiting_message(position, event.capacity - event.seats_taken, invitation.plus_ones)
+            if position
+            else None,
             kept_plus_ones=answering.kept_plus_ones(invitation),
             can_change=can_change,
             can_cancel=can_cancel,
@@ -134,13 +136,9 @@ def respond(token: str):
 
 def _answer_message(outcome: answering.AnswerOutcome) -> str:
     if outcome.state == InvitationState.WAITING:
-        return _(
-            "De bijeenkomst is vol. U staat op de wachtlijst, op plaats %(position)d. "
-            "Komt er een plek vrij, dan krijgt u automatisch bericht.",
-            position=outcome.waiting_position,
-        )
+        return outcome.waiting_text
     if outcome.plus_ones_refused:
-        return _("U staat op de lijst, maar er is geen plaats voor meer introducés. Uw plaats blijft bewaard.")
+        return outcome.refused_text
     return {
         InvitationState.YES: _("Dank u wel! U staat op de lijst. U krijgt een bevestiging per e-mail."),
         InvitationState.MAYBE: _("Dank u wel. We hebben genoteerd dat u misschien komt."),
