@@ -16,12 +16,21 @@ from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, Field, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    Field,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.2 has it; its stubs not yet
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import addresses, clock
+from .characters import has_format_characters
 
 T = TypeVar("T")
 
@@ -39,6 +48,20 @@ def refuse_control_characters(value):
     """A filter: a value with control characters becomes a field error (WTForms reports a ValueError)."""
     if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
         raise ValueError(_l("Hier staan onzichtbare stuurtekens in. Typ de tekst opnieuw."))
+    return value
+
+
+def refuse_format_characters(value):
+    """A filter: a value with invisible format characters that can disguise it (a right-to-left override, a zero
+    width space: characters.py, the one rule) becomes a field error."""
+    if isinstance(value, str) and has_format_characters(value):
+        raise ValueError(
+            _l(
+                "Hier staan onzichtbare tekens in die de tekst anders laten lijken dan hij is (zoals een teken dat "
+                "de schrijfrichting omdraait, of een spatie zonder breedte). Typ de tekst opnieuw, zonder kopiëren "
+                "en plakken."
+            )
+        )
     return value
 
 
@@ -63,7 +86,8 @@ def is_single_line(field_class: type) -> bool:
 
 
 class Form(FlaskForm):
-    """FlaskForm (CSRF, translations) whose text fields refuse control characters, and line breaks where the
+    """FlaskForm (CSRF, translations) whose text fields refuse control characters and disguising format characters
+    (not in passwords), and line breaks where the
     field is one line (a title with a newline breaks mail headers, calendars and CSV files); a textarea's line
     breaks become LF before any validator counts them."""
 
@@ -72,6 +96,8 @@ class Form(FlaskForm):
             if issubclass(unbound_field.field_class, StringField):
                 # First, on the text as sent: a field's own filter (tidying spaces) would hide a line break.
                 refusals = [refuse_control_characters]
+                if not issubclass(unbound_field.field_class, PasswordField):  # a password is never shown
+                    refusals.append(refuse_format_characters)
                 if is_single_line(unbound_field.field_class):
                     refusals.append(refuse_line_breaks)
                 else:  # a textarea: its limit counts a line break once, as the browser does

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 
 from .. import addresses
+from ..characters import has_format_characters
 from ..extensions import db
 from ..forms import CONTROL_CHARACTERS, LINE_BREAKS, parse_record_id
 from .models import Organiser, Role
@@ -62,8 +63,11 @@ def create_organiser(
     """A new organiser account; raises AccountRefused (a ValueError) with a readable reason when it cannot be made.
     Without a password the account waits for its owner to set one through a welcome link."""
     # One line each (the command line takes anything): the name goes into mail headers and calendar invitations.
-    if any(LINE_BREAKS.search(text) or CONTROL_CHARACTERS.search(text) for text in (email, name)):
-        raise AccountRefused(_("Naam en e-mailadres zijn elk één regel, zonder stuurtekens."))
+    if any(
+        LINE_BREAKS.search(text) or CONTROL_CHARACTERS.search(text) or has_format_characters(text)
+        for text in (email, name)
+    ):
+        raise AccountRefused(_("Naam en e-mailadres zijn elk één regel, zonder stuurtekens of onzichtbare tekens."))
     email = normalise_account_email(email)
     if password is not None:
         problem = password_problem(password, email=email, name=name)

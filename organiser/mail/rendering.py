@@ -16,6 +16,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..addresses import wire_address
+from ..characters import without_format_characters
 from ..inbox.addresses import reply_address
 from ..web import absolute_url
 from .models import OutboxMessage
@@ -29,8 +30,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def one_line(value: str) -> str:
-    """A header value on one line: CR, LF and other control characters become spaces (no header injection)."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", value or "")).strip()
+    """A header value on one line: CR, LF and other control characters become spaces (no header injection), and
+    invisible format characters that disguise a name or subject (characters.py) are removed."""
+    return _SPACES.sub(" ", _CONTROL.sub(" ", without_format_characters(value or ""))).strip()
 
 
 def clean_address(address: str) -> str:

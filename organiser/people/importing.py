@@ -17,8 +17,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, delete, insert, update
 
 from .. import addresses
+from ..characters import has_format_characters
 from ..enums import LabelledEnum
 from ..extensions import db, utcnow
+from ..forms import CONTROL_CHARACTERS
 from ..places.models import Initiative
 from .directory import normalise_email
 from .export import KIND_CODES, ROLE_CODES
@@ -200,6 +202,10 @@ def _check_row(
         errors.append(_("De naam ontbreekt."))
     elif len(name) > 200:
         errors.append(_("De naam is langer dan 200 tekens."))
+    elif CONTROL_CHARACTERS.search(name) or has_format_characters(name):
+        errors.append(
+            _("In de naam staan onzichtbare tekens (stuurtekens, of tekens die de schrijfrichting omdraaien).")
+        )
     values["name"] = name
     email = normalise_email(values.get("email", ""))
     if not email:
