@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import shown_once
 from ..addresses import AddressRefused
 from ..auth import trail
 from ..events.access import may_manage
@@ -147,12 +148,15 @@ def manage_personal(rsvp_token: str):
         abort(404)
     person = invitation.person
     form = NewFeedLinkForm()
-    new_token = None
     if form.validate_on_submit():
         new_token = links.issue_feed_token(person)
         db.session.commit()
-        # Shown once, in the answer to this POST (no-store, see protect_token_urls) instead of after a redirect:
-        # only the hash is stored, and the session cookie is signed, not encrypted, so the link cannot wait there.
+        # Post/Redirect/Get: a refresh shows this link again instead of making another (shown_once.py).
+        shown_once.keep("feed_link", person.id, new_token)
+        return redirect(url_for("calendar.manage_personal", rsvp_token=rsvp_token), 303)
+    new_token = shown_once.shown("feed_link", person.id)
+    if new_token is not None and links.find_person_by_feed_token(new_token) is not person:
+        new_token = None  # replaced since (another browser, the directory): it no longer works
     feed_url = links.personal_feed_url(new_token) if new_token else None
     return render_template(
         "calendar/manage_personal.html",
