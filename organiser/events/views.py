@@ -228,7 +228,9 @@ def cancel(event_id: int):
                 "De bijeenkomst is afgelast. %(num)d genodigde krijgt bericht.",
                 "De bijeenkomst is afgelast. %(num)d genodigden krijgen bericht.",
                 count,
-            ),
+            )
+            if count
+            else _("De bijeenkomst is afgelast. Niemand had een plaats, dus niemand krijgt bericht."),
             "success",
         )
     else:
