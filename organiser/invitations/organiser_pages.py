@@ -92,7 +92,16 @@ def answers_csv(event_id: int):
     """The answers as a spreadsheet (safe against formula injection)."""
     event = event_for_organiser(event_id)
     invitations, mail_status = _answers_table(event)
-    header = [_("Naam"), _("E-mailadres"), _("Soort"), _("Afdeling"), _("Antwoord"), _("Introducés"), _("Opmerking")]
+    header = [
+        _("Naam"),
+        _("E-mailadres"),
+        _("Soort"),
+        _("Afdeling"),
+        _("Antwoord"),
+        _("Bron van het antwoord"),
+        _("Introducés"),
+        _("Opmerking"),
+    ]
     rows = (
         [
             i.person.name,
@@ -100,6 +109,8 @@ def answers_csv(event_id: int):
             i.person.kind.label,
             i.person.department.name if i.person.department else "",
             i.state.label,
+            # Where the answer came from (web page, calendar app, organiser), as the answers page shows it.
+            i.source_label if i.state not in (InvitationState.LISTED, InvitationState.INVITED) else "",
             i.plus_ones,
             i.note,
         ]
