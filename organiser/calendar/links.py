@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from ..addresses import AddressRefused
 from ..extensions import db, utcnow
+from ..forms import required
 from ..mail.outbox import OutboxKind, queue_mail
 from ..people.directory import mailable
 from ..people.models import Person
@@ -115,7 +116,7 @@ def send_feed_link(person: Person) -> None:
         html_body = render_template("calendar/mail/feed_link.html", locale=locale, subject=subject, **context)
     queue_mail(
         kind=OutboxKind.FEED_LINK,
-        to_address=person.email,
+        to_address=required(person.email),
         to_name=person.name,
         subject=subject,
         text_body=text_body,

@@ -154,10 +154,10 @@ def manage_personal(rsvp_token: str):
         # Post/Redirect/Get: a refresh shows this link again instead of making another (shown_once.py).
         shown_once.keep("feed_link", person.id, new_token)
         return redirect(url_for("calendar.manage_personal", rsvp_token=rsvp_token), 303)
-    new_token = shown_once.shown("feed_link", person.id)
-    if new_token is not None and links.find_person_by_feed_token(new_token) is not person:
-        new_token = None  # replaced since (another browser, the directory): it no longer works
-    feed_url = links.personal_feed_url(new_token) if new_token else None
+    kept = shown_once.shown("feed_link", person.id)
+    # Only while it still works: replaced since (in another browser, from the directory), it is not shown.
+    shown_token = kept if isinstance(kept, str) and links.find_person_by_feed_token(kept) is person else None
+    feed_url = links.personal_feed_url(shown_token) if shown_token else None
     return render_template(
         "calendar/manage_personal.html",
         person=person,

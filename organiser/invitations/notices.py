@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from ..events.models import Event
 from ..extensions import db, utcnow
+from ..forms import required
 from ..inbox.addresses import inbox_configured
 from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
 from ..mail.rendering import render_mail, sender
@@ -131,7 +132,7 @@ def _queue(
     organiser = invitation.event.organiser
     queue_mail(
         kind=kind,
-        to_address=person.email,
+        to_address=required(person.email),
         to_name=person.name,
         subject=subject,
         text_body=text,

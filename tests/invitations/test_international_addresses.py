@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import io
 
+from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage
 from organiser.mail.rendering import mime_bytes
-from organiser.invitations.models import Invitation, InvitationState
 from organiser.people.models import Person
 
 NOT_ASCII = "letters met accenten of andere bijzondere tekens vóór de @"
@@ -63,7 +63,11 @@ def test_one_address_organiser_cannot_mail_is_skipped_marked_and_reported_the_re
     assert "Niet verstuurd aan 1 persoon: Jörg Bücher (organiser kan niet naar dit e-mailadres mailen)." in shown
 
     states = dict(db.session.execute(db.select(Invitation.person_id, Invitation.state)).all())
-    assert states == {joerg.id: InvitationState.LISTED, ann.id: InvitationState.INVITED, cor.id: InvitationState.INVITED}
+    assert states == {
+        joerg.id: InvitationState.LISTED,
+        ann.id: InvitationState.INVITED,
+        cor.id: InvitationState.INVITED,
+    }
     db.session.refresh(joerg)
     assert joerg.email_bounced_at is not None and NOT_ASCII in joerg.email_problem
     mails = outbox(db)
