@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -16,8 +14,6 @@ from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
 from ..forms import EmptyForm, required
-from ..mail.models import OutboxStatus
-from ..mail.outbox import mail_status_by_invitation
 from ..people.forms import DirectoryFilterForm
 from ..people.models import Person
 from ..spreadsheet import csv_response
@@ -26,6 +22,7 @@ from . import answers as answering
 from . import guest_list as guests
 from . import mix, sending
 from . import suggestions as suggesting
+from .answers_page import AnswersFilterForm, answers_page
 from .blueprint import bp
 from .calendar_answers import inbox_lines
 from .forms import (
@@ -54,32 +51,36 @@ def _refuse_if_cancelled(event: Event) -> bool:
     return False
 
 
-def _answers_table(event: Event) -> tuple[list[Invitation], dict[int, OutboxStatus]]:
-    """The event's invitations in answer order, and the state of the last mail to each."""
-    invitations = db.session.scalars(
-        db.select(Invitation)
-        .where(Invitation.event_id == event.id)
-        .options(selectinload(Invitation.person).selectinload(Person.department))
-        .order_by(Invitation.state, Invitation.waiting_since, Invitation.id)
-    ).all()
-    return list(invitations), mail_status_by_invitation(event.id)
+def _all_answers(event: Event) -> list[Invitation]:
+    """Every invitation of the event in answer order, with person and department (for the CSV export)."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .where(Invitation.event_id == event.id)
+            .options(selectinload(Invitation.person).selectinload(Person.department))
+            .order_by(Invitation.state, Invitation.waiting_since, Invitation.id)
+        )
+    )
 
 
 @bp.get("/events/<int:event_id>/answers")
 @login_required
 def answers(event_id: int):
-    """Every invitee with their state, counts per state, mail problems, and actions per person."""
+    """Every invitee with their state (a page at a time, searchable, filtered by answer), counts per state, mail
+    problems, and actions per person."""
     event = event_for_organiser(event_id)
-    invitations, mail_status = _answers_table(event)
-    counts = Counter(i.state for i in invitations)
-    failed = {i.id for i in invitations if mail_status.get(i.id) == OutboxStatus.FAILED}
+    filters = AnswersFilterForm(request.args)
+    shown = answers_page(event, filters, page_number())
     return render_template(
         "invitations/answers.html",
         event=event,
-        invitations=invitations,
-        counts=counts,
-        failed=failed,
-        mail_status=mail_status,
+        invitations=shown.page.items,
+        page=shown.page,
+        filters=filters,
+        query_args=filters.query_args(),
+        counts=shown.counts,
+        failed=shown.failed,
+        failed_count=shown.failed_count,
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
         waiting_block=answering.waiting_list_block(event),
@@ -91,7 +92,7 @@ def answers(event_id: int):
 def answers_csv(event_id: int):
     """The answers as a spreadsheet (safe against formula injection)."""
     event = event_for_organiser(event_id)
-    invitations, mail_status = _answers_table(event)
+    invitations = _all_answers(event)
     header = [
         _("Naam"),
         _("E-mailadres"),
