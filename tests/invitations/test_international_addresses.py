@@ -108,3 +108,21 @@ def test_a_feed_link_to_an_address_organiser_cannot_mail_is_refused_with_a_messa
     assert "geen e-mailadres waar organiser naartoe kan mailen" in shown
     assert "de oude agendalink blijft werken" in shown
     assert outbox(db) == []
+
+
+def test_correcting_an_address_organiser_could_not_mail_works_and_tells_nobody_at_the_old_one(
+    logged_in, db, create_person, create_department
+):
+    joerg = create_person("Jörg Bücher", email="jörg@bücher.example", department="Vergunningen")
+    form = {
+        "name": "Jörg Bücher",
+        "email": "joerg@bücher.example",
+        "kind": "staff",
+        "department_id": str(joerg.department_id),
+        "contact_role": "office",
+    }
+    response = logged_in.post(f"/people/{joerg.id}/edit", form)
+    assert response.status_code == 302
+    db.session.refresh(joerg)
+    assert joerg.email == "joerg@bücher.example" and joerg.email_bounced_at is None
+    assert [m.to_address for m in outbox(db)] == []
