@@ -312,29 +312,6 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list
     return promoted
 
 
-@dataclass
-class WaitingListBlock:
-    """Seats that stay empty while people wait: nobody waiting fits in them."""
-
-    free: int
-    #: Seats the first in line needs (the invitee and their plus-ones).
-    first_needs: int
-    waiting: int
-
-
-def waiting_list_block(event: Event) -> WaitingListBlock | None:
-    """Why seats are free while people wait (nobody in line fits), or None when no seat stays empty so."""
-    free = event.capacity - event.seats_taken
-    needs = db.session.scalars(
-        db.select(Invitation.plus_ones)
-        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.WAITING)
-        .order_by(Invitation.waiting_since, Invitation.id)
-    ).all()
-    if free <= 0 or not needs:
-        return None
-    return WaitingListBlock(free=free, first_needs=1 + needs[0], waiting=len(needs))
-
-
 def _after_joining(invitation: Invitation) -> None:
     """A new yes holds a place (teams puts it in a team when the event already has teams)."""
     signals.invitation_joined.send(invitation)

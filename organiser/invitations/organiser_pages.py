@@ -20,7 +20,7 @@ from ..spreadsheet import csv_response
 from ..web import page_number, safe_next
 from . import answers as answering
 from . import guest_list as guests
-from . import mix, sending
+from . import mix, room, sending
 from . import suggestions as suggesting
 from .answers_page import AnswersFilterForm, answers_page
 from .blueprint import bp
@@ -83,7 +83,7 @@ def answers(event_id: int):
         failed_count=shown.failed_count,
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
-        waiting_block=answering.waiting_list_block(event),
+        waiting_block=room.waiting_list_block(event),
     )
 
 

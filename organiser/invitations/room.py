@@ -3,13 +3,20 @@
 A yes with plus-ones can go to the waiting list while seats are free (one seat left, a guest asked for): the
 invitee can come with fewer guests at once, or wait with all of them. The rule itself is in `answers`
 (`_try_answer`: a yes takes all its seats or waits); these are its words, shared by the RSVP page, the flash
-after an answer and the confirmation mail. Called inside the invitee's locale.
+after an answer and the confirmation mail. Called inside the invitee's locale. `waiting_list_block` tells the
+organiser why seats stay empty while people wait.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
 from flask_babel import ngettext
+
+from ..events.models import Event
+from ..extensions import db
+from .models import Invitation, InvitationState
 
 
 def waiting_message(position: int, free_seats: int, plus_ones: int) -> str:
@@ -57,3 +64,26 @@ def more_guests_message(free_seats: int) -> str:
         "voor alle introducés die u vroeg. U kunt er hoogstens %(num)d meer meenemen: verander dan uw antwoord.",
         free_seats,
     )
+
+
+@dataclass
+class WaitingListBlock:
+    """Seats that stay empty while people wait: nobody waiting fits in them."""
+
+    free: int
+    #: Seats the first in line needs (the invitee and their plus-ones).
+    first_needs: int
+    waiting: int
+
+
+def waiting_list_block(event: Event) -> WaitingListBlock | None:
+    """Why seats are free while people wait (nobody in line fits), or None when no seat stays empty so."""
+    free = event.capacity - event.seats_taken
+    needs = db.session.scalars(
+        db.select(Invitation.plus_ones)
+        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.WAITING)
+        .order_by(Invitation.waiting_since, Invitation.id)
+    ).all()
+    if free <= 0 or not needs:
+        return None
+    return WaitingListBlock(free=free, first_needs=1 + needs[0], waiting=len(needs))
