@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import retention
+from .. import retention, shown_once
 from ..extensions import csrf, db
 from ..forms import EmptyForm
 from ..inbox.addresses import inbox_configured
@@ -199,10 +199,22 @@ def withdraw(token: str):
     _speak_the_invitees_language(invitation)
     form = WithdrawForm()
     if form.validate_on_submit() and not _form_key_refused(token, "withdraw", form):
+        title = invitation.event.title
         answering.withdraw(invitation)
         db.session.commit()
-        return _private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))
+        # Post/Redirect/Get: a refresh shows the confirmation again instead of posting to a link that stopped
+        # working (the title waits in the session, shown_once.py; without cookies the page says it without).
+        shown_once.keep("withdrawn", "invitee", title)
+        return _private(redirect(url_for("invitations.withdrawn"), 303))
     return _private(redirect(url_for("invitations.my_data", token=token)))
+
+
+@bp.get("/rsvp/afgemeld")
+def withdrawn():
+    """The confirmation after withdrawing (the personal link no longer works, so it has an address of its own)."""
+    title = shown_once.shown("withdrawn", "invitee")
+    page = render_template("invitations/withdrawn.html", title=title if isinstance(title, str) else None)
+    return _private(make_response(page))
 
 
 @bp.post("/rsvp/<token>/erase")
@@ -215,5 +227,11 @@ def erase(token: str):
     if EmptyForm().validate_on_submit():
         personal_data.erase(invitation.person)
         db.session.commit()
-        return _private(make_response(render_template("invitations/erased.html")))
+        return _private(redirect(url_for("invitations.erased"), 303))  # Post/Redirect/Get
     return _private(redirect(url_for("invitations.my_data", token=token)))
+
+
+@bp.get("/rsvp/verwijderd")
+def erased():
+    """The confirmation after erasing everything (no link of the person works any more)."""
+    return _private(make_response(render_template("invitations/erased.html")))

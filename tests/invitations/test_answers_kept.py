@@ -253,7 +253,7 @@ def test_a_browser_without_cookies_can_answer_and_a_foreign_form_cannot(app, db,
     assert withdraw_key != key  # a key per purpose
     browser.post(f"/rsvp/{token}/withdraw", data={"form_key": key})
     assert stored(db, invitation).token_hash is not None
-    assert browser.post(f"/rsvp/{token}/withdraw", data={"form_key": withdraw_key}).status_code == 200
+    assert browser.post(f"/rsvp/{token}/withdraw", data={"form_key": withdraw_key}).status_code == 303
     assert stored(db, invitation).token_hash is None and stored(db, invitation).state == InvitationState.NO
 
 
