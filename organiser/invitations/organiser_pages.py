@@ -16,7 +16,7 @@ from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
 from ..forms import EmptyForm, required
-from ..i18n import format_when
+from ..i18n import to_local
 from ..mail.models import OutboxStatus
 from ..mail.outbox import mail_status_by_invitation
 from ..people.forms import DirectoryFilterForm
@@ -92,7 +92,7 @@ def answers(event_id: int):
 @bp.get("/events/<int:event_id>/answers.csv")
 @login_required
 def answers_csv(event_id: int):
-    """The answers as a spreadsheet (safe against formula injection)."""
+    """The answers as a spreadsheet (safe against formula injection); the answer's moment in local time, sortable."""
     event = event_for_organiser(event_id)
     invitations, mail_status = _answers_table(event)
     header = [
@@ -114,7 +114,7 @@ def answers_csv(event_id: int):
             i.state.label,
             i.plus_ones,
             i.note,
-            format_when(i.answered_at, "short"),
+            to_local(i.answered_at).strftime("%Y-%m-%d %H:%M") if i.answered_at else "",
         ]
         for i in invitations
     )
