@@ -14,9 +14,7 @@ from organiser.mail.dispatch import dispatch_due
 from tests.conftest import AMSTERDAM
 
 
-def test_the_daily_digest_reaches_the_organiser_over_smtp(
-    db, smtp_server, use_smtp, organiser, create_event, invitees
-):
+def test_the_daily_digest_reaches_the_organiser_over_smtp(db, smtp_server, use_smtp, organiser, create_event, invitees):
     organiser.news_delivery = NewsDelivery.DAILY.value
     db.session.commit()
     event = create_event(title="Wijksafari Oosterpark", organiser=organiser, capacity=1)
