@@ -132,7 +132,7 @@ def test_a_windows_1252_csv_imports_its_good_rows_and_lists_the_refused_ones(log
     english = logged_in.get(url + "/afgewezen.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(english.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][0] == "Line" and rows[0][-1] == "Reason refused"
-    assert rows[2][-1] == "The e-mail address is missing."
+    assert rows[2][-1] == "The email address is missing."
     logged_in.post("/language", {"lang": "nl", "next": "/people"})
 
     response = confirm(logged_in, url)
