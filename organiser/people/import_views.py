@@ -28,6 +28,7 @@ from .import_columns import (
     columns_from_json,
     columns_json,
     guess_columns,
+    missing_columns,
     needs_mapping,
     read_table,
     remember_columns,
@@ -113,6 +114,9 @@ def upload():
         try:
             read = read_upload(file.read(), form.sheet.data or "")
             columns = guess_columns(read_table(read.text, read.delimiter).header)
+            missing = missing_columns([c or "" for c in columns])
+            if missing and None not in columns:  # every header is known: no mapping could supply what is missing
+                raise ImportFileError(_("Het bestand mist: %(missing)s.", missing="; ".join(missing)))
         except ImportFileError as error:
             add_error(form.file, str(error))
         else:

@@ -201,6 +201,7 @@ def test_cancel_forgets_the_upload(logged_in, db, initiatives):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "Dit is geen CSV- of Excel-bestand maar een ander soort bestand."),
         (b"\x00\x01\x02\x03", "Dit is geen CSV- of Excel-bestand"),
         (b"naam;name;e-mail;soort\nA;B;a@x.example;collega\n", "De kolom &#39;name&#39; staat twee keer"),
+        (b"naam;soort\nPiet;collega\n", "Het bestand mist: een kolom met het e-mailadres."),
     ],
 )
 def test_unusable_files_are_refused_with_a_clear_message(logged_in, db, content, message):

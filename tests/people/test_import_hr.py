@@ -230,3 +230,21 @@ def test_sync_sets_inactive_who_is_missing_after_a_preview_and_a_count(logged_in
     assert "actief: ja" in page
     confirm(logged_in, url)
     assert not person(db, "erik@gemeente.example").active and person(db, "carla@gemeente.example").active
+
+
+def test_sync_leaves_active_who_is_on_a_colleagues_guest_list(
+    logged_in, db, create_person, create_organiser, create_event, invite
+):
+    """As when setting one person inactive by hand: a change that reaches a colleague's event goes through them."""
+    colleague = create_organiser("collega@example.org", "Cor Collega")
+    guest = create_person(name="Gast Van Cor", email="gast@gemeente.example", department="Beleid")
+    invite(create_event("Bruiscafé van Cor", organiser=colleague), guest)
+    create_person(name="Weg Persoon", email="weg@gemeente.example", department="Beleid")
+    export = "naam;e-mail;afdeling\nAnna;anna@gemeente.example;Beleid\n"
+    url = preview_url(upload(logged_in, export, sync="kind"))
+    page = logged_in.get(url).get_data(as_text=True)
+    assert "1 persoon staat niet in het bestand en wordt op niet actief gezet." in page
+    assert "1 persoon staat ook niet in het bestand, maar blijft actief:" in page
+    assert "Gast Van Cor staat op de gastenlijst van een bijeenkomst van een collega (Bruiscafé van Cor)" in page
+    confirm(logged_in, url)
+    assert person(db, "gast@gemeente.example").active and not person(db, "weg@gemeente.example").active
