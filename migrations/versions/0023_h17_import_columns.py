@@ -50,6 +50,9 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("person_import", schema=None) as batch_op:
+        # Named CHECK constraints of the enum columns: SQLite's table copy would keep them without their columns.
+        batch_op.drop_constraint(batch_op.f("ck_person_import_import_default_kind"), type_="check")
+        batch_op.drop_constraint(batch_op.f("ck_person_import_import_default_role"), type_="check")
         for column in (
             "applied_at",
             "sync_scope",
