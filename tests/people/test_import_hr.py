@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import date, datetime
 
 from openpyxl import Workbook
@@ -248,3 +249,13 @@ def test_sync_leaves_active_who_is_on_a_colleagues_guest_list(
     assert "Gast Van Cor staat op de gastenlijst van een bijeenkomst van een collega (Bruiscafé van Cor)" in page
     confirm(logged_in, url)
     assert person(db, "gast@gemeente.example").active and not person(db, "weg@gemeente.example").active
+
+
+def test_an_xlsx_that_unpacks_to_too_much_is_refused_before_it_is_read(logged_in, db):
+    """A "zip bomb": 60 MB of zeros packs into a few dozen kB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", bytes(60 * 1024 * 1024))
+    page = upload(logged_in, buffer.getvalue(), "groot.xlsx").get_data(as_text=True)
+    assert "Dit Excel-bestand is uitgepakt te groot (meer dan 50 MB)." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(PersonImport)) == 0
