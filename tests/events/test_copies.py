@@ -56,7 +56,11 @@ def test_a_wijksafari_is_copied_with_its_route_moving_into_summer_time(
     assert response.headers["Location"] == f"/events/{copy.id}"
     assert copy.id != source.id and copy.uid != source.uid
     assert copy.status == EventStatus.DRAFT and copy.published_at is None
-    assert (copy.title, copy.format, copy.description) == ("Wijksafari Oost", "wijksafari", "Langs de moestuin en de bakker.")
+    assert (copy.title, copy.format, copy.description) == (
+        "Wijksafari Oost",
+        "wijksafari",
+        "Langs de moestuin en de bakker.",
+    )
     assert (copy.capacity, copy.max_plus_ones, copy.min_office_share, copy.seats_taken) == (25, 1, 60, 0)
     assert copy.organiser_id == organiser.id and [c.name for c in copy.co_organisers] == ["Co Collega"]
     assert [h.name for h in copy.hosts] == ["Moestuin De Groene Vingers"]
@@ -93,9 +97,7 @@ def test_the_guest_list_comes_along_without_who_declined_and_nothing_is_sent(
     db.session.commit()
     mails_before = db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage))
 
-    response = logged_in.post(
-        f"/events/{source.id}/copy", {"starts_at": "2030-02-05T16:00", "with_guests": "y"}
-    )
+    response = logged_in.post(f"/events/{source.id}/copy", {"starts_at": "2030-02-05T16:00", "with_guests": "y"})
     assert response.status_code == 302
     copy = _events(db)[-1]
     rows = db.session.scalars(db.select(Invitation).where(Invitation.event_id == copy.id)).all()
