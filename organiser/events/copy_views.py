@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..auth import trail
 from ..extensions import db, utcnow
-from ..forms import required
+from ..forms import add_error, required
 from .access import event_for_organiser, may_manage
 from .copy_forms import CopyForm, SeriesForm
 from .copying import copy_event
@@ -54,7 +54,7 @@ def copy(event_id: int):
             )
         except ChangeRefused as refusal:
             db.session.rollback()
-            form.starts_at.errors = [*form.starts_at.errors, str(refusal)]
+            add_error(form.starts_at, str(refusal))
             return render_template("events/copy.html", event=source, form=form), 400
         trail.record("event_copied", "event", new.id, f"{source.title}: {source.id} → {new.id}")
         db.session.commit()

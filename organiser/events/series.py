@@ -27,7 +27,7 @@ from .. import clock
 from ..extensions import db
 from ..forms import nonexistent_time_message
 from .copying import copy_event, moved_time
-from .models import Event, EventStatus, Series
+from .models import FORMATS, Event, EventStatus, Series
 from .planning import EventDetails, update_event
 from .publishing import ChangeRefused
 
@@ -225,18 +225,24 @@ def update_following(
             details.ends_at = moved_time(after.ends_at, after.starts_at, details.starts_at)
             if event.rsvp_deadline is not None:
                 details.rsvp_deadline = moved_time(event.rsvp_deadline, event.starts_at, details.starts_at)
+        when = format_date(clock.to_wall(event.starts_at).date(), "d MMMM y")
         if details.capacity < event.seats_taken:
             raise ChangeRefused(
                 ngettext(
                     "Op %(date)s heeft al %(num)d persoon toegezegd; het aantal plaatsen kan daar niet lager zijn.",
                     "Op %(date)s hebben al %(num)d mensen toegezegd; het aantal plaatsen kan daar niet lager zijn.",
                     event.seats_taken,
-                    date=format_date(clock.to_wall(event.starts_at).date(), "d MMMM y"),
+                    date=when,
                 )
             )
+        if event.stops and not FORMATS[details.format].has_route:
+            raise ChangeRefused(_("Op %(date)s heeft de bijeenkomst een route; die werkvorm heeft er geen.", date=when))
         for stop in event.stops:  # refuses a stop in the hour the clock skips, before anything changes
             moved_time(stop.starts_at, event.starts_at, details.starts_at)
-            moved_time(stop.ends_at, event.starts_at, details.starts_at)
+            if moved_time(stop.ends_at, event.starts_at, details.starts_at) > details.ends_at:
+                raise ChangeRefused(
+                    _("Op %(date)s loopt de route dan door na het einde. Pas daar eerst de haltes aan.", date=when)
+                )
         changes = update_event(event, details)
         results.append((event, changes))
     return results

@@ -15,6 +15,7 @@ from organiser.mail.models import OutboxMessage
 from tests.calendar.checks import check_ical, instants_all_parsers, vevents
 from tests.conftest import Client, local
 from tests.events.test_events import event_form
+from tests.factories import route
 
 FIRST_TUESDAYS = [
     local(2027, 1, 5, 16),
@@ -283,3 +284,47 @@ def test_a_cancelled_event_or_one_in_a_series_is_not_repeated(db, logged_in, org
     again = logged_in.post(f"/events/{source.id}/series/new", monthly())
     assert again.status_code == 302 and again.headers["Location"].startswith("/series/")
     assert db.session.scalar(db.select(db.func.count()).select_from(Series)) == 1
+
+
+def test_a_route_series_moves_its_stops_and_refuses_a_change_that_cuts_a_later_route_short(
+    db, logged_in, organiser, create_event
+):
+    source = create_event(
+        title="Safari",
+        format="wijksafari",
+        starts_at=local(2027, 3, 20, 13),
+        hours=2,
+        organiser=organiser,
+        stops=route((local(2027, 3, 20, 13, 30), local(2027, 3, 20, 14, 30), "De moestuin", "Parkweg 12")),
+    )
+    logged_in.post(f"/events/{source.id}/series/new", {"frequency": "weekly", "end": "count", "count": "3"})
+    events = occurrences(db)
+    # Across the change to summer time (28 March) the stop stays at 13:30 wall-clock time.
+    assert [e.stops[0].starts_at for e in events] == [
+        local(2027, 3, 20, 13, 30),
+        local(2027, 3, 27, 13, 30),
+        local(2027, 4, 3, 13, 30),
+    ]
+    # The second one's route is longer than the first's: ending at 14:15 everywhere would cut it short.
+    events[2].stops[0].ends_at = local(2027, 4, 3, 14, 45)
+    db.session.commit()
+    ends_before = [e.ends_at for e in events]
+    form = event_form(
+        format="wijksafari",
+        title="Safari",
+        starts_at="2027-03-27T13:00",
+        ends_at="2027-03-27T14:40",
+        location="Kerkstraat 41",
+        rsvp_deadline="",
+        max_plus_ones="0",
+        capacity="20",
+        scope="following",
+    )
+    response = logged_in.post(f"/events/{events[1].id}/edit", form)
+    assert response.status_code == 400
+    assert "Op 3 april 2027 loopt de route dan door na het einde." in response.get_data(as_text=True)
+    assert (
+        [e.ends_at for e in occurrences(db)]
+        == ends_before
+        == [local(2027, 3, d, 15) for d in (20, 27)] + [local(2027, 4, 3, 15)]
+    )
