@@ -102,8 +102,15 @@ def detail(event_id: int):
     manage = may_manage(event)
     if event.status == EventStatus.DRAFT and not manage:
         abort(404)
-    series_rule = series.describe(event.series) if event.series is not None else None
-    return render_template("events/detail.html", event=event, manage=manage, series_rule=series_rule)
+    series_rule, other_dates = None, []
+    if event.series is not None:
+        series_rule = series.describe(event.series)
+        other_dates = [
+            e for e in event.series.events if e.id != event.id and (e.status != EventStatus.DRAFT or may_manage(e))
+        ]
+    return render_template(
+        "events/detail.html", event=event, manage=manage, series_rule=series_rule, other_dates=other_dates
+    )
 
 
 @bp.get("/events")

@@ -70,6 +70,8 @@ def test_every_first_tuesday_until_june_makes_six_events_in_one_series(db, logge
     detail = logged_in.get(f"/events/{events[2].id}").get_data(as_text=True)
     assert "Deze bijeenkomst hoort bij de reeks „Bruiscafé Oost”: elke eerste dinsdag van de maand." in detail
     assert f'href="/series/{series.id}"' in detail
+    assert f'<a href="/events/{events[3].id}">dinsdag 6 april 2027, 16:00–18:00</a>' in detail  # the other dates
+    assert f'href="/events/{events[2].id}"' not in detail
     assert "Herhalen als reeks" not in detail
 
 
