@@ -4,7 +4,7 @@ An event's membership is a row of its own (series_occurrence) rather than a colu
 table in batch mode would rebuild it on SQLite and lose 0011's feed-version triggers.
 
 Revision ID: 0021_c17_series
-Revises: 0010_l_person_search_key
+Revises: 0022_m17_news
 Create Date: 2026-11-30
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_c17_series"
-down_revision = "0010_l_person_search_key"
+down_revision = "0022_m17_news"
 branch_labels = None
 depends_on = None
 
