@@ -141,3 +141,15 @@ def answers_page(event: Event, filters: AnswersFilterForm, page: int) -> Answers
             )
         )
     return AnswersPage(counts=counts, failed_count=failed_count or 0, page=shown, failed=failed)
+
+
+def all_answers(event: Event) -> list[Invitation]:
+    """Every invitation of the event in answer order, with person and department (the CSV export: all of them)."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .where(Invitation.event_id == event.id)
+            .options(selectinload(Invitation.person).selectinload(Person.department))
+            .order_by(Invitation.state, Invitation.waiting_since, Invitation.id)
+        )
+    )

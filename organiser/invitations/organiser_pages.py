@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -14,15 +14,16 @@ from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
 from ..forms import EmptyForm, required
+from ..i18n import to_local
 from ..people.forms import DirectoryFilterForm
 from ..people.models import Person
 from ..spreadsheet import csv_response
 from ..web import page_number, safe_next
 from . import answers as answering
 from . import guest_list as guests
-from . import mix, room, sending
+from . import mix, reminders, room, sending
 from . import suggestions as suggesting
-from .answers_page import AnswersFilterForm, answers_page
+from .answers_page import AnswersFilterForm, all_answers, answers_page
 from .blueprint import bp
 from .calendar_answers import inbox_lines
 from .forms import (
@@ -51,18 +52,6 @@ def _refuse_if_cancelled(event: Event) -> bool:
     return False
 
 
-def _all_answers(event: Event) -> list[Invitation]:
-    """Every invitation of the event in answer order, with person and department (for the CSV export)."""
-    return list(
-        db.session.scalars(
-            db.select(Invitation)
-            .where(Invitation.event_id == event.id)
-            .options(selectinload(Invitation.person).selectinload(Person.department))
-            .order_by(Invitation.state, Invitation.waiting_since, Invitation.id)
-        )
-    )
-
-
 @bp.get("/events/<int:event_id>/answers")
 @login_required
 def answers(event_id: int):
@@ -84,15 +73,17 @@ def answers(event_id: int):
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
         waiting_block=room.waiting_list_block(event),
+        can_remind=reminders.can_remind(event),
+        remind_hours=current_app.config["REMINDER_AGAIN_AFTER_HOURS"],
     )
 
 
 @bp.get("/events/<int:event_id>/answers.csv")
 @login_required
 def answers_csv(event_id: int):
-    """The answers as a spreadsheet (safe against formula injection)."""
+    """The answers as a spreadsheet (safe against formula injection); the answer's moment in local time, sortable."""
     event = event_for_organiser(event_id)
-    invitations = _all_answers(event)
+    invitations = all_answers(event)
     header = [
         _("Naam"),
         _("E-mailadres"),
@@ -102,6 +93,7 @@ def answers_csv(event_id: int):
         _("Bron van het antwoord"),
         _("Introducés"),
         _("Opmerking"),
+        _("Beantwoord op"),
     ]
     rows = (
         [
@@ -114,10 +106,48 @@ def answers_csv(event_id: int):
             i.source_label if i.state not in (InvitationState.LISTED, InvitationState.INVITED) else "",
             i.plus_ones,
             i.note,
+            to_local(i.answered_at).strftime("%Y-%m-%d %H:%M") if i.answered_at else "",
         ]
         for i in invitations
     )
     return csv_response(f"antwoorden-{event.id}.csv", header, rows)
+
+
+@bp.post("/events/<int:event_id>/answers/remind")
+@login_required
+def remind_now(event_id: int):
+    """ "Stuur nu een herinnering": a reminder to everyone invited who has not answered (not twice in a row)."""
+    event = event_for_organiser(event_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("invitations.answers", event_id=event.id))
+    if not reminders.can_remind(event):
+        flash(
+            _("Er is geen herinnering verstuurd: antwoorden kan niet meer (afgelast, begonnen of na de termijn)."),
+            "error",
+        )
+        return redirect(url_for("invitations.answers", event_id=event.id))
+    done = reminders.send_reminders_now(event)
+    trail.record("reminders_sent", "event", event.id, f"{event.title}: {done.queued}")
+    db.session.commit()
+    hours = current_app.config["REMINDER_AGAIN_AFTER_HOURS"]
+    if done.queued:
+        flash(
+            ngettext("%(num)d herinnering wordt verstuurd.", "%(num)d herinneringen worden verstuurd.", done.queued),
+            "success",
+        )
+    elif not done.recently_reminded:
+        flash(_("Er is geen herinnering verstuurd: iedereen heeft al geantwoord."), "info")
+    if done.recently_reminded:
+        flash(
+            ngettext(
+                "%(num)d persoon kreeg de afgelopen %(hours)d uur al een herinnering en krijgt nu geen nieuwe.",
+                "%(num)d mensen kregen de afgelopen %(hours)d uur al een herinnering en krijgen nu geen nieuwe.",
+                done.recently_reminded,
+                hours=hours,
+            ),
+            "info",
+        )
+    return redirect(url_for("invitations.answers", event_id=event.id))
 
 
 @bp.post("/events/<int:event_id>/answers/<int:invitation_id>")
@@ -223,24 +253,7 @@ def send(event_id: int):
                 "success",
             )
         if skipped:
-            names = ", ".join(f"{i.person.name} ({sending.why_skipped(i)})" for i in skipped)
-            flash(
-                ngettext(
-                    "Niet verstuurd aan %(num)d persoon: %(names)s. Verbeter het e-mailadres in het adresboek.",
-                    "Niet verstuurd aan %(num)d mensen: %(names)s. Verbeter de e-mailadressen in het adresboek.",
-                    len(skipped),
-                    names=names,
-                )
-                if count
-                else ngettext(
-                    "Er is niets verstuurd: %(names)s kan geen uitnodiging krijgen.",
-                    "Er is niets verstuurd: niemand van de %(num)d gekozen mensen kan een uitnodiging krijgen "
-                    "(%(names)s).",
-                    len(skipped),
-                    names=names,
-                ),
-                "error",
-            )
+            flash(sending.skipped_message(skipped, sent=count), "error")
         if not count:
             return redirect(url_for("invitations.send", event_id=event.id))
         return redirect(url_for("invitations.answers", event_id=event.id))

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from .. import addresses
 from ..events.models import Event, EventStatus
@@ -61,6 +62,24 @@ def why_skipped(invitation: Invitation) -> str | None:
     if reason is not None:
         return _("organiser kan niet naar dit e-mailadres mailen")
     return None
+
+
+def skipped_message(skipped: list[Invitation], *, sent: int) -> str:
+    """What the organiser is told about the chosen invitees send_invitations passed by (with why_skipped)."""
+    names = ", ".join(f"{i.person.name} ({why_skipped(i)})" for i in skipped)
+    if sent:
+        return ngettext(
+            "Niet verstuurd aan %(num)d persoon: %(names)s. Verbeter het e-mailadres in het adresboek.",
+            "Niet verstuurd aan %(num)d mensen: %(names)s. Verbeter de e-mailadressen in het adresboek.",
+            len(skipped),
+            names=names,
+        )
+    return ngettext(
+        "Er is niets verstuurd: %(names)s kan geen uitnodiging krijgen.",
+        "Er is niets verstuurd: niemand van de %(num)d gekozen mensen kan een uitnodiging krijgen (%(names)s).",
+        len(skipped),
+        names=names,
+    )
 
 
 def send_invitations(event: Event, invitation_ids: list[int] | None = None, now: datetime | None = None) -> int:
