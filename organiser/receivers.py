@@ -20,6 +20,7 @@ from .events.access import managed_clause
 from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
+from .followup import privacy as followup_privacy
 from .invitations import answers, calendar_answers, guest_list, notices
 from .invitations import person_changes as invitation_changes
 from .mail import retention as mail_retention
@@ -62,8 +63,12 @@ RECEIVERS = (
     (signals.person_erased, calendar_links.on_person_erased),
     # people → mail: an erased person's mail goes (sent or waiting)
     (signals.person_erased, forget_mail_of_erased),
+    # people → followup: an erased person's follow-up requests and consent go, their answers keep only counts
+    (signals.person_erased, followup_privacy.on_person_erased),
     # invitations → calendar: what the "my data" page shows of the personal feed links
     (signals.personal_data_requested, calendar_links.on_personal_data_requested),
+    # invitations → followup: what the "my data" page shows of the follow-up (answers, consent to share)
+    (signals.personal_data_requested, followup_privacy.on_personal_data_requested),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),
