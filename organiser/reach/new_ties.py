@@ -304,7 +304,10 @@ def event_ties(period: Period, now: datetime | None = None) -> list[EventTies]:
         .where(Event.id.in_(_held(period, now or utcnow())), (asked.c.asked > 0) | (answered.c.answers > 0))
         .order_by(Event.starts_at, Event.id)
     ).all()
-    return [EventTies(*row[:8], float(row[8]) if row[8] is not None else None) for row in rows]
+    return [
+        EventTies(event_id, title, starts_at, code, asked_n, answers, met, touch, float(r) if r is not None else None)
+        for event_id, title, starts_at, code, asked_n, answers, met, touch, r in rows
+    ]
 
 
 def event_table(events: list[EventTies]) -> ReachTable:
