@@ -60,12 +60,13 @@ def _recent_events(now: datetime) -> list[tuple[Event, FollowupSettings]]:
 def _claim_request(invitation: Invitation, now: datetime) -> bool:
     """Record that `invitation` is asked, unless another worker did first (the insert then does nothing)."""
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    result = db.session.execute(
+    inserted = db.session.scalar(
         insert(FollowupRequest)
         .values(invitation_id=invitation.id, event_id=invitation.event_id, asked_at=now)
         .on_conflict_do_nothing(index_elements=[FollowupRequest.invitation_id])
+        .returning(FollowupRequest.id)
     )
-    return rows_matched(result) == 1
+    return inserted is not None
 
 
 def ask_attendees(now: datetime | None = None) -> int:
