@@ -81,7 +81,7 @@ def may_answer(request: FollowupRequest, now: datetime | None = None) -> bool:
     return is_open(event, settings_of(event), now or utcnow()) and not request.answered_anonymously
 
 
-def _respondent(person: Person, groups: GroupsPresent) -> tuple[RespondentRole, int | None, int | None]:
+def respondent_of(person: Person, groups: GroupsPresent) -> tuple[RespondentRole, int | None, int | None]:
     """The answerer as reach counts them: role, department (colleague) or initiative (resident; the one that was at
     the event, else their first)."""
     if person.kind == PersonKind.RESIDENT:
@@ -121,7 +121,7 @@ def record_followup(
         raise FollowupRefused(_("De vragen over deze bijeenkomst zijn gesloten. Er is niets opgeslagen."))
     invitation = request.invitation
     groups = groups_present(event)
-    role, department_id, initiative_id = _respondent(invitation.person, groups)
+    role, department_id, initiative_id = respondent_of(invitation.person, groups)
     answer = named_answer(invitation)
     if anonymous and answer is not None:
         db.session.delete(answer)

@@ -12,6 +12,7 @@ import pytest
 from organiser.events.models import Event
 from organiser.extensions import db as _db
 from organiser.extensions import utcnow
+from organiser.i18n import to_local
 from organiser.invitations.links import issue_rsvp_token
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.jobs import run_scheduled_jobs
@@ -48,6 +49,7 @@ def _move_speurtocht_to_two_days_ago(app) -> dict:
             "office": (office.name, office.email, office.department.name),
             "resident": (resident.name, resident.email, resident.initiatives[0].name),
             "absent": absent.email,
+            "day": to_local(event.starts_at).date().isoformat(),
         }
         _db.session.commit()
         return facts
@@ -137,7 +139,7 @@ def test_follow_up_after_the_demo_speurtocht(live_server, page, a11y, log_in):
     figures = page.locator("#evaluation-figures")
     assert figures.get_by_role("row", name="Geantwoord").inner_text().split()[-1] == "2"
     assert "Een vergunning voor hun buurtfeest" in page.locator("#remarks").inner_text()
-    page.goto(f"{base}/reach")
+    page.goto(f"{base}/reach?from={facts['day']}&to={facts['day']}")  # the day of the speurtocht (the demo has more)
     a11y.check()
     page.get_by_role(
         "link", name="Nieuwe contacten: wat deelnemers na afloop zeggen over wie ze leerden kennen"
