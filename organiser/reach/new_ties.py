@@ -117,19 +117,35 @@ def matrix_table(matrix: TiesMatrix) -> ReachTable:
     )
 
 
+#: The heat map shows at most this many initiatives (columns) and departments (rows), the busiest; the table all.
+HEAT_MAX_COLUMNS = 10
+HEAT_MAX_ROWS = 15
+
+
 def heat_chart(matrix: TiesMatrix) -> charts.Chart:
-    """The matrix as a heat map; every cell carries its number (the colour only repeats it)."""
+    """The matrix as a heat map (the busiest rows and columns, so that a cell stays wide enough for its number on a
+    phone); every cell carries its number (the colour only repeats it)."""
+    departments = matrix.departments[:HEAT_MAX_ROWS]
+    initiatives = matrix.initiatives[:HEAT_MAX_COLUMNS]
+    description = _(
+        "Een raster met per afdeling een rij en per initiatief een kolom (genummerd, de namen staan eronder). "
+        "In elk vak staat hoeveel nieuwe contacten werden gemeld; hoe donkerder het vak, hoe meer. De tabel "
+        "hieronder geeft dezelfde getallen."
+    )
+    if len(departments) < len(matrix.departments) or len(initiatives) < len(matrix.initiatives):
+        description += " " + _(
+            "Het raster toont de %(rows)d afdelingen en %(columns)d initiatieven met de meeste nieuwe contacten; "
+            "de tabel toont ze allemaal.",
+            rows=len(departments),
+            columns=len(initiatives),
+        )
     return charts.heat_map(
         "chart-ties",
         _("Nieuwe contacten tussen afdelingen en initiatieven"),
-        _(
-            "Een raster met per afdeling een rij en per initiatief een kolom (genummerd, de namen staan eronder). "
-            "In elk vak staat hoeveel nieuwe contacten werden gemeld; hoe donkerder het vak, hoe meer. De tabel "
-            "hieronder geeft dezelfde getallen."
-        ),
-        matrix.departments,
-        matrix.initiatives,
-        [[matrix.value(d, i) for i in matrix.initiatives] for d in matrix.departments],
+        description,
+        departments,
+        initiatives,
+        [[matrix.value(d, i) for i in initiatives] for d in departments],
     )
 
 

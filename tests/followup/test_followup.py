@@ -134,6 +134,8 @@ def test_get_shows_the_groups_that_were_there_and_changes_nothing(app, db, clien
         assert absent not in page
     assert "Waarom wij dit vragen" in page and 'data-setting="RETENTION_FOLLOWUP_DAYS"' in page
     assert db.session.scalar(db.select(db.func.count()).select_from(FollowupAnswer)) == 0
+    english = client.get(f"/rsvp/{held['tokens']['willem']}/followup").get_data(as_text=True)
+    assert "Did you get to know anyone new?" in english and "Who wants to keep in touch" in english
 
 
 def test_post_records_the_answers_and_whom_they_met(app, db, client, held):

@@ -133,3 +133,22 @@ def test_a_fixed_number_of_queries(logged_in, db, ties_data, create_event, creat
         with QueryCounter(db.engine) as single:
             assert logged_in.get(f"/reach/{key}.csv").status_code == 200
         assert single.count <= 2, key
+
+
+def test_a_large_matrix_shows_the_busiest_in_the_picture_and_all_in_the_table(
+    logged_in, db, create_event, create_initiative, create_person, create_department, invite, answer_followup
+):
+    from organiser.reach.new_ties import HEAT_MAX_COLUMNS
+
+    first = create_initiative("Initiatief 00")
+    initiatives = [first] + [
+        create_initiative(f"Initiatief {n:02d}", first.neighbourhood) for n in range(1, HEAT_MAX_COLUMNS + 2)
+    ]
+    event = create_event("Grote borrel", format="netwerkborrel", starts_at=days_ago(4), hosts=initiatives)
+    colleague = invite(event, create_person("Olga", department=create_department("Vergunningen")), "yes")
+    answer_followup(colleague, met_someone=True, initiative_ids=[i.id for i in initiatives])
+    page = logged_in.get("/reach/new-ties").get_data(as_text=True)
+    svg = re.search(r'<svg class="chart"[^>]*chart-ties-title.*?</svg>', page, re.S).group(0)
+    assert len(re.findall(r'class="chart__heat ', svg)) == HEAT_MAX_COLUMNS
+    assert f"de 1 afdelingen en {HEAT_MAX_COLUMNS} initiatieven met de meeste nieuwe contacten" in svg
+    assert len(tables_of(page)["table-ties"][0]) == len(initiatives) + 2
