@@ -25,6 +25,7 @@ from .i18n import init_babel
 from .invitations.host_views import bp as hosts_bp
 from .invitations.views import bp as invitations_bp
 from .mail.views import bp as mail_bp
+from .people.import_views import bp as people_import_bp
 from .people.views import bp as people_bp
 from .places.views import bp as places_bp
 from .ratelimit import init_limiter
@@ -130,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
         events_bp,
         sharing_bp,
         people_bp,
+        people_import_bp,
         invitations_bp,
         hosts_bp,
         teams_bp,

@@ -7,6 +7,7 @@ from .followup.models import FollowupAnswer, FollowupChoice, FollowupRequest, Fo
 from .inbox.models import InboxMessage
 from .invitations.models import Invitation
 from .mail.models import OutboxMessage
+from .news.models import NewsItem
 from .people.models import Department, Person, PersonImport
 from .places.models import Initiative, Neighbourhood
 from .teams.models import Team
@@ -24,6 +25,7 @@ __all__ = [
     "Initiative",
     "Invitation",
     "Neighbourhood",
+    "NewsItem",
     "Organiser",
     "OutboxMessage",
     "Person",

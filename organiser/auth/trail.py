@@ -43,6 +43,8 @@ ACTION_LABELS = {
     "co_organiser_added": _l("Mede-organisator toegevoegd"),
     "co_organiser_removed": _l("Mede-organisator verwijderd"),
     "invitations_sent": _l("Uitnodigingen verstuurd"),
+    "reminders_sent": _l("Herinneringen verstuurd"),
+    "news_settings_changed": _l("Keuze voor berichten gewijzigd"),
     "event_link_created": _l("Persoonlijke link voor gastheer of aanmeldhulp gemaakt"),
     "event_link_revoked": _l("Persoonlijke link ingetrokken"),
     "host_added_resident": _l("Bewoner aangemeld door initiatiefnemer"),

@@ -63,6 +63,8 @@ class OutboxKind(enum.StrEnum):
     #: After the encounter: the follow-up questions (the morning after), and their one reminder.
     FOLLOWUP = "followup"
     FOLLOWUP_REMINDER = "followup_reminder"
+    #: To an organiser: news about their events (answers, waiting list, full, bounces), at once or as a digest.
+    NEWS = "news"
 
     @property
     def label(self) -> str:
@@ -90,6 +92,7 @@ _KIND_LABELS = {
     OutboxKind.EVENT_LINK: _l("Link voor gastheer of aanmeldhulp"),
     OutboxKind.FOLLOWUP: _l("Vragen na afloop"),
     OutboxKind.FOLLOWUP_REMINDER: _l("Herinnering vragen na afloop"),
+    OutboxKind.NEWS: _l("Nieuws voor de organisator"),
 }
 
 
