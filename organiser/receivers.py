@@ -23,6 +23,7 @@ from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
 from .followup import privacy as followup_privacy
+from .followup import settings as followup_settings
 from .inbox.models import InboxMessage
 from .invitations import answers, calendar_answers, copied_guests, guest_list, notices
 from .invitations import person_changes as invitation_changes
@@ -106,13 +107,14 @@ RECEIVERS = (
     (signals.initiatives_listed, people_place_use.count_residents_per_initiative),
     (signals.initiatives_listed, events_place_use.list_events_per_initiative),
     # events → invitations: a copy's guest list; a draft deleted only when nothing of it was sent, and with it
-    # what invitations, teams, calendar and the inbox keep of it
+    # what invitations, teams, calendar, the follow-up settings and the inbox keep of it
     (signals.event_copied, copied_guests.copy_guest_list),
     (signals.event_deletion_requested, copied_guests.sent_for_event),
     (signals.event_deletion_requested, mail_of_event),
     (signals.event_deleting, copied_guests.forget_event),
     (signals.event_deleting, membership.forget_teams),
     (signals.event_deleting, calendar_fragments.forget_event),
+    (signals.event_deleting, followup_settings.on_event_deleting),
     (signals.event_deleting, forget_inbox_messages_of),
     # accounts → events: a switched-off account's events go to the colleague who takes over
     (signals.account_deactivated, hand_over_everything),

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete
 
 from ..events.models import Event, EventStatus
 from ..extensions import db
@@ -108,4 +109,14 @@ def is_open(event: Event, settings: FollowupSettings, now: datetime) -> bool:
         settings.enabled
         and event.status == EventStatus.PUBLISHED
         and opens_at(event) <= now < closes_at(event, settings)
+    )
+
+
+def on_event_deleting(event: Event, **_kwargs) -> None:
+    """signals.event_deleting: a draft goes, and with it the organiser's follow-up settings (a draft was never held,
+    so nobody was asked)."""
+    db.session.execute(
+        delete(FollowupSettings)
+        .where(FollowupSettings.event_id == event.id)
+        .execution_options(synchronize_session="fetch")
     )

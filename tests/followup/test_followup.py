@@ -287,3 +287,12 @@ def test_the_summary_lists_named_remarks(app, db, client, logged_in, organiser, 
     page = logged_in.get(f"/events/{held['event'].id}/followup").get_data(as_text=True)
     assert "Ria Zanger" in page and "Meer koffie" in page
     assert re.search(r"Vergunningen</th><td class=\"num\">1<", page)
+
+
+def test_deleting_a_draft_takes_its_follow_up_settings(app, db, logged_in, organiser, create_event):
+    draft = create_event("Testje", organiser=organiser, status=EventStatus.DRAFT)
+    logged_in.post(f"/events/{draft.id}/followup", {"open_days": "7"})
+    assert db.session.get(FollowupSettings, draft.id) is not None
+    assert logged_in.post(f"/events/{draft.id}/delete").status_code == 302
+    db.session.expunge_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(FollowupSettings)) == 0
