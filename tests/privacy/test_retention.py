@@ -26,6 +26,7 @@ from organiser.mail import retention as mail_retention
 from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.mail.outbox import OutboxKind, queue_mail, retry_mail
+from organiser.news import retention as news_retention
 from organiser.people import retention as people_retention
 from organiser.people.erasure import delete_person
 from organiser.people.models import ContactRole, Person, PersonImport
@@ -321,7 +322,7 @@ def test_every_period_of_the_policy_is_applied_by_a_step():
 
     sources = inspect.getsource(invitation_retention) + inspect.getsource(mail_retention)
     sources += inspect.getsource(people_retention)
-    sources += inspect.getsource(followup_privacy)
+    sources += inspect.getsource(followup_privacy) + inspect.getsource(news_retention)
     sources += inspect.getsource(jobs) + inspect.getsource(trail)
     for period in retention.POLICY:
         name = next(key for key, value in vars(retention).items() if value is period)
