@@ -22,16 +22,21 @@ from ..events.models import Event
 from ..extensions import db, utcnow
 from ..inbox.addresses import inbox_configured
 from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
-from ..mail.rendering import render_mail, sender
+from ..mail.rendering import QR_CONTENT_ID, render_mail, sender
 from ..web import absolute_url
 from .guest_list import waiting_position, who_else_comes
 from .ical import invitation_to_ical
 from .links import rsvp_url
 from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
+from .passes import pass_url
 from .reply_keys import organizer_address
 
 if TYPE_CHECKING:
     from .answers import AnswerOutcome
+
+
+#: Mails that confirm a place (or a place on the waiting list) carry the invitee's QR code for the door.
+PASS_MAIL_KINDS = frozenset({OutboxKind.CONFIRMATION, OutboxKind.PROMOTION})
 
 
 def _recipient_locale(invitation: Invitation) -> str:
@@ -91,6 +96,8 @@ def _queue(
     if not person.email or person.deleted_at is not None:
         return
     url = rsvp_url(invitation)
+    # The check-in pass as a QR code where the mail confirms a place (passes.py: not the RSVP link).
+    qr_url = pass_url(invitation) if kind in PASS_MAIL_KINDS and not invitation.event.is_cancelled else None
     team = invitation.team  # teams is above invitations: reached through the relationship, not imported
     locale = _recipient_locale(invitation)
     subject, text, html = render_mail(
@@ -105,6 +112,7 @@ def _queue(
         company=who_else_comes(invitation.event),
         contact=invitation.event.organiser,
         calendar_answers=inbox_configured(),
+        qr_src=f"cid:{QR_CONTENT_ID}" if qr_url else None,
         **context,
     )
     ics = None
@@ -139,6 +147,7 @@ def _queue(
         invitation_id=invitation.id,
         reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
         not_before=not_before,
+        qr_url=qr_url,
     )
 
 
