@@ -84,7 +84,7 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     if message.html_body:
         mime.add_alternative(message.html_body, subtype="html", cte="quoted-printable")
         if message.qr_url:
-            html = mime.get_payload()[-1] if mime.is_multipart() else mime
+            html = next(part for part in mime.iter_parts() if part.get_content_type() == "text/html")
             html.add_related(
                 qr_png(message.qr_url),
                 maintype="image",

@@ -124,9 +124,9 @@ class WalkInForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.department_id.choices = choice_list(
-            [("", _("— weet ik niet —"))] + [(str(d.id), d.name) for d in departments()]
-        )
+        known = [(str(d.id), d.name) for d in departments()]
+        self.department_id.choices = choice_list([("", _("— weet ik niet —"))] + known)
+        self._department_values = {value for value, _name in known}
 
     def details(self) -> PersonDetails:
         """The new person's details; call only after validate()."""
@@ -141,5 +141,5 @@ class WalkInForm(Form):
         )
 
     def validate_department_id(self, field) -> None:
-        if field.data and field.data not in {choice[0] for choice in self.department_id.choices}:
+        if field.data and field.data not in self._department_values:
             raise ValidationError(_("Kies een afdeling uit de lijst."))

@@ -10,8 +10,8 @@ import pytest
 from flask_babel import force_locale
 
 from organiser.invitations.models import Invitation
-from organiser.teams import balance, formation, membership
 from organiser.qr import qr_svg
+from organiser.teams import balance, formation, membership
 from organiser.teams.models import Team
 from organiser.teams.views import live_route_url
 from tests.factories import route
