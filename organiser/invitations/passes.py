@@ -38,7 +38,7 @@ def pass_url(invitation: Invitation) -> str | None:
     if not invitation.token_nonce or not invitation.token_hash or invitation.state not in PASS_STATES:
         return None
     return absolute_url(
-        "checkin.scan_pass", invitation_id=invitation.id, key=_pass_key(invitation.id, invitation.token_nonce)
+        "checkin.scan_pass", invitation_id=invitation.id, pass_token=_pass_key(invitation.id, invitation.token_nonce)
     )
 
 

@@ -133,8 +133,6 @@ def _attendance_page(desk: Desk, status: int = 200, walk_in_form: WalkInForm | N
         shown=shown,
         q=q,
         matches=walk_ins.directory_matches(event, q) if desk.searches_directory and q else [],
-        tick_form=TickForm(formdata=None),
-        admit_form=AdmitForm(formdata=None),
         walk_in_form=walk_in_form or WalkInForm(formdata=None),
         open_now=attendance.may_record_attendance(event),
         display_name=display_name,
@@ -174,25 +172,28 @@ def _tick(desk: Desk, invitation_id: int):
     return redirect(_back(desk, q, f"invitation-{invitation.id}"))
 
 
+def _chosen_person(desk: Desk) -> Person | None:
+    """The directory's person a walk-in button names; only at a desk that may search the directory (login)."""
+    form = AdmitForm()
+    person_id = form.chosen_id() if form.validate_on_submit() else None
+    return db.session.get(Person, person_id) if person_id and desk.searches_directory else None
+
+
 def _admit(desk: Desk):
     """A walk-in: from the directory (person_id, login only) or new (name, address, who)."""
     event = desk.event
-    if request.form.get("person_id") is not None:
-        form = AdmitForm()
-        person_id = form.chosen_id() if form.validate_on_submit() else None
-        person = db.session.get(Person, person_id) if person_id and desk.searches_directory else None
-        if person is None:
-            flash(_("Er is niemand toegevoegd. Zoek de persoon opnieuw op."), "error")
-            return redirect(_back(desk, _search_text(form.q.data)))
-        admit = lambda: walk_ins.admit_walk_in(event, person)  # noqa: E731
-    else:
-        walk_in_form = WalkInForm()
-        if not walk_in_form.validate_on_submit():
-            return _attendance_page(desk, 400, walk_in_form)
-        details = walk_in_form.details()
-        admit = lambda: walk_ins.admit_new_walk_in(event, details)  # noqa: E731
     try:
-        walk_in = admit()
+        if request.form.get("person_id") is not None:
+            person = _chosen_person(desk)
+            if person is None:
+                flash(_("Er is niemand toegevoegd. Zoek de persoon opnieuw op."), "error")
+                return redirect(_back(desk, None))
+            walk_in = walk_ins.admit_walk_in(event, person)
+        else:
+            form = WalkInForm()
+            if not form.validate_on_submit():
+                return _attendance_page(desk, 400, form)
+            walk_in = walk_ins.admit_new_walk_in(event, form.details())
     except walk_ins.CheckInRefused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
@@ -272,15 +273,15 @@ def walk_in_by_link(token: str):
     return _admit(desk) if desk else _link_not_working()
 
 
-@bp.route("/pass/<int:invitation_id>/<key>", methods=["GET", "POST"])
+@bp.route("/pass/<int:invitation_id>/<pass_token>", methods=["GET", "POST"])
+@limit_token_requests  # on the registered view (outside login_required), counted per pass
 @login_required
-@limit_token_requests
-def scan_pass(invitation_id: int, key: str):
+def scan_pass(invitation_id: int, pass_token: str):
     """What a scanned QR code opens: the person and a button to tick them present (GET shows, POST ticks).
 
     For a logged-in check-in helper (events of today) or an organiser of the event; 404 for anyone else and
     for a pass that does not work (wrong key, renewed or withdrawn link)."""
-    invitation = find_invitation_by_pass(invitation_id, key)
+    invitation = find_invitation_by_pass(invitation_id, pass_token)
     if invitation is None or not _may_check_in(invitation.event):
         return _link_not_working()
     form = EmptyForm()

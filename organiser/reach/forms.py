@@ -78,7 +78,6 @@ class AdmitForm(Form):
     """A walk-in from the directory: the person chosen from the search results."""
 
     person_id = HiddenField(validators=[DataRequired()])
-    q = HiddenField(filters=[lambda value: (value or "")[:100]])
 
     def chosen_id(self) -> int | None:
         try:

@@ -143,3 +143,12 @@ def test_the_code_of_someone_who_said_no_admits_them_as_a_walk_in(db, today, log
     nina = db.session.get(Invitation, nina.id)
     assert nina.state == InvitationState.YES and nina.attended is True
     assert re.search(r"Nina Nee", logged_in.get(f"/checkin/events/{event.id}").get_data(as_text=True))
+
+
+def test_scanning_is_limited_per_pass(app, db, today, logged_in):
+    """Like every token URL: a pass is counted on its own (a guessed key gets nowhere anyway)."""
+    app.config["RATE_LIMIT_TOKEN"] = "3/minute"
+    path = passes.pass_url(today["vera"]).removeprefix("http://organiser.test")
+    assert [logged_in.get(path).status_code for _ in range(4)] == [200, 200, 200, 429]
+    other = path.rsplit("/", 1)[0] + "/" + "x" * 43  # another pass (a wrong one) has its own count
+    assert logged_in.get(other).status_code == 404
