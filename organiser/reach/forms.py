@@ -10,7 +10,16 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
 
-from ..forms import Form, MultiCheckboxField, add_error, choice_list, record_id, required, within_calendar
+from ..forms import (
+    Form,
+    MultiCheckboxField,
+    add_error,
+    choice_list,
+    parse_record_id,
+    record_id,
+    required,
+    within_calendar,
+)
 from ..people.directory import PersonDetails, departments, normalise_email
 from ..people.models import ContactRole, PersonKind
 from .periods import Period, default_period, year_before
@@ -49,12 +58,20 @@ class AttendanceForm(Form):
     """Check-in: one checkbox per person expected (and on the waiting list)."""
 
     present = MultiCheckboxField(_l("Aanwezig"), coerce=int, choices=[])
+    #: Who was ticked when the page was shown (ids, comma-separated): only the ticks changed here are saved.
+    shown = HiddenField()
     #: Saving a list with nobody ticked marks everyone absent: only when the organiser says so (never one click).
     nobody_came = BooleanField(_l("Ja, er is niemand van deze lijst gekomen"))
 
     def __init__(self, *args, invitation_ids: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.present.choices = choice_list((i, _("aanwezig")) for i in invitation_ids)
+
+    def shown_present(self) -> list[int] | None:
+        """The ids ticked when the page was shown; None when the form did not say (an older page)."""
+        if self.shown.data is None:
+            return None
+        return [number for number in (parse_record_id(part) for part in self.shown.data.split(",")) if number]
 
 
 class ClearAttendanceForm(Form):

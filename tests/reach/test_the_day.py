@@ -151,3 +151,20 @@ def test_a_new_walk_in_through_a_check_in_link(logged_in, db, door, app):
     assert (
         helper.post(f"{path}/walk-in", {"name": "Na", "email": "na@x.example", "role": "resident"}).status_code == 404
     )
+
+
+def test_the_full_list_saved_from_an_older_page_keeps_what_was_ticked_on_phones(logged_in, db, door, app):
+    event, vera, umit = door["event"], door["vera"], door["umit"]
+    page = page_of(logged_in, f"/events/{event.id}/attendance")  # opened before the doors opened
+    shown = re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1)
+    assert shown == ""
+    logged_in.post(f"/checkin/events/{event.id}/tick/{umit.id}", {"present": "1"})  # a helper at the door
+    logged_in.post(f"/events/{event.id}/attendance", {"present": [vera.id], "shown": shown})
+    assert db.session.get(Invitation, vera.id).attended is True
+    assert db.session.get(Invitation, umit.id).attended is True  # not undone by the older page
+    # Unticking on the full list is still heard: it was ticked when that page was shown.
+    page = page_of(logged_in, f"/events/{event.id}/attendance")
+    shown = re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1)
+    assert sorted(shown.split(",")) == sorted([str(vera.id), str(umit.id)])
+    logged_in.post(f"/events/{event.id}/attendance", {"present": [vera.id], "shown": shown})
+    assert db.session.get(Invitation, umit.id).attended is False
