@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 
 from ..extensions import db
 from ..forms import Form, MultiCheckboxField, add_error, choice_list, record_id, required
+from ..i18n import language_choices
 from ..places.models import Initiative, Neighbourhood
 from .directory import DirectoryFilter, PersonDetails, email_taken, normalise_email
 from .models import ContactRole, Department, Person, PersonKind
@@ -72,11 +73,19 @@ class PersonForm(Form):
         validators=[Optional()],
     )
     initiatives = MultiCheckboxField(_l("Bewonersinitiatieven"), choices=[])
+    locale = RadioField(
+        _l("Taal van e-mails en agenda-afspraken"),
+        choices=[],
+        default="nl",
+        description=_l("Uitnodigingen, herinneringen, bevestigingen en agendalinks krijgt deze persoon in deze taal."),
+        validators=[DataRequired(_l("Kies de taal waarin deze persoon e-mail krijgt."))],
+    )
     submit = SubmitField(_l("Opslaan"))
 
     def __init__(self, *args, person: Person | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+        self.locale.choices = choice_list(language_choices())
         self.department_id.choices = department_choices(_("— kies een afdeling —"))
         self.initiatives.choices = initiative_choices()
 
@@ -109,6 +118,7 @@ class PersonForm(Form):
             new_department=(self.new_department.data or "") if staff else "",
             contact_role=ContactRole(self.contact_role.data) if staff else None,
             initiative_ids=[record_id(i) for i in self.initiatives.data or []],
+            locale=self.locale.data or "nl",
         )
 
 
