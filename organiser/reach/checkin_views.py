@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..events.access import may_manage
 from ..events.models import Event, EventStatus
-from ..extensions import db, utcnow
+from ..extensions import db, login_manager, utcnow
 from ..forms import EmptyForm
 from ..i18n import to_local
 from ..invitations.hosting import find_event_link
@@ -249,12 +249,20 @@ def _link_not_working():
     return _private(make_response(render_template("invitations/link_not_working.html"), 404))
 
 
+#: Session key: the check-in links this browser opened (newest first, at most five). A link holder has no account;
+#: this is how a QR code scanned with the same phone opens for them (a revoked link stops working here too).
+REMEMBERED_LINKS = "checkin_links"
+
+
 @bp.get("/link/<token>")
 @limit_token_requests
 def by_link(token: str):
     """The same, through a personal check-in link for one event (no account)."""
     desk = _desk_for_link(token)
-    return _attendance_page(desk) if desk else _link_not_working()
+    if desk is None:
+        return _link_not_working()
+    session[REMEMBERED_LINKS] = [token] + [t for t in session.get(REMEMBERED_LINKS, []) if t != token][:4]
+    return _attendance_page(desk)
 
 
 @bp.post("/link/<token>/tick/<int:invitation_id>")
@@ -273,17 +281,35 @@ def walk_in_by_link(token: str):
     return _admit(desk) if desk else _link_not_working()
 
 
+def _remembered_desk(event: Event) -> Desk | None:
+    """The check-in link for `event` that this browser opened (and that still works), if any."""
+    for token in session.get(REMEMBERED_LINKS, []):
+        desk = _desk_for_link(str(token))
+        if desk is not None and desk.event.id == event.id:
+            return desk
+    return None
+
+
 @bp.route("/pass/<int:invitation_id>/<pass_token>", methods=["GET", "POST"])
-@limit_token_requests  # on the registered view (outside login_required), counted per pass
-@login_required
+@limit_token_requests
 def scan_pass(invitation_id: int, pass_token: str):
     """What a scanned QR code opens: the person and a button to tick them present (GET shows, POST ticks).
 
-    For a logged-in check-in helper (events of today) or an organiser of the event; 404 for anyone else and
-    for a pass that does not work (wrong key, renewed or withdrawn link)."""
+    For a logged-in check-in helper (events of today) or an organiser of the event, and for a helper without an
+    account whose browser opened a working check-in link of this event; the login page for anyone else without
+    an account, 404 for other accounts and for a pass that does not work (wrong key, renewed or withdrawn link)."""
+    if not current_user.is_authenticated and not session.get(REMEMBERED_LINKS):
+        return login_manager.unauthorized()
     invitation = find_invitation_by_pass(invitation_id, pass_token)
-    if invitation is None or not _may_check_in(invitation.event):
+    if invitation is None:
         return _link_not_working()
+    if current_user.is_authenticated and _may_check_in(invitation.event):
+        list_url = url_for("checkin.event_attendance", event_id=invitation.event_id)
+    else:
+        desk = _remembered_desk(invitation.event)
+        if desk is None:
+            return _link_not_working()
+        list_url = desk.url("page")
     form = EmptyForm()
     if request.method == "POST":
         if form.validate_on_submit():
@@ -308,6 +334,6 @@ def scan_pass(invitation_id: int, pass_token: str):
         comes=invitation.state in PASS_STATES,
         display_name=display_name,
         role_label=role_label,
-        list_url=url_for("checkin.event_attendance", event_id=invitation.event_id),
+        list_url=list_url,
     )
     return _private(make_response(page))

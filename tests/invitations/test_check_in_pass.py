@@ -13,10 +13,11 @@ import pytest
 from organiser.auth.models import Role
 from organiser.extensions import utcnow
 from organiser.invitations import links, passes
-from organiser.invitations.models import Invitation, InvitationState
+from organiser.invitations.models import EventLink, Invitation, InvitationState
 from organiser.mail.models import OutboxKind, OutboxMessage
 from organiser.mail.rendering import QR_CONTENT_ID, build_mime, mime_bytes, sender
 from organiser.qr import qr_png, qr_svg
+from tests.conftest import Client
 
 
 @pytest.fixture
@@ -152,3 +153,28 @@ def test_scanning_is_limited_per_pass(app, db, today, logged_in):
     assert [logged_in.get(path).status_code for _ in range(4)] == [200, 200, 200, 429]
     other = path.rsplit("/", 1)[0] + "/" + "x" * 43  # another pass (a wrong one) has its own count
     assert logged_in.get(other).status_code == 404
+
+
+def test_a_helper_with_a_check_in_link_scans_with_the_same_phone(
+    app, db, today, logged_in, create_event, create_person, invite, rsvp_token
+):
+    event, vera = today["event"], today["vera"]
+    page = logged_in.post(f"/events/{event.id}/links", {"name": "Hulp bij de deur", "initiative_id": ""})
+    link = re.search(r"http://organiser\.test(/checkin/link/[A-Za-z0-9_-]+)", page.get_data(as_text=True)).group(1)
+    other = create_event(title="Ander bruiscafé", starts_at=utcnow())
+    karel = invite(other, create_person("Karel Anders"), InvitationState.YES)
+    rsvp_token(karel)
+    path = passes.pass_url(vera).removeprefix("http://organiser.test")
+
+    phone = Client(app.test_client())
+    assert phone.get(path).status_code == 302  # no account and no link opened yet: the login page
+    assert phone.get(link).status_code == 200  # the helper opens their link once
+    page = phone.get(path).get_data(as_text=True)
+    assert "Vera Vergunning" in page and f'href="{link}"' in page
+    assert phone.post(path).status_code == 302
+    assert db.session.get(Invitation, vera.id).attended is True
+    # Only for the link's own event, and only while the link works.
+    assert phone.get(passes.pass_url(karel).removeprefix("http://organiser.test")).status_code == 404
+    link_id = db.session.scalar(db.select(EventLink.id))
+    logged_in.post(f"/events/{event.id}/links/{link_id}/revoke")
+    assert phone.get(path).status_code == 404
