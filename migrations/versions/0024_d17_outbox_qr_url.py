@@ -1,7 +1,7 @@
 """outbox_message.qr_url: a URL the HTML part shows as an inline QR code (the invitee's check-in pass)
 
 Revision ID: 0024_d17_outbox_qr_url
-Revises: 0022_m17_news
+Revises: 0023_h17_import_columns
 Create Date: 2026-11-30
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_d17_outbox_qr_url"
-down_revision = "0022_m17_news"
+down_revision = "0023_h17_import_columns"
 branch_labels = None
 depends_on = None
 
