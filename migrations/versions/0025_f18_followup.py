@@ -1,7 +1,7 @@
 """After the encounter: follow-up settings per event, who was asked, the answers and whom they met (issue 18)
 
 Revision ID: 0025_f18_followup
-Revises: 0023_h17_import_columns
+Revises: 0024_d17_outbox_qr_url
 Create Date: 2026-11-30
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0025_f18_followup'
-down_revision = '0023_h17_import_columns'
+down_revision = '0024_d17_outbox_qr_url'
 branch_labels = None
 depends_on = None
 
