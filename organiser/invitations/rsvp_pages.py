@@ -110,11 +110,11 @@ def pass_svg(token: str):
     """The invitee's QR code (invitations/passes.py) as an SVG image; 404 where the RSVP page shows none."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None or not _shows_pass(invitation):
-        return _link_not_working()
+        return link_not_working()
     url = passes.pass_url(invitation) or ""
     response = make_response(qr_svg(url, title=_("QR-code om u aan te melden bij de ingang")))
     response.mimetype = "image/svg+xml"
-    return _private(response)
+    return private(response)
 
 
 def _answer_message(outcome: answering.AnswerOutcome) -> str:
