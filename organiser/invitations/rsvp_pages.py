@@ -5,63 +5,28 @@ from __future__ import annotations
 
 import json
 
-from flask import (
-    current_app,
-    flash,
-    g,
-    get_flashed_messages,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import flash, get_flashed_messages, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import retention, shown_once
-from ..extensions import csrf, db
+from ..extensions import csrf, db, utcnow
 from ..forms import EmptyForm
 from ..inbox.addresses import inbox_configured
+from ..qr import qr_svg
 from ..ratelimit import limit_token_requests
 from . import answers as answering
 from . import guest_list as guests
-from . import links, personal_data, room
+from . import links, passes, personal_data, room
 from .blueprint import bp
 from .forms import RsvpForm, WithdrawForm
 from .models import InvitationState
-
-
-def _private(response):
-    """Token pages: never cached, never leaked through the Referer header."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _link_not_working():
-    return _private(make_response(render_template("invitations/link_not_working.html"), 404))
-
-
-def _read_the_form_first() -> None:
-    """A POST body over MAX_CONTENT_LENGTH is refused (413) before anything else, as on every other form (CSRF
-    protection reads it there; these pages are exempt from that and check their own key later)."""
-    if request.method == "POST":
-        request.form.get("form_key")
-
-
-def _speak_the_invitees_language(invitation) -> None:
-    """The page follows the language of the invitation mail until the visitor picks another (i18n)."""
-    if invitation.person.locale in current_app.config["LANGUAGES"]:
-        g.page_locale = invitation.person.locale
-
-
-def _form_key_refused(token: str, purpose: str, form) -> bool:
-    """A POST without this link's form key (a cross-site form): refused; the page shown again carries the key.
-    Off where CSRF protection is off (WTF_CSRF_ENABLED, as for the session-bound tokens)."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return False
-    return not links.form_key_matches(token, purpose, form.form_key.data)
-
+from .token_pages import (
+    form_key_refused,
+    link_not_working,
+    private,
+    read_the_form_first,
+    speak_the_invitees_language,
+)
 
 ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYBE, InvitationState.WAITING)
 
@@ -71,11 +36,11 @@ ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYB
 @limit_token_requests
 def respond(token: str):
     """The invitee's personal page: the event, their answer, and (POST only) a changed answer."""
-    _read_the_form_first()
+    read_the_form_first()
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
-    _speak_the_invitees_language(invitation)
+        return link_not_working()
+    speak_the_invitees_language(invitation)
     event = invitation.event
     current = "yes" if invitation.state == InvitationState.WAITING else invitation.state.value
     form = RsvpForm(max_plus_ones=answering.allowed_plus_ones(invitation), limit=event.max_plus_ones)
@@ -89,7 +54,7 @@ def respond(token: str):
         form.answer.data = current
         form.plus_ones.data = invitation.plus_ones
         form.note.data = invitation.note
-    key_refused = request.method == "POST" and _form_key_refused(token, "answer", form)
+    key_refused = request.method == "POST" and form_key_refused(token, "answer", form)
     if key_refused:
         flash(
             _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."),
@@ -104,7 +69,7 @@ def respond(token: str):
         else:
             db.session.commit()
             flash(_answer_message(outcome), "success")
-        return _private(redirect(url_for("invitations.respond", token=token)))
+        return private(redirect(url_for("invitations.respond", token=token)))
     form.form_key.data = links.answer_form_key(token, "answer")
     position = answering.waiting_position(invitation) if invitation.state == InvitationState.WAITING else None
     messages = get_flashed_messages(with_categories=True)
@@ -128,10 +93,30 @@ def respond(token: str):
             withdraw_form=WithdrawForm(form_key=links.answer_form_key(token, "withdraw")),
             company=guests.who_else_comes(event),
             calendar_answers=inbox_configured(),
+            show_pass=_shows_pass(invitation),
         ),
         400 if form.errors or key_refused else 200,
     )
-    return _private(response)
+    return private(response)
+
+
+def _shows_pass(invitation) -> bool:
+    """The QR code for the door: for those who come or wait, until the event is over (not when cancelled)."""
+    event = invitation.event
+    return passes.pass_url(invitation) is not None and not event.is_cancelled and event.ends_at > utcnow()
+
+
+@bp.get("/rsvp/<token>/pass.svg")
+@limit_token_requests
+def pass_svg(token: str):
+    """The invitee's QR code (invitations/passes.py) as an SVG image; 404 where the RSVP page shows none."""
+    invitation = links.find_invitation_by_token(token)
+    if invitation is None or not _shows_pass(invitation):
+        return link_not_working()
+    url = passes.pass_url(invitation) or ""
+    response = make_response(qr_svg(url, title=_("QR-code om u aan te melden bij de ingang")))
+    response.mimetype = "image/svg+xml"
+    return private(response)
 
 
 def _answer_message(outcome: answering.AnswerOutcome) -> str:
@@ -156,9 +141,9 @@ def my_data(token: str):
     """Everything stored about the invitee (all their invitations, the mail sent to them), and what they can do."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
-    _speak_the_invitees_language(invitation)
-    return _private(
+        return link_not_working()
+    speak_the_invitees_language(invitation)
+    return private(
         make_response(
             render_template(
                 "invitations/my_data.html",
@@ -179,12 +164,12 @@ def download(token: str):
     """The same, as a JSON file to keep or to take elsewhere."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
+        return link_not_working()
     document = personal_data.export(personal_data.stored_data(invitation.person))
     response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = 'attachment; filename="mijn-gegevens.json"'
-    return _private(response)
+    return private(response)
 
 
 @bp.post("/rsvp/<token>/withdraw")
@@ -192,21 +177,21 @@ def download(token: str):
 @limit_token_requests
 def withdraw(token: str):
     """Withdraw from this event: the answer becomes no, the note is removed, and this link stops working."""
-    _read_the_form_first()
+    read_the_form_first()
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
-    _speak_the_invitees_language(invitation)
+        return link_not_working()
+    speak_the_invitees_language(invitation)
     form = WithdrawForm()
-    if form.validate_on_submit() and not _form_key_refused(token, "withdraw", form):
+    if form.validate_on_submit() and not form_key_refused(token, "withdraw", form):
         title = invitation.event.title
         answering.withdraw(invitation)
         db.session.commit()
         # Post/Redirect/Get: a refresh shows the confirmation again instead of posting to a link that stopped
         # working (the title waits in the session, shown_once.py; without cookies the page says it without).
         shown_once.keep("withdrawn", "invitee", title)
-        return _private(redirect(url_for("invitations.withdrawn"), 303))
-    return _private(redirect(url_for("invitations.my_data", token=token)))
+        return private(redirect(url_for("invitations.withdrawn"), 303))
+    return private(redirect(url_for("invitations.my_data", token=token)))
 
 
 @bp.get("/rsvp/afgemeld")
@@ -214,7 +199,7 @@ def withdrawn():
     """The confirmation after withdrawing (the personal link no longer works, so it has an address of its own)."""
     title = shown_once.shown("withdrawn", "invitee")
     page = render_template("invitations/withdrawn.html", title=title if isinstance(title, str) else None)
-    return _private(make_response(page))
+    return private(make_response(page))
 
 
 @bp.post("/rsvp/<token>/erase")
@@ -223,15 +208,15 @@ def erase(token: str):
     """Erase everything about the invitee, as the organiser's delete does; every link of theirs stops working."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
+        return link_not_working()
     if EmptyForm().validate_on_submit():
         personal_data.erase(invitation.person)
         db.session.commit()
-        return _private(redirect(url_for("invitations.erased"), 303))  # Post/Redirect/Get
-    return _private(redirect(url_for("invitations.my_data", token=token)))
+        return private(redirect(url_for("invitations.erased"), 303))  # Post/Redirect/Get
+    return private(redirect(url_for("invitations.my_data", token=token)))
 
 
 @bp.get("/rsvp/verwijderd")
 def erased():
     """The confirmation after erasing everything (no link of the person works any more)."""
-    return _private(make_response(render_template("invitations/erased.html")))
+    return private(make_response(render_template("invitations/erased.html")))

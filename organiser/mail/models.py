@@ -60,6 +60,9 @@ class OutboxKind(enum.StrEnum):
     ACCOUNT_RESET = "account_reset"
     PERSON_EMAIL_CHANGED = "person_email_changed"
     EVENT_LINK = "event_link"
+    #: After the encounter: the follow-up questions (the morning after), and their one reminder.
+    FOLLOWUP = "followup"
+    FOLLOWUP_REMINDER = "followup_reminder"
     #: To an organiser: news about their events (answers, waiting list, full, bounces), at once or as a digest.
     NEWS = "news"
 
@@ -87,6 +90,8 @@ _KIND_LABELS = {
     OutboxKind.ACCOUNT_RESET: _l("Nieuw wachtwoord"),
     OutboxKind.PERSON_EMAIL_CHANGED: _l("E-mailadres gewijzigd"),
     OutboxKind.EVENT_LINK: _l("Link voor gastheer of aanmeldhulp"),
+    OutboxKind.FOLLOWUP: _l("Vragen na afloop"),
+    OutboxKind.FOLLOWUP_REMINDER: _l("Herinnering vragen na afloop"),
     OutboxKind.NEWS: _l("Nieuws voor de organisator"),
 }
 
@@ -109,6 +114,10 @@ class OutboxMessage(Model):
     ics: Mapped[str | None] = mapped_column(Text)
     #: The iTIP METHOD of `ics` (REQUEST, CANCEL, PUBLISH); the MIME method parameter must equal it.
     ics_method: Mapped[str | None] = mapped_column(String(20))
+    #: A URL the HTML part shows as a QR code (the invitee's check-in pass): made into a PNG when the mail is
+    #: written for sending, an inline part with Content-ID QR_CONTENT_ID (mail/rendering.py). Removed with the
+    #: contents.
+    qr_url: Mapped[str | None] = mapped_column(String(500))
     #: Reply-To ("Name <address>"): the organiser of the event the mail is about, so Reply reaches a person.
     reply_to: Mapped[str] = mapped_column(String(320), default="")
     #: Stable across retries, so that a retry never produces a second, different mail.
