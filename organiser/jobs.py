@@ -12,7 +12,7 @@ from datetime import datetime
 from .auth import trail
 from .extensions import db, utcnow
 from .inbox.recording import purge_inbox_details
-from .invitations import reminders
+from .invitations import reminders, signups
 from .invitations import retention as invitation_retention
 from .mail import retention as mail_retention
 from .people import retention as people_retention
@@ -34,6 +34,8 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
         ("deleted_old_mail_records", mail_retention.delete_old_records),
         ("anonymised_people_who_left", people_retention.anonymise_people_who_left),
         ("deleted_stale_imports", people_retention.delete_stale_imports),
+        ("deleted_unconfirmed_signups", signups.delete_expired_signups),
+        ("released_held_seats", signups.release_held_seats),
     ):
         try:
             results[name] = job(now)

@@ -4,7 +4,7 @@ from .auth.models import AccountLink, Organiser, RecoveryCode, TrailEntry
 from .calendar.models import FeedToken
 from .events.models import Event, Stop
 from .inbox.models import InboxMessage
-from .invitations.models import Invitation
+from .invitations.models import Invitation, Signup
 from .mail.models import OutboxMessage
 from .people.models import Department, Person, PersonImport
 from .places.models import Initiative, Neighbourhood
@@ -24,6 +24,7 @@ __all__ = [
     "Person",
     "PersonImport",
     "RecoveryCode",
+    "Signup",
     "Stop",
     "Team",
     "TrailEntry",

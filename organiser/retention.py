@@ -89,6 +89,12 @@ IMPORTS = Period(
     _l("na het uploaden"),
     _l("verwijderd"),
 )
+SIGNUPS = Period(
+    "RETENTION_SIGNUP_HOURS",
+    _l("Een aanmelding via de agenda die u niet bevestigde (naam, e-mailadres, wie u bent, opmerking)"),
+    _l("na het aanmelden"),
+    _l("verwijderd; een bevestigde aanmelding wordt een gewone uitnodiging"),
+)
 
 #: Every category, in the order the privacy statement lists them.
-POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, LEFT, IMPORTS)
+POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, LEFT, IMPORTS, SIGNUPS)

@@ -101,7 +101,12 @@ def detail(event_id: int):
     manage = may_manage(event)
     if event.status == EventStatus.DRAFT and not manage:
         abort(404)
-    return render_template("events/detail.html", event=event, manage=manage)
+    return render_template("events/detail.html", event=event, manage=manage, sections=page_sections(event))
+
+
+def page_sections(event: Event) -> list[tuple[str, dict]]:
+    """The sections other domains add to the public event page (signals.event_page_sections): (template, context)."""
+    return [section for _receiver, section in signals.event_page_sections.send(event) if section]
 
 
 @bp.get("/events")

@@ -28,6 +28,7 @@ from . import mix, sending
 from . import suggestions as suggesting
 from .blueprint import bp
 from .calendar_answers import inbox_lines
+from .signups import pending_signups
 from .forms import (
     AcceptSuggestionsForm,
     GuestSelectionForm,
@@ -83,6 +84,12 @@ def answers(event_id: int):
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
         waiting_block=answering.waiting_list_block(event),
+        mix_listed=mix.mix_for(event, guests.ON_LIST_STATES),
+        mix_yes=mix.mix_for(event, guests.YES_STATES),
+        shortfalls=mix.mix_shortfalls(event),
+        own_initiative=sum(1 for i in invitations if i.signed_up and i.state in guests.ON_LIST_STATES),
+        by_invitation=sum(1 for i in invitations if not i.signed_up and i.state in guests.ON_LIST_STATES),
+        pending=pending_signups(event),
     )
 
 

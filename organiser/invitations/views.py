@@ -6,7 +6,7 @@ sending, answers); importing them here registers them on `bp`, which create_app 
 
 from __future__ import annotations
 
-from . import organiser_pages, rsvp_pages
+from . import organiser_pages, rsvp_pages, signup_pages
 from .blueprint import bp
 
-__all__ = ["bp", "organiser_pages", "rsvp_pages"]
+__all__ = ["bp", "organiser_pages", "rsvp_pages", "signup_pages"]

@@ -60,6 +60,8 @@ class OutboxKind(enum.StrEnum):
     ACCOUNT_RESET = "account_reset"
     PERSON_EMAIL_CHANGED = "person_email_changed"
     EVENT_LINK = "event_link"
+    #: To someone who signed up on the public event page: the link to confirm the sign-up (double opt-in).
+    SIGNUP_CONFIRM = "signup_confirm"
 
     @property
     def label(self) -> str:
@@ -85,6 +87,7 @@ _KIND_LABELS = {
     OutboxKind.ACCOUNT_RESET: _l("Nieuw wachtwoord"),
     OutboxKind.PERSON_EMAIL_CHANGED: _l("E-mailadres gewijzigd"),
     OutboxKind.EVENT_LINK: _l("Link voor gastheer of aanmeldhulp"),
+    OutboxKind.SIGNUP_CONFIRM: _l("Aanmelding bevestigen"),
 }
 
 
