@@ -109,7 +109,7 @@ class SignupSettingsForm(Form):
 
     signup_open = RadioField(
         _l("Wie kan komen?"),
-        choices=[("0", _l("Alleen op uitnodiging")), ("1", _l("Ook open aanmelding via de agenda"))],
+        choices=choice_list([("0", _l("Alleen op uitnodiging")), ("1", _l("Ook open aanmelding via de agenda"))]),
         validators=[DataRequired()],
     )
     signup_seats = IntegerField(
