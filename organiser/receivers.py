@@ -20,9 +20,8 @@ from .events.access import managed_clause
 from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
-from .invitations import answers, calendar_answers, guest_list, notices
+from .invitations import answers, calendar_answers, guest_list, notices, signup_pages, signups
 from .invitations import person_changes as invitation_changes
-from .invitations import signup_pages, signups
 from .mail import retention as mail_retention
 from .mail.outbox import EventLink
 from .people import place_use as people_place_use

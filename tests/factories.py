@@ -295,7 +295,9 @@ def sign_up(app, db):
         with app.test_request_context():
             signup = signups.request_signup(
                 event,
-                signups.SignupDetails(name=name or f"Aanmelder {number}", email=email, kind=SignupKind(kind), **details),
+                signups.SignupDetails(
+                    name=name or f"Aanmelder {number}", email=email, kind=SignupKind(kind), **details
+                ),
             )
         db.session.commit()
         assert signup is not None, "sign_up: a sign-up mail went to this address just now"

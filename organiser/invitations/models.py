@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..events.models import Event
 from ..enums import LabelledEnum
+from ..events.models import Event
 from ..extensions import Model, UTCDateTime, string_enum, utcnow
 from ..people.models import ContactRole, Department, Person
 from ..places.models import Initiative

@@ -28,7 +28,6 @@ from . import mix, sending
 from . import suggestions as suggesting
 from .blueprint import bp
 from .calendar_answers import inbox_lines
-from .signups import pending_signups
 from .forms import (
     AcceptSuggestionsForm,
     GuestSelectionForm,
@@ -37,6 +36,7 @@ from .forms import (
     SuggestionCountForm,
 )
 from .models import Invitation, InvitationState
+from .signups import pending_signups
 
 SEARCH_PER_PAGE = 50
 

@@ -37,7 +37,9 @@ class SignupForm(Form):
     """Signing up on the public event page. `website` is a honeypot: people do not see it, robots fill it in."""
 
     name = StringField(
-        _l("Uw naam"), validators=[DataRequired(_l("Vul uw naam in.")), Length(max=200)], render_kw={"autocomplete": "name"}
+        _l("Uw naam"),
+        validators=[DataRequired(_l("Vul uw naam in.")), Length(max=200)],
+        render_kw={"autocomplete": "name"},
     )
     email = EmailField(
         _l("Uw e-mailadres"),
@@ -78,8 +80,12 @@ class SignupForm(Form):
     def __init__(self, *args, event: Event, initiatives=(), departments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.plus_ones.choices = plus_one_choices(event.max_plus_ones, event.max_plus_ones)
-        self.initiative_id.choices = choice_list([(0, _("— geen, of weet ik niet —"))] + [(i.id, i.name) for i in initiatives])
-        self.department_id.choices = choice_list([(0, _("— kies uw afdeling —"))] + [(d.id, d.name) for d in departments])
+        self.initiative_id.choices = choice_list(
+            [(0, _("— geen, of weet ik niet —"))] + [(i.id, i.name) for i in initiatives]
+        )
+        self.department_id.choices = choice_list(
+            [(0, _("— kies uw afdeling —"))] + [(d.id, d.name) for d in departments]
+        )
 
     @property
     def is_robot(self) -> bool:
@@ -87,10 +93,10 @@ class SignupForm(Form):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if self.kind.data == SignupKind.STAFF.value and len(self.department_id.choices or []) > 1:
-            if not self.department_id.data:
-                add_error(self.department_id, _("Kies uw afdeling."))
-                ok = False
+        chosen_department = bool(self.department_id.data) or len(self.department_id.choices or []) <= 1
+        if self.kind.data == SignupKind.STAFF.value and not chosen_department:
+            add_error(self.department_id, _("Kies uw afdeling."))
+            ok = False
         return ok
 
 
@@ -158,7 +164,10 @@ class SignupSettingsForm(Form):
         if seats < event.signup_seats_taken:
             add_error(
                 self.signup_seats,
-                _("Aanmeldingen nemen al %(num)d plaatsen in; het aantal kan niet lager zijn.", num=event.signup_seats_taken),
+                _(
+                    "Aanmeldingen nemen al %(num)d plaatsen in; het aantal kan niet lager zijn.",
+                    num=event.signup_seats_taken,
+                ),
             )
             ok = False
         if seats > event.capacity:

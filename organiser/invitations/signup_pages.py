@@ -3,7 +3,17 @@ confirm page behind the mailed link, and the organiser's settings and removal of
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, get_flashed_messages, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -129,7 +139,10 @@ def confirm_signup(token: str):
                 flash(_signed_up_message(confirmed.outcome), "success")
                 return _private(redirect(url_for("invitations.respond", token=confirmed.token)))
         else:
-            flash(_("Er is niets opgeslagen: het formulier hoort niet bij deze link. Bevestig hieronder opnieuw."), "error")
+            flash(
+                _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Bevestig hieronder opnieuw."),
+                "error",
+            )
     form.form_key.data = links.answer_form_key(token, "signup")
     page = render_template(
         "invitations/confirm_signup.html",

@@ -80,7 +80,9 @@ def request_signup(event: Event, details: SignupDetails, now: datetime | None = 
         raise SignupRefused(SignupRefused.CLOSED)
     email = normalise_email(details.email)
     interval = timedelta(minutes=int(current_app.config["SIGNUP_MAIL_INTERVAL_MINUTES"]))
-    if db.session.scalar(db.select(Signup.id).where(Signup.email == email, Signup.created_at > now - interval).limit(1)):
+    if db.session.scalar(
+        db.select(Signup.id).where(Signup.email == email, Signup.created_at > now - interval).limit(1)
+    ):
         return None
     token = new_token()
     staff = details.kind == SignupKind.STAFF
@@ -125,7 +127,9 @@ def find_signup(token: str, now: datetime | None = None) -> Signup | None:
     if not looks_like_token(token):
         return None
     cutoff = retention.SIGNUPS.cutoff(now or utcnow())
-    return db.session.scalar(db.select(Signup).where(Signup.token_hash == hash_token(token), Signup.created_at > cutoff))
+    return db.session.scalar(
+        db.select(Signup).where(Signup.token_hash == hash_token(token), Signup.created_at > cutoff)
+    )
 
 
 @dataclass
@@ -170,7 +174,9 @@ def confirm_signup(signup: Signup, now: datetime | None = None) -> Confirmed:
     plus_ones = min(signup.plus_ones, max(event.max_plus_ones, invitation.plus_ones))
     # The time rules of signing up (signup_possible) replace those of answering: a sign-up may stay open after
     # the reply deadline of the invited; the seat rules hold all the same (seats.take_seats).
-    outcome = record_answer(invitation, "yes", plus_ones, signup.note, by_organiser=True, now=now, source=AnswerSource.WEB)
+    outcome = record_answer(
+        invitation, "yes", plus_ones, signup.note, by_organiser=True, now=now, source=AnswerSource.WEB
+    )
     db.session.execute(delete(Signup).where(Signup.event_id == event.id, Signup.email == signup.email))
     db.session.flush()
     return Confirmed(invitation, token, outcome)
@@ -229,7 +235,9 @@ def pending_signups(event: Event, now: datetime | None = None) -> int:
     cutoff = retention.SIGNUPS.cutoff(now or utcnow())
     return int(
         db.session.scalar(
-            db.select(db.func.count()).select_from(Signup).where(Signup.event_id == event.id, Signup.created_at > cutoff)
+            db.select(db.func.count())
+            .select_from(Signup)
+            .where(Signup.event_id == event.id, Signup.created_at > cutoff)
         )
         or 0
     )

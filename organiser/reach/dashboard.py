@@ -15,8 +15,8 @@ from .departments import DepartmentReach, DepartmentStanding, department_reach, 
 from .first_timers import EventAttendance, event_attendance, first_timers_table, format_label
 from .initiatives import DepartmentInitiatives, initiatives_per_department, initiatives_table
 from .months import MonthlyAttendance, month_label, monthly_attendance, months_table
-from .own_initiative import origin_per_format, own_initiative_table
 from .office_reach import OfficeReach, office_reach, summary_table
+from .own_initiative import origin_per_format, own_initiative_table
 from .periods import Period
 from .table import ReachTable, percent
 

@@ -40,7 +40,13 @@ def own_initiative_table(rows: list[FormatOrigin]) -> ReachTable:
     return ReachTable(
         key="own-initiative",
         caption=_("Op eigen initiatief of op uitnodiging, per werkvorm"),
-        header=[_("Werkvorm"), _("Aanwezig"), _("Op eigen initiatief"), _("Op uitnodiging"), _("Aandeel eigen initiatief")],
+        header=[
+            _("Werkvorm"),
+            _("Aanwezig"),
+            _("Op eigen initiatief"),
+            _("Op uitnodiging"),
+            _("Aandeel eigen initiatief"),
+        ],
         rows=[
             [
                 format_label(row.format),

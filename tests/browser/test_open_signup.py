@@ -19,7 +19,12 @@ def test_a_resident_signs_up_confirms_and_the_organiser_sees_it(
     base = live_server["url"]
     create_initiative("Buurtmoestuin Oost")
     event = create_event(
-        title="Bruiscafé Oost", format="bruiscafe", organiser=organiser, signup_open=True, signup_seats=5, max_plus_ones=1
+        title="Bruiscafé Oost",
+        format="bruiscafe",
+        organiser=organiser,
+        signup_open=True,
+        signup_seats=5,
+        max_plus_ones=1,
     )
     invite(event, "Kantoorcollega", InvitationState.YES)
 
@@ -31,7 +36,9 @@ def test_a_resident_signs_up_confirms_and_the_organiser_sees_it(
     page.get_by_label("Uw naam").fill("Sanne de Vries")
     page.get_by_label("Uw e-mailadres").fill("sanne@example.org")
     page.get_by_label("Bewoner (eventueel van een bewonersinitiatief)").check()
-    page.get_by_label("Uw bewonersinitiatief (alleen voor bewoners, optioneel)").select_option(label="Buurtmoestuin Oost")
+    page.get_by_label("Uw bewonersinitiatief (alleen voor bewoners, optioneel)").select_option(
+        label="Buurtmoestuin Oost"
+    )
     page.get_by_label("Opmerking (optioneel)").fill("Ik kom met de rolstoel")
     page.get_by_role("button", name="Aanmelden").click()
     page.get_by_role("heading", name="Kijk in uw e-mail").wait_for()

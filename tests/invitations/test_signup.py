@@ -72,7 +72,9 @@ def test_sign_up_confirm_from_the_mail_and_become_an_invitee(app, client, db, op
     response = client.post(
         f"/events/{event.id}/aanmelden", form(initiative_id=str(initiative.id), plus_ones="1", note="Rolstoel")
     )
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/events/{event.id}/aanmelden/verstuurd")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/events/{event.id}/aanmelden/verstuurd"
+    )
     assert "Kijk in uw e-mail" in client.get(response.headers["Location"]).get_data(as_text=True)
     # Unconfirmed: a sign-up row only; no person, no invitation, no seat.
     signup = db.session.scalar(db.select(Signup))
@@ -81,7 +83,7 @@ def test_sign_up_confirm_from_the_mail_and_become_an_invitee(app, client, db, op
     assert db.session.get(Event, event.id).seats_taken == 0
     [mail] = signup_mails(db)
     token = token_in(mail)
-    assert signup.token_hash != token and "Bevestig uw aanmelding voor Bruiscafé Oost" == mail.subject
+    assert signup.token_hash != token and mail.subject == "Bevestig uw aanmelding voor Bruiscafé Oost"
 
     # The link's page shows what was signed up for and changes nothing (mail scanners follow links).
     response = client.get(f"/aanmelden/{token}")
@@ -138,7 +140,9 @@ def test_already_invited_signing_up_keeps_their_invitation(app, client, db, open
     colleague = create_person("Karel", email="karel@gemeente.example")
     invitation = invite(event, colleague)
     department = str(colleague.department_id)
-    client.post(f"/events/{event.id}/aanmelden", form(email="karel@gemeente.example", kind="staff", department_id=department))
+    client.post(
+        f"/events/{event.id}/aanmelden", form(email="karel@gemeente.example", kind="staff", department_id=department)
+    )
     confirm(app, client, token_in(signup_mails(db)[0]))
     db.session.refresh(invitation)
     assert invitation.state == InvitationState.YES and not invitation.signed_up  # invited, not a sign-up seat
@@ -225,7 +229,9 @@ def test_sign_up_seats_are_capped_and_held_seats_wait_for_the_deadline(app, db, 
     assert db.session.get(Invitation, outcomes[2].invitation.id).state == InvitationState.YES
 
 
-def test_the_mix_rule_puts_office_colleagues_who_never_came_first(app, client, db, open_event, invite, create_person, rsvp_token):
+def test_the_mix_rule_puts_office_colleagues_who_never_came_first(
+    app, client, db, open_event, invite, create_person, rsvp_token
+):
     event = open_event(capacity=1, waiting_rule=WaitingRule.MIX)
     invite(event, "Eerste", InvitationState.YES)
     resident = invite(event, create_person("Bewoner", kind="resident"), InvitationState.WAITING)
@@ -236,7 +242,9 @@ def test_the_mix_rule_puts_office_colleagues_who_never_came_first(app, client, d
     page = client.get(f"/rsvp/{rsvp_token(resident)}").get_data(as_text=True)
     assert "op plaats 2" in page and "eerst kantoorcollega&#39;s die nog nooit bij een ontmoeting waren" in page
 
-    first = db.session.scalar(db.select(Invitation).where(Invitation.event_id == event.id, Invitation.state == InvitationState.YES))
+    first = db.session.scalar(
+        db.select(Invitation).where(Invitation.event_id == event.id, Invitation.state == InvitationState.YES)
+    )
     with app.test_request_context():
         answers.record_answer(first, "no", by_organiser=True, notify=False)
         db.session.commit()
@@ -249,8 +257,14 @@ def test_the_organiser_sets_up_sign_up_and_sees_and_removes_sign_ups(app, logged
     event = open_event(signup_open=False, signup_seats=0, capacity=2)
     url = f"/events/{event.id}/aanmelden/instellingen"
     assert "Aanmelden via de agenda" in logged_in.get(url).get_data(as_text=True)
-    settings = {"signup_open": "1", "signup_seats": "2", "signup_until": "", "held_seats": "0", "contact": "Olga",
-                "waiting_rule": "mix"}
+    settings = {
+        "signup_open": "1",
+        "signup_seats": "2",
+        "signup_until": "",
+        "held_seats": "0",
+        "contact": "Olga",
+        "waiting_rule": "mix",
+    }
     refused = logged_in.post(url, {**settings, "signup_seats": "30"})
     assert refused.status_code == 400 and "Dat is meer dan het aantal plaatsen (2)." in refused.get_data(as_text=True)
     assert logged_in.post(url, settings).status_code == 302
@@ -275,7 +289,9 @@ def test_the_organiser_sets_up_sign_up_and_sees_and_removes_sign_ups(app, logged
     assert (event.seats_taken, event.signup_seats_taken) == (2, 0)
 
 
-def test_my_data_shows_the_sign_up_and_erasing_removes_unconfirmed_ones(app, client, db, open_event, create_event, sign_up):
+def test_my_data_shows_the_sign_up_and_erasing_removes_unconfirmed_ones(
+    app, client, db, open_event, create_event, sign_up
+):
     event = open_event()
     other = create_event(title="Wijksafari", signup_open=True, signup_seats=5)
     token = sign_up(event, email="jan@example.org")
@@ -289,7 +305,10 @@ def test_my_data_shows_the_sign_up_and_erasing_removes_unconfirmed_ones(app, cli
     assert "Zelf aangemeld via de agenda op" in page and "Aanmeldingen die u nog niet bevestigde" in page
     data = client.get(f"/rsvp/{confirmed.token}/data.json").get_json()
     assert data["invitations"][0]["signed_up_at"] is not None
-    assert data["unconfirmed_signups"][0]["event"] == "Wijksafari" and data["unconfirmed_signups"][0]["note"] == "Vegetarisch"
+    assert (
+        data["unconfirmed_signups"][0]["event"] == "Wijksafari"
+        and data["unconfirmed_signups"][0]["note"] == "Vegetarisch"
+    )
 
     client.post(f"/rsvp/{confirmed.token}/erase")
     assert db.session.scalar(db.select(db.func.count()).select_from(Signup)) == 0
