@@ -107,7 +107,8 @@ def _details(form: SignupForm) -> signups.SignupDetails:
 def signup_sent(event_id: int):
     """After signing up: look in your mailbox (said the same way whatever happened to the sign-up)."""
     event = _published_event(event_id)
-    return render_template("invitations/signup_sent.html", event=event, hours=retention.SIGNUPS.length)
+    minutes = int(current_app.config["SIGNUP_MAIL_INTERVAL_MINUTES"])
+    return render_template("invitations/signup_sent.html", event=event, hours=retention.SIGNUPS.length, minutes=minutes)
 
 
 def _private(response):
