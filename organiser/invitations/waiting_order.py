@@ -56,5 +56,19 @@ def waiting_line(event: Event, now: datetime | None = None) -> list[Invitation]:
 
 def place_in_line(invitation: Invitation, now: datetime | None = None) -> int:
     """1-based place of a waiting invitation in its event's line (after the rule of the event)."""
+    if invitation.event.waiting_rule != WaitingRule.MIX:  # by arrival: a count, not the whole line
+        ahead = db.session.scalar(
+            db.select(db.func.count())
+            .select_from(Invitation)
+            .where(
+                Invitation.event_id == invitation.event_id,
+                Invitation.state == InvitationState.WAITING,
+                or_(
+                    Invitation.waiting_since < invitation.waiting_since,
+                    and_(Invitation.waiting_since == invitation.waiting_since, Invitation.id < invitation.id),
+                ),
+            )
+        )
+        return int(ahead or 0) + 1
     line = [waiting.id for waiting in waiting_line(invitation.event, now)]
     return line.index(invitation.id) + 1 if invitation.id in line else len(line) + 1
