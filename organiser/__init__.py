@@ -91,8 +91,14 @@ def trust_proxies(app: Flask) -> None:
 
 
 def limit_url_ids(app: Flask) -> None:
-    """Ids in URLs (<int:…>) only up to what the database holds; set before any route is added."""
+    """Ids in URLs (<int:…>) only up to what the database holds; set before any route is added.
+
+    Repeated slashes are not merged into a redirect (Werkzeug's default): a path such as
+    `/rsvp//evil.example/data` (a token with an encoded "/") answers 404 like any unknown link, instead of a 308
+    whose Location is built from what the visitor typed.
+    """
     app.url_map.converters["int"] = RecordIdConverter
+    app.url_map.merge_slashes = False
 
 
 def register_extensions(app: Flask) -> None:

@@ -96,5 +96,12 @@ SIGNUPS = Period(
     _l("verwijderd; een bevestigde aanmelding wordt een gewone uitnodiging"),
 )
 
+TRAIL = Period(
+    "TRAIL_RETENTION_DAYS",
+    _l("Het logboek van organisatoren: wie uw gegevens wijzigde, exporteerde of verwijderde (met uw naam)"),
+    _l("na de handeling"),
+    _l("verwijderd"),
+)
+
 #: Every category, in the order the privacy statement lists them.
-POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, LEFT, IMPORTS, SIGNUPS)
+POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, LEFT, IMPORTS, SIGNUPS, TRAIL)
