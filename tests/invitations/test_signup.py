@@ -94,6 +94,7 @@ def test_sign_up_confirm_from_the_mail_and_become_an_invitee(app, client, db, op
 
     # A POST without the link's key changes nothing either.
     assert client.post(f"/aanmelden/{token}", {"form_key": "x"}).status_code == 400
+    assert client.post(f"/aanmelden/{token}", {}).status_code == 400
     assert db.session.scalar(db.select(Invitation)) is None
 
     response = confirm(app, client, token)
@@ -313,3 +314,11 @@ def test_my_data_shows_the_sign_up_and_erasing_removes_unconfirmed_ones(
     client.post(f"/rsvp/{confirmed.token}/erase")
     assert db.session.scalar(db.select(db.func.count()).select_from(Signup)) == 0
     assert db.session.get(Event, event.id).signup_seats_taken == 0
+
+
+@pytest.mark.parametrize("token", ["x" * 43, "kort", "a" * 500, "%2F%2Fevil.example%2F", "..%2F..", "ç" * 43])
+def test_unknown_confirmation_links_answer_alike(app, client, db, token):
+    for response in (client.get(f"/aanmelden/{token}"), client.post(f"/aanmelden/{token}", {"form_key": "x"})):
+        assert response.status_code == 404
+    if "%2F" not in token:  # an encoded slash is another path: the router's own 404
+        assert "Deze link werkt niet (meer)" in client.get(f"/aanmelden/{token}").get_data(as_text=True)
