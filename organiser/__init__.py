@@ -18,12 +18,14 @@ from .auth.views import bp as auth_bp
 from .calendar.views import bp as calendar_bp
 from .cli import register_cli
 from .config import DEFAULT_SECRET_KEY, ROOT, load_config
+from .events.copy_views import bp as copies_bp
 from .events.sharing_views import bp as sharing_bp
 from .events.views import bp as events_bp
 from .i18n import init_babel
 from .invitations.host_views import bp as hosts_bp
 from .invitations.views import bp as invitations_bp
 from .mail.views import bp as mail_bp
+from .people.import_views import bp as people_import_bp
 from .people.views import bp as people_bp
 from .places.views import bp as places_bp
 from .ratelimit import init_limiter
@@ -127,8 +129,10 @@ def register_blueprints(app: Flask) -> None:
         sso_bp,
         places_bp,
         events_bp,
+        copies_bp,
         sharing_bp,
         people_bp,
+        people_import_bp,
         invitations_bp,
         hosts_bp,
         teams_bp,

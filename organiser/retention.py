@@ -96,6 +96,15 @@ SIGNUPS = Period(
     _l("verwijderd; een bevestigde aanmelding wordt een gewone uitnodiging"),
 )
 
+NEWS = Period(
+    "RETENTION_NEWS_DAYS",
+    _l(
+        "Berichten aan de organisatoren over uw antwoord, de wachtlijst of mail aan u die onbestelbaar terugkwam "
+        "(alleen als een organisator daarom vroeg)"
+    ),
+    _l("na het vastleggen"),
+    _l("verwijderd"),
+)
 TRAIL = Period(
     "TRAIL_RETENTION_DAYS",
     _l("Het logboek van organisatoren: wie uw gegevens wijzigde, exporteerde of verwijderde (met uw naam)"),
@@ -104,4 +113,4 @@ TRAIL = Period(
 )
 
 #: Every category, in the order the privacy statement lists them.
-POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, LEFT, IMPORTS, SIGNUPS, TRAIL)
+POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, NEWS, LEFT, IMPORTS, SIGNUPS, TRAIL)

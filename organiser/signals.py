@@ -32,6 +32,19 @@ event_cancelled = _signals.signal("event-cancelled")
 #: waiting list under the event's row lock.
 seats_freed = _signals.signal("seats-freed")
 
+#: events → an event was copied (or repeated in a series) and its guest list should come along; kwargs: copy (the
+#: new Event). Receivers put the source's guests but those who declined on the copy's list, unsent, and return
+#: how many they put there.
+event_copied = _signals.signal("event-copied")
+
+#: events → may this draft be deleted? Receivers return a list of sentences saying what of it was already sent
+#: (empty: nothing); one sentence refuses the deletion.
+event_deletion_requested = _signals.signal("event-deletion-requested")
+
+#: events → a draft is about to be deleted (nothing of it was sent); receivers delete what their domain keeps of
+#: it (guest list, links, teams, stored calendar entries) before the event row goes.
+event_deleting = _signals.signal("event-deleting")
+
 #: people → a person is being erased (anonymised); receivers release what the person holds (seats, links).
 #: kwargs: now (aware UTC datetime).
 person_erased = _signals.signal("person-erased")
@@ -94,3 +107,12 @@ person_change_requested = _signals.signal("person-change-requested")
 #: people → a person's e-mail address changed; receivers make the links sent to the old address stop working
 #: (and send new ones to the new address). kwargs: old_email (str).
 person_email_changed = _signals.signal("person-email-changed")
+
+#: invitations → an invitee's answer was recorded (web page, calendar app, organiser; after any promotions). Sent
+#: with the invitation; kwargs: outcome (answers.AnswerOutcome: the state before and after, the place in line, who
+#: was promoted), source (AnswerSource), became_full (this answer took the last seat), now.
+answer_recorded = _signals.signal("answer-recorded")
+
+#: invitations → mail to an invitee came back undeliverable (a bounce in the reply mailbox, about that invitation's
+#: mail); sent with the invitation; kwargs: reason (the receiving server's words, may be empty), now.
+invitee_mail_bounced = _signals.signal("invitee-mail-bounced")

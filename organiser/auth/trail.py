@@ -43,12 +43,17 @@ ACTION_LABELS = {
     "co_organiser_added": _l("Mede-organisator toegevoegd"),
     "co_organiser_removed": _l("Mede-organisator verwijderd"),
     "invitations_sent": _l("Uitnodigingen verstuurd"),
+    "reminders_sent": _l("Herinneringen verstuurd"),
+    "news_settings_changed": _l("Keuze voor berichten gewijzigd"),
     "event_link_created": _l("Persoonlijke link voor gastheer of aanmeldhulp gemaakt"),
     "event_link_revoked": _l("Persoonlijke link ingetrokken"),
     "signup_settings_changed": _l("Instellingen voor aanmelden via de agenda gewijzigd"),
     "signup_removed": _l("Aanmelding via de agenda verwijderd"),
     "host_added_resident": _l("Bewoner aangemeld door initiatiefnemer"),
     "event_cancelled": _l("Bijeenkomst afgelast"),
+    "event_copied": _l("Bijeenkomst gekopieerd"),
+    "series_made": _l("Reeks gemaakt"),
+    "event_deleted": _l("Concept verwijderd"),
 }
 
 SUBJECT_LABELS = {"event": _l("Bijeenkomst"), "person": _l("Persoon"), "account": _l("Account"), "": ""}

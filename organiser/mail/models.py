@@ -60,6 +60,8 @@ class OutboxKind(enum.StrEnum):
     ACCOUNT_RESET = "account_reset"
     PERSON_EMAIL_CHANGED = "person_email_changed"
     EVENT_LINK = "event_link"
+    #: To an organiser: news about their events (answers, waiting list, full, bounces), at once or as a digest.
+    NEWS = "news"
     #: To someone who signed up on the public event page: the link to confirm the sign-up (double opt-in).
     SIGNUP_CONFIRM = "signup_confirm"
 
@@ -87,6 +89,7 @@ _KIND_LABELS = {
     OutboxKind.ACCOUNT_RESET: _l("Nieuw wachtwoord"),
     OutboxKind.PERSON_EMAIL_CHANGED: _l("E-mailadres gewijzigd"),
     OutboxKind.EVENT_LINK: _l("Link voor gastheer of aanmeldhulp"),
+    OutboxKind.NEWS: _l("Nieuws voor de organisator"),
     OutboxKind.SIGNUP_CONFIRM: _l("Aanmelding bevestigen"),
 }
 
