@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from organiser.events.copying import copy_event
 from organiser.events.models import Event, WaitingRule
 from organiser.extensions import utcnow
 from organiser.invitations import answers, signups
@@ -322,3 +323,16 @@ def test_unknown_confirmation_links_answer_alike(app, client, db, token):
         assert response.status_code == 404
     if "%2F" not in token:  # an encoded slash is another path: the router's own 404
         assert "Deze link werkt niet (meer)" in client.get(f"/aanmelden/{token}").get_data(as_text=True)
+
+
+def test_a_copy_keeps_the_sign_up_settings_but_not_the_sign_ups(app, db, open_event, sign_up):
+    event = open_event(
+        held_seats=3, contact="Olga", waiting_rule=WaitingRule.MIX, signup_until=utcnow() + timedelta(days=5)
+    )
+    with app.test_request_context():
+        signups.confirm_signup(signups.find_signup(sign_up(event)))
+        copy = copy_event(event, event.starts_at + timedelta(days=7), organiser_id=None)
+        db.session.commit()
+    assert (copy.signup_open, copy.signup_seats, copy.held_seats, copy.contact) == (True, 5, 3, "Olga")
+    assert copy.waiting_rule == WaitingRule.MIX and copy.signup_seats_taken == 0 and copy.seats_taken == 0
+    assert copy.signup_until == event.signup_until + timedelta(days=7)
