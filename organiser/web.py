@@ -113,6 +113,7 @@ EVENT_ACTIONS = (
     ("invitations.signup_settings", _l("Aanmelden via de agenda")),
     ("teams.overview", _l("Teams")),
     ("reach.attendance", _l("Aanwezigheid")),
+    ("followup.evaluation", _l("Na afloop: vragen en evaluatie")),
     ("sharing.team", _l("Wie organiseert")),
     ("hosts.manage", _l("Links voor initiatiefnemers en aanmeldhulp")),
 )

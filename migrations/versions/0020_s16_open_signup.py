@@ -2,7 +2,7 @@
 waiting-list rule; Invitation.signed_up_at; the signup table (sign-ups not confirmed yet)
 
 Revision ID: 0020_s16_open_signup
-Revises: 0024_d17_outbox_qr_url
+Revises: 0025_f18_followup
 Create Date: 2026-11-30
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_s16_open_signup"
-down_revision = "0024_d17_outbox_qr_url"
+down_revision = "0025_f18_followup"
 branch_labels = None
 depends_on = None
 
