@@ -37,6 +37,7 @@ from .forms import (
     SuggestionCountForm,
 )
 from .models import Invitation, InvitationState
+from .signups import pending_signups
 
 SEARCH_PER_PAGE = 50
 
@@ -84,6 +85,12 @@ def answers(event_id: int):
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
         waiting_block=answering.waiting_list_block(event),
+        mix_listed=mix.mix_for(event, guests.ON_LIST_STATES),
+        mix_yes=mix.mix_for(event, guests.YES_STATES),
+        shortfalls=mix.mix_shortfalls(event),
+        own_initiative=sum(1 for i in invitations if i.signed_up and i.state in guests.ON_LIST_STATES),
+        by_invitation=sum(1 for i in invitations if not i.signed_up and i.state in guests.ON_LIST_STATES),
+        pending=pending_signups(event),
         can_remind=reminders.can_remind(event),
         remind_hours=current_app.config["REMINDER_AGAIN_AFTER_HOURS"],
     )
