@@ -96,6 +96,8 @@ DEFAULTS: dict[str, Any] = {
     #: News for organisers about an invitee's answer, waiting-list move or bounced mail: deleted this many days
     #: after it was recorded (mailed or not).
     "RETENTION_NEWS_DAYS": 30,
+    #: Sign-ups on the public page never confirmed through the mailed link: deleted this many hours after.
+    "RETENTION_SIGNUP_HOURS": 48,
     # The privacy and accessibility statements (footer of every page).
     #: The municipality (or organisation) responsible for this site, as it calls itself: "Gemeente Voorbeeldstad".
     "MUNICIPALITY_NAME": "",
@@ -121,6 +123,11 @@ DEFAULTS: dict[str, Any] = {
     #: "Forgot my password" mails per account, and requests per client address (also for unknown addresses).
     "RATE_LIMIT_PASSWORD_RESET": "3/hour",
     "RATE_LIMIT_PASSWORD_RESET_ADDRESS": "30/hour",
+    #: Sign-ups on public event pages per e-mail address, and per client address (a town hall shares one).
+    "RATE_LIMIT_SIGNUP": "5/hour",
+    "RATE_LIMIT_SIGNUP_ADDRESS": "60/hour",
+    #: At most one sign-up mail to one address within this many minutes (whatever the event).
+    "SIGNUP_MAIL_INTERVAL_MINUTES": 10,
     #: How long the link in an invitation to a new account works, and a password-reset link.
     "ACCOUNT_WELCOME_HOURS": 72,
     "PASSWORD_RESET_MINUTES": 30,

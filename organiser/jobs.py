@@ -15,7 +15,7 @@ from .extensions import db, utcnow
 from .followup import asking as followup_asking
 from .followup import privacy as followup_privacy
 from .inbox.recording import purge_inbox_details
-from .invitations import reminders
+from .invitations import reminders, signups
 from .invitations import retention as invitation_retention
 from .mail import retention as mail_retention
 from .news import delivery as news_delivery
@@ -44,6 +44,8 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
         ("anonymised_people_who_left", people_retention.anonymise_people_who_left),
         ("deleted_stale_imports", people_retention.delete_stale_imports),
         ("purged_old_news", news_retention.purge_old_news),
+        ("deleted_unconfirmed_signups", signups.delete_expired_signups),
+        ("released_held_seats", signups.release_held_seats),
     ):
         try:
             results[name] = job(now)

@@ -5,7 +5,7 @@ from .calendar.models import FeedToken
 from .events.models import Event, Stop
 from .followup.models import FollowupAnswer, FollowupChoice, FollowupRequest, FollowupSettings
 from .inbox.models import InboxMessage
-from .invitations.models import Invitation
+from .invitations.models import Invitation, Signup
 from .mail.models import OutboxMessage
 from .news.models import NewsItem
 from .people.models import Department, Person, PersonImport
@@ -31,6 +31,7 @@ __all__ = [
     "Person",
     "PersonImport",
     "RecoveryCode",
+    "Signup",
     "Stop",
     "Team",
     "TrailEntry",

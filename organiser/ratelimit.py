@@ -34,6 +34,8 @@ LOGIN_ADDRESS_FACTOR = 10
 
 #: Scopes of the limits: a token's budget is shared by every page it opens, an address's by every token URL.
 TOKEN, TOKEN_ADDRESS, LOGIN_ACCOUNT, LOGIN_ADDRESS = "token", "token-address", "login-account", "login-address"
+#: Sign-ups on public event pages: per e-mail address entered, and per client address (issue 16).
+SIGNUP_EMAIL, SIGNUP_ADDRESS = "signup-email", "signup-address"
 
 #: Retry-After when the limit that was exceeded cannot be asked when it frees up (storage just went away).
 DEFAULT_RETRY_SECONDS = 60
@@ -66,6 +68,13 @@ def limit_login_attempts(refused: Callable[[RequestLimit], Response]):
     return mark
 
 
+def limit_signups(view):
+    """Count every sign-up (a POST) per e-mail address entered and per client address, before anything is looked
+    at; over either limit the sign-up is refused (429) with the error page that says to wait."""
+    _marked[view] = ((SIGNUP_EMAIL, SIGNUP_ADDRESS), None)
+    return view
+
+
 def client_address() -> str:
     return request.remote_addr or "unknown"
 
@@ -77,6 +86,14 @@ def _token_key() -> str:
 
 def _account_key() -> str:
     return hash_token((request.form.get("email") or "").strip().lower())[:32]
+
+
+def _signup_email_limit() -> str:
+    return current_app.config["RATE_LIMIT_SIGNUP"]
+
+
+def _signup_address_limit() -> str:
+    return current_app.config["RATE_LIMIT_SIGNUP_ADDRESS"]
 
 
 def _token_limit() -> str:
@@ -107,6 +124,8 @@ _LIMITS: dict[str, tuple[Callable[[], str], Callable[[], str], list[str] | None]
     TOKEN_ADDRESS: (_token_address_limit, client_address, None),
     LOGIN_ACCOUNT: (_login_limit, _account_key, ["POST"]),
     LOGIN_ADDRESS: (_login_address_limit, client_address, ["POST"]),
+    SIGNUP_EMAIL: (_signup_email_limit, _account_key, ["POST"]),
+    SIGNUP_ADDRESS: (_signup_address_limit, client_address, ["POST"]),
 }
 
 

@@ -25,7 +25,7 @@ from .extensions import db
 from .followup import privacy as followup_privacy
 from .followup import settings as followup_settings
 from .inbox.models import InboxMessage
-from .invitations import answers, calendar_answers, copied_guests, guest_list, notices
+from .invitations import answers, calendar_answers, copied_guests, guest_list, notices, signup_pages, signups
 from .invitations import person_changes as invitation_changes
 from .mail import retention as mail_retention
 from .mail.models import OutboxMessage
@@ -81,6 +81,10 @@ RECEIVERS = (
     (signals.person_erased, answers.on_person_erased),
     # people → invitations: the guest lists shown on a person's page
     (signals.person_invitations, guest_list.lists_of_person),
+    # people → invitations: an erased person's unconfirmed sign-ups go
+    (signals.person_erased, signups.on_person_erased),
+    # events → invitations: the public event page shows the sign-up form, or whom to ask for an invitation
+    (signals.event_page_sections, signup_pages.signup_section),
     # people → calendar: an erased person's calendar feeds stop working
     (signals.person_erased, calendar_links.on_person_erased),
     # people → mail: an erased person's mail goes (sent or waiting)

@@ -101,6 +101,12 @@ IMPORTS = Period(
     _l("na het uploaden"),
     _l("verwijderd"),
 )
+SIGNUPS = Period(
+    "RETENTION_SIGNUP_HOURS",
+    _l("Een aanmelding via de agenda die u niet bevestigde (naam, e-mailadres, wie u bent, opmerking)"),
+    _l("na het aanmelden"),
+    _l("verwijderd; een bevestigde aanmelding wordt een gewone uitnodiging"),
+)
 
 NEWS = Period(
     "RETENTION_NEWS_DAYS",
@@ -119,4 +125,16 @@ TRAIL = Period(
 )
 
 #: Every category, in the order the privacy statement lists them.
-POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, FOLLOWUP, NEWS, LEFT, IMPORTS, TRAIL)
+POLICY: tuple[Period, ...] = (
+    NOTES,
+    SENT_MAIL,
+    UNSENT_MAIL,
+    MAIL_LOG,
+    ANSWERS,
+    FOLLOWUP,
+    NEWS,
+    LEFT,
+    IMPORTS,
+    SIGNUPS,
+    TRAIL,
+)

@@ -53,6 +53,10 @@ person_erased = _signals.signal("person-erased")
 #: person. Receivers return a list of (title, [(label, value), …]) sections about what their domain keeps.
 personal_data_requested = _signals.signal("personal-data-requested")
 
+#: events → the public event page is shown (sent with the event). Receivers return a (template name, context dict)
+#: for a section of their domain on it, or None (invitations: the sign-up form, or "by invitation only").
+event_page_sections = _signals.signal("event-page-sections")
+
 #: invitations → an invitation now holds a place at the event (yes, or promoted from the waiting list).
 invitation_joined = _signals.signal("invitation-joined")
 

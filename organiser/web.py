@@ -110,6 +110,7 @@ EVENT_ACTIONS = (
     ("invitations.guest_list", _l("Gastenlijst samenstellen")),
     ("invitations.send", _l("Uitnodigingen versturen")),
     ("invitations.answers", _l("Antwoorden")),
+    ("invitations.signup_settings", _l("Aanmelden via de agenda")),
     ("teams.overview", _l("Teams")),
     ("reach.attendance", _l("Aanwezigheid")),
     ("followup.evaluation", _l("Na afloop: vragen en evaluatie")),

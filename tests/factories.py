@@ -11,6 +11,7 @@ Factories commit, so that what they make is there for the requests a test sends 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -25,8 +26,9 @@ from organiser.extensions import utcnow
 from organiser.followup.answering import record_followup, request_of
 from organiser.followup.models import FollowupAnswer, FollowupRequest
 from organiser.followup.settings import opens_at
-from organiser.invitations import answers, links, sending
-from organiser.invitations.models import Invitation, InvitationState
+from organiser.invitations import answers, links, sending, signups
+from organiser.invitations.models import Invitation, InvitationState, SignupKind
+from organiser.mail.models import OutboxMessage
 from organiser.people.models import ContactRole, Department, Person, PersonKind
 from organiser.places.models import Initiative, Neighbourhood
 
@@ -276,6 +278,38 @@ def invitees(db, create_person):
             sending.send_invitations(event, [invitation.id for invitation in invitations])
         db.session.commit()
         return invitations
+
+    return factory
+
+
+@pytest.fixture
+def sign_up(app, db):
+    """Factory: a sign-up on `event`'s public page by the real service (`signups.request_signup`: kept
+    unconfirmed, holding no seat, its confirmation mail queued); returns the confirmation token from that mail.
+
+    Defaults: "Aanmelder N" with aanmelderN@example.org (N counts up within a test), a resident, no plus-ones,
+    no note; any other detail as a keyword (`kind="staff"`, `department_id=...`, `contact_role=...`).
+    """
+    numbers = itertools.count(1)
+
+    def factory(event: Event, name: str | None = None, email: str | None = None, kind: str = "resident", **details):
+        number = next(numbers)
+        email = email or f"aanmelder{number}@example.org"
+        with app.test_request_context():
+            signup = signups.request_signup(
+                event,
+                signups.SignupDetails(
+                    name=name or f"Aanmelder {number}", email=email, kind=SignupKind(kind), **details
+                ),
+            )
+        db.session.commit()
+        assert signup is not None, "sign_up: a sign-up mail went to this address just now"
+        mail = db.session.scalars(
+            db.select(OutboxMessage)
+            .where(OutboxMessage.kind == "signup_confirm", OutboxMessage.to_address == email.lower())
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        return re.search(r"/aanmelden/([A-Za-z0-9_-]+)", mail.text_body).group(1)
 
     return factory
 

@@ -47,6 +47,8 @@ ACTION_LABELS = {
     "news_settings_changed": _l("Keuze voor berichten gewijzigd"),
     "event_link_created": _l("Persoonlijke link voor gastheer of aanmeldhulp gemaakt"),
     "event_link_revoked": _l("Persoonlijke link ingetrokken"),
+    "signup_settings_changed": _l("Instellingen voor aanmelden via de agenda gewijzigd"),
+    "signup_removed": _l("Aanmelding via de agenda verwijderd"),
     "host_added_resident": _l("Bewoner aangemeld door initiatiefnemer"),
     "event_cancelled": _l("Bijeenkomst afgelast"),
     "event_copied": _l("Bijeenkomst gekopieerd"),

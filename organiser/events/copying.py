@@ -36,6 +36,13 @@ COPIED_COLUMNS = (
     "min_office_share",
     "reminder_days_before_deadline",
     "organiser_id",
+    # Who can come (issue 16): open sign-up, its seats, the seats held for the invited, whom to ask, the
+    # waiting-list rule. (signup_until moves with the start below; the sign-up seats taken are the copy's own.)
+    "signup_open",
+    "signup_seats",
+    "held_seats",
+    "contact",
+    "waiting_rule",
 )
 
 
@@ -75,6 +82,9 @@ def copy_event(
     if source.rsvp_deadline is not None:
         deadline = moved_time(source.rsvp_deadline, source.starts_at, new_start)
         copy.rsvp_deadline = deadline if deadline > utcnow() else None
+    if source.signup_until is not None:
+        until = moved_time(source.signup_until, source.starts_at, new_start)
+        copy.signup_until = until if until > utcnow() else None
     copy.stops = [
         Stop(
             position=stop.position,

@@ -146,6 +146,8 @@ def load_demo_events() -> bool:
             hosts=["Buurtkamer De Ontmoeting"],
             owner=Owner.RESIDENTS,
             capacity=30,
+            # Open for residents who heard about it, with seats held for the invited colleagues (issue 16).
+            signup=dict(signup_open=True, signup_seats=12, held_seats=10),
         ),
         dict(
             title="Netwerkborrel initiatieven en gemeente",
@@ -195,6 +197,7 @@ def load_demo_events() -> bool:
             min_office_share=current_app.config["DEFAULT_OFFICE_SHARE"],
             organiser=organiser,
             hosts=[initiatives[h] for h in plan["hosts"]],
+            **plan.get("signup", {}),
         )
         for position, (name, address, (h1, m1), (h2, m2), host) in enumerate(plan.get("stops", []), start=1):
             event.stops.append(

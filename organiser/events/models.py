@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, Text, update
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, String, Table, Text, false, update
+from sqlalchemy import Enum as SqlEnum
 from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
@@ -129,6 +130,27 @@ class EventStatus(LabelledEnum):
     __labels__ = {DRAFT: _l("Concept"), PUBLISHED: _l("Gepubliceerd"), CANCELLED: _l("Afgelast")}
 
 
+class WaitingRule(LabelledEnum):
+    """Who gets a freed seat first: the organiser picks the rule per event (issue 16)."""
+
+    ARRIVAL = "arrival"
+    #: Whoever brings the event closer to its mix target first (invitations/waiting_order.py).
+    MIX = "mix"
+
+    __labels__ = {
+        ARRIVAL: _l("Op volgorde van aanmelding: wie zich het eerst aanmeldde, krijgt het eerst een vrije plaats."),
+        MIX: _l(
+            "Voor de mix: eerst kantoorcollega's die nog nooit bij een ontmoeting waren, dan andere "
+            "kantoorcollega's, dan anderen die nog nooit kwamen, dan de rest; binnen elke groep op volgorde van "
+            "aanmelding."
+        ),
+    }
+
+
+def _values(members) -> list[str]:
+    return [member.value for member in members]
+
+
 class Owner(LabelledEnum):
     """Who owns the plan: the municipality invites residents, or residents invite the municipality."""
 
@@ -221,6 +243,27 @@ class Event(Model):
     #: Target: minimum percentage of office-bound colleagues among invited staff.
     min_office_share: Mapped[int] = mapped_column(default=50)
     reminder_days_before_deadline: Mapped[int] = mapped_column(default=3)
+    #: Open sign-up on the public page (issue 16); False: by invitation only (the page names `contact`).
+    signup_open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The most seats (sign-ups and their plus-ones) that sign-ups may take; the rest is for the invited.
+    signup_seats: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Seats taken by sign-ups (part of seats_taken); changed only with it, by the guarded UPDATE in
+    #: invitations/seats.py.
+    signup_seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Signing up is possible until this moment (UTC); NULL: until the reply deadline, or else the start.
+    signup_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Seats held for invited colleagues until the reply deadline (or the start): no sign-up takes one before.
+    held_seats: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Whom to ask for an invitation or with questions (name, e-mail address or phone), shown on the public page.
+    contact: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    #: Who gets a freed seat first (invitations/waiting_order.py).
+    #: (Stored as its value without a CHECK: the column was added to a table whose rebuild on SQLite would drop
+    #: the feed triggers of migration 0011.)
+    waiting_rule: Mapped[WaitingRule] = mapped_column(
+        SqlEnum(WaitingRule, native_enum=False, create_constraint=False, length=20, values_callable=_values),
+        default=WaitingRule.ARRIVAL,
+        server_default="arrival",
+    )
     #: iCalendar SEQUENCE: raised when date, time or place changes, and on cancellation.
     sequence: Mapped[int] = mapped_column(default=0)
     #: The iCalendar UID, made once when the event is created and never again derived from settings (a new host
@@ -263,6 +306,16 @@ class Event(Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
+
+    @property
+    def signup_closes_at(self) -> datetime:
+        """Until when signing up is possible (UTC): the setting, else the reply deadline, else the start."""
+        return min(self.signup_until or self.rsvp_deadline or self.starts_at, self.starts_at)
+
+    @property
+    def holds_seats_until(self) -> datetime:
+        """Until when `held_seats` stay for the invited (UTC): the reply deadline, else the start."""
+        return self.rsvp_deadline or self.starts_at
 
 
 def creation_uid(event_id: int) -> str:

@@ -107,8 +107,18 @@ def detail(event_id: int):
             e for e in event.series.events if e.id != event.id and (e.status != EventStatus.DRAFT or may_manage(e))
         ]
     return render_template(
-        "events/detail.html", event=event, manage=manage, series_rule=series_rule, other_dates=other_dates
+        "events/detail.html",
+        event=event,
+        manage=manage,
+        series_rule=series_rule,
+        other_dates=other_dates,
+        sections=page_sections(event),
     )
+
+
+def page_sections(event: Event) -> list[tuple[str, dict]]:
+    """The sections other domains add to the public event page (signals.event_page_sections): (template, context)."""
+    return [section for _receiver, section in signals.event_page_sections.send(event) if section]
 
 
 @bp.get("/events")

@@ -26,6 +26,8 @@ from .guest_list import waiting_position  # noqa: F401 (re-exported: the RSVP pa
 from .links import revoke_rsvp_token
 from .models import HOLDS_PLACE_STATES, AnswerSource, Invitation, InvitationState
 from .reply_keys import revoke_reply_key
+from .seats import free_seats, take_seats
+from .waiting_order import waiting_line
 
 
 class AnswerRefused(Exception):
@@ -120,29 +122,6 @@ def goes_down(invitation: Invitation, wanted: InvitationState, plus_ones: int) -
     return wanted == current and wanted != InvitationState.INVITED and plus_ones <= kept_plus_ones(invitation)
 
 
-def _take_seats(event_id: int, seats: int) -> bool:
-    """Claim seats if they are free; the one statement that makes overbooking impossible."""
-    if seats <= 0:
-        return True
-    result = db.session.execute(
-        update(Event)
-        .where(Event.id == event_id, Event.seats_taken + seats <= Event.capacity)
-        .values(seats_taken=Event.seats_taken + seats)
-        .execution_options(synchronize_session=False)
-    )
-    return rows_matched(result) == 1
-
-
-def _free_seats(event_id: int, seats: int) -> None:
-    if seats > 0:
-        db.session.execute(
-            update(Event)
-            .where(Event.id == event_id)
-            .values(seats_taken=Event.seats_taken - seats)
-            .execution_options(synchronize_session=False)
-        )
-
-
 def _claim_invitation(invitation: Invitation, expected_state: InvitationState, expected_plus_ones: int, **values):
     """Write the invitation only if nobody changed it since it was read; False means: read again."""
     result = db.session.execute(
@@ -227,17 +206,17 @@ def _try_answer(invitation, wanted, plus_ones, note, now) -> AnswerOutcome | Non
         values.update(state=wanted, plus_ones=0, waiting_since=None)
         if not _claim_invitation(invitation, old_state, old_plus, **values):
             return None
-        _free_seats(invitation.event_id, held)
+        free_seats(invitation, held)
         return AnswerOutcome(state=wanted, before=old_state)
 
     needed = 1 + plus_ones
     if not _claim_invitation(invitation, old_state, old_plus, **values):
         return None
     if needed <= held:
-        _free_seats(invitation.event_id, held - needed)
+        free_seats(invitation, held - needed)
         _set(invitation, state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
         return AnswerOutcome(state=InvitationState.YES, before=old_state)
-    if _take_seats(invitation.event_id, needed - held):
+    if take_seats(invitation, needed - held, now):
         _set(invitation, state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
         return AnswerOutcome(state=InvitationState.YES, before=old_state)
     if old_state == InvitationState.YES:
@@ -288,7 +267,8 @@ def _set(invitation: Invitation, **values) -> None:
 
 
 def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list[Invitation]:
-    """Give freed seats to those waiting, in order of arrival: the first in line who fits gets the seats.
+    """Give freed seats to those waiting, in the order of the event's rule (waiting_order.py): the first in line
+    who fits gets the seats (a sign-up only within the sign-up seats and outside the seats held for the invited).
 
     Someone who needs more seats than are free keeps their place at the head of the line and is passed over
     only for this seat (the RSVP page tells them, and the answers page tells the organiser why seats are empty).
@@ -296,19 +276,14 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list
     promoted: list[Invitation] = []
     if event.status == EventStatus.CANCELLED:
         return promoted
-    waiting = db.session.scalars(
-        db.select(Invitation)
-        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.WAITING)
-        .order_by(Invitation.waiting_since, Invitation.id)
-    ).all()
-    for candidate in waiting:
+    for candidate in waiting_line(event, now):
         seats = 1 + candidate.plus_ones
-        if not _take_seats(event.id, seats):
+        if not take_seats(candidate, seats, now):
             continue  # does not fit now; whoever is next and fits gets the seat
         if not _claim_invitation(
             candidate, InvitationState.WAITING, candidate.plus_ones, state=InvitationState.YES, waiting_since=None
         ):
-            _free_seats(event.id, seats)  # promoted by someone else meanwhile
+            free_seats(candidate, seats)  # promoted by someone else meanwhile
             continue
         db.session.refresh(candidate)
         promoted.append(candidate)

@@ -79,6 +79,9 @@ class AnswersPage:
     page: Pagination
     #: Ids of the invitations on this page whose last invitation mail failed.
     failed: set[int]
+    #: On the list (not declined) by their own sign-up, and by invitation, over every invitation.
+    own_initiative: int = 0
+    by_invitation: int = 0
 
 
 def _latest_mail_ids(event_id: int) -> Select:
@@ -106,6 +109,13 @@ def answers_page(event: Event, filters: AnswersFilterForm, page: int) -> Answers
             ).all()
         )
     )
+    on_list = [state for state in InvitationState if state != InvitationState.NO]
+    origin = db.session.execute(
+        db.select(Invitation.signed_up_at.is_not(None), func.count())
+        .where(Invitation.event_id == event.id, Invitation.state.in_(on_list))
+        .group_by(Invitation.signed_up_at.is_not(None))
+    ).all()
+    by_origin = {bool(signed_up): number for signed_up, number in origin}
     latest = _latest_mail_ids(event.id)
     failed_count = db.session.scalar(
         db.select(func.count())
@@ -140,7 +150,14 @@ def answers_page(event: Event, filters: AnswersFilterForm, page: int) -> Answers
                 )
             )
         )
-    return AnswersPage(counts=counts, failed_count=failed_count or 0, page=shown, failed=failed)
+    return AnswersPage(
+        counts=counts,
+        failed_count=failed_count or 0,
+        page=shown,
+        failed=failed,
+        own_initiative=by_origin.get(True, 0),
+        by_invitation=by_origin.get(False, 0),
+    )
 
 
 def all_answers(event: Event) -> list[Invitation]:

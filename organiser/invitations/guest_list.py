@@ -13,6 +13,7 @@ from ..extensions import db, utcnow
 from ..people.directory import DirectoryFilter, directory_query
 from ..people.models import Person
 from .models import Invitation, InvitationState
+from .waiting_order import place_in_line
 
 #: "Op de lijst": everyone on the guest list except those who declined (a decline does not help the mix).
 ON_LIST_STATES = frozenset(InvitationState) - {InvitationState.NO}
@@ -118,20 +119,8 @@ def who_else_comes(event: Event) -> Company:
 
 
 def waiting_position(invitation: Invitation) -> int:
-    """1-based place on the waiting list."""
-    ahead = db.session.scalar(
-        db.select(db.func.count())
-        .select_from(Invitation)
-        .where(
-            Invitation.event_id == invitation.event_id,
-            Invitation.state == InvitationState.WAITING,
-            db.or_(
-                Invitation.waiting_since < invitation.waiting_since,
-                db.and_(Invitation.waiting_since == invitation.waiting_since, Invitation.id < invitation.id),
-            ),
-        )
-    )
-    return int(ahead) + 1
+    """1-based place on the waiting list, after the event's waiting-list rule (waiting_order.py)."""
+    return place_in_line(invitation)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..enums import LabelledEnum
 from ..events.models import Event
 from ..extensions import Model, UTCDateTime, string_enum, utcnow
-from ..people.models import Person
+from ..people.models import ContactRole, Department, Person
 from ..places.models import Initiative
 
 if TYPE_CHECKING:
@@ -131,6 +132,9 @@ class Invitation(Model):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"), index=True)
     #: Leads their team (a frontline colleague or a resident of a host initiative).
     is_guide: Mapped[bool] = mapped_column(default=False)
+    #: When the invitee signed up on the public page themselves and confirmed it (own initiative, issue 16);
+    #: NULL for an invitation from the organiser. Their seats count against the event's sign-up seats.
+    signed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     person: Mapped[Person] = relationship()
@@ -140,6 +144,11 @@ class Invitation(Model):
     def source_label(self) -> str:
         """Where the current answer came from, in words ("" before any answer)."""
         return AnswerSource(self.answer_source).label if self.answer_source in _SOURCE_VALUES else ""
+
+    @property
+    def signed_up(self) -> bool:
+        """Came on their own initiative (the open sign-up), not invited by the organiser."""
+        return self.signed_up_at is not None
 
     @property
     def holds_place(self) -> bool:
@@ -176,3 +185,49 @@ class EventLink(Model):
 
     event: Mapped[Event] = relationship()
     initiative: Mapped[Initiative | None] = relationship()
+
+
+class SignupKind(LabelledEnum):
+    """Who signs up, in their own words on the sign-up form."""
+
+    RESIDENT = "resident"
+    STAFF = "staff"
+    OTHER = "other"
+
+    __labels__ = {
+        RESIDENT: _l("Bewoner (eventueel van een bewonersinitiatief)"),
+        STAFF: _l("Collega van de gemeente"),
+        OTHER: _l("Anders"),
+    }
+
+
+class Signup(Model):
+    """A sign-up on the public event page not confirmed yet (double opt-in): it holds no seat, is no person and no
+    invitation; confirming it through the mailed link makes both (invitations/signups.py). Deleted when
+    confirmed, and RETENTION_SIGNUP_HOURS after it was made when not (retention.SIGNUPS)."""
+
+    __tablename__ = "signup"
+    __table_args__ = (CheckConstraint("plus_ones >= 0", name="plus_ones_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Lower-cased, as Person.email; one confirmation mail per address within SIGNUP_MAIL_INTERVAL_MINUTES.
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    kind: Mapped[SignupKind] = mapped_column(string_enum(SignupKind, "signup_kind"))
+    #: A resident's initiative, as chosen on the form (optional).
+    initiative_id: Mapped[int | None] = mapped_column(ForeignKey("initiative.id", ondelete="SET NULL"))
+    #: A colleague's department and whether they meet initiatives in their work.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
+    contact_role: Mapped[ContactRole | None] = mapped_column(string_enum(ContactRole, "signup_contact_role"))
+    plus_ones: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: The language of the page the sign-up was made on: the mail and the person follow it.
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
+    #: SHA-256 of the confirmation token (the mail holds the token itself).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    event: Mapped[Event] = relationship()
+    initiative: Mapped[Initiative | None] = relationship()
+    department: Mapped[Department | None] = relationship()

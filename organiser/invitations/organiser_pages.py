@@ -34,6 +34,7 @@ from .forms import (
     SuggestionCountForm,
 )
 from .models import Invitation, InvitationState
+from .signups import pending_signups
 
 SEARCH_PER_PAGE = 50
 
@@ -73,6 +74,12 @@ def answers(event_id: int):
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
         waiting_block=room.waiting_list_block(event),
+        mix_listed=mix.mix_for(event, guests.ON_LIST_STATES),
+        mix_yes=mix.mix_for(event, guests.YES_STATES),
+        shortfalls=mix.mix_shortfalls(event),
+        own_initiative=shown.own_initiative,
+        by_invitation=shown.by_invitation,
+        pending=pending_signups(event),
         can_remind=reminders.can_remind(event),
         remind_hours=current_app.config["REMINDER_AGAIN_AFTER_HOURS"],
     )

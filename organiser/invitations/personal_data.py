@@ -26,7 +26,7 @@ from ..mail.retention import mail_to
 from ..people.erasure import delete_person
 from ..people.models import Person
 from ..web import absolute_url
-from .models import Invitation, InvitationState
+from .models import Invitation, InvitationState, Signup
 
 
 @dataclass
@@ -38,6 +38,8 @@ class StoredData:
     mails: list[OutboxMessage]
     #: (title, [(label, value), …]) sections from other domains (signals.personal_data_requested).
     other: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    #: Sign-ups with their address not confirmed (yet) (issue 16).
+    signups: list[Signup] = field(default_factory=list)
 
 
 def stored_data(person: Person) -> StoredData:
@@ -49,7 +51,8 @@ def stored_data(person: Person) -> StoredData:
         .order_by(Event.starts_at, Invitation.id)
     ).all()
     other = [section for _receiver, sections in signals.personal_data_requested.send(person) for section in sections]
-    return StoredData(person, list(invitations), mail_to(person.email), other)
+    signups = list(db.session.scalars(db.select(Signup).where(Signup.email == person.email))) if person.email else []
+    return StoredData(person, list(invitations), mail_to(person.email), other, signups)
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -102,6 +105,7 @@ def export(data: StoredData) -> dict[str, Any]:
                 "personal_link": "stored only as a hash" if invitation.token_hash else None,
                 "calendar_reply_address": "stored only as a hash" if invitation.reply_key_hash else None,
                 "calendar_sequence": invitation.calendar_sequence,
+                "signed_up_at": _moment(invitation.signed_up_at),
             }
             for invitation in data.invitations
         ],
@@ -122,6 +126,23 @@ def export(data: StoredData) -> dict[str, Any]:
             for message in data.mails
         ],
         "other": [{"title": title, "values": dict(values)} for title, values in data.other],
+        "unconfirmed_signups": [
+            {
+                "event": signup.event.title,
+                "name": signup.name,
+                "email": signup.email,
+                "kind": signup.kind.value,
+                "initiative": signup.initiative.name if signup.initiative else None,
+                "department": signup.department.name if signup.department else None,
+                "contact_role": signup.contact_role.value if signup.contact_role else None,
+                "plus_ones": signup.plus_ones,
+                "note": signup.note,
+                "locale": signup.locale,
+                "confirmation_link": "stored only as a hash",
+                "created_at": _moment(signup.created_at),
+            }
+            for signup in data.signups
+        ],
     }
 
 

@@ -15,8 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..events.models import Event
-from ..extensions import db
-from .models import Invitation, InvitationState
+from .waiting_order import waiting_line
 
 
 def waiting_message(position: int, free_seats: int, plus_ones: int) -> str:
@@ -79,11 +78,7 @@ class WaitingListBlock:
 def waiting_list_block(event: Event) -> WaitingListBlock | None:
     """Why seats are free while people wait (nobody in line fits), or None when no seat stays empty so."""
     free = event.capacity - event.seats_taken
-    needs = db.session.scalars(
-        db.select(Invitation.plus_ones)
-        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.WAITING)
-        .order_by(Invitation.waiting_since, Invitation.id)
-    ).all()
+    needs = [waiting.plus_ones for waiting in waiting_line(event)]
     if free <= 0 or not needs:
         return None
     return WaitingListBlock(free=free, first_needs=1 + needs[0], waiting=len(needs))

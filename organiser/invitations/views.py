@@ -7,7 +7,7 @@ registers them on `bp`, which create_app registers.
 
 from __future__ import annotations
 
-from . import organiser_pages, preview_pages, rsvp_pages
+from . import organiser_pages, preview_pages, rsvp_pages, signup_pages
 from .blueprint import bp
 
-__all__ = ["bp", "organiser_pages", "preview_pages", "rsvp_pages"]
+__all__ = ["bp", "organiser_pages", "preview_pages", "rsvp_pages", "signup_pages"]

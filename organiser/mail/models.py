@@ -65,6 +65,8 @@ class OutboxKind(enum.StrEnum):
     FOLLOWUP_REMINDER = "followup_reminder"
     #: To an organiser: news about their events (answers, waiting list, full, bounces), at once or as a digest.
     NEWS = "news"
+    #: To someone who signed up on the public event page: the link to confirm the sign-up (double opt-in).
+    SIGNUP_CONFIRM = "signup_confirm"
 
     @property
     def label(self) -> str:
@@ -93,6 +95,7 @@ _KIND_LABELS = {
     OutboxKind.FOLLOWUP: _l("Vragen na afloop"),
     OutboxKind.FOLLOWUP_REMINDER: _l("Herinnering vragen na afloop"),
     OutboxKind.NEWS: _l("Nieuws voor de organisator"),
+    OutboxKind.SIGNUP_CONFIRM: _l("Aanmelding bevestigen"),
 }
 
 

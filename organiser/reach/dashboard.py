@@ -16,10 +16,11 @@ from .first_timers import EventAttendance, event_attendance, first_timers_table,
 from .initiatives import DepartmentInitiatives, initiatives_per_department, initiatives_table
 from .months import MonthlyAttendance, month_label, monthly_attendance, months_table
 from .office_reach import OfficeReach, office_reach, summary_table
+from .own_initiative import origin_per_format, own_initiative_table
 from .periods import Period
 from .table import ReachTable, percent
 
-TABLE_KEYS = ("summary", "departments", "first-timers", "months", "initiatives")
+TABLE_KEYS = ("summary", "departments", "first-timers", "months", "initiatives", "own-initiative")
 
 
 def reach_table(key: str, period: Period, now: datetime | None = None) -> ReachTable:
@@ -34,6 +35,8 @@ def reach_table(key: str, period: Period, now: datetime | None = None) -> ReachT
         return months_table(monthly_attendance(period, event_attendance(period, now)))
     if key == "initiatives":
         return initiatives_table(initiatives_per_department(period, now))
+    if key == "own-initiative":
+        return own_initiative_table(origin_per_format(event_attendance(period, now)))
     raise KeyError(key)
 
 
@@ -63,6 +66,7 @@ class Dashboard:
             "first-timers": first_timers_table(self.recent_events, of=len(self.events)),
             "months": months_table(self.monthly),
             "initiatives": initiatives_table(self.initiatives),
+            "own-initiative": own_initiative_table(origin_per_format(self.events)),
         }
 
 

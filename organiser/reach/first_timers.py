@@ -30,6 +30,8 @@ class EventAttendance:
     attendees: int
     first_timers: int
     office_first_timers: int
+    #: Attendees who signed up on their own initiative (the open sign-up) rather than being invited.
+    own_initiative: int = 0
 
 
 def event_attendance(period: Period, now: datetime | None = None) -> list[EventAttendance]:
@@ -39,6 +41,7 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
     ranked = db.select(
         attendance.c.person_id,
         attendance.c.event_id,
+        attendance.c.signed_up_at,
         func.row_number()
         .over(partition_by=attendance.c.person_id, order_by=(attendance.c.starts_at, attendance.c.event_id))
         .label("nth"),
@@ -54,6 +57,7 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
             func.count(),
             func.sum(case((first, 1), else_=0)),
             func.sum(case((and_(first, is_office()), 1), else_=0)),
+            func.sum(case((ranked.c.signed_up_at.is_not(None), 1), else_=0)),
         )
         .join(ranked, ranked.c.event_id == Event.id)
         .join(Person, Person.id == ranked.c.person_id)

@@ -56,7 +56,14 @@ def attendances(now: datetime, period: Period | None = None):
     events = took_place(now, period)
     invitation = aliased(Invitation)
     return materialized(
-        db.select(invitation.person_id.label("person_id"), events.c.event_id, events.c.starts_at, events.c.format)
+        db.select(
+            invitation.person_id.label("person_id"),
+            events.c.event_id,
+            events.c.starts_at,
+            events.c.format,
+            # Signed up on their own initiative (the open sign-up), not invited: NULL for the invited.
+            invitation.signed_up_at.label("signed_up_at"),
+        )
         .join_from(events, invitation, invitation.event_id == events.c.event_id)
         .where(
             or_(

@@ -65,8 +65,15 @@ def url_values(rule, values: dict) -> dict:
 
 
 #: The invitee's personal pages: their forms carry a key bound to the link instead of the session (so that a browser
-#: without cookies can answer); tests/invitations/test_answers_kept.py checks that they refuse a missing key.
-LINK_BOUND_FORMS = {"invitations.respond", "invitations.withdraw", "followup.answer", "followup.contact"}
+#: without cookies can answer); tests/invitations/test_answers_kept.py checks that they refuse a missing key (the
+#: confirmation of a sign-up: tests/invitations/test_signup.py).
+LINK_BOUND_FORMS = {
+    "invitations.respond",
+    "invitations.withdraw",
+    "invitations.confirm_signup",
+    "followup.answer",
+    "followup.contact",
+}
 
 
 def test_every_post_route_refuses_a_missing_csrf_token(app, logged_in):
