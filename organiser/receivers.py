@@ -20,8 +20,9 @@ from .events.access import managed_clause
 from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
-from .invitations import answers, calendar_answers, guest_list, notices
+from .invitations import answers, calendar_answers, deferred_notices, guest_list, notices
 from .invitations import person_changes as invitation_changes
+from .mail import deferred as mail_deferred
 from .mail import retention as mail_retention
 from .mail.outbox import EventLink
 from .people import place_use as people_place_use
@@ -92,3 +93,5 @@ RECEIVERS = (
 def connect_receivers() -> None:
     for signal, receiver in RECEIVERS:
         signal.connect(receiver)
+    # invitations → mail: the worker renders the mails that were recorded as facts (mail/deferred.py)
+    mail_deferred.register(deferred_notices.DEFERRED_KINDS, deferred_notices.render_notices)

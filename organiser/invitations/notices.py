@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from ..events.models import Event
 from ..extensions import db, utcnow
@@ -24,7 +23,9 @@ from ..inbox.addresses import inbox_configured
 from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
 from ..mail.rendering import render_mail, sender
 from ..web import absolute_url
-from .guest_list import waiting_position, who_else_comes
+from . import deferred_notices
+from .deferred_notices import calendar_status_lines
+from .guest_list import who_else_comes
 from .ical import invitation_to_ical
 from .links import rsvp_url
 from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
@@ -47,31 +48,6 @@ def _organiser_address(invitation: Invitation) -> tuple[str, str]:
     if event.organiser is not None and not isinstance(current_app.config["MAIL_DEFAULT_SENDER"], tuple | list):
         name = event.organiser.name
     return name or "organiser", organizer_address(invitation) or address
-
-
-def calendar_status_lines(invitation: Invitation, position: int | None = None) -> list[str]:
-    """The invitee's place in words, for the DESCRIPTION of their calendar entry (it mirrors organiser)."""
-    state = invitation.state
-    if state == InvitationState.YES:
-        line = _("Uw antwoord: u komt.")
-        if invitation.plus_ones:
-            line += " " + _("Introducés: %(num)d.", num=invitation.plus_ones)
-    elif state == InvitationState.WAITING:
-        line = _(
-            "U staat op de wachtlijst, op plaats %(position)d. Komt er een plek vrij, dan krijgt u bericht.",
-            position=position or waiting_position(invitation),
-        )
-    elif state == InvitationState.MAYBE:
-        line = _("Uw antwoord: misschien.")
-    elif state == InvitationState.NO:
-        line = _("Uw antwoord: u komt niet.")
-    else:
-        line = _("U heeft nog niet geantwoord.")
-    if inbox_configured():
-        how = _("Antwoorden of uw antwoord wijzigen kan met de knoppen in uw agenda, of met de link in de mail.")
-    else:
-        how = _("De knoppen in uw agenda geven uw antwoord niet door. Antwoord met de persoonlijke link in de mail.")
-    return [line, how]
 
 
 def _queue(
@@ -143,8 +119,9 @@ def _queue(
 
 
 def queue_invitation(invitation: Invitation) -> None:
-    """The invitation itself, with the personal link and the event in the calendar (REQUEST)."""
-    _queue(invitation, OutboxKind.INVITATION, ics_method="REQUEST")
+    """The invitation itself, with the personal link and the event in the calendar (REQUEST); recorded as facts,
+    rendered by the worker (deferred_notices; a whole send goes through sending.send_invitations)."""
+    deferred_notices.record_notice(invitation, OutboxKind.INVITATION, ics_method="REQUEST")
 
 
 def queue_new_link(invitation: Invitation) -> None:
@@ -161,19 +138,20 @@ def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
     """
     supersede_unsent(invitation.id, OutboxKind.CONFIRMATION)
     delay = timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
-    _queue(
+    # Recorded as facts (cheap, inside the event's lock); the worker renders it (deferred_notices).
+    deferred_notices.record_notice(
         invitation,
         OutboxKind.CONFIRMATION,
         ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
         waiting_position=outcome.waiting_position,
+        plus_ones_refused=outcome.plus_ones_refused,
         not_before=utcnow() + delay,
-        outcome=outcome,
     )
 
 
 def queue_promotion(invitation: Invitation) -> None:
-    """Tell someone from the waiting list that a seat is theirs."""
-    _queue(invitation, OutboxKind.PROMOTION, ics_method="REQUEST")
+    """Tell someone from the waiting list that a seat is theirs (facts; the worker renders it)."""
+    deferred_notices.record_notice(invitation, OutboxKind.PROMOTION, ics_method="REQUEST")
 
 
 def _notified(event: Event) -> list[Invitation]:

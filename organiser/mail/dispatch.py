@@ -41,6 +41,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..extensions import db, rows_matched, utcnow
+from .deferred import render_deferred
 from .models import OutboxMessage, OutboxStatus
 from .rendering import envelope_sender, mime_bytes, sender
 from .retention import NO_CONTENTS, remove_contents_when_sent
@@ -171,7 +172,12 @@ def _begin_immediate(session: Session) -> None:
 def send_claimed(claim: Claim, now: datetime) -> DispatchReport:
     """Send claimed rows over one connection and record each result at once."""
     report = DispatchReport()
-    pending = list(claim.messages)
+    # Deferred rows (mail/deferred.py) are rendered here, the whole batch at once, in memory.
+    unrenderable = render_deferred(claim.messages)
+    pending = [message for message in claim.messages if message.id not in unrenderable]
+    for message in claim.messages:
+        if message.id in unrenderable:
+            _record(message, PermanentFailure(unrenderable[message.id]), claim, now, report)
     sent = SentRecorder(claim, now, report)
     try:
         from_name, from_address = sender()

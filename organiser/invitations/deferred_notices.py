@@ -1,0 +1,339 @@
+"""The invitation, confirmation and promotion mails, recorded as facts and rendered by the worker (issue 12, 15).
+
+Recording (in the request, inside the answer's lock or the send): `record_notice` for one invitation and
+`invitation_rows` for a whole send write an outbox row with the kind, the invitation, the subject and a snapshot
+(`snapshot`) of what was true: the answer and plus-ones, the place on the waiting list, whether plus-ones were
+refused, the calendar SEQUENCE given to the invitee and the DTSTAMP. No link and no note is stored: the worker
+derives the personal link from the invitation's nonce when it renders (links.rsvp_url), and reads the note then
+(a note removed meanwhile, by a withdrawal or the retention purge, is not sent).
+
+Rendering (in the worker, `render_notices`, registered for these kinds in organiser/receivers.py): the claimed
+rows of a batch are rendered together with a fixed number of queries (their invitations, people and events
+in a few SELECTs, the "who else comes" counts once per event); the event-wide part of the .ics (VTIMEZONE and
+the VEVENT without the invitee's own lines) is written once per event version, method, language and status
+lines (`_ics_for`) and reused across the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from icalendar import Event as VEvent
+from sqlalchemy.orm import Session, selectinload
+
+from ..events.models import Event
+from ..extensions import db, utcnow
+from ..inbox.addresses import inbox_configured, plus_address
+from ..mail.deferred import Contents, facts_row
+from ..mail.models import OutboxKind, OutboxMessage
+from ..mail.outbox import queue_row
+from ..mail.rendering import render_bodies, render_subject, sender
+from ..people.models import Person, PersonKind
+from ..web import absolute_url
+from .guest_list import Company, waiting_position
+from .ical import PARTSTAT, _address, bare_address, invitation_to_ical
+from .links import rsvp_url
+from .models import Invitation, InvitationState
+from .reply_keys import _derive_reply_key, organizer_address
+
+#: The kinds recorded as facts and rendered by the worker.
+DEFERRED_KINDS = (OutboxKind.INVITATION, OutboxKind.CONFIRMATION, OutboxKind.PROMOTION)
+
+
+def snapshot(
+    invitation: Invitation,
+    *,
+    state: InvitationState,
+    plus_ones: int,
+    sequence: int | None,
+    stamp: datetime,
+    waiting_position: int | None = None,
+    plus_ones_refused: bool = False,
+) -> dict[str, Any]:
+    """The facts a mail says, as JSON: answer, plus-ones, place in line, SEQUENCE, DTSTAMP (UTC, ISO 8601)."""
+    return {
+        "state": InvitationState(state).value,
+        "plus_ones": int(plus_ones or 0),
+        "waiting_position": waiting_position,
+        "plus_ones_refused": bool(plus_ones_refused),
+        "sequence": sequence,
+        "stamp": stamp.isoformat(),
+    }
+
+
+def record_notice(
+    invitation: Invitation,
+    kind: OutboxKind,
+    *,
+    ics_method: str | None,
+    waiting_position: int | None = None,
+    plus_ones_refused: bool = False,
+    not_before: datetime | None = None,
+) -> None:
+    """Record one mail about `invitation` as facts (flushes): the answer as it stands now, a raised SEQUENCE
+    when the mail carries a calendar part. Nothing for a person without address or erased."""
+    person = invitation.person
+    if not person.email or person.deleted_at is not None:
+        return
+    event = invitation.event
+    sequence = None
+    if ics_method:
+        organizer_address(invitation)  # the reply key is made here, in the request, never by the worker
+        sequence = max((invitation.calendar_sequence or 0) + 1, event.sequence)
+        invitation.calendar_sequence = sequence
+    facts = snapshot(
+        invitation,
+        state=invitation.state,
+        plus_ones=invitation.plus_ones,
+        sequence=sequence,
+        stamp=utcnow(),
+        waiting_position=waiting_position,
+        plus_ones_refused=plus_ones_refused,
+    )
+    organiser = event.organiser
+    subject = render_subject(kind.value, _locale(person), invitation=invitation, event=event, person=person)
+    queue_row(
+        facts_row(
+            kind=kind,
+            to_address=person.email,
+            to_name=person.name,
+            subject=subject,
+            facts=facts,
+            ics_method=ics_method,
+            event_id=event.id,
+            invitation_id=invitation.id,
+            reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+            not_before=not_before,
+        )
+    )
+
+
+def invitation_rows(event: Event, people: Sequence[tuple[int, Person, int | None]], now: datetime) -> list[dict]:
+    """The outbox rows of a send: (invitation id, person, SEQUENCE) each, the subject made once per language."""
+    organiser = event.organiser
+    reply_to = (organiser.name, organiser.email) if organiser is not None and organiser.email else None
+    subjects: dict[str, str] = {}
+    rows = []
+    for invitation_id, person, sequence in people:
+        locale = _locale(person)
+        if locale not in subjects:
+            subjects[locale] = render_subject(OutboxKind.INVITATION.value, locale, event=event, person=person)
+        facts = {
+            "state": InvitationState.INVITED.value,
+            "plus_ones": 0,
+            "waiting_position": None,
+            "plus_ones_refused": False,
+            "sequence": sequence,
+            "stamp": now.isoformat(),
+        }
+        rows.append(
+            facts_row(
+                kind=OutboxKind.INVITATION,
+                to_address=person.email or "",
+                to_name=person.name,
+                subject=subjects[locale],
+                facts=facts,
+                ics_method="REQUEST",
+                event_id=event.id,
+                invitation_id=invitation_id,
+                reply_to=reply_to,
+                now=now,
+            )
+        )
+    return rows
+
+
+def calendar_status_lines(invitation: Invitation, position: int | None = None) -> list[str]:
+    """The invitee's place in words, for the DESCRIPTION of their calendar entry (it mirrors organiser)."""
+    state = invitation.state
+    if state == InvitationState.YES:
+        line = _("Uw antwoord: u komt.")
+        if invitation.plus_ones:
+            line += " " + _("Introducés: %(num)d.", num=invitation.plus_ones)
+    elif state == InvitationState.WAITING:
+        line = _(
+            "U staat op de wachtlijst, op plaats %(position)d. Komt er een plek vrij, dan krijgt u bericht.",
+            position=position or waiting_position(invitation),
+        )
+    elif state == InvitationState.MAYBE:
+        line = _("Uw antwoord: misschien.")
+    elif state == InvitationState.NO:
+        line = _("Uw antwoord: u komt niet.")
+    else:
+        line = _("U heeft nog niet geantwoord.")
+    if inbox_configured():
+        how = _("Antwoorden of uw antwoord wijzigen kan met de knoppen in uw agenda, of met de link in de mail.")
+    else:
+        how = _("De knoppen in uw agenda geven uw antwoord niet door. Antwoord met de persoonlijke link in de mail.")
+    return [line, how]
+
+
+def _locale(person: Person) -> str:
+    return person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+class AsRecorded:
+    """The invitation as the mail must tell it: answer and plus-ones from the facts, the rest as stored."""
+
+    def __init__(self, invitation: Invitation, facts: dict[str, Any]) -> None:
+        self._invitation = invitation
+        self.state = InvitationState(facts["state"])
+        self.plus_ones = int(facts.get("plus_ones") or 0)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._invitation, name)
+
+
+def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[int, Contents | None]:
+    """The contents of deferred invitation mails (see the module docstring); None for a row whose invitation or
+    recipient is gone. Reads with `session`; writes nothing."""
+    ids = {message.invitation_id for message in messages if message.invitation_id is not None}
+    invitations = {
+        invitation.id: invitation
+        for invitation in session.scalars(
+            db.select(Invitation)
+            .where(Invitation.id.in_(ids))
+            .options(selectinload(Invitation.person), selectinload(Invitation.event))
+        )
+    }
+    companies: dict[int, Company] = {}
+    ics_parts: dict[tuple, tuple[str, str]] = {}
+    answers = inbox_configured()
+    contents: dict[int, Contents | None] = {}
+    for message in messages:
+        invitation = invitations.get(message.invitation_id or 0)
+        person = invitation.person if invitation is not None else None
+        if invitation is None or person is None or not person.email or person.deleted_at is not None:
+            contents[message.id] = None
+            continue
+        event = invitation.event
+        if event.id not in companies:
+            companies[event.id] = _company(session, event.id)
+        facts = message.facts or {}
+        recorded = AsRecorded(invitation, facts)
+        locale = _locale(person)
+        team = invitation.team  # teams is above invitations: reached through the relationship, not imported
+        outcome = SimpleNamespace(
+            state=recorded.state,
+            waiting_position=facts.get("waiting_position"),
+            plus_ones_refused=bool(facts.get("plus_ones_refused")),
+        )
+        with force_locale(locale):
+            team_line = team.summary_for(invitation) if team is not None else None
+        text, html = render_bodies(
+            message.kind,
+            locale,
+            message.subject,
+            invitation=recorded,
+            event=event,
+            person=person,
+            rsvp_url=rsvp_url(invitation),
+            event_url=absolute_url("events.detail", event_id=event.id),
+            team=team_line,
+            company=companies[event.id],
+            contact=event.organiser,
+            calendar_answers=answers,
+            outcome=outcome,
+        )
+        ics = _ics_for(message, invitation, recorded, locale, ics_parts) if message.ics_method else None
+        contents[message.id] = Contents(text, html, ics)
+    return contents
+
+
+def _company(session: Session, event_id: int) -> Company:
+    """guest_list.who_else_comes, read with the worker's session."""
+    rows = session.execute(
+        db.select(Person.kind, db.func.count(), db.func.coalesce(db.func.sum(Invitation.plus_ones), 0))
+        .join(Person, Invitation.person_id == Person.id)
+        .where(Invitation.event_id == event_id, Invitation.state == InvitationState.YES)
+        .group_by(Person.kind)
+    ).all()
+    counts = {kind: (count, extra) for kind, count, extra in rows}
+    staff, staff_extra = counts.get(PersonKind.STAFF, (0, 0))
+    residents, resident_extra = counts.get(PersonKind.RESIDENT, (0, 0))
+    return Company(staff=staff, residents=residents, plus_ones=int(staff_extra) + int(resident_extra))
+
+
+def _organiser_for(invitation: Invitation) -> tuple[str, str]:
+    """notices._organiser_address without writing: the reply key was made when the mail was recorded; a key
+    revoked since (a withdrawal) leaves the sender's address."""
+    name, address = sender()
+    event = invitation.event
+    if event.organiser is not None and not isinstance(current_app.config["MAIL_DEFAULT_SENDER"], tuple | list):
+        name = event.organiser.name
+    if invitation.reply_nonce and invitation.reply_key_hash:
+        address = plus_address(_derive_reply_key(invitation.reply_nonce)) or address
+    return name or "organiser", address
+
+
+def _ics_for(
+    message: OutboxMessage, invitation: Invitation, recorded: AsRecorded, locale: str, cache: dict
+) -> str | None:
+    """The iTIP object: the event-wide part written once per (event version, method, language, status lines),
+    the invitee's DTSTAMP, SEQUENCE, ORGANIZER and ATTENDEE added to it."""
+    method = cast(Any, message.ics_method)
+    facts = message.facts or {}
+    with force_locale(locale):
+        lines = (
+            tuple(calendar_status_lines(cast(Invitation, recorded), facts.get("waiting_position") or 1))
+            if method != "CANCEL"
+            else ()
+        )
+    event = invitation.event
+    key = (event.id, event.updated_at, event.sequence, method, locale, lines)
+    if key not in cache:
+        base_url, tzid = current_app.config["BASE_URL"], current_app.config["TIMEZONE"]
+        with force_locale(locale):
+            whole = invitation_to_ical(
+                cast(Invitation, recorded),
+                method=method,
+                base_url=base_url,
+                tzid=tzid,
+                organiser_name="x",
+                organiser_email="x@x.invalid",
+                stamp=utcnow(),
+                rsvp=False,
+                status_lines=lines,
+            )
+        cache[key] = _without_own_lines(whole)
+    head, tail = cache[key]
+    organiser_name, organiser_email = _organiser_for(invitation)
+    own = VEvent()
+    own.add("DTSTAMP", datetime.fromisoformat(facts["stamp"]) if facts.get("stamp") else utcnow())
+    if facts.get("sequence") is not None:
+        own.add("SEQUENCE", int(facts["sequence"]))
+    else:
+        own.add("SEQUENCE", event.sequence)
+    own.add("ORGANIZER", _address(bare_address(organiser_email), organiser_name))
+    attendee = {"role": "REQ-PARTICIPANT", "partstat": PARTSTAT[recorded.state]}
+    if method == "REQUEST":
+        attendee["rsvp"] = "TRUE" if inbox_configured() else "FALSE"
+    person = invitation.person
+    own.add("ATTENDEE", _address(bare_address(person.email or ""), person.name, **attendee))
+    lines_of_own = own.to_ical().decode("utf-8").split("\r\n")[1:-2]  # without BEGIN:VEVENT, END:VEVENT, ""
+    return head + "".join(line + "\r\n" for line in lines_of_own) + tail
+
+
+#: The properties of the invitee's own: left out of the event-wide part and written per mail.
+_OWN = ("DTSTAMP", "SEQUENCE", "ORGANIZER", "ATTENDEE")
+
+
+def _without_own_lines(ics: str) -> tuple[str, str]:
+    """(everything up to the VEVENT's end without the invitee's own properties, the rest from END:VEVENT)."""
+    head, _sep, tail = ics.partition("END:VEVENT\r\n")
+    kept: list[str] = []
+    skipping = False
+    for line in head.split("\r\n"):
+        if line.startswith(" ") and skipping:
+            continue  # a folded continuation of a skipped property
+        name = line.split(":", 1)[0].split(";", 1)[0].upper()
+        skipping = name in _OWN and not line.startswith(" ")
+        if not skipping:
+            kept.append(line)
+    return "\r\n".join(kept), "END:VEVENT\r\n" + tail
