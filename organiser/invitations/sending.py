@@ -105,10 +105,14 @@ def send_invitations(event: Event, invitation_ids: list[int] | None = None, now:
         .where(table.c.id == bindparam("b_id"), table.c.state == InvitationState.LISTED.value)
         .values(state=InvitationState.INVITED.value, sent_at=now, calendar_sequence=bindparam("b_sequence"), **columns)
     )
+    mails = deferred_notices.invitation_rows(event, people, now)
     db.session.execute(statement, changes)
-    db.session.expire_all()
-    insert_rows(deferred_notices.invitation_rows(event, people, now))
-    return len(people)
+    insert_rows(mails)
+    # Invitations the session holds no longer say what is stored (their new state, token and SEQUENCE).
+    for stored in db.session.identity_map.values():
+        if isinstance(stored, Invitation):
+            db.session.expire(stored)
+    return len(mails)
 
 
 def reissue_link(invitation: Invitation) -> None:
