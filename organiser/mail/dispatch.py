@@ -181,13 +181,14 @@ def send_claimed(claim: Claim, now: datetime) -> DispatchReport:
     sent = SentRecorder(claim, now, report)
     try:
         from_name, from_address = sender()
+        envelope = envelope_sender()  # once per batch: parsing the setting per mail cost as much as its MIME
         connection = TimedConnection(mail_settings(), timeout=mail_timeout())
         with connection:
             while pending:
                 if time.monotonic() > claim.send_before:
                     break
                 message = pending.pop(0)
-                outcome = _send_one(connection, message, from_name, from_address)
+                outcome = _send_one(connection, message, from_name, from_address, envelope)
                 if outcome is None:
                     sent.add(message)
                     continue
@@ -260,7 +261,7 @@ class SentRecorder:
 
 
 def _send_one(
-    connection: TimedConnection, message: OutboxMessage, from_name: str, from_address: str
+    connection: TimedConnection, message: OutboxMessage, from_name: str, from_address: str, envelope: str
 ) -> Exception | None:
     """None when the server took the message, else the failure (temporary, permanent or connection broken)."""
     try:
@@ -268,7 +269,7 @@ def _send_one(
     except (ValueError, TypeError, UnicodeError, IndexError) as error:
         return PermanentFailure(f"invalid message: {error}")
     try:
-        connection.send_bytes(envelope_sender(), message.to_address, data)
+        connection.send_bytes(envelope, message.to_address, data)
     except smtplib.SMTPRecipientsRefused as error:
         code, text = next(iter(error.recipients.values()), (0, b""))
         return classify(code, describe_reply(code, text))

@@ -344,7 +344,9 @@ def invited(db, create_event, create_person, organiser):
 
 def last_calendar_mail(db, invitation_id: int) -> OutboxMessage | None:
     """The latest mail with a calendar part, as it is sent (a mail recorded as facts rendered as the worker does)."""
-    query = db.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation_id).order_by(OutboxMessage.id.desc())
+    query = (
+        db.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation_id).order_by(OutboxMessage.id.desc())
+    )
     return next((mail for mail in map(rendered, db.session.scalars(query)) if mail.ics is not None), None)
 
 
