@@ -188,6 +188,8 @@ class AsRecorded:
         self._invitation = invitation
         self.state = InvitationState(facts["state"])
         self.plus_ones = int(facts.get("plus_ones") or 0)
+        #: The note as the templates see it (rendering puts a mark here; see render_notices).
+        self.note = invitation.note
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._invitation, name)
@@ -233,7 +235,7 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
         link = _link(rsvp_token(invitation), bodies)
         own = {_NAME: person.name, _LINK: link, _NOTE: invitation.note or None, _TEAM: team_line}
         said = tuple(sorted((key, value) for key, value in facts.items() if key not in ("stamp", "sequence")))
-        group = (message.kind, locale, event.id, message.subject, said)
+        group: tuple = (message.kind, locale, event.id, message.subject, said)
         group += tuple(value is not None for value in own.values())
         if group not in bodies:
             recorded.note = _NOTE if own[_NOTE] else ""
@@ -369,7 +371,8 @@ def _ics_for(
 
 def _line(name: str, value: Any) -> str:
     """One content line, folded and CRLF-terminated, as Component.to_ical writes the property."""
-    return _fold(Contentline.from_parts(name, getattr(value, "params", Parameters()), value)) + "\r\n"
+    parameters = value.params if isinstance(getattr(value, "params", None), Parameters) else Parameters()
+    return _fold(Contentline.from_parts(name, parameters, value)) + "\r\n"
 
 
 def _fold(line: Contentline) -> str:

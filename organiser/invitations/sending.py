@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, update
 
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
@@ -87,19 +88,20 @@ def send_invitations(event: Event, invitation_ids: list[int] | None = None, now:
     if not chosen:
         return 0
     reply_keys = plus_address("x" * KEY_LENGTH) is not None
-    changes, people = [], []
+    changes: list[dict] = []
+    people: list[tuple[int, Person, int]] = []
     for invitation_id, sequence, reply_nonce, person in chosen:
         values = new_rsvp_token_values()
         if reply_keys:  # made now, never by the worker; an existing one is kept (one ORGANIZER per entry)
-            values |= new_reply_key_values() if not reply_nonce else {"reply_nonce": None, "reply_key_hash": None}
+            values |= new_reply_key_values() if not reply_nonce else {"reply_nonce": "", "reply_key_hash": ""}
         sequence = max((sequence or 0) + 1, event.sequence)
         changes.append({"b_id": invitation_id, "b_sequence": sequence, **{f"b_{k}": v for k, v in values.items()}})
         people.append((invitation_id, person, sequence))
-    table = Invitation.__table__
-    columns = {name: bindparam(f"b_{name}") for name in ("token_nonce", "token_hash")}
-    if reply_keys:
+    table = cast(Table, Invitation.__table__)
+    columns: dict[str, ColumnElement] = {name: bindparam(f"b_{name}") for name in ("token_nonce", "token_hash")}
+    if reply_keys:  # "" keeps the stored key
         for name in ("reply_nonce", "reply_key_hash"):
-            columns[name] = func.coalesce(bindparam(f"b_{name}"), table.c[name])
+            columns[name] = func.coalesce(func.nullif(bindparam(f"b_{name}"), ""), table.c[name])
     statement = (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.state == InvitationState.LISTED.value)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -128,5 +128,5 @@ def rendered(message: OutboxMessage) -> OutboxMessage:
     if not message.deferred:
         return message
     copy = OutboxMessage(**{column.key: getattr(message, column.key) for column in OutboxMessage.__table__.columns})
-    render_deferred([copy], db.session)
+    render_deferred([copy], cast(Session, db.session))
     return copy
