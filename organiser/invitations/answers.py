@@ -173,34 +173,44 @@ def record_answer(
     if wanted != InvitationState.YES:
         plus_ones = 0
 
+    # Made before the lock, so that the lock covers the seat arithmetic and recording facts, not templates.
+    subjects = notices.confirmation_subjects(invitation, wanted) if notify else None
+    source = source or (AnswerSource.ORGANISER if by_organiser else AnswerSource.WEB)
     _lock_event(event.id)
     for _attempt in range(10):
-        outcome = _try_answer(invitation, wanted, plus_ones, note, now)
+        outcome = _try_answer(invitation, wanted, plus_ones, note, now, source)
         if outcome is not None:
             break
-        db.session.refresh(invitation)  # changed by a concurrent answer: start from what is stored now
+        _reread(invitation)  # changed by a concurrent answer: start from what is stored now
     else:  # pragma: no cover - ten concurrent changes to one invitation in a row
         raise AnswerRefused(AnswerRefused.BUSY)
 
-    db.session.refresh(invitation)
+    _reread(invitation)
     db.session.refresh(event)
-    invitation.answer_source = source or (AnswerSource.ORGANISER if by_organiser else AnswerSource.WEB)
     if outcome.state != InvitationState.YES:
         _after_leaving(invitation)
     else:
         _after_joining(invitation)
-    outcome.promoted = promote_from_waiting_list(event, now=now)
+    outcome.promoted = promote_from_waiting_list(event, now=now, refreshed=True)
     if outcome.state == InvitationState.WAITING:
         outcome.waiting_position = waiting_position(invitation)
     if notify:
-        notices.queue_confirmation(invitation, outcome)
+        notices.queue_confirmation(invitation, outcome, subjects)
     return outcome
 
 
-def _try_answer(invitation, wanted, plus_ones, note, now) -> AnswerOutcome | None:
+def _reread(invitation: Invitation) -> None:
+    """The invitation's columns as stored now; its person and event stay loaded (no statement to load them again)."""
+    db.session.refresh(invitation, attribute_names=_COLUMNS)
+
+
+_COLUMNS = [column.key for column in Invitation.__table__.columns]
+
+
+def _try_answer(invitation, wanted, plus_ones, note, now, source) -> AnswerOutcome | None:
     old_state, old_plus = invitation.state, invitation.plus_ones
     held = seats_for(old_state, old_plus)
-    values = {"note": note, "answered_at": now}
+    values = {"note": note, "answered_at": now, "answer_source": source}
     if wanted != InvitationState.YES:
         values.update(state=wanted, plus_ones=0, waiting_since=None)
         if not _claim_invitation(invitation, old_state, old_plus, **values):
@@ -264,14 +274,17 @@ def _set(invitation: Invitation, **values) -> None:
     )
 
 
-def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list[Invitation]:
+def promote_from_waiting_list(event: Event, now: datetime | None = None, refreshed: bool = False) -> list[Invitation]:
     """Give freed seats to those waiting, in order of arrival: the first in line who fits gets the seats.
 
     Someone who needs more seats than are free keeps their place at the head of the line and is passed over
     only for this seat (the RSVP page tells them, and the answers page tells the organiser why seats are empty).
     """
     promoted: list[Invitation] = []
-    if event.status == EventStatus.CANCELLED:
+    if not refreshed:
+        db.session.refresh(event)  # the seats as they are (only the guarded UPDATE below takes any)
+    free = event.capacity - event.seats_taken
+    if event.status == EventStatus.CANCELLED or free <= 0:
         return promoted
     waiting = db.session.scalars(
         db.select(Invitation)
@@ -280,8 +293,9 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list
     ).all()
     for candidate in waiting:
         seats = 1 + candidate.plus_ones
-        if not _take_seats(event.id, seats):
+        if seats > free or not _take_seats(event.id, seats):
             continue  # does not fit now; whoever is next and fits gets the seat
+        free -= seats
         if not _claim_invitation(
             candidate, InvitationState.WAITING, candidate.plus_ones, state=InvitationState.YES, waiting_since=None
         ):

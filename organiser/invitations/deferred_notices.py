@@ -78,9 +78,11 @@ def record_notice(
     waiting_position: int | None = None,
     plus_ones_refused: bool = False,
     not_before: datetime | None = None,
+    subjects: dict[InvitationState, str] | None = None,
 ) -> None:
     """Record one mail about `invitation` as facts (flushes): the answer as it stands now, a raised SEQUENCE
-    when the mail carries a calendar part. Nothing for a person without address or erased."""
+    when the mail carries a calendar part. Nothing for a person without address or erased. `subjects`: the
+    subject per answer, made before the event's lock was taken (`subjects_for`); else it is made here."""
     person = invitation.person
     if not person.email or person.deleted_at is not None:
         return
@@ -100,7 +102,9 @@ def record_notice(
         plus_ones_refused=plus_ones_refused,
     )
     organiser = event.organiser
-    subject = render_subject(kind.value, _locale(person), invitation=invitation, event=event, person=person)
+    subject = (subjects or {}).get(invitation.state)
+    if subject is None:
+        subject = render_subject(kind.value, _locale(person), invitation=invitation, event=event, person=person)
     queue_row(
         facts_row(
             kind=kind,
@@ -115,6 +119,22 @@ def record_notice(
             not_before=not_before,
         )
     )
+
+
+def subjects_for(invitation: Invitation, kind: OutboxKind, states: Sequence[InvitationState]) -> dict:
+    """The subject of `kind` for each answer in `states`, made ahead (before an answer takes the event's lock, so
+    that the lock covers the seat arithmetic, not templates). Also loads what record_notice reads and makes the
+    reply key, so that nothing of it happens under the lock."""
+    person, event = invitation.person, invitation.event
+    _ = event.organiser
+    if not person.email or person.deleted_at is not None:
+        return {}
+    organizer_address(invitation)
+    locale = _locale(person)
+    return {
+        state: render_subject(kind.value, locale, invitation=SimpleNamespace(state=state), event=event, person=person)
+        for state in states
+    }
 
 
 def invitation_rows(event: Event, people: Sequence[tuple[int, Person, int | None]], now: datetime) -> list[dict]:

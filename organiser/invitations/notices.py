@@ -129,7 +129,14 @@ def queue_new_link(invitation: Invitation) -> None:
     _queue(invitation, OutboxKind.NEW_LINK, ics_method="REQUEST" if invitation.holds_place else None)
 
 
-def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
+def confirmation_subjects(invitation: Invitation, wanted: InvitationState) -> dict:
+    """The confirmation's subject for each answer `wanted` can lead to (a yes may end on the waiting list), made
+    before the answer takes the event's lock (see queue_confirmation)."""
+    states = [wanted, InvitationState.WAITING] if wanted == InvitationState.YES else [wanted]
+    return deferred_notices.subjects_for(invitation, OutboxKind.CONFIRMATION, states)
+
+
+def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome, subjects: dict | None = None) -> None:
     """Confirm an answer: what was recorded, and what happens next.
 
     One settled change, one confirmation: it waits CONFIRMATION_DELAY_SECONDS, and a later answer within that
@@ -146,6 +153,7 @@ def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
         waiting_position=outcome.waiting_position,
         plus_ones_refused=outcome.plus_ones_refused,
         not_before=utcnow() + delay,
+        subjects=subjects,
     )
 
 
