@@ -11,6 +11,7 @@ from icalendar import Calendar
 from organiser.extensions import utcnow
 from organiser.invitations import links
 from organiser.invitations.models import Invitation, InvitationState
+from organiser.mail.deferred import rendered
 from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
 
@@ -157,3 +158,46 @@ def test_a_mail_whose_invitation_is_gone_fails_with_a_reason(
     (row,) = db.session.scalars(db.select(OutboxMessage)).all()
     assert row.status == OutboxStatus.FAILED and "nothing to send" in row.last_error
     assert smtp_server.handler.messages == []
+
+
+def test_the_worker_writes_the_calendar_part_the_ical_writer_would(app, db, create_event, organiser, invitees):
+    """The event-wide part is written once per event version and the invitee's own lines added to it: the same
+    properties, values and parameters as invitation_to_ical writes for that invitee (names with accents, long
+    enough to be folded)."""
+    from datetime import datetime
+
+    from organiser.invitations.ical import invitation_to_ical
+
+    event = create_event(title="Wijksafari met een heel lange naam die over de regel heen loopt", organiser=organiser)
+    first, second = invitees(event, names=["Ans de Vries-Çelik van den Heuvel-Ploeg", "Bram Bos"])
+    rows = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.invitation_id)).all()
+    for invitation, row in zip((first, second), rows, strict=True):
+        made = rendered(row).ics
+        invitation = db.session.get(Invitation, invitation.id)
+        expected = invitation_to_ical(
+            invitation,
+            method="REQUEST",
+            base_url=app.config["BASE_URL"],
+            tzid=app.config["TIMEZONE"],
+            organiser_name=organiser.name,
+            organiser_email="organiser@organiser.test",
+            sequence=row.facts["sequence"],
+            stamp=datetime.fromisoformat(row.facts["stamp"]),
+            rsvp=False,
+            status_lines=["U heeft nog niet geantwoord.", made_line(made)],
+        )
+        assert all(len(line.encode()) <= 75 for line in made.split("\r\n"))
+        (got,) = Calendar.from_ical(made).walk("VEVENT")
+        (want,) = Calendar.from_ical(expected).walk("VEVENT")
+        for name in set(got) | set(want):
+            if name == "ORGANIZER":  # the sender's address (MAIL_DEFAULT_SENDER), named after the organiser
+                assert got[name].params["CN"] == organiser.name
+                continue
+            assert got[name].to_ical() == want[name].to_ical(), name
+            assert dict(getattr(got[name], "params", {})) == dict(getattr(want[name], "params", {})), name
+
+
+def made_line(ics: str) -> str:
+    """The second status line of the worker's DESCRIPTION (how to answer; it depends on the inbox settings)."""
+    (vevent,) = Calendar.from_ical(ics).walk("VEVENT")
+    return str(vevent["DESCRIPTION"]).split("\n\n")[-2].split("\n")[1]
