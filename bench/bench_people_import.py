@@ -14,9 +14,10 @@ from flask import Flask
 
 from organiser.auth.services import create_organiser
 from organiser.extensions import db
-from organiser.people.import_files import decode_upload
-from organiser.people.importing import apply_import, plan_import
-from organiser.people.models import Person
+from organiser.people.import_columns import columns_json, guess_columns, read_table
+from organiser.people.import_files import ReadFile, read_upload, sniff_delimiter
+from organiser.people.importing import ImportPlan, apply_import, plan_import
+from organiser.people.models import ContactRole, Person, PersonImport, PersonKind
 from organiser.places.models import Initiative, Neighbourhood
 
 from .people_support import QueryCounter, postgres_app, sqlite_app
@@ -40,6 +41,20 @@ def make_csv(initiatives: list[str]) -> bytes:
     return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
+def plan_read(read: ReadFile) -> ImportPlan:
+    """The preview of a file as read, as the upload page stores it (an unsaved PersonImport)."""
+    columns = guess_columns(read_table(read.text, read.delimiter).header)
+    upload = PersonImport(
+        content=read.text,
+        delimiter=read.delimiter,
+        columns=columns_json(columns),
+        default_kind=PersonKind.STAFF,
+        default_role=ContactRole.OFFICE,
+        sync_scope="",
+    )
+    return plan_import(upload)
+
+
 def seed(app: Flask) -> list[str]:
     """Ten initiatives, and the first 2,000 people of the file already in the directory (under older names)."""
     with app.test_request_context():
@@ -51,7 +66,7 @@ def seed(app: Flask) -> list[str]:
         text = make_csv(names).decode("utf-8-sig").replace("Collega 1", "Oude naam 1", 300)
         lines = text.splitlines()
         head = "\n".join(lines[: EXISTING + 1]) + "\n"
-        apply_import(plan_import(head))
+        apply_import(plan_read(ReadFile(text=head, encoding="utf-8", delimiter=sniff_delimiter(head))))
         db.session.commit()
     return names
 
@@ -62,8 +77,7 @@ def run(app: Flask, label: str) -> None:
     with app.test_request_context():
         with QueryCounter(db.engine) as queries:
             started = time.perf_counter()
-            text = decode_upload(raw)
-            plan = plan_import(text)
+            plan = plan_read(read_upload(raw))
             preview = time.perf_counter() - started
         counts = {outcome.value: n for outcome, n in plan.counts.items()}
         with QueryCounter(db.engine) as commit_queries:

@@ -421,13 +421,15 @@ def check_arrival_order(answers: Sequence[Answer], seating: Seating) -> int:
 
 
 def expected_promotions(before: Seating, freed: int) -> list[str]:
-    """First come, first served: the longest head of the waiting list that fits in the free seats."""
+    """First come, first served, as `invitations.answers.promote_from_waiting_list` decides (issue 11): in order of
+    arrival, everyone who fits in the seats still free; someone who needs more seats than are free is passed over
+    for these seats (keeping their place) and the next in line who fits gets them."""
     free = before.capacity - before.seats_taken + freed
     promoted = []
     for token in before.waiting:
         needed = 1 + before.states[token][1]
         if needed > free:
-            break
+            continue
         free -= needed
         promoted.append(token)
     return promoted

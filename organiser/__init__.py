@@ -24,6 +24,7 @@ from .i18n import init_babel
 from .invitations.host_views import bp as hosts_bp
 from .invitations.views import bp as invitations_bp
 from .mail.views import bp as mail_bp
+from .people.import_views import bp as people_import_bp
 from .people.views import bp as people_bp
 from .places.views import bp as places_bp
 from .ratelimit import init_limiter
@@ -91,8 +92,14 @@ def trust_proxies(app: Flask) -> None:
 
 
 def limit_url_ids(app: Flask) -> None:
-    """Ids in URLs (<int:…>) only up to what the database holds; set before any route is added."""
+    """Ids in URLs (<int:…>) only up to what the database holds; set before any route is added.
+
+    Repeated slashes are not merged into a redirect (Werkzeug's default): a path such as
+    `/rsvp//evil.example/data` (a token with an encoded "/") answers 404 like any unknown link, instead of a 308
+    whose Location is built from what the visitor typed.
+    """
     app.url_map.converters["int"] = RecordIdConverter
+    app.url_map.merge_slashes = False
 
 
 def register_extensions(app: Flask) -> None:
@@ -123,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         events_bp,
         sharing_bp,
         people_bp,
+        people_import_bp,
         invitations_bp,
         hosts_bp,
         teams_bp,

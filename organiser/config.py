@@ -62,6 +62,11 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Europe/Amsterdam",
     "DEFAULT_OFFICE_SHARE": 50,
     "REMINDER_DAYS_BEFORE_DEADLINE": 3,
+    #: "Stuur nu een herinnering" skips whoever got a reminder less than this many hours ago (a double click,
+    #: two organisers at once, or pressing it again the same day sends nothing twice).
+    "REMINDER_AGAIN_AFTER_HOURS": 24,
+    #: The daily digest of news for organisers (organiser/news) goes out from this hour (local time) on.
+    "NEWS_DIGEST_HOUR": 8,
     # Privacy: how long each category of personal data is kept (organiser/retention.py holds the policy; the
     # privacy statement and the "my data" page show these same numbers; `flask jobs` and the worker apply them).
     #: Notes (diet, accessibility) and plus-ones: removed this many days after the event.
@@ -78,6 +83,9 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_LEFT_DAYS": 365,
     #: Uploaded people files (CSV/xlsx) that were never confirmed: deleted this many hours after the upload.
     "RETENTION_IMPORT_HOURS": 24,
+    #: News for organisers about an invitee's answer, waiting-list move or bounced mail: deleted this many days
+    #: after it was recorded (mailed or not).
+    "RETENTION_NEWS_DAYS": 30,
     # The privacy and accessibility statements (footer of every page).
     #: The municipality (or organisation) responsible for this site, as it calls itself: "Gemeente Voorbeeldstad".
     "MUNICIPALITY_NAME": "",

@@ -17,6 +17,14 @@ from . import clock
 from .config import ROOT
 from .extensions import babel
 
+#: Each language by its own name (an endonym: a reader finds their language whatever the page's language).
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, name) of every language the app speaks (LANGUAGES), for a choice of mail language."""
+    return [(code, LANGUAGE_NAMES.get(code, code)) for code in current_app.config["LANGUAGES"]]
+
 
 def select_locale() -> str:
     """The language the visitor chose (remembered in the session), else the page's own language (an invitee's
@@ -99,4 +107,5 @@ def init_babel(app: Flask) -> None:
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.globals["format_span"] = format_span
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["language_names"] = LANGUAGE_NAMES
     app.jinja_env.globals["request"] = request

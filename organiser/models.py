@@ -6,6 +6,7 @@ from .events.models import Event, Stop
 from .inbox.models import InboxMessage
 from .invitations.models import Invitation
 from .mail.models import OutboxMessage
+from .news.models import NewsItem
 from .people.models import Department, Person, PersonImport
 from .places.models import Initiative, Neighbourhood
 from .teams.models import Team
@@ -19,6 +20,7 @@ __all__ = [
     "Initiative",
     "Invitation",
     "Neighbourhood",
+    "NewsItem",
     "Organiser",
     "OutboxMessage",
     "Person",

@@ -25,6 +25,8 @@ from .invitations import person_changes as invitation_changes
 from .mail import deferred as mail_deferred
 from .mail import retention as mail_retention
 from .mail.outbox import EventLink
+from .news import recording as news_recording
+from .news import retention as news_retention
 from .people import place_use as people_place_use
 from .teams import membership
 
@@ -87,6 +89,12 @@ RECEIVERS = (
     # people → invitations and calendar: a new address; links mailed to the old one stop working
     (signals.person_email_changed, invitation_changes.renew_links_after_email_change),
     (signals.person_email_changed, feed_changes.revoke_feeds_after_email_change),
+    # invitations → news: what the organisers hear without opening the app (answers, waiting list, full, bounces)
+    (signals.answer_recorded, news_recording.on_answer_recorded),
+    (signals.invitee_mail_bounced, news_recording.on_invitee_mail_bounced),
+    # people → news, invitations → news: news about an invitee is erased with them and shown on "my data"
+    (signals.person_erased, news_retention.on_person_erased),
+    (signals.personal_data_requested, news_retention.on_personal_data_requested),
 )
 
 

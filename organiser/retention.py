@@ -90,5 +90,21 @@ IMPORTS = Period(
     _l("verwijderd"),
 )
 
+NEWS = Period(
+    "RETENTION_NEWS_DAYS",
+    _l(
+        "Berichten aan de organisatoren over uw antwoord, de wachtlijst of mail aan u die onbestelbaar terugkwam "
+        "(alleen als een organisator daarom vroeg)"
+    ),
+    _l("na het vastleggen"),
+    _l("verwijderd"),
+)
+TRAIL = Period(
+    "TRAIL_RETENTION_DAYS",
+    _l("Het logboek van organisatoren: wie uw gegevens wijzigde, exporteerde of verwijderde (met uw naam)"),
+    _l("na de handeling"),
+    _l("verwijderd"),
+)
+
 #: Every category, in the order the privacy statement lists them.
-POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, LEFT, IMPORTS)
+POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, NEWS, LEFT, IMPORTS, TRAIL)

@@ -90,3 +90,12 @@ person_change_requested = _signals.signal("person-change-requested")
 #: people → a person's e-mail address changed; receivers make the links sent to the old address stop working
 #: (and send new ones to the new address). kwargs: old_email (str).
 person_email_changed = _signals.signal("person-email-changed")
+
+#: invitations → an invitee's answer was recorded (web page, calendar app, organiser; after any promotions). Sent
+#: with the invitation; kwargs: outcome (answers.AnswerOutcome: the state before and after, the place in line, who
+#: was promoted), source (AnswerSource), became_full (this answer took the last seat), now.
+answer_recorded = _signals.signal("answer-recorded")
+
+#: invitations → mail to an invitee came back undeliverable (a bounce in the reply mailbox, about that invitation's
+#: mail); sent with the invitation; kwargs: reason (the receiving server's words, may be empty), now.
+invitee_mail_bounced = _signals.signal("invitee-mail-bounced")

@@ -1,11 +1,12 @@
 """Forms for logging in, passwords and managing accounts."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 
 from ..forms import Form, choice_list
-from .models import Role
+from ..i18n import language_choices
+from .models import NewsDelivery, Role
 from .passwords import MAX_PASSWORD_LENGTH, PASSWORD_HINT, AcceptablePassword
 
 
@@ -123,3 +124,25 @@ class MfaOffForm(Form):
         _l("Uw wachtwoord"), validators=[DataRequired(_l("Vul uw wachtwoord in.")), Length(max=MAX_PASSWORD_LENGTH)]
     )
     submit = SubmitField(_l("Tweede stap uitzetten"))
+
+
+class NewsSettingsForm(Form):
+    """How the account hears about its events (organiser/news), and the language of those mails."""
+
+    news_delivery = RadioField(
+        _l("Berichten over uw bijeenkomsten"),
+        choices=[],
+        description=_l(
+            "Nieuwe antwoorden, afmeldingen, de wachtlijst, een volle bijeenkomst, mail die onbestelbaar terugkwam "
+            "en antwoorden uit agenda-apps, bij de bijeenkomsten die u organiseert of mede-organiseert."
+        ),
+        validators=[DataRequired(_l("Kies hoe u berichten wilt krijgen."))],
+    )
+    locale = RadioField(
+        _l("Taal van deze e-mails"), choices=[], validators=[DataRequired(_l("Kies de taal van de e-mails."))]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.news_delivery.choices = choice_list((choice.value, choice.label) for choice in NewsDelivery)
+        self.locale.choices = choice_list(language_choices())

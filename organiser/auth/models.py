@@ -36,6 +36,24 @@ class Role(enum.StrEnum):
         return self.__titles__[self.value]
 
 
+class NewsDelivery(enum.StrEnum):
+    """How an organiser hears about answers, waiting-list moves, a full event and bounced mail (organiser/news)."""
+
+    __titles__ = {
+        "off": _l("Geen e-mail: ik kijk zelf in de app"),
+        "immediate": _l("Meteen: een e-mail bij elke verandering"),
+        "daily": _l("Eén keer per dag: een overzicht van wat er veranderde"),
+    }
+
+    OFF = "off"
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+
+    @property
+    def label(self):
+        return self.__titles__[self.value]
+
+
 def _role_type() -> Enum:
     return Enum(
         Role,
@@ -67,6 +85,10 @@ class Organiser(UserMixin, Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: The last TOTP time step accepted: a code works once (ASVS 2.8.4), also when typed twice within 30 s.
     totp_last_step: Mapped[int | None]
+    #: A NewsDelivery value: news about the events this account manages by mail at once, daily, or not at all.
+    news_delivery: Mapped[str] = mapped_column(String(20), default=NewsDelivery.OFF.value)
+    #: The language of mail to this account (news; one of LANGUAGES).
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="organiser", cascade="all, delete-orphan", passive_deletes=True

@@ -11,7 +11,7 @@ from sqlalchemy import func
 
 from ..extensions import db
 from ..forms import CONTROL_CHARACTERS, LINE_BREAKS, parse_record_id
-from .models import Organiser, Role
+from .models import NewsDelivery, Organiser, Role
 from .passwords import MIN_PASSWORD_LENGTH, password_problem
 
 __all__ = ["MIN_PASSWORD_LENGTH", "authenticate", "create_organiser", "end_sessions", "find_organiser"]
@@ -103,3 +103,11 @@ def load_organiser(user_id: str) -> Organiser | None:
     if organiser is None or not organiser.active or str(organiser.session_version) != version:
         return None
     return organiser
+
+
+def choose_news(account: Organiser, delivery: NewsDelivery, locale: str) -> None:
+    """How the account hears about its events (organiser/news) and the language of that mail. News waiting for a
+    digest is mailed at the next run when switching to "at once", and dropped by it when switching off."""
+    account.news_delivery = delivery.value
+    account.locale = locale
+    db.session.flush()

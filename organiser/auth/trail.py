@@ -6,13 +6,14 @@ and purged after TRAIL_RETENTION_DAYS by `flask jobs`. They hold a name, never t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app, has_request_context
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import delete
 
+from .. import retention
 from ..extensions import db, rows_matched, utcnow
 from .models import Organiser, TrailEntry
 
@@ -42,6 +43,8 @@ ACTION_LABELS = {
     "co_organiser_added": _l("Mede-organisator toegevoegd"),
     "co_organiser_removed": _l("Mede-organisator verwijderd"),
     "invitations_sent": _l("Uitnodigingen verstuurd"),
+    "reminders_sent": _l("Herinneringen verstuurd"),
+    "news_settings_changed": _l("Keuze voor berichten gewijzigd"),
     "event_link_created": _l("Persoonlijke link voor gastheer of aanmeldhulp gemaakt"),
     "event_link_revoked": _l("Persoonlijke link ingetrokken"),
     "host_added_resident": _l("Bewoner aangemeld door initiatiefnemer"),
@@ -86,8 +89,7 @@ def recent_entries(subject_type: str = "", subject_id: int | None = None):
 
 
 def purge_old_entries(now: datetime | None = None) -> int:
-    """Remove entries older than TRAIL_RETENTION_DAYS; returns how many."""
-    cutoff = (now or utcnow()) - timedelta(days=current_app.config["TRAIL_RETENTION_DAYS"])
-    result = db.session.execute(delete(TrailEntry).where(TrailEntry.at < cutoff))
+    """Remove entries older than TRAIL_RETENTION_DAYS (retention.TRAIL, shown on the privacy page); returns how many."""
+    result = db.session.execute(delete(TrailEntry).where(TrailEntry.at < retention.TRAIL.cutoff(now or utcnow())))
     db.session.flush()
     return rows_matched(result)

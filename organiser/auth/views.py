@@ -26,11 +26,11 @@ from ..ratelimit import hit, limit_login_attempts, limit_token_requests, restart
 from ..tokens import hash_token
 from ..web import safe_next
 from . import trail
-from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewsSettingsForm, SetPasswordForm
 from .links import find_link, send_link, use_link
 from .mfa import mfa_required
-from .models import LinkPurpose, Organiser
-from .services import AccountRefused, authenticate, change_password, end_sessions, find_organiser
+from .models import LinkPurpose, NewsDelivery, Organiser
+from .services import AccountRefused, authenticate, change_password, choose_news, end_sessions, find_organiser
 from .sso import provider_name, sso_enabled
 
 bp = Blueprint("auth", __name__)
@@ -153,7 +153,7 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """One's own account: change the password, log out on every other device."""
+    """One's own account: change the password, log out on every other device, choose news by mail."""
     form = ChangePasswordForm(account_email=current_user.email)
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
@@ -169,7 +169,30 @@ def account():
                 start_session(current_user)  # this session goes on; every other one has ended
                 flash(_("Uw wachtwoord is gewijzigd. Op andere apparaten moet u opnieuw inloggen."), "success")
                 return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form)
+    return render_template("auth/account.html", form=form, news_form=_news_form())
+
+
+def _news_form(formdata=None) -> NewsSettingsForm:
+    form = NewsSettingsForm(formdata)
+    if formdata is None:
+        form.news_delivery.data = current_user.news_delivery
+        form.locale.data = current_user.locale
+    return form
+
+
+@bp.post("/account/news")
+@login_required
+def news_settings():
+    """Choose how to hear about one's events: no mail, a mail at once, or a daily digest; and in which language."""
+    form = _news_form(request.form)
+    if not form.validate():
+        form_password = ChangePasswordForm(formdata=None, account_email=current_user.email)
+        return render_template("auth/account.html", form=form_password, news_form=form), 400
+    choose_news(current_user, NewsDelivery(form.news_delivery.data), required(form.locale.data))
+    trail.record("news_settings_changed", "account", current_user.id, f"{current_user.name}: {form.news_delivery.data}")
+    db.session.commit()
+    flash(_("Uw keuze voor berichten is opgeslagen."), "success")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/logout-everywhere")

@@ -55,6 +55,8 @@ class AnswerOutcome:
     #: The plus-ones asked for could not all be seated: the previous number was kept.
     plus_ones_refused: bool = False
     promoted: list[Invitation] = field(default_factory=list)
+    #: The state the invitation had before this answer.
+    before: InvitationState | None = None
 
 
 #: Answers that can still be edited downwards after the deadline (fewer guests, the note).
@@ -176,7 +178,7 @@ def record_answer(
     # Made before the lock, so that the lock covers the seat arithmetic and recording facts, not templates.
     subjects = notices.confirmation_subjects(invitation, wanted) if notify else None
     source = source or (AnswerSource.ORGANISER if by_organiser else AnswerSource.WEB)
-    _lock_event(event.id)
+    seats_before = _lock_event(event.id)
     for _attempt in range(10):
         outcome = _try_answer(invitation, wanted, plus_ones, note, now, source)
         if outcome is not None:
@@ -196,6 +198,8 @@ def record_answer(
         outcome.waiting_position = waiting_position(invitation)
     if notify:
         notices.queue_confirmation(invitation, outcome, subjects)
+    full = seats_before < event.capacity <= event.seats_taken
+    signals.answer_recorded.send(invitation, outcome=outcome, source=source, became_full=full, now=now)
     return outcome
 
 
@@ -216,7 +220,7 @@ def _try_answer(invitation, wanted, plus_ones, note, now, source) -> AnswerOutco
         if not _claim_invitation(invitation, old_state, old_plus, **values):
             return None
         _free_seats(invitation.event_id, held)
-        return AnswerOutcome(state=wanted)
+        return AnswerOutcome(state=wanted, before=old_state)
 
     needed = 1 + plus_ones
     if not _claim_invitation(invitation, old_state, old_plus, **values):
@@ -224,27 +228,28 @@ def _try_answer(invitation, wanted, plus_ones, note, now, source) -> AnswerOutco
     if needed <= held:
         _free_seats(invitation.event_id, held - needed)
         _set(invitation, state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
-        return AnswerOutcome(state=InvitationState.YES)
+        return AnswerOutcome(state=InvitationState.YES, before=old_state)
     if _take_seats(invitation.event_id, needed - held):
         _set(invitation, state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
-        return AnswerOutcome(state=InvitationState.YES)
+        return AnswerOutcome(state=InvitationState.YES, before=old_state)
     if old_state == InvitationState.YES:
         # Already seated: keep the seat and the plus-ones that fit, rather than lose the place.
-        return AnswerOutcome(state=InvitationState.YES, plus_ones_refused=True)
+        return AnswerOutcome(state=InvitationState.YES, plus_ones_refused=True, before=old_state)
     # Full: to the waiting list, behind everyone whose answer held the event's lock before this one.
     waiting_since = invitation.waiting_since if old_state == InvitationState.WAITING else _next_in_line(invitation)
     _set(invitation, state=InvitationState.WAITING, plus_ones=plus_ones, waiting_since=waiting_since)
-    return AnswerOutcome(state=InvitationState.WAITING)
+    return AnswerOutcome(state=InvitationState.WAITING, before=old_state)
 
 
-def _lock_event(event_id: int) -> None:
+def _lock_event(event_id: int) -> int:
     """Hold the event row until commit: answers to one event change seats and the waiting list one at a time.
 
     Taken before any invitation row, as every other path does (edit event, promotion), so that an answer and a
     decline that promotes its invitee cannot deadlock. PostgreSQL: a row lock. SQLite: FOR UPDATE is ignored,
-    but the first UPDATE of the transaction makes it the database's only writer until commit.
+    but the first UPDATE of the transaction makes it the database's only writer until commit. Returns the seats
+    taken as the lock found them.
     """
-    db.session.execute(db.select(Event.id).where(Event.id == event_id).with_for_update())
+    return db.session.execute(db.select(Event.seats_taken).where(Event.id == event_id).with_for_update()).scalar_one()
 
 
 def _next_in_line(invitation: Invitation) -> datetime:
@@ -365,7 +370,7 @@ def withdraw(invitation: Invitation, now: datetime | None = None) -> AnswerOutco
     outcome = None
     held_place = invitation.holds_place and invitation.event.status != EventStatus.CANCELLED
     if held_place:
-        outcome = record_answer(invitation, "no", by_organiser=True, notify=False, now=now)
+        outcome = record_answer(invitation, "no", by_organiser=True, notify=False, now=now, source=AnswerSource.WEB)
     invitation.note = ""
     invitation.plus_ones = 0
     revoke_rsvp_token(invitation)

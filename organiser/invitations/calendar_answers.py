@@ -18,6 +18,7 @@ from typing import Literal
 
 from flask_babel import lazy_gettext as _l
 
+from .. import signals
 from ..events.models import EventStatus
 from ..extensions import db
 from ..inbox.addresses import key_of
@@ -173,6 +174,9 @@ def _apply_bounce(incoming: IncomingMessage, now: datetime) -> InboxResult:
     about = next((row for row in outbox_rows if row.to_address.lower() in bounce.recipients), None)
     detail = ", ".join(bounce.recipients) + (f" ({reason})" if reason else "")
     if about is not None:
+        invitation = db.session.get(Invitation, about.invitation_id) if about.invitation_id else None
+        if invitation is not None:
+            signals.invitee_mail_bounced.send(invitation, reason=reason, now=now)
         return InboxResult("bounce", detail=detail, event_id=about.event_id, invitation_id=about.invitation_id)
     return InboxResult("bounce" if marked else "bounce_unknown", detail=detail)
 

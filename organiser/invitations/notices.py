@@ -11,6 +11,7 @@ mapper resolves the relationship by name, so nothing here imports teams).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -39,15 +40,89 @@ def _recipient_locale(invitation: Invitation) -> str:
     return invitation.person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _organiser_address(invitation: Invitation) -> tuple[str, str]:
-    """Name and bare address of the ORGANIZER: the reply mailbox plus-addressed for this invitation when organiser
-    reads one (reply_keys.py), else the sender, whose mailbox nobody reads (the mail then says so and asks for
-    no reply). Named after the event's organiser."""
-    name, address = sender()
-    event = invitation.event
-    if event.organiser is not None and not isinstance(current_app.config["MAIL_DEFAULT_SENDER"], tuple | list):
-        name = event.organiser.name
-    return name or "organiser", organizer_address(invitation) or address
+def _organiser_name(invitation: Invitation) -> str:
+    """The name on the ORGANIZER: the event's organiser, unless the sender setting gives a fixed name."""
+    name = sender()[0]
+    organiser = invitation.event.organiser
+    if organiser is not None and not isinstance(current_app.config["MAIL_DEFAULT_SENDER"], tuple | list):
+        name = organiser.name
+    return name or "organiser"
+
+
+def _organiser_address(invitation: Invitation) -> str:
+    """The bare address of the ORGANIZER: the reply mailbox plus-addressed for this invitation when organiser
+    reads one (reply_keys.py; the key is made now if the invitation has none), else the sender, whose mailbox
+    nobody reads (the mail then says so and asks for no reply)."""
+    return organizer_address(invitation) or sender()[1]
+
+
+@dataclass(frozen=True)
+class ComposedMail:
+    """One notice as the invitee receives it: subject, text, HTML and the calendar part, in their language."""
+
+    locale: str
+    subject: str
+    text: str
+    html: str
+    ics: str | None
+    ics_method: str | None
+
+
+def compose_notice(
+    invitation: Invitation,
+    kind: OutboxKind,
+    *,
+    rsvp_link: str | None,
+    organiser_email: str,
+    sequence: int,
+    stamp: datetime,
+    ics_method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"] | None = None,
+    waiting_position: int | None = None,
+    locale: str | None = None,
+    **context,
+) -> ComposedMail:
+    """Render one notice (templates/mail/<kind>.*) and its calendar part; changes nothing (the preview shows
+    exactly this, with a placeholder link). `locale` defaults to the invitee's own language; the calendar part
+    is written in that language too (its route, host and "more information" lines)."""
+    person = invitation.person
+    team = invitation.team  # teams is above invitations: reached through the relationship, not imported
+    locale = locale or _recipient_locale(invitation)
+    subject, text, html = render_mail(
+        kind.value,
+        locale,
+        invitation=invitation,
+        event=invitation.event,
+        person=person,
+        rsvp_url=rsvp_link,
+        event_url=absolute_url("events.detail", event_id=invitation.event_id),
+        team=team.summary_for(invitation) if team is not None else None,
+        company=who_else_comes(invitation.event),
+        contact=invitation.event.organiser,
+        calendar_answers=inbox_configured(),
+        **context,
+    )
+    ics = None
+    if ics_method:
+        with force_locale(locale):
+            lines = calendar_status_lines(invitation, waiting_position) if ics_method != "CANCEL" else []
+            ics = invitation_to_ical(
+                invitation,
+                method=ics_method,
+                base_url=current_app.config["BASE_URL"],
+                tzid=current_app.config["TIMEZONE"],
+                organiser_name=_organiser_name(invitation),
+                organiser_email=organiser_email,
+                sequence=sequence,
+                stamp=stamp,
+                rsvp=inbox_configured(),
+                status_lines=lines,
+            )
+    return ComposedMail(locale, subject, text, html, ics, ics_method if ics else None)
+
+
+def next_sequence(invitation: Invitation) -> int:
+    """The SEQUENCE the invitee's next scheduling message carries (higher than any sent to them before)."""
+    return max((invitation.calendar_sequence or 0) + 1, invitation.event.sequence)
 
 
 def _queue(
@@ -58,7 +133,7 @@ def _queue(
     not_before: datetime | None = None,
     **context,
 ) -> None:
-    """Render one notice (templates/mail/<kind>.*) in the invitee's language and put it in the outbox.
+    """Compose one notice in the invitee's language and put it in the outbox.
 
     A calendar part is stamped with the moment it is made and carries the invitee's next SEQUENCE, so that it
     supersedes every earlier message to them in every client (RFC 5546); Reply-To is the event's organiser.
@@ -66,51 +141,31 @@ def _queue(
     person = invitation.person
     if not person.email or person.deleted_at is not None:
         return
-    url = rsvp_url(invitation)
-    team = invitation.team  # teams is above invitations: reached through the relationship, not imported
-    locale = _recipient_locale(invitation)
-    subject, text, html = render_mail(
-        kind.value,
-        locale,
-        invitation=invitation,
-        event=invitation.event,
-        person=person,
-        rsvp_url=url,
-        event_url=absolute_url("events.detail", event_id=invitation.event_id),
-        team=team.summary_for(invitation) if team is not None else None,
-        company=who_else_comes(invitation.event),
-        contact=invitation.event.organiser,
-        calendar_answers=inbox_configured(),
+    organiser_email = ""
+    if ics_method:
+        organiser_email = _organiser_address(invitation)
+        invitation.calendar_sequence = next_sequence(invitation)
+    mail = compose_notice(
+        invitation,
+        kind,
+        rsvp_link=rsvp_url(invitation),
+        organiser_email=organiser_email,
+        sequence=invitation.calendar_sequence,
+        stamp=utcnow(),
+        ics_method=ics_method,
+        waiting_position=waiting_position,
         **context,
     )
-    ics = None
-    if ics_method:
-        organiser_name, organiser_email = _organiser_address(invitation)
-        invitation.calendar_sequence = max((invitation.calendar_sequence or 0) + 1, invitation.event.sequence)
-        with force_locale(locale):
-            lines = calendar_status_lines(invitation, waiting_position) if ics_method != "CANCEL" else []
-        ics = invitation_to_ical(
-            invitation,
-            method=ics_method,
-            base_url=current_app.config["BASE_URL"],
-            tzid=current_app.config["TIMEZONE"],
-            organiser_name=organiser_name,
-            organiser_email=organiser_email,
-            sequence=invitation.calendar_sequence,
-            stamp=utcnow(),
-            rsvp=inbox_configured(),
-            status_lines=lines,
-        )
     organiser = invitation.event.organiser
     queue_mail(
         kind=kind,
         to_address=person.email,
         to_name=person.name,
-        subject=subject,
-        text_body=text,
-        html_body=html,
-        ics=ics,
-        ics_method=ics_method if ics else None,
+        subject=mail.subject,
+        text_body=mail.text,
+        html_body=mail.html,
+        ics=mail.ics,
+        ics_method=mail.ics_method,
         event_id=invitation.event_id,
         invitation_id=invitation.id,
         reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -16,6 +16,7 @@ from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..extensions import db
 from ..forms import EmptyForm, required
+from ..i18n import to_local
 from ..mail.models import OutboxStatus
 from ..mail.outbox import mail_status_by_invitation
 from ..people.forms import DirectoryFilterForm
@@ -24,7 +25,7 @@ from ..spreadsheet import csv_response
 from ..web import page_number, safe_next
 from . import answers as answering
 from . import guest_list as guests
-from . import mix, sending
+from . import mix, reminders, sending
 from . import suggestions as suggesting
 from .blueprint import bp
 from .calendar_answers import inbox_lines
@@ -83,16 +84,27 @@ def answers(event_id: int):
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
         waiting_block=answering.waiting_list_block(event),
+        can_remind=reminders.can_remind(event),
+        remind_hours=current_app.config["REMINDER_AGAIN_AFTER_HOURS"],
     )
 
 
 @bp.get("/events/<int:event_id>/answers.csv")
 @login_required
 def answers_csv(event_id: int):
-    """The answers as a spreadsheet (safe against formula injection)."""
+    """The answers as a spreadsheet (safe against formula injection); the answer's moment in local time, sortable."""
     event = event_for_organiser(event_id)
     invitations, mail_status = _answers_table(event)
-    header = [_("Naam"), _("E-mailadres"), _("Soort"), _("Afdeling"), _("Antwoord"), _("Introducés"), _("Opmerking")]
+    header = [
+        _("Naam"),
+        _("E-mailadres"),
+        _("Soort"),
+        _("Afdeling"),
+        _("Antwoord"),
+        _("Introducés"),
+        _("Opmerking"),
+        _("Beantwoord op"),
+    ]
     rows = (
         [
             i.person.name,
@@ -102,10 +114,48 @@ def answers_csv(event_id: int):
             i.state.label,
             i.plus_ones,
             i.note,
+            to_local(i.answered_at).strftime("%Y-%m-%d %H:%M") if i.answered_at else "",
         ]
         for i in invitations
     )
     return csv_response(f"antwoorden-{event.id}.csv", header, rows)
+
+
+@bp.post("/events/<int:event_id>/answers/remind")
+@login_required
+def remind_now(event_id: int):
+    """ "Stuur nu een herinnering": a reminder to everyone invited who has not answered (not twice in a row)."""
+    event = event_for_organiser(event_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("invitations.answers", event_id=event.id))
+    if not reminders.can_remind(event):
+        flash(
+            _("Er is geen herinnering verstuurd: antwoorden kan niet meer (afgelast, begonnen of na de termijn)."),
+            "error",
+        )
+        return redirect(url_for("invitations.answers", event_id=event.id))
+    done = reminders.send_reminders_now(event)
+    trail.record("reminders_sent", "event", event.id, f"{event.title}: {done.queued}")
+    db.session.commit()
+    hours = current_app.config["REMINDER_AGAIN_AFTER_HOURS"]
+    if done.queued:
+        flash(
+            ngettext("%(num)d herinnering wordt verstuurd.", "%(num)d herinneringen worden verstuurd.", done.queued),
+            "success",
+        )
+    elif not done.recently_reminded:
+        flash(_("Er is geen herinnering verstuurd: iedereen heeft al geantwoord."), "info")
+    if done.recently_reminded:
+        flash(
+            ngettext(
+                "%(num)d persoon kreeg de afgelopen %(hours)d uur al een herinnering en krijgt nu geen nieuwe.",
+                "%(num)d mensen kregen de afgelopen %(hours)d uur al een herinnering en krijgen nu geen nieuwe.",
+                done.recently_reminded,
+                hours=hours,
+            ),
+            "info",
+        )
+    return redirect(url_for("invitations.answers", event_id=event.id))
 
 
 @bp.post("/events/<int:event_id>/answers/<int:invitation_id>")

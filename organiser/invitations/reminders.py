@@ -1,15 +1,19 @@
-"""Scheduled one-time reminders: before the RSVP deadline, and the day before the event."""
+"""Reminders: the scheduled one-time ones (before the RSVP deadline, the day before the event), and the
+organiser's "Stuur nu een herinnering" to everyone who has not answered."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from flask import current_app
+from sqlalchemy import or_, update
 
 from ..events.models import Event, EventStatus
 from ..extensions import db, rows_matched, utcnow
 from ..i18n import to_local
 from ..mail.outbox import OutboxKind
+from ..people.models import Person
 from . import notices
 from .models import Invitation, InvitationState
 
@@ -75,3 +79,67 @@ def send_day_before_reminders(now: datetime | None = None) -> int:
         )
     ).all()
     return _remind_once(candidates, Invitation.day_before_sent_at, OutboxKind.DAY_BEFORE, now)
+
+
+@dataclass(frozen=True)
+class ReminderRound:
+    """What "Stuur nu een herinnering" did: reminders queued, and those skipped for a recent reminder."""
+
+    queued: int
+    recently_reminded: int
+
+
+def unanswered(event: Event) -> list[Invitation]:
+    """Everyone invited to the event who has not answered and can get mail (an address, still active)."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .join(Person, Person.id == Invitation.person_id)
+            .where(
+                Invitation.event_id == event.id,
+                Invitation.state == InvitationState.INVITED,
+                Person.email.is_not(None),
+                Person.active.is_(True),
+                Person.deleted_at.is_(None),
+            )
+            .order_by(Invitation.id)
+        )
+    )
+
+
+def can_remind(event: Event, now: datetime | None = None) -> bool:
+    """Reminding makes sense while an answer can still be given: not cancelled, not begun, deadline not passed."""
+    now = now or utcnow()
+    if event.status != EventStatus.PUBLISHED or event.starts_at <= now:
+        return False
+    return event.rsvp_deadline is None or now < event.rsvp_deadline
+
+
+def send_reminders_now(event: Event, now: datetime | None = None) -> ReminderRound:
+    """Queue a reminder to everyone invited who has not answered, except whoever got one (this one, or the
+    scheduled one before the deadline) less than REMINDER_AGAIN_AFTER_HOURS ago.
+
+    Each invitation is claimed with a guarded UPDATE of `reminder_sent_at`, so a double click or two organisers
+    at once send one reminder each; the claim also stands for the scheduled deadline reminder (sent once, and
+    not again after this one). The caller checks `can_remind` first.
+    """
+    now = now or utcnow()
+    since = now - timedelta(hours=float(current_app.config["REMINDER_AGAIN_AFTER_HOURS"]))
+    queued = skipped = 0
+    for invitation in unanswered(event):
+        result = db.session.execute(
+            update(Invitation)
+            .where(
+                Invitation.id == invitation.id,
+                Invitation.state == InvitationState.INVITED,
+                or_(Invitation.reminder_sent_at.is_(None), Invitation.reminder_sent_at < since),
+            )
+            .values(reminder_sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if rows_matched(result) != 1:
+            skipped += 1
+            continue
+        notices.queue_reminder(invitation, OutboxKind.REMINDER, days_ahead(event, now))
+        queued += 1
+    return ReminderRound(queued, skipped)

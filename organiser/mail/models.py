@@ -60,6 +60,8 @@ class OutboxKind(enum.StrEnum):
     ACCOUNT_RESET = "account_reset"
     PERSON_EMAIL_CHANGED = "person_email_changed"
     EVENT_LINK = "event_link"
+    #: To an organiser: news about their events (answers, waiting list, full, bounces), at once or as a digest.
+    NEWS = "news"
 
     @property
     def label(self) -> str:
@@ -85,6 +87,7 @@ _KIND_LABELS = {
     OutboxKind.ACCOUNT_RESET: _l("Nieuw wachtwoord"),
     OutboxKind.PERSON_EMAIL_CHANGED: _l("E-mailadres gewijzigd"),
     OutboxKind.EVENT_LINK: _l("Link voor gastheer of aanmeldhulp"),
+    OutboxKind.NEWS: _l("Nieuws voor de organisator"),
 }
 
 

@@ -109,6 +109,8 @@ class PersonDetails:
     new_department: str = ""
     contact_role: ContactRole | None = None
     initiative_ids: list[int] = field(default_factory=list)
+    #: The language of mail and calendar entries to this person (one of LANGUAGES).
+    locale: str = "nl"
 
 
 def _apply_details(person: Person, details: PersonDetails) -> None:
@@ -118,6 +120,7 @@ def _apply_details(person: Person, details: PersonDetails) -> None:
         person.email_bounced_at, person.email_problem = None, ""  # a new address: not known to fail
     person.email = email
     person.kind = details.kind
+    person.locale = details.locale
     if details.kind == PersonKind.STAFF:
         if details.new_department.strip():
             person.department = find_or_create_department(details.new_department)

@@ -11,7 +11,7 @@ from .directory import DirectoryFilter, directory_query
 from .models import ContactRole, Person, PersonKind
 
 #: The export uses the import's Dutch headers and values, so that an exported file can be imported again.
-EXPORT_HEADER = ("naam", "e-mail", "soort", "afdeling", "rol", "initiatief", "actief")
+EXPORT_HEADER = ("naam", "e-mail", "soort", "afdeling", "rol", "initiatief", "actief", "taal")
 
 
 KIND_CODES = {PersonKind.STAFF: "collega", PersonKind.RESIDENT: "bewoner"}
@@ -32,4 +32,5 @@ def export_rows(filters: DirectoryFilter) -> Iterator[list[str]]:
             ROLE_CODES[person.contact_role] if person.contact_role else "",
             "|".join(i.name for i in person.initiatives),
             "ja" if person.active else "nee",
+            person.locale,  # the language of mail to them ("nl" or "en"), read back by the import's "taal" column
         ]

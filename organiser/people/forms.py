@@ -1,17 +1,29 @@
-"""Forms for the people directory: a person, the directory filters, the CSV upload."""
+"""Forms for the people directory: a person, the directory filters; the import's upload, mapping and confirmation."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, RadioField, SearchField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..extensions import db
 from ..forms import Form, MultiCheckboxField, add_error, choice_list, record_id, required
+from ..i18n import language_choices
 from ..places.models import Initiative, Neighbourhood
 from .directory import DirectoryFilter, PersonDetails, email_taken, normalise_email
+from .import_columns import FIELDS, MAX_MAPPED_COLUMNS, missing_columns
 from .models import ContactRole, Department, Person, PersonKind
 
 
@@ -72,11 +84,19 @@ class PersonForm(Form):
         validators=[Optional()],
     )
     initiatives = MultiCheckboxField(_l("Bewonersinitiatieven"), choices=[])
+    locale = RadioField(
+        _l("Taal van e-mails en agenda-afspraken"),
+        choices=[],
+        default="nl",
+        description=_l("Uitnodigingen, herinneringen, bevestigingen en agendalinks krijgt deze persoon in deze taal."),
+        validators=[DataRequired(_l("Kies de taal waarin deze persoon e-mail krijgt."))],
+    )
     submit = SubmitField(_l("Opslaan"))
 
     def __init__(self, *args, person: Person | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+        self.locale.choices = choice_list(language_choices())
         self.department_id.choices = department_choices(_("— kies een afdeling —"))
         self.initiatives.choices = initiative_choices()
 
@@ -109,6 +129,7 @@ class PersonForm(Form):
             new_department=(self.new_department.data or "") if staff else "",
             contact_role=ContactRole(self.contact_role.data) if staff else None,
             initiative_ids=[record_id(i) for i in self.initiatives.data or []],
+            locale=self.locale.data or "nl",
         )
 
 
@@ -168,13 +189,109 @@ class DirectoryFilterForm(Form):
         return {f.name: f.data for f in self if f.data}
 
 
+SYNC_CHOICES = (
+    ("none", _l("Niets: alleen nieuwe mensen toevoegen en bestaande bijwerken")),
+    ("kind", _l("Op niet actief zetten: iedereen van de soort hierboven die niet in het bestand staat")),
+    ("departments", _l("Op niet actief zetten, alleen binnen de afdelingen die in het bestand staan")),
+)
+
+#: The form's sync choice -> PersonImport.sync_scope.
+SYNC_SCOPES = {"none": "", "kind": "kind", "departments": "departments"}
+
+
 class ImportUploadForm(Form):
     file = FileField(
-        _l("CSV-bestand"),
+        _l("Bestand (CSV of Excel)"),
         description=_l(
-            "Eén persoon per regel. De eerste regel bevat de kolomnamen: naam, e-mail, soort, afdeling, rol, "
-            "initiatief (Nederlands of Engels). Puntkomma of komma als scheidingsteken."
+            "Eén persoon per regel; de eerste regel bevat de kolomnamen. Een CSV-bestand (puntkomma, komma of tab) "
+            "of een Excel-werkmap (.xlsx)."
         ),
         validators=[FileRequired(_l("Kies een bestand."))],
     )
+    sheet = StringField(
+        _l("Werkblad (alleen bij Excel)"),
+        description=_l("Leeg laten voor het eerste werkblad."),
+        filters=[_strip],
+        validators=[Optional(), Length(max=100)],
+    )
+    default_kind = RadioField(
+        _l("Soort als het bestand die niet noemt"),
+        description=_l("Een export van personeelszaken heeft meestal geen kolom soort."),
+        choices=choice_list(PersonKind.choices()),
+        default=PersonKind.STAFF.value,
+        validators=[DataRequired(_l("Kies collega of bewoner."))],
+    )
+    default_role = RadioField(
+        _l("Rol van een nieuwe collega als het bestand die niet noemt"),
+        description=_l("Wie al in het adresboek staat, houdt zijn of haar rol."),
+        choices=choice_list(ContactRole.choices()),
+        default=ContactRole.OFFICE.value,
+        validators=[DataRequired(_l("Kies een rol."))],
+    )
+    sync = RadioField(
+        _l("Wie niet in het bestand staat"),
+        choices=choice_list(SYNC_CHOICES),
+        default="none",
+        validators=[DataRequired(_l("Kies wat er gebeurt met wie niet in het bestand staat."))],
+    )
     submit = SubmitField(_l("Bestand controleren"))
+
+
+def mapping_form(header: list[str], columns: list[str], samples: list[list[str]]) -> Form:
+    """The mapping step: one choice per column of the file (the first MAX_MAPPED_COLUMNS), preset to what is known.
+
+    Each field's description shows the column's first values, so the organiser sees what the column holds.
+    """
+
+    class MappingForm(Form):
+        submit = SubmitField(_l("Kolommen opslaan en verder"))
+
+        def validate(self, extra_validators=None) -> bool:
+            ok = super().validate(extra_validators)
+            seen: dict[str, Field] = {}
+            for field in self.column_fields:
+                if field.data and field.data in seen:
+                    other = seen[field.data].label.text
+                    add_error(field, _("Deze keuze staat al bij de kolom '%(name)s'.", name=other))
+                    ok = False
+                elif field.data:
+                    seen[field.data] = field
+            missing = missing_columns(list(seen))
+            if missing and ok:
+                add_error(self.column_fields[0], _("Kies ook %(missing)s.", missing="; ".join(missing)))
+                ok = False
+            return ok
+
+        @property
+        def column_fields(self) -> list[Field]:
+            return [self[f"kolom_{n}"] for n in range(len(header[:MAX_MAPPED_COLUMNS]))]
+
+        def chosen(self) -> list[str]:
+            return [field.data or "" for field in self.column_fields]
+
+    choices = choice_list([("", _("Niet gebruiken")), *((key, label) for key, label in FIELDS.items())])
+    for number, cell in enumerate(header[:MAX_MAPPED_COLUMNS]):
+        values = [row[number] for row in samples if number < len(row) and row[number].strip()][:3]
+        setattr(
+            MappingForm,
+            f"kolom_{number}",
+            SelectField(
+                cell or _("Kolom %(number)d (zonder naam)", number=number + 1),
+                choices=choices,
+                default=columns[number] if number < len(columns) else "",
+                description=_("Bijvoorbeeld: %(values)s", values=", ".join(values)) if values else _("Leeg"),
+                validators=[Optional()],
+            ),
+        )
+    return MappingForm()
+
+
+class ImportCommitForm(Form):
+    """The confirmation of a preview: the counts the organiser saw (nothing happens if they changed since)."""
+
+    expected_new = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+    expected_update = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+    expected_rejected = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+    expected_deactivate = IntegerField(validators=[InputRequired(), NumberRange(min=0)])
+    #: Set on the button that imports the good rows of a file with refused rows.
+    skip_rejected = BooleanField()

@@ -149,6 +149,45 @@ class PersonImport(Model):
     id: Mapped[str] = mapped_column(String(43), primary_key=True)
     organiser_id: Mapped[int] = mapped_column(ForeignKey("organiser.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(255), default="")
-    #: The decoded file (UTF-8, without BOM); parsed again for every preview and for the commit.
+    #: The file as text (a CSV file decoded, an .xlsx sheet written out as CSV); parsed again for every preview and
+    #: for the commit. Emptied once the import is applied.
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: What was read: the text encoding of a CSV file ("utf-8", "cp1252", ...) or "xlsx".
+    encoding: Mapped[str] = mapped_column(String(40), default="utf-8")
+    #: The worksheet that was read from an .xlsx file ("" for CSV).
+    sheet: Mapped[str] = mapped_column(String(100), default="")
+    #: The cell separator of `content`.
+    delimiter: Mapped[str] = mapped_column(String(1), default=";")
+    #: JSON list: the field (see import_columns.FIELDS) each column of the file fills, "" for a column not used.
+    columns: Mapped[str] = mapped_column(Text, default="[]")
+    #: The kind of a new person whose row names none (HR exports have no "soort" column); also the kind a sync covers.
+    default_kind: Mapped[PersonKind] = mapped_column(
+        string_enum(PersonKind, "import_default_kind"), default=PersonKind.STAFF
+    )
+    #: The contact role of a new colleague whose row names none.
+    default_role: Mapped[ContactRole] = mapped_column(
+        string_enum(ContactRole, "import_default_role"), default=ContactRole.OFFICE
+    )
+    #: "" adds and updates only; "kind": everyone of default_kind missing from the file is set inactive;
+    #: "departments": only those in the departments that occur in the file.
+    sync_scope: Mapped[str] = mapped_column(String(12), default="")
+    #: When the import was carried out (content is emptied then): a second confirmation gets a clear answer.
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportColumnChoice(Model):
+    """What a column header of an imported file means, as an organiser chose it in the mapping step.
+
+    Remembered for the whole site, not per organiser: a municipality's HR system exports the same headers for
+    every organiser, a header is no personal data, and every choice is shown (and can be changed) in the preview of
+    the next import before anything is saved.
+    """
+
+    __tablename__ = "import_column_choice"
+
+    #: The header as import_columns.header_key normalises it (lower case, no spaces, hyphens, dots, underscores).
+    header_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: The field the column fills (see import_columns.FIELDS), "" for "not used".
+    field: Mapped[str] = mapped_column(String(20), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

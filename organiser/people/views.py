@@ -1,13 +1,9 @@
-"""The people directory for organisers: list, add, change, deactivate, delete, CSV import and export."""
+"""The people directory for organisers: list, add, change, deactivate, delete, export (the import: import_views.py)."""
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import signals
@@ -22,23 +18,12 @@ from .directory import create_person, directory_query, normalise_email, set_acti
 from .email_change import after_email_change
 from .erasure import delete_person
 from .export import EXPORT_HEADER, export_rows
-from .forms import DirectoryFilterForm, ImportUploadForm, PersonForm
-from .import_files import ImportFileError, discard_import, store_import
-from .importing import Outcome, apply_import, plan_import
-from .models import Person, PersonImport, PersonKind
+from .forms import DirectoryFilterForm, PersonForm
+from .models import Person, PersonKind
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 PER_PAGE = 50
-PREVIEW_PER_PAGE = 100
-
-#: The preview's filter on outcome, as it appears in the URL (?toon=afgewezen).
-OUTCOME_PARAMS = {
-    "nieuw": Outcome.NEW,
-    "bijwerken": Outcome.UPDATE,
-    "ongewijzigd": Outcome.UNCHANGED,
-    "afgewezen": Outcome.REJECTED,
-}
 
 
 def _person_or_404(person_id: int) -> Person:
@@ -183,126 +168,3 @@ def _allowed(person: Person, change: str) -> bool:
         flash(str(error), "error")
         return False
     return True
-
-
-# --- CSV import --------------------------------------------------------------------------------------------------
-
-
-#: An upload's id as store_import makes it (secrets.token_urlsafe(32)); anything else is no upload.
-UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def _upload_or_404(upload_id: str) -> PersonImport:
-    """An upload of the logged-in organiser; someone else's looks exactly like one that does not exist."""
-    upload = db.session.get(PersonImport, upload_id) if UPLOAD_ID.fullmatch(upload_id) else None
-    if upload is None or upload.organiser_id != current_user.id:
-        abort(404)
-    return upload
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@directory_required
-def import_upload():
-    """Step one of an import: choose a CSV file; it is checked and kept for the preview."""
-    form = ImportUploadForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            stored = store_import(current_user.id, upload.filename or "", upload.read())
-        except ImportFileError as error:
-            add_error(form.file, str(error))
-        else:
-            db.session.commit()
-            return redirect(url_for("people.import_preview", upload_id=stored.id))
-    return render_template("people/import.html", form=form)
-
-
-@bp.get("/import/<upload_id>")
-@directory_required
-def import_preview(upload_id: str):
-    """Step two: what will happen to each row; nothing is saved yet."""
-    upload = _upload_or_404(upload_id)
-    try:
-        plan = plan_import(upload.content)
-    except ImportFileError as error:
-        return render_template("people/import_preview.html", upload=upload, plan=None, file_error=str(error))
-    show = request.args.get("toon", "")
-    if show == "alle":
-        show = ""
-    elif show not in OUTCOME_PARAMS:
-        show = "afgewezen" if plan.count(Outcome.REJECTED) else ""
-    rows = [row for row in plan.rows if not show or row.outcome == OUTCOME_PARAMS[show]]
-    pages = max(1, -(-len(rows) // PREVIEW_PER_PAGE))
-    page = min(page_number(), pages)
-    return render_template(
-        "people/import_preview.html",
-        upload=upload,
-        plan=plan,
-        file_error=None,
-        show=show,
-        outcome_params=OUTCOME_PARAMS,
-        rows=rows[(page - 1) * PREVIEW_PER_PAGE : page * PREVIEW_PER_PAGE],
-        page=page,
-        pages=pages,
-        total_rows=len(rows),
-        per_page=PREVIEW_PER_PAGE,
-        form=EmptyForm(),
-    )
-
-
-@bp.post("/import/<upload_id>")
-@directory_required
-def import_commit(upload_id: str):
-    """Step three: import the whole file in one go, or nothing at all."""
-    upload = _upload_or_404(upload_id)
-    if not EmptyForm().validate_on_submit():
-        return redirect(url_for("people.import_preview", upload_id=upload.id))
-    try:
-        plan = plan_import(upload.content)
-    except ImportFileError as error:
-        flash(str(error), "error")
-        return redirect(url_for("people.import_preview", upload_id=upload.id))
-    if not plan.can_commit:
-        flash(
-            _("Er is niets geïmporteerd. Los eerst de afgewezen rijen op in het bestand en upload het opnieuw.")
-            if plan.count(Outcome.REJECTED)
-            else _("Er is niets te importeren: alle rijen staan al zo in het adresboek."),
-            "error",
-        )
-        return redirect(url_for("people.import_preview", upload_id=upload.id))
-    try:
-        result = apply_import(plan)
-        discard_import(upload)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        flash(
-            _(
-                "Er is niets geïmporteerd: het adresboek is intussen door iemand anders gewijzigd. "
-                "Bekijk het voorbeeld opnieuw."
-            ),
-            "error",
-        )
-        return redirect(url_for("people.import_preview", upload_id=upload_id))
-    flash(
-        _(
-            "Import klaar: %(created)d nieuw, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd.",
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-        ),
-        "success",
-    )
-    return redirect(url_for("people.directory"))
-
-
-@bp.post("/import/<upload_id>/cancel")
-@directory_required
-def import_cancel(upload_id: str):
-    """Forget an uploaded file without importing it."""
-    upload = _upload_or_404(upload_id)
-    if EmptyForm().validate_on_submit():
-        discard_import(upload)
-        db.session.commit()
-        flash(_("De import is geannuleerd; er is niets opgeslagen."), "info")
-    return redirect(url_for("people.import_upload"))

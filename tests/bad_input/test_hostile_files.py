@@ -10,7 +10,7 @@ import os
 import pytest
 
 from organiser.people.models import Person, PersonImport
-from tests.people.test_import import preview_url, upload
+from tests.people.test_import import confirm, preview_url, upload
 
 HEADER = "naam;e-mail;soort;afdeling;rol\r\n"
 
@@ -62,15 +62,21 @@ def test_binary_files_are_refused_with_a_clear_message(logged_in, db, content):
     response = upload(logged_in, content)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Dit is geen CSV-bestand" in page or "het is geen tekst in UTF-8" in page
+    assert (
+        "Dit is geen CSV- of Excel-bestand" in page
+        or "Dit Excel-bestand kan niet worden gelezen" in page
+        or "de tekenset is niet te herkennen" in page
+    )
     assert imports(db) == 0
 
 
-def test_latin_1_is_refused_with_advice(logged_in, db):
+def test_latin_1_is_read_as_windows_1252(logged_in, db):
+    """It used to be refused ("not UTF-8"); Latin-1 text is Windows-1252 text as well."""
     content = (HEADER + "José Müller;jose@gemeente.example;collega;Financiën;kantoor\r\n").encode("latin-1")
-    page = upload(logged_in, content).get_data(as_text=True)
-    assert "Sla het in Excel op als &#39;CSV UTF-8" in page
-    assert imports(db) == 0
+    url = preview_url(upload(logged_in, content))
+    assert "tekenset Windows-1252" in logged_in.get(url).get_data(as_text=True)
+    confirm(logged_in, url)
+    assert db.session.scalar(db.select(Person.name).where(Person.email == "jose@gemeente.example")) == "José Müller"
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
@@ -80,7 +86,7 @@ def test_utf_16_from_excel_is_read(logged_in, db, encoding):
     bom = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
     url = preview_url(upload(logged_in, bom + text.encode(encoding)))
     assert "José Müller" in logged_in.get(url).get_data(as_text=True)
-    logged_in.post(url)
+    confirm(logged_in, url)
     assert db.session.scalar(db.select(Person.name).where(Person.email == "jose@gemeente.example")) == "José Müller"
 
 
@@ -94,7 +100,7 @@ def test_formula_cells_are_imported_as_text_and_exported_defused(logged_in, db):
     lines = "".join(
         f'"{name.replace(chr(34), chr(34) * 2)}";{email};collega;Beleid;kantoor\r\n' for name, email in rows
     )
-    logged_in.post(preview_url(upload(logged_in, HEADER + lines)))
+    confirm(logged_in, preview_url(upload(logged_in, HEADER + lines)))
     stored = dict(db.session.execute(db.select(Person.email, Person.name)).all())
     for name, email in rows:
         assert stored[email] == name  # kept as typed: it is text, nothing is evaluated
@@ -116,8 +122,14 @@ def test_many_columns_are_ignored_and_said_so(logged_in, db):
     extra = ";".join(f"kolom{n}" for n in range(3000))
     values = ";".join("x" for _ in range(3000))
     content = HEADER.rstrip("\r\n") + ";" + extra + "\r\nPiet;piet@gemeente.example;collega;Beleid;kantoor;" + values
-    page = logged_in.get(preview_url(upload(logged_in, content))).get_data(as_text=True)
-    assert "kolom2999" in page and "Piet" in page
+    mapping = preview_url(upload(logged_in, content))
+    assert mapping.endswith("/kolommen")  # unknown headers: the organiser says what they are first
+    page = logged_in.get(mapping).get_data(as_text=True)
+    assert "Het bestand heeft nog 2945 kolommen; die worden niet gebruikt." in page
+    assert page.count("<select") == 60
+    preview = preview_url(logged_in.post(mapping, {}))  # the choices as preset: the unknown ones not used
+    page = logged_in.get(preview).get_data(as_text=True)
+    assert "kolom2999" in page and '<th scope="row">Piet</th>' in page
 
 
 def test_a_huge_form_field_is_refused_with_413(client, db, app):

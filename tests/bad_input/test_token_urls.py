@@ -8,7 +8,7 @@ import string
 from urllib.parse import quote, quote_from_bytes
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from organiser.calendar.links import issue_feed_token
@@ -54,6 +54,7 @@ def main(page: str) -> str:
 
 @FAST
 @given(token=hostile_tokens)
+@example(token="%2F%2Fevil.example%2F")  # decoded to "//": once a 308 built from the path (Werkzeug's merge_slashes)
 def test_hostile_tokens(client, counts, unknown_page, token):
     before = counts()
     for response in token_requests(client, token):

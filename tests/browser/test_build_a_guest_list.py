@@ -32,7 +32,7 @@ def test_import_colleagues_and_build_a_guest_list(live_server, page, a11y, log_i
     a11y.check()
     csv_file = tmp_path / "collegas.csv"
     csv_file.write_text(CSV, encoding="utf-8")
-    page.get_by_label("CSV-bestand").set_input_files(str(csv_file))
+    page.get_by_label("Bestand (CSV of Excel)").set_input_files(str(csv_file))
     page.get_by_role("button", name="Bestand controleren").click()
     page.get_by_text("Nieuwe afdelingen die worden aangemaakt: Archief.").wait_for()
     a11y.check()

@@ -268,7 +268,7 @@ def test_a_new_email_address_clears_the_not_working_mark(logged_in, db, create_p
 
 def test_search_ignores_case_and_accents_for_people_added_edited_and_imported(logged_in, db, create_person):
     """'umit' finds Ümit on SQLite and PostgreSQL alike, whichever way the person came in."""
-    from tests.people.test_import import preview_url, upload
+    from tests.people.test_import import confirm, preview_url, upload
 
     create_person(name="Ümit Yılmaz", email="umit@gemeente.example")
     create_person(name="Ayşe Çelik", email="ayse@gemeente.example")
@@ -276,13 +276,14 @@ def test_search_ignores_case_and_accents_for_people_added_edited_and_imported(lo
     renamed.name = "Ana Ñúñez"  # an edit keeps the search key in step
     db.session.commit()
     create_person(name="Zoë Ørsted", email="zoe@gemeente.example")
-    logged_in.post(
+    confirm(
+        logged_in,
         preview_url(
             upload(
                 logged_in,
                 "naam;e-mail;soort;afdeling;rol\r\nJosé Müller;JM@gemeente.example;medewerker;Vergunningen;kantoor\r\n",
             )
-        )
+        ),
     )
 
     def found(text):

@@ -32,14 +32,32 @@ def initiatives(create_initiative, create_neighbourhood):
     return [create_initiative("Repair Café Oost", hood), create_initiative("Stadsimkers", hood)]
 
 
-def upload(client, content, filename="mensen.csv"):
+def upload(client, content, filename="mensen.csv", **fields):
+    """Upload a file as the form does; `fields` are the form's other choices (default kind, role, sync, sheet)."""
     data = content if isinstance(content, bytes) else content.encode("utf-8")
-    return client.post("/people/import", {"file": (io.BytesIO(data), filename)}, content_type="multipart/form-data")
+    return client.post(
+        "/people/import", {"file": (io.BytesIO(data), filename), **fields}, content_type="multipart/form-data"
+    )
 
 
 def preview_url(response) -> str:
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"]
+
+
+def commit_fields(client, url) -> dict[str, str]:
+    """The hidden fields of the preview's confirm button (the counts the organiser saw), without the CSRF token."""
+    page = client.get(url).get_data(as_text=True)
+    form = re.search(rf'<form method="post" action="{re.escape(url)}"[^>]*>(.*?)</form>', page, re.S)
+    assert form, "no confirm button on the preview"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(1)))
+    fields.pop("csrf_token")
+    return fields
+
+
+def confirm(client, url, **changes):
+    """Press the preview's confirm button (with `changes` to what it sends)."""
+    return client.post(url, {**commit_fields(client, url), **changes})
 
 
 def people(db):
@@ -54,7 +72,7 @@ def test_dutch_headers_semicolons_and_bom(logged_in, db, initiatives):
     assert "Importeren: 3 nieuw, 0 bijwerken" in page
     assert people(db) == []  # the preview saves nothing
 
-    response = logged_in.post(url)
+    response = confirm(logged_in, url)
     assert response.status_code == 302 and response.headers["Location"] == "/people"
     assert "Import klaar: 3 nieuw, 0 bijgewerkt, 0 ongewijzigd." in logged_in.get("/people").get_data(as_text=True)
     bram, fatima, kees = people(db)
@@ -63,12 +81,13 @@ def test_dutch_headers_semicolons_and_bom(logged_in, db, initiatives):
     assert bram.contact_role == ContactRole.FRONTLINE and bram.department.name == "Wijkteams"
     assert kees.kind == PersonKind.RESIDENT and kees.contact_role is None and kees.department is None
     assert [i.name for i in kees.initiatives] == ["Repair Café Oost", "Stadsimkers"]
-    assert db.session.scalar(db.select(db.func.count()).select_from(PersonImport)) == 0  # upload removed
+    (stored,) = db.session.scalars(db.select(PersonImport)).all()
+    assert stored.content == "" and stored.applied_at is not None  # no names kept, only that it was applied
 
 
 def test_english_headers_commas_and_quotes(logged_in, db, initiatives):
     url = preview_url(upload(logged_in, ENGLISH))
-    logged_in.post(url)
+    confirm(logged_in, url)
     dewi, piet = people(db)
     assert piet.name == "Jansen, Piet" and piet.department.name == "Financiën"
     assert dewi.kind == PersonKind.RESIDENT and [i.name for i in dewi.initiatives] == ["Stadsimkers"]
@@ -82,15 +101,15 @@ def test_existing_people_are_updated_or_left_alone(logged_in, db, initiatives, c
     assert "naam: Bram → Bram Wijkman" in page and "rol: kantoor → frontlinie" in page
     assert "Importeren: 1 nieuw, 1 bijwerken" in page
     unchanged = logged_in.get(url + "?toon=ongewijzigd").get_data(as_text=True)
-    assert "Fatima el Amrani" in unchanged and "Bram Wijkman" not in unchanged
-    logged_in.post(url)
+    assert '<th scope="row">Fatima el Amrani</th>' in unchanged and '<th scope="row">Bram Wijkman</th>' not in unchanged
+    confirm(logged_in, url)
     assert "1 nieuw, 1 bijgewerkt, 1 ongewijzigd" in logged_in.get("/people").get_data(as_text=True)
     bram = db.session.scalar(db.select(Person).where(Person.email == "bram@gemeente.example"))
     assert bram.name == "Bram Wijkman" and bram.contact_role == ContactRole.FRONTLINE
     assert db.session.scalar(db.select(db.func.count()).select_from(Person)) == 3
 
 
-def test_rows_with_errors_are_shown_and_nothing_is_imported(logged_in, db, initiatives):
+def test_rows_with_errors_are_shown_and_nothing_is_imported_unless_asked(logged_in, db, initiatives):
     content = (
         "naam;e-mail;soort;afdeling;rol;initiatief\n"
         "Goed Mens;goed@gemeente.example;collega;Beleid;kantoor;\n"
@@ -115,9 +134,12 @@ def test_rows_with_errors_are_shown_and_nothing_is_imported(logged_in, db, initi
         "Onbekende soort &#39;alien&#39;: vul &#39;collega&#39; of &#39;bewoner&#39; in.",
     ):
         assert message in page, message
-    assert "Goed Mens" not in page  # the preview opens on the rejected rows
-    assert "Importeren:" not in page  # no button
-    response = logged_in.post(url)
+    assert '<th scope="row">Goed Mens</th>' not in page  # the preview opens on the rejected rows
+    assert "Importeren:" not in page  # no button that imports everything
+    assert "Alleen de goede rijen importeren: 1 nieuw, 0 bijwerken (7 afgewezen rijen overslaan)" in page
+    fields = commit_fields(logged_in, url)
+    del fields["skip_rejected"]  # a confirmation that does not ask to skip the refused rows
+    response = logged_in.post(url, fields)
     assert response.headers["Location"] == url
     assert "Er is niets geïmporteerd." in logged_in.get(url).get_data(as_text=True)
     assert people(db) == [] and db.session.scalars(db.select(Department)).all() == []
@@ -127,12 +149,14 @@ def test_nothing_is_imported_when_the_directory_changed_since_the_preview(logged
     url = preview_url(upload(logged_in, DUTCH))
     assert "Importeren: 3 nieuw" in logged_in.get(url).get_data(as_text=True)
     # Meanwhile someone renames an initiative that the file refers to.
+    fields = commit_fields(logged_in, url)
     initiatives[1].name = "Stadsimkers Centrum"
     db.session.commit()
-    logged_in.post(url)
+    logged_in.post(url, fields)
     assert people(db) == [] and db.session.scalars(db.select(Department)).all() == []
     page = logged_in.get(url).get_data(as_text=True)
-    assert "Er is niets geïmporteerd." in page and "Onbekend bewonersinitiatief &#39;Stadsimkers&#39;." in page
+    assert "Er is niets geïmporteerd: het adresboek is veranderd sinds u het voorbeeld bekeek." in page
+    assert "Onbekend bewonersinitiatief &#39;Stadsimkers&#39;." in page
 
 
 def test_the_preview_survives_on_another_app_server(logged_in, db, database_url, initiatives):
@@ -142,7 +166,7 @@ def test_the_preview_survives_on_another_app_server(logged_in, db, database_url,
         client = Client(other_server.test_client())
         client.login()
         assert "Importeren: 3 nieuw, 0 bijwerken" in client.get(url).get_data(as_text=True)
-        assert client.post(url).status_code == 302
+        assert confirm(client, url).status_code == 302
         db.session.remove()
         db.engine.dispose()
     db.session.expire_all()
@@ -174,10 +198,10 @@ def test_cancel_forgets_the_upload(logged_in, db, initiatives):
         (b"", "Het bestand is leeg."),
         (b"\xef\xbb\xbf  \r\n", "Het bestand is leeg."),
         (b"naam;e-mail;soort\r\n;;\r\n", "Het bestand bevat alleen een kopregel en geen mensen."),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "Dit is geen CSV-bestand maar een ander soort bestand."),
-        ("naam;e-mail;soort\nJosé;j@x.example;collega\n".encode("latin-1"), "het is geen tekst in UTF-8"),
-        (b"wie;waar\nPiet;hier\n", "De kopregel mist de kolom(men) naam, email, soort."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "Dit is geen CSV- of Excel-bestand maar een ander soort bestand."),
+        (b"\x00\x01\x02\x03", "Dit is geen CSV- of Excel-bestand"),
         (b"naam;name;e-mail;soort\nA;B;a@x.example;collega\n", "De kolom &#39;name&#39; staat twee keer"),
+        (b"naam;soort\nPiet;collega\n", "Het bestand mist: een kolom met het e-mailadres."),
     ],
 )
 def test_unusable_files_are_refused_with_a_clear_message(logged_in, db, content, message):
@@ -208,7 +232,7 @@ def test_a_large_preview_is_paginated(logged_in, db):
     assert "Rijen 1 tot en met 100 van 250" in first and "Pagina 1 van 3" in first
     third = logged_in.get(url + "?toon=alle&pagina=3").get_data(as_text=True)
     assert "Collega 249" in third and "Collega 099" not in third
-    logged_in.post(url)
+    confirm(logged_in, url)
     assert db.session.scalar(db.select(db.func.count()).select_from(Person)) == 250
 
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from organiser import retention
+from organiser.auth import trail
 from organiser.auth.models import Role
 from organiser.calendar.links import send_feed_link
 from organiser.events.models import Event
@@ -320,7 +321,7 @@ def test_every_period_of_the_policy_is_applied_by_a_step():
 
     sources = inspect.getsource(invitation_retention) + inspect.getsource(mail_retention)
     sources += inspect.getsource(people_retention)
-    sources += inspect.getsource(jobs)
+    sources += inspect.getsource(jobs) + inspect.getsource(trail)
     for period in retention.POLICY:
         name = next(key for key, value in vars(retention).items() if value is period)
         assert f"retention.{name}" in sources or period.setting in sources, period.setting
@@ -376,3 +377,14 @@ def test_uploaded_files_go_after_their_period(app, db, logged_in, organiser):
     assert people_retention.delete_stale_imports(uploaded + timedelta(hours=6)) == 1
     db.session.commit()
     assert db.session.scalars(db.select(PersonImport)).all() == []
+
+
+def test_the_trail_is_purged_after_its_period(app, db, create_person):
+    """The organisers' trail names the person it is about; it goes after TRAIL_RETENTION_DAYS, as /privacy says."""
+    app.config["TRAIL_RETENTION_DAYS"] = 40
+    person = create_person(name="Gelogde Collega")
+    entry = trail.record("person_changed", "person", person.id, summary="Gelogde Collega", actor_name="beheer")
+    written = entry.at
+    assert trail.purge_old_entries(written + timedelta(days=40)) == 0  # exactly the period: still kept
+    assert trail.purge_old_entries(written + timedelta(days=40, seconds=1)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(type(entry))) == 0

@@ -150,8 +150,8 @@ def test_a_host_that_is_not_ours_is_refused(client, create_event):
     response = get(f"//events/{event.id}", "evil.example")
     assert response.status_code == 400 and "Location" not in response.headers
     assert get(f"/events/{event.id}", "evil.example").status_code == 400
-    response = get(f"//events/{event.id}", "localhost")  # our own host
-    assert response.status_code in (200, 308) and "evil" not in response.headers.get("Location", "")
+    response = get(f"//events/{event.id}", "localhost")  # our own host: no redirect built from the path either
+    assert response.status_code in (200, 404) and "Location" not in response.headers
 
 
 @pytest.fixture
