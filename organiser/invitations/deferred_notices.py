@@ -234,7 +234,7 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
     }
     companies: dict[int, Company] = {}
     bodies: dict[tuple, tuple[str, str]] = {}
-    ics_parts: dict[tuple, tuple[str, str]] = {}
+    ics_parts: dict[tuple, str] = {}
     answers = inbox_configured()
     contents: dict[int, Contents | None] = {}
     for message in messages:
@@ -366,7 +366,7 @@ def _ics_for(
                 status_lines=lines,
             )
         cache[key] = _without_own_lines(whole)
-    head, tail = cache[key]
+    template = cache[key]
     organiser = _organiser_for(invitation, cache)
     if organiser not in cache:
         cache[organiser] = _line("ORGANIZER", _address(bare_address(organiser[1]), organiser[0]))
@@ -380,13 +380,13 @@ def _ics_for(
     person = invitation.person
     address = person.email or ""
     address = address.strip() if "<" not in address else bare_address(address)  # (parseaddr per mail was slow)
-    own = (
-        cache[stamp]
-        + _line("SEQUENCE", vInt(int(sequence)))
-        + cache[organiser]
-        + _line("ATTENDEE", _address(address, person.name, **attendee))
-    )
-    return head + own + tail
+    own = {
+        "DTSTAMP": cache[stamp],
+        "SEQUENCE": _line("SEQUENCE", vInt(int(sequence))),
+        "ORGANIZER": cache[organiser],
+        "ATTENDEE": _line("ATTENDEE", _address(address, person.name, **attendee)),
+    }
+    return _OWN_MARK.sub(lambda found: own[found.group(1)], template)
 
 
 def _line(name: str, value: Any) -> str:
@@ -407,18 +407,18 @@ def _fold(line: Contentline) -> str:
 
 #: The properties of the invitee's own: left out of the event-wide part and written per mail.
 _OWN = ("DTSTAMP", "SEQUENCE", "ORGANIZER", "ATTENDEE")
+_OWN_MARK = re.compile("\x00(DTSTAMP|SEQUENCE|ORGANIZER|ATTENDEE)\x00\r\n")
 
 
-def _without_own_lines(ics: str) -> tuple[str, str]:
-    """(everything up to the VEVENT's end without the invitee's own properties, the rest from END:VEVENT)."""
-    head, _sep, tail = ics.partition("END:VEVENT\r\n")
+def _without_own_lines(ics: str) -> str:
+    """The iTIP object with each of the invitee's own properties (folded lines and all) replaced by a mark, so that
+    a mail's object is this with its own lines in their places: the bytes invitation_to_ical writes."""
     kept: list[str] = []
     skipping = False
-    for line in head.split("\r\n"):
+    for line in ics.split("\r\n"):
         if line.startswith(" ") and skipping:
-            continue  # a folded continuation of a skipped property
+            continue  # a folded continuation of a replaced property
         name = line.split(":", 1)[0].split(";", 1)[0].upper()
         skipping = name in _OWN and not line.startswith(" ")
-        if not skipping:
-            kept.append(line)
-    return "\r\n".join(kept), "END:VEVENT\r\n" + tail
+        kept.append(f"\x00{name}\x00" if skipping else line)
+    return "\r\n".join(kept)
