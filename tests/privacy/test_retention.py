@@ -22,8 +22,8 @@ from organiser.invitations import retention as invitation_retention
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.jobs import run_scheduled_jobs
 from organiser.mail import retention as mail_retention
-from organiser.mail.dispatch import dispatch_due
 from organiser.mail.deferred import rendered
+from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.mail.outbox import OutboxKind, queue_mail, retry_mail
 from organiser.people import retention as people_retention
