@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, update
+from sqlalchemy import inspect as sa_inspect
 
 from .. import signals
 from ..events.models import Event, EventStatus
@@ -188,7 +189,7 @@ def record_answer(
         raise AnswerRefused(AnswerRefused.BUSY)
 
     _reread(invitation)
-    db.session.refresh(event)
+    db.session.refresh(event, attribute_names=_EVENT_COLUMNS)  # its organiser stays loaded
     if outcome.state != InvitationState.YES:
         _after_leaving(invitation)
     else:
@@ -208,7 +209,8 @@ def _reread(invitation: Invitation) -> None:
     db.session.refresh(invitation, attribute_names=_COLUMNS)
 
 
-_COLUMNS = [column.key for column in Invitation.__table__.columns]
+_COLUMNS = list(sa_inspect(Invitation).column_attrs.keys())
+_EVENT_COLUMNS = list(sa_inspect(Event).column_attrs.keys())
 
 
 def _try_answer(invitation, wanted, plus_ones, note, now, source) -> AnswerOutcome | None:
