@@ -18,6 +18,7 @@ from .auth.views import bp as auth_bp
 from .calendar.views import bp as calendar_bp
 from .cli import register_cli
 from .config import DEFAULT_SECRET_KEY, ROOT, load_config
+from .events.copy_views import bp as copies_bp
 from .events.sharing_views import bp as sharing_bp
 from .events.views import bp as events_bp
 from .i18n import init_babel
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
         sso_bp,
         places_bp,
         events_bp,
+        copies_bp,
         sharing_bp,
         people_bp,
         people_import_bp,

@@ -10,9 +10,11 @@ Receivers run inside the sender's transaction: they flush, never commit.
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import Select
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, update
 
 from . import signals
+from .calendar import fragments as calendar_fragments
 from .calendar import links as calendar_links
 from .calendar import person_changes as feed_changes
 from .events import place_use as events_place_use
@@ -20,10 +22,12 @@ from .events.access import managed_clause
 from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
-from .invitations import answers, calendar_answers, deferred_notices, guest_list, notices
+from .inbox.models import InboxMessage
+from .invitations import answers, calendar_answers, copied_guests, deferred_notices, guest_list, notices
 from .invitations import person_changes as invitation_changes
 from .mail import deferred as mail_deferred
 from .mail import retention as mail_retention
+from .mail.models import OutboxMessage
 from .mail.outbox import EventLink
 from .news import recording as news_recording
 from .news import retention as news_retention
@@ -39,6 +43,21 @@ def visible_event_ids(organiser) -> Select:
 def forget_mail_of_erased(person, **_kwargs) -> int:
     """people → mail: an erased person's mail (sent or waiting) goes with their address. Returns how many."""
     return mail_retention.forget_recipient(person.email)
+
+
+def mail_of_event(event) -> list[str]:
+    """events → mail: a draft whose mail was sent (or waits to be sent) is not deleted; the outbox keeps the row."""
+    queued = db.session.scalar(
+        db.select(func.count()).select_from(OutboxMessage).where(OutboxMessage.event_id == event.id)
+    )
+    if not queued:
+        return []
+    return [_("Er is al mail over deze bijeenkomst verstuurd of klaar gezet.")]
+
+
+def forget_inbox_messages_of(event, **_kwargs) -> None:
+    """events → inbox: processed messages about a deleted draft keep their record, without the event."""
+    db.session.execute(update(InboxMessage).where(InboxMessage.event_id == event.id).values(event_id=None))
 
 
 def describe_events(_sender, event_ids: set[int]) -> dict[int, EventLink]:
@@ -82,6 +101,15 @@ RECEIVERS = (
     (signals.neighbourhoods_listed, events_place_use.count_events_per_neighbourhood),
     (signals.initiatives_listed, people_place_use.count_residents_per_initiative),
     (signals.initiatives_listed, events_place_use.list_events_per_initiative),
+    # events → invitations: a copy's guest list; a draft deleted only when nothing of it was sent, and with it
+    # what invitations, teams, calendar and the inbox keep of it
+    (signals.event_copied, copied_guests.copy_guest_list),
+    (signals.event_deletion_requested, copied_guests.sent_for_event),
+    (signals.event_deletion_requested, mail_of_event),
+    (signals.event_deleting, copied_guests.forget_event),
+    (signals.event_deleting, membership.forget_teams),
+    (signals.event_deleting, calendar_fragments.forget_event),
+    (signals.event_deleting, forget_inbox_messages_of),
     # accounts → events: a switched-off account's events go to the colleague who takes over
     (signals.account_deactivated, hand_over_everything),
     # people → invitations: a change that reaches a colleague's event goes through that colleague

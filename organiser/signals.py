@@ -32,6 +32,19 @@ event_cancelled = _signals.signal("event-cancelled")
 #: waiting list under the event's row lock.
 seats_freed = _signals.signal("seats-freed")
 
+#: events → an event was copied (or repeated in a series) and its guest list should come along; kwargs: copy (the
+#: new Event). Receivers put the source's guests but those who declined on the copy's list, unsent, and return
+#: how many they put there.
+event_copied = _signals.signal("event-copied")
+
+#: events → may this draft be deleted? Receivers return a list of sentences saying what of it was already sent
+#: (empty: nothing); one sentence refuses the deletion.
+event_deletion_requested = _signals.signal("event-deletion-requested")
+
+#: events → a draft is about to be deleted (nothing of it was sent); receivers delete what their domain keeps of
+#: it (guest list, links, teams, stored calendar entries) before the event row goes.
+event_deleting = _signals.signal("event-deleting")
+
 #: people → a person is being erased (anonymised); receivers release what the person holds (seats, links).
 #: kwargs: now (aware UTC datetime).
 person_erased = _signals.signal("person-erased")

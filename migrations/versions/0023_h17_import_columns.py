@@ -2,7 +2,7 @@
 role, sync mode, when an import was applied; the remembered meaning of column headers (import_column_choice)
 
 Revision ID: 0023_h17_import_columns
-Revises: 0022_m17_news
+Revises: 0021_c17_series
 Create Date: 2026-11-30
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_h17_import_columns"
-down_revision = "0022_m17_news"
+down_revision = "0021_c17_series"
 branch_labels = None
 depends_on = None
 

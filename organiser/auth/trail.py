@@ -49,6 +49,9 @@ ACTION_LABELS = {
     "event_link_revoked": _l("Persoonlijke link ingetrokken"),
     "host_added_resident": _l("Bewoner aangemeld door initiatiefnemer"),
     "event_cancelled": _l("Bijeenkomst afgelast"),
+    "event_copied": _l("Bijeenkomst gekopieerd"),
+    "series_made": _l("Reeks gemaakt"),
+    "event_deleted": _l("Concept verwijderd"),
 }
 
 SUBJECT_LABELS = {"event": _l("Bijeenkomst"), "person": _l("Persoon"), "account": _l("Account"), "": ""}

@@ -28,7 +28,7 @@ from ..config import ROOT
 from ..events.models import Event, Stop
 from ..extensions import db, rows_matched, utcnow
 from ..invitations import ical
-from .models import CalendarFragment, CalendarVersion
+from .models import CalendarFragment, CalendarVersion, FeedState
 
 #: Raise when the feed output changes for the same data and neither ical.py nor a catalogue changed.
 FEED_OUTPUT_VERSION = "2"
@@ -209,7 +209,11 @@ def make_and_store(missing: list[tuple[str, PlannedEntry]], base_url: str, tzid:
         for event in db.session.scalars(
             db.select(Event)
             .where(Event.id.in_({entry.event_id for _variant, entry in missing}))
-            .options(selectinload(Event.hosts), selectinload(Event.stops).selectinload(Stop.initiative))
+            .options(
+                selectinload(Event.hosts),
+                selectinload(Event.stops).selectinload(Stop.initiative),
+                selectinload(Event.series),
+            )
         )
     }
     made: dict[Key, bytes] = {}
@@ -244,3 +248,11 @@ def prune(older_than: timedelta) -> int:
     """Delete entries made longer ago than `older_than` (flushes): a feed that still shows one makes it again."""
     result = db.session.execute(db.delete(CalendarFragment).where(CalendarFragment.created_at < utcnow() - older_than))
     return rows_matched(result)
+
+
+def forget_event(event: Event, **_kwargs) -> None:
+    """signals.event_deleting: a deleted draft's stored entries and download state go (SQLite may give its id to a
+    new event)."""
+    db.session.execute(db.delete(CalendarFragment).where(CalendarFragment.event_id == event.id))
+    db.session.execute(db.delete(FeedState).where(FeedState.key == f"event:{event.id}"))
+    db.session.flush()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import selectinload
+
 from ..extensions import db, utcnow
 from ..places.models import Neighbourhood
 from .models import FORMATS, Event, EventStatus
@@ -17,6 +19,7 @@ def agenda_events(format_code: str | None = None, wijk: str | None = None, now: 
         .where(Event.published_at.is_not(None))
         .where(Event.ends_at >= (now or utcnow()))
         .order_by(Event.starts_at)
+        .options(selectinload(Event.series), selectinload(Event.neighbourhood))
     )
     if format_code in FORMATS:
         query = query.where(Event.format == format_code)

@@ -155,6 +155,36 @@ event_co_organiser = Table(
 )
 
 
+#: Which series (reeks) an event belongs to: a table of its own, so that joining a series never alters the event
+#: table (whose SQLite feed-version triggers a rebuild would drop) and an event is in at most one series.
+series_occurrence = Table(
+    "series_occurrence",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("series_id", ForeignKey("series.id", ondelete="CASCADE"), nullable=False, index=True),
+)
+
+
+class Series(Model):
+    """A series (reeks): events made from one rule ("elke eerste dinsdag van de maand"), each its own event with
+    its own guest list, answers, UID and VEVENT (see events/series.py for why not one RRULE)."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The title of the event the series was made from; the public series page and feeds name the series by it.
+    title: Mapped[str] = mapped_column(String(200))
+    #: The rule's repeat: "weekly" (every `interval` weeks on the first event's weekday), "monthly_weekday" (every
+    #: `interval` months on the `week_of_month`th weekday) or "monthly_day" (on the first event's day of the month).
+    frequency: Mapped[str] = mapped_column(String(20))
+    interval: Mapped[int] = mapped_column(default=1)
+    #: For monthly_weekday: 1–4 for the first to fourth such weekday of the month, -1 for the last.
+    week_of_month: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    events: Mapped[list[Event]] = relationship(secondary=series_occurrence, order_by="Event.starts_at", viewonly=True)
+
+
 class Event(Model):
     """One planned encounter (bijeenkomst)."""
 
@@ -214,6 +244,8 @@ class Event(Model):
     stops: Mapped[list[Stop]] = relationship(
         back_populates="event", order_by="Stop.position", cascade="all, delete-orphan"
     )
+    #: The series this event is one occurrence of, if any.
+    series: Mapped[Series | None] = relationship(secondary=series_occurrence, uselist=False)
 
     @property
     def host_initiatives(self) -> list[Initiative]:

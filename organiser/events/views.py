@@ -12,11 +12,12 @@ from flask_login import current_user, login_required
 from .. import signals
 from ..auth import trail
 from ..extensions import db, utcnow
-from ..forms import EmptyForm, choice_list, required
+from ..forms import EmptyForm, add_error, choice_list, required
 from ..places.models import Initiative, Neighbourhood
-from . import access, routes
+from . import access, routes, series
 from .access import event_for_organiser, may_manage
 from .agenda import agenda_events
+from .copy_forms import OccurrenceForm
 from .forms import (
     AgendaFilterForm,
     CancelForm,
@@ -101,7 +102,15 @@ def detail(event_id: int):
     manage = may_manage(event)
     if event.status == EventStatus.DRAFT and not manage:
         abort(404)
-    return render_template("events/detail.html", event=event, manage=manage)
+    series_rule, other_dates = None, []
+    if event.series is not None:
+        series_rule = series.describe(event.series)
+        other_dates = [
+            e for e in event.series.events if e.id != event.id and (e.status != EventStatus.DRAFT or may_manage(e))
+        ]
+    return render_template(
+        "events/detail.html", event=event, manage=manage, series_rule=series_rule, other_dates=other_dates
+    )
 
 
 @bp.get("/events")
@@ -157,14 +166,18 @@ def _default_office_share() -> int:
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(event_id: int):
-    """Change an event; a new date, time or place raises SEQUENCE (and notifies invitees)."""
+    """Change an event (in a series: this one, or this and all following); a new date, time or place raises
+    SEQUENCE and notifies invitees."""
     event = event_for_organiser(event_id)
     if event.is_cancelled:
         flash(_("Een afgelaste bijeenkomst kan niet meer worden gewijzigd."), "error")
         return redirect(url_for("events.detail", event_id=event.id))
+    later = series.following(event)
     if request.method == "POST":
-        lock_for_change(event)  # the capacity check below must hold until the commit
-    form = _prepare(EventForm(obj=event, event=event))
+        for locked in (event, *later):
+            lock_for_change(locked)  # the capacity checks must hold until the commit
+    form_class = OccurrenceForm if event.series is not None else EventForm
+    form = _prepare(form_class(obj=event, event=event))
     if request.method == "GET":
         form.starts_at.data = to_form_value(event.starts_at)
         form.ends_at.data = to_form_value(event.ends_at)
@@ -173,20 +186,36 @@ def edit(event_id: int):
         form.hosts.data = [i.id for i in event.hosts]
         form.owner.data = event.owner.value
     if form.validate_on_submit():
-        changes = update_event(event, _details(form))
-        if changes:
-            count = sum(n for _receiver, n in signals.event_changed.send(event, changes=changes))
-            if count:
-                flash(
-                    ngettext(
-                        "%(num)d genodigde krijgt bericht van de wijziging.",
-                        "%(num)d genodigden krijgen bericht van de wijziging.",
-                        count,
-                    ),
-                    "info",
-                )
+        before, details = series.details_of(event), _details(form)
+        changed = [(event, update_event(event, details))]
+        if isinstance(form, OccurrenceForm) and form.following:
+            try:
+                changed += series.update_following(before, details, later)
+            except ChangeRefused as refusal:
+                db.session.rollback()  # nothing changed, and the form keeps what was typed
+                add_error(form.scope, str(refusal))
+                return render_template("events/form.html", form=form, info=event.format_info, event=event), 400
+        count = 0
+        for changed_event, changes in changed:
+            if changes:
+                count += sum(n for _receiver, n in signals.event_changed.send(changed_event, changes=changes))
+        if count:
+            flash(
+                ngettext(
+                    "%(num)d genodigde krijgt bericht van de wijziging.",
+                    "%(num)d genodigden krijgen bericht van de wijziging.",
+                    count,
+                ),
+                "info",
+            )
         db.session.commit()
-        flash(_("De wijzigingen zijn opgeslagen."), "success")
+        if len(changed) > 1:
+            flash(
+                _("De wijzigingen zijn opgeslagen, ook bij de %(num)d volgende bijeenkomsten.", num=len(changed) - 1),
+                "success",
+            )
+        else:
+            flash(_("De wijzigingen zijn opgeslagen."), "success")
         _flash_time_notices(form)
         return redirect(url_for("events.detail", event_id=event.id))
     return render_template("events/form.html", form=form, info=event.format_info, event=event)

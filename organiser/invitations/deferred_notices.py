@@ -36,14 +36,18 @@ from ..inbox.addresses import inbox_configured, plus_address
 from ..mail.deferred import Contents, facts_row
 from ..mail.models import OutboxKind, OutboxMessage
 from ..mail.outbox import queue_row
-from ..mail.rendering import render_bodies, render_subject, sender
+from ..mail.rendering import QR_CONTENT_ID, render_bodies, render_subject, sender
 from ..people.models import Person, PersonKind
 from ..web import absolute_url
 from .guest_list import Company, waiting_position
 from .ical import PARTSTAT, _address, bare_address, invitation_to_ical
 from .links import rsvp_token
 from .models import Invitation, InvitationState
+from .passes import pass_url
 from .reply_keys import _derive_reply_key, organizer_address
+
+#: Mails that confirm a place carry the check-in pass as a QR code (passes.py: not the RSVP link).
+PASS_MAIL_KINDS = frozenset({OutboxKind.CONFIRMATION, OutboxKind.PROMOTION})
 
 #: The kinds recorded as facts and rendered by the worker.
 DEFERRED_KINDS = (OutboxKind.INVITATION, OutboxKind.CONFIRMATION, OutboxKind.PROMOTION)
@@ -255,7 +259,11 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
         link = _link(rsvp_token(invitation), bodies)
         own = {_NAME: person.name, _LINK: link, _NOTE: invitation.note or None, _TEAM: team_line}
         said = tuple(sorted((key, value) for key, value in facts.items() if key not in ("stamp", "sequence")))
-        group: tuple = (message.kind, locale, event.id, message.subject, said)
+        # The check-in pass where the mail confirms a place (as notices._queue does), from the answer as recorded.
+        qr_url = None
+        if message.kind in PASS_MAIL_KINDS and not event.is_cancelled:
+            qr_url = pass_url(cast(Invitation, recorded))
+        group: tuple = (message.kind, locale, event.id, message.subject, said, qr_url is not None)
         group += tuple(value is not None for value in own.values())
         if group not in bodies:
             recorded.note = _NOTE if own[_NOTE] else ""
@@ -272,6 +280,7 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
                 company=companies[event.id],
                 contact=event.organiser,
                 calendar_answers=answers,
+                qr_src=f"cid:{QR_CONTENT_ID}" if qr_url else None,
                 outcome=SimpleNamespace(
                     state=recorded.state,
                     waiting_position=facts.get("waiting_position"),
@@ -280,7 +289,7 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
             )
         text, html = bodies[group]
         ics = _ics_for(message, invitation, recorded, locale, ics_parts) if message.ics_method else None
-        contents[message.id] = Contents(_fill(text, own, escape=False), _fill(html, own, escape=True), ics)
+        contents[message.id] = Contents(_fill(text, own, escape=False), _fill(html, own, escape=True), ics, qr_url)
     return contents
 
 

@@ -117,8 +117,16 @@ def route_lines(event: Event, *, tzid: str) -> list[str]:
     return lines
 
 
-def event_description(event: Event, *, tzid: str, link: str | None, extra_lines: Sequence[str] = ()) -> str:
-    """Plain text: what it is, the route, who hosts and whose plan it is, then the link (Google ignores URL)."""
+def series_page_url(event: Event, base_url: str) -> str | None:
+    """The public page of the event's series (every date), None outside a series."""
+    return f"{base_url}/series/{event.series.id}" if event.series is not None else None
+
+
+def event_description(
+    event: Event, *, tzid: str, link: str | None, extra_lines: Sequence[str] = (), series_link: str | None = None
+) -> str:
+    """Plain text: what it is, the route, who hosts and whose plan it is, the series it is part of (`series_link`:
+    its page), then the link (Google ignores URL)."""
     paragraphs: list[str] = []
     if event.status == EventStatus.CANCELLED:
         paragraphs.append(_("Deze bijeenkomst is afgelast."))
@@ -136,6 +144,10 @@ def event_description(event: Event, *, tzid: str, link: str | None, extra_lines:
     else:
         facts.append(_("Wiens plan: de gemeente nodigt bewoners uit"))
     paragraphs.append("\n".join(facts))
+    if event.series is not None:
+        paragraphs.append(_("Onderdeel van de reeks „%(title)s”.", title=event.series.title))
+        if series_link:
+            paragraphs[-1] += " " + _("Alle data: %(link)s", link=series_link)
     if extra_lines:
         paragraphs.append("\n".join(extra_lines))
     if link:
@@ -173,7 +185,14 @@ def event_to_vevent(
     vevent.add("LOCATION", event.location)
     if event.latitude is not None and event.longitude is not None:
         vevent.add("GEO", (event.latitude, event.longitude))
-    vevent.add("DESCRIPTION", event_description(event, tzid=tzid, link=description_link, extra_lines=extra_lines))
+    description = event_description(
+        event,
+        tzid=tzid,
+        link=description_link,
+        extra_lines=extra_lines,
+        series_link=series_page_url(event, base_url),
+    )
+    vevent.add("DESCRIPTION", description)
     if description_link:
         vevent.add("URL", description_link)
     vevent.add("STATUS", status)

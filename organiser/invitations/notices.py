@@ -22,18 +22,22 @@ from ..events.models import Event
 from ..extensions import db, utcnow
 from ..inbox.addresses import inbox_configured
 from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
-from ..mail.rendering import render_mail, sender
+from ..mail.rendering import QR_CONTENT_ID, render_mail, sender
 from ..web import absolute_url
 from . import deferred_notices
-from .deferred_notices import calendar_status_lines
+from .deferred_notices import PASS_MAIL_KINDS, calendar_status_lines
 from .guest_list import who_else_comes
 from .ical import invitation_to_ical
 from .links import rsvp_url
 from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
+from .passes import pass_url
 from .reply_keys import organizer_address
 
 if TYPE_CHECKING:
     from .answers import AnswerOutcome
+
+
+#: Mails that confirm a place (or a place on the waiting list) carry the invitee's QR code for the door.
 
 
 def _recipient_locale(invitation: Invitation) -> str:
@@ -79,11 +83,13 @@ def compose_notice(
     ics_method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"] | None = None,
     waiting_position: int | None = None,
     locale: str | None = None,
+    qr_url: str | None = None,
     **context,
 ) -> ComposedMail:
     """Render one notice (templates/mail/<kind>.*) and its calendar part; changes nothing (the preview shows
     exactly this, with a placeholder link). `locale` defaults to the invitee's own language; the calendar part
-    is written in that language too (its route, host and "more information" lines)."""
+    is written in that language too (its route, host and "more information" lines). With `qr_url`, the HTML
+    shows that URL's QR code (the inline image the outbox row adds, mail/rendering.py)."""
     person = invitation.person
     team = invitation.team  # teams is above invitations: reached through the relationship, not imported
     locale = locale or _recipient_locale(invitation)
@@ -99,6 +105,7 @@ def compose_notice(
         company=who_else_comes(invitation.event),
         contact=invitation.event.organiser,
         calendar_answers=inbox_configured(),
+        qr_src=f"cid:{QR_CONTENT_ID}" if qr_url else None,
         **context,
     )
     ics = None
@@ -145,6 +152,8 @@ def _queue(
     if ics_method:
         organiser_email = _organiser_address(invitation)
         invitation.calendar_sequence = next_sequence(invitation)
+    # The check-in pass as a QR code where the mail confirms a place (passes.py: not the RSVP link).
+    qr_url = pass_url(invitation) if kind in PASS_MAIL_KINDS and not invitation.event.is_cancelled else None
     mail = compose_notice(
         invitation,
         kind,
@@ -154,6 +163,7 @@ def _queue(
         stamp=utcnow(),
         ics_method=ics_method,
         waiting_position=waiting_position,
+        qr_url=qr_url,
         **context,
     )
     organiser = invitation.event.organiser
@@ -170,6 +180,7 @@ def _queue(
         invitation_id=invitation.id,
         reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
         not_before=not_before,
+        qr_url=qr_url,
     )
 
 

@@ -19,13 +19,14 @@ from flask import (
 from flask_babel import gettext as _
 
 from .. import retention
-from ..extensions import csrf, db
+from ..extensions import csrf, db, utcnow
 from ..forms import EmptyForm
 from ..inbox.addresses import inbox_configured
+from ..qr import qr_svg
 from ..ratelimit import limit_token_requests
 from . import answers as answering
 from . import guest_list as guests
-from . import links, personal_data
+from . import links, passes, personal_data
 from .blueprint import bp
 from .forms import RsvpForm, WithdrawForm
 from .models import InvitationState
@@ -126,9 +127,29 @@ def respond(token: str):
             withdraw_form=WithdrawForm(form_key=links.answer_form_key(token, "withdraw")),
             company=guests.who_else_comes(event),
             calendar_answers=inbox_configured(),
+            show_pass=_shows_pass(invitation),
         ),
         400 if form.errors or key_refused else 200,
     )
+    return _private(response)
+
+
+def _shows_pass(invitation) -> bool:
+    """The QR code for the door: for those who come or wait, until the event is over (not when cancelled)."""
+    event = invitation.event
+    return passes.pass_url(invitation) is not None and not event.is_cancelled and event.ends_at > utcnow()
+
+
+@bp.get("/rsvp/<token>/pass.svg")
+@limit_token_requests
+def pass_svg(token: str):
+    """The invitee's QR code (invitations/passes.py) as an SVG image; 404 where the RSVP page shows none."""
+    invitation = links.find_invitation_by_token(token)
+    if invitation is None or not _shows_pass(invitation):
+        return _link_not_working()
+    url = passes.pass_url(invitation) or ""
+    response = make_response(qr_svg(url, title=_("QR-code om u aan te melden bij de ingang")))
+    response.mimetype = "image/svg+xml"
     return _private(response)
 
 

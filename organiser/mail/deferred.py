@@ -36,6 +36,8 @@ class Contents(NamedTuple):
     text: str
     html: str
     ics: str | None
+    #: The URL of the QR code the HTML shows inline (rendering.QR_CONTENT_ID), or None.
+    qr_url: str | None = None
 
 
 #: (session to read with, rows of the renderer's kinds) → contents by row id.
@@ -75,6 +77,7 @@ def facts_row(
         "text_body": "",
         "html_body": "",
         "ics": None,
+        "qr_url": None,
         "ics_method": ics_method.strip().upper() if ics_method else None,
         "facts": facts,
         "reply_to": reply_to_header(*reply_to) if reply_to else "",
@@ -117,6 +120,7 @@ def render_deferred(messages: Sequence[OutboxMessage], session: Session | None =
                 unrenderable[message.id] = "nothing to send: the invitation or its recipient is gone"
                 continue
             message.text_body, message.html_body, message.ics = made.text, made.html, made.ics
+            message.qr_url = made.qr_url if made.html else None
             if made.ics is None:
                 message.ics_method = None
     return unrenderable

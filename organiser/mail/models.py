@@ -110,6 +110,10 @@ class OutboxMessage(Model):
     ics: Mapped[str | None] = mapped_column(Text)
     #: The iTIP METHOD of `ics` (REQUEST, CANCEL, PUBLISH); the MIME method parameter must equal it.
     ics_method: Mapped[str | None] = mapped_column(String(20))
+    #: A URL the HTML part shows as a QR code (the invitee's check-in pass): made into a PNG when the mail is
+    #: written for sending, an inline part with Content-ID QR_CONTENT_ID (mail/rendering.py). Removed with the
+    #: contents.
+    qr_url: Mapped[str | None] = mapped_column(String(500))
     #: Reply-To ("Name <address>"): the organiser of the event the mail is about, so Reply reaches a person.
     reply_to: Mapped[str] = mapped_column(String(320), default="")
     #: Stable across retries, so that a retry never produces a second, different mail.

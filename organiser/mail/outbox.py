@@ -52,8 +52,10 @@ def queue_mail(
     invitation_id: int | None = None,
     not_before: datetime | None = None,
     reply_to: tuple[str, str] | None = None,
+    qr_url: str | None = None,
 ) -> OutboxMessage:
-    """Add a mail to the outbox in the current transaction (flushes, never commits)."""
+    """Add a mail to the outbox in the current transaction (flushes, never commits). `qr_url`: a URL the HTML
+    part shows as a QR code (`<img src="cid:…">` with rendering.QR_CONTENT_ID; ignored without an HTML part)."""
     if (ics is None) != (ics_method is None):
         raise ValueError("ics and ics_method go together")
     if ics is not None and ics_method is not None and ics_method_of(ics) != ics_method.strip().upper():
@@ -75,6 +77,7 @@ def queue_mail(
         event_id=event_id,
         invitation_id=invitation_id,
         reply_to=reply_to_header(*reply_to) if reply_to else "",
+        qr_url=qr_url if html_body else None,
     )
     db.session.add(message)
     db.session.flush()

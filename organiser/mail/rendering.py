@@ -16,11 +16,17 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ..inbox.addresses import reply_address
+from ..qr import qr_png
 from ..web import absolute_url
 from .models import OutboxMessage
 
 #: Name of the .ics attachment next to the text/calendar part.
 ICS_FILENAME = "uitnodiging.ics"
+#: The Content-ID of the QR code image (an outbox row's qr_url), as the HTML refers to it: <img src="cid:…">.
+#: An inline PNG in multipart/related next to the HTML (RFC 2387, RFC 2392): Gmail, Outlook, Apple Mail and
+#: Thunderbird show it without fetching anything; they do not show SVG, and Gmail drops data: URIs.
+QR_CONTENT_ID = "checkin-qr@organiser"
+QR_FILENAME = "qr-code.png"
 
 #: CR, LF and every other character Python's str.splitlines() treats as a line break, plus other controls.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -100,6 +106,16 @@ def build_mime(message: OutboxMessage) -> EmailMessage:
     mime.set_content(message.text_body, cte="quoted-printable")
     if message.html_body:
         mime.add_alternative(message.html_body, subtype="html", cte="quoted-printable")
+        if message.qr_url:
+            html = next(part for part in mime.iter_parts() if part.get_content_type() == "text/html")
+            html.add_related(
+                qr_png(message.qr_url),
+                maintype="image",
+                subtype="png",
+                cid=f"<{QR_CONTENT_ID}>",
+                disposition="inline",
+                filename=QR_FILENAME,
+            )
     if message.ics:
         method = message.ics_method or "PUBLISH"
         mime.add_alternative(message.ics, subtype="calendar", params={"method": method}, cte="quoted-printable")
@@ -134,7 +150,19 @@ def mime_bytes(message: OutboxMessage, sender_name: str, sender_address: str) ->
     ]
     parts = [_text_part("plain", message.text_body)]
     if message.html_body:
-        parts.append(_text_part("html", message.html_body))
+        html = _text_part("html", message.html_body)
+        if message.qr_url:
+            image = (
+                b"Content-Type: image/png\r\n"
+                b"Content-Transfer-Encoding: base64\r\n"
+                b"Content-ID: <" + QR_CONTENT_ID.encode() + b">\r\n"
+                b'Content-Disposition: inline; filename="'
+                + QR_FILENAME.encode()
+                + b'"\r\n\r\n'
+                + base64.encodebytes(qr_png(message.qr_url)).replace(b"\n", b"\r\n")
+            )
+            html = _multipart("related", [html, image])
+        parts.append(html)
     if message.ics:
         method = one_line(message.ics_method or "PUBLISH")
         parts.append(_text_part("calendar", message.ics, f'; method="{method}"'))

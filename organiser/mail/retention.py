@@ -1,6 +1,6 @@
 """How long the outbox keeps what (organiser/retention.py holds the periods).
 
-A mail's contents (text, HTML, calendar part) carry the recipient's personal link and sometimes their note; the
+A mail's contents (text, HTML, calendar part, QR code) carry the recipient's personal link and sometimes their note; the
 row around them (to whom, what kind, status, when) is what the organiser's mail page needs. So:
 
 - contents of sent mail go RETENTION_SENT_MAIL_DAYS after sending (0: in the same update that records the
@@ -23,7 +23,7 @@ from ..extensions import db, rows_matched
 from .models import OutboxMessage, OutboxStatus
 
 #: What an outbox row holds once its contents are removed.
-NO_CONTENTS = {"text_body": "", "html_body": "", "ics": None, "ics_method": None, "facts": None}
+NO_CONTENTS = {"text_body": "", "html_body": "", "ics": None, "ics_method": None, "qr_url": None, "facts": None}
 
 
 def remove_contents_when_sent() -> bool:
@@ -54,6 +54,7 @@ def _remove_contents(*conditions) -> int:
             (OutboxMessage.text_body != "")
             | (OutboxMessage.html_body != "")
             | OutboxMessage.ics.is_not(None)
+            | OutboxMessage.qr_url.is_not(None)
             | OutboxMessage.facts.is_not(None),
         )
         .values(**NO_CONTENTS)

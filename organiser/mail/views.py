@@ -14,10 +14,12 @@ from markupsafe import Markup, escape
 from .. import signals
 from ..extensions import db
 from ..forms import EmptyForm
+from ..qr import qr_png
 from . import dispatch
 from . import outbox as outbox_rows
 from .deferred import rendered
 from .models import OutboxMessage, OutboxStatus
+from .rendering import QR_CONTENT_ID
 
 bp = Blueprint("mail", __name__)
 
@@ -141,10 +143,23 @@ def dev_message(message_id: int):
 def dev_message_html(message_id: int):
     """Development: the HTML part on its own, under a CSP that allows its inline styles and nothing else."""
     message = _kept_or_404(message_id)
-    response = Response(message.html_body, mimetype="text/html")
+    html = message.html_body
+    if message.qr_url:  # the inline image, as a mail client shows it
+        html = html.replace(f"cid:{QR_CONTENT_ID}", url_for("mail.dev_message_qr", message_id=message.id))
+    response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = MAIL_HTML_POLICY
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+@bp.get("/dev/mail/<int:message_id>/qr-code.png")
+@dev_mail_page
+def dev_message_qr(message_id: int):
+    """Development: the mail's inline QR code image."""
+    message = _kept_or_404(message_id)
+    if not message.qr_url:
+        abort(404)
+    return Response(qr_png(message.qr_url), mimetype="image/png")
 
 
 @bp.get("/dev/mail/<int:message_id>/uitnodiging.ics")

@@ -58,14 +58,22 @@ def may_record_attendance(event: Event, now: datetime | None = None) -> bool:
     return to_local(event.starts_at).date() <= today
 
 
-def record_attendance(event: Event, present_ids: Iterable[int]) -> int:
-    """Mark who was present among the expected and waiting; everyone else on the list is absent. Returns present."""
+def record_attendance(event: Event, present_ids: Iterable[int], shown_present: Iterable[int] | None = None) -> int:
+    """Mark who was present among the expected and waiting; everyone else on the list is absent. Returns present.
+
+    `shown_present`: who was ticked on the page when it was shown. With it, only the ticks the organiser changed
+    are written, so that a page opened before the doors opened does not undo what helpers ticked on their phones
+    meanwhile (walk_ins.mark_present); nobody ticked anywhere still counts as absent. Without it (an older page),
+    the list as sent replaces the record."""
     present = set(present_ids)
+    shown = set(shown_present) if shown_present is not None else None
     listed = attendance_list(event)
     count = 0
     for invitation in listed.expected + listed.waiting:
-        invitation.attended = invitation.id in present
-        count += invitation.attended
+        ticked = invitation.id in present
+        if shown is None or ticked != (invitation.id in shown) or invitation.attended is None:
+            invitation.attended = ticked
+        count += bool(invitation.attended)
     db.session.flush()
     return count
 

@@ -91,6 +91,7 @@ def attendance(event_id: int):
     form = AttendanceForm(invitation_ids=[i.id for i in listed.expected + listed.waiting])
     if request.method == "GET":
         form.present.data = [i.id for i in listed.expected + listed.waiting if i.attended]
+        form.shown.data = ",".join(str(i) for i in form.present.data)
     open_now = may_record_attendance(event)
     if request.method == "POST":
         if not open_now:
@@ -105,7 +106,7 @@ def attendance(event_id: int):
                     )
                 ]
             else:
-                present = record_attendance(event, form.present.data or [])
+                present = record_attendance(event, form.present.data or [], form.shown_present())
                 db.session.commit()
                 flash(_("De aanwezigheid is opgeslagen: %(count)d aanwezig.", count=present), "success")
                 return redirect(url_for("reach.attendance", event_id=event.id))

@@ -7,6 +7,7 @@ for a departing guide, a new guide within the same team): nobody else moves. Fun
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import delete
 
 from ..extensions import db
 from ..invitations.models import Invitation, InvitationState
@@ -129,3 +130,9 @@ def on_invitation_joined(invitation: Invitation, **_kwargs) -> None:
 def on_invitation_left(invitation: Invitation, **_kwargs) -> None:
     """signals.invitation_left: someone no longer coming leaves their team."""
     remove_from_team(invitation)
+
+
+def forget_teams(event, **_kwargs) -> None:
+    """signals.event_deleting: a deleted draft's teams go with it."""
+    db.session.execute(delete(Team).where(Team.event_id == event.id))
+    db.session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -16,6 +16,8 @@ from ..extensions import db
 from ..forms import choice_list, required
 from ..invitations.models import Invitation, InvitationState
 from ..people.directory import display_name, role_label
+from ..qr import qr_svg
+from ..web import absolute_url
 from . import balance, formation, membership
 from .forms import FormTeamsForm, LockForm, MemberForm, MoveForm
 from .models import Team
@@ -186,6 +188,41 @@ def print_cards(event_id: int):
         "teams/print.html",
         event=event,
         overview=teams_overview(event),
+        route_url=live_route_url(event),
         role_label=role_label,
         display_name=display_name,
     )
+
+
+def live_route_url(event: Event) -> str:
+    """Where a route card's QR code leads: the event's public page at its route, which always shows the route as it
+    is now (a stop moved after printing is right there)."""
+    return absolute_url("events.detail", event_id=event.id) + "#route-heading"
+
+
+@bp.get("/events/<int:event_id>/teams/<int:team_id>/card")
+@login_required
+def route_card(event_id: int, team_id: int):
+    """One team's route card to print: the team and its guide, the stops in order (times, places, hosts), and a QR
+    code to the live route page."""
+    event = event_for_organiser(event_id)
+    team = _team_of(event, team_id)
+    return render_template(
+        "teams/route_card.html",
+        event=event,
+        team=team,
+        members=teams_overview(event).members.get(team.id, []),
+        route_url=live_route_url(event),
+        role_label=role_label,
+        display_name=display_name,
+    )
+
+
+@bp.get("/events/<int:event_id>/route-qr.svg")
+@login_required
+def route_qr(event_id: int):
+    """The QR code of the live route page (SVG), as the route cards print it."""
+    event = event_for_organiser(event_id)
+    response = make_response(qr_svg(live_route_url(event), title=_("QR-code naar de actuele route")))
+    response.mimetype = "image/svg+xml"
+    return response

@@ -41,6 +41,35 @@ document.addEventListener("DOMContentLoaded", () => {
       end.value = new Date(ending + (after - before)).toISOString().slice(0, 16);
     });
   });
+  // Search as you type on a list: <input data-filter-list="id of the list" data-filter-status="id of a status">.
+  // Items carry data-search (name and address, lower case without accents, as the server folds them); without
+  // script the same search is the form's GET. A tap's form (data-keeps-search) takes the typed text along.
+  const fold = (text) => (text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+  document.querySelectorAll("input[data-filter-list]").forEach((input) => {
+    const list = document.getElementById(input.dataset.filterList);
+    const status = document.getElementById(input.dataset.filterStatus || "");
+    if (!list) return;
+    const items = Array.from(list.querySelectorAll("[data-search]"));
+    let timer = null;
+    const filter = () => {
+      const wanted = fold(input.value);
+      let shown = 0;
+      items.forEach((item) => {
+        const match = !wanted || item.dataset.search.includes(wanted);
+        item.hidden = !match;
+        if (match) shown += 1;
+      });
+      document.querySelectorAll("form[data-keeps-search] input[name=q]").forEach((q) => { q.value = input.value; });
+      if (!status) return;
+      // Announced after a pause in typing, not on every key.
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        status.textContent = shown ? (status.dataset.foundText || "{count}").replace("{count}", shown)
+          : status.dataset.noneText || "";
+      }, 600);
+    };
+    input.addEventListener("input", filter);
+  });
   // Move focus to an error summary so keyboard and screen reader users hear it first.
   const summary = document.querySelector(".error-summary");
   if (summary) summary.focus();

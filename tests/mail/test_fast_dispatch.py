@@ -35,6 +35,16 @@ def _flat(message: email.message.EmailMessage) -> dict:
     [
         {"html_body": "<p>Kom <b>kennismaken</b> = welkom</p>\n" * 40, "ics": ICS, "ics_method": "REQUEST"},
         {"html_body": "<p>Hallo</p>"},
+        {
+            "html_body": '<p><img src="cid:checkin-qr@organiser" alt="QR"></p>',
+            "qr_url": "https://x.example/checkin/pass/1/k",
+        },
+        {
+            "html_body": '<img src="cid:checkin-qr@organiser" alt="QR">',
+            "qr_url": "https://x.example/checkin/pass/2/k",
+            "ics": ICS,
+            "ics_method": "REQUEST",
+        },
         {},
         {"ics": ICS.replace("REQUEST", "CANCEL"), "ics_method": "CANCEL"},
         {

@@ -42,7 +42,7 @@ def test_a_check_in_helper_ticks_attendance_for_today_and_nothing_else(day, db):
     assert "Bruiscafé van vandaag" in page and "Netwerkborrel volgende week" not in page
     url = f"/checkin/events/{day['today'].id}"
     assert "Vera Vergunning" in client.get(url).get_data(as_text=True)
-    assert client.post(url, {"present": str(day["vera"].id)}).status_code == 302
+    assert client.post(f"{url}/tick/{day['vera'].id}", {"present": "1"}).status_code == 302
     assert db.session.get(Invitation, day["vera"].id).attended is True
 
     assert client.get(f"/checkin/events/{day['later'].id}").status_code == 404
@@ -67,8 +67,9 @@ def test_a_check_in_link_opens_one_event_until_revoked(day, logged_in, client, d
     path = re.search(r"http://organiser\.test(/checkin/link/[A-Za-z0-9_-]+)", page).group(1)
     helper = day["client"]
     assert "Vera Vergunning" in helper.get(path).get_data(as_text=True)
-    assert helper.post(path).status_code == 302  # nobody ticked: everyone absent
-    assert db.session.get(Invitation, day["vera"].id).attended is False
+    assert helper.post(path).status_code == 405  # no "save the whole list": nothing can wipe it in one click
+    assert helper.post(f"{path}/tick/{day['vera'].id}", {"present": "1"}).status_code == 302
+    assert db.session.get(Invitation, day["vera"].id).attended is True
     assert helper.get("/events").status_code == 302  # the link logs nobody in
     link = db.session.scalar(db.select(EventLink))
     logged_in.post(f"/events/{day['today'].id}/links/{link.id}/revoke")

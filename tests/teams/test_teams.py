@@ -10,8 +10,10 @@ import pytest
 from flask_babel import force_locale
 
 from organiser.invitations.models import Invitation
+from organiser.qr import qr_svg
 from organiser.teams import balance, formation, membership
 from organiser.teams.models import Team
+from organiser.teams.views import live_route_url
 from tests.factories import route
 
 
@@ -431,3 +433,38 @@ def test_a_team_without_any_resident_is_warned_about(logged_in, db, speurtocht, 
     logged_in.post(f"/events/{event.id}/teams/move", {"invitation_id": resident.id, "team_id": teams[1].id})
     page = logged_in.get(f"/events/{event.id}/teams").get_data(as_text=True)
     assert "Zonder bewoner: Team 1." in page
+
+
+def test_a_route_card_per_team_with_the_stops_in_order_and_a_qr_code_to_the_live_route(
+    logged_in, db, speurtocht, add_people, client, create_organiser
+):
+    add_people(MIXED[:6])
+    event = speurtocht["event"]
+    first, second = formation.form_teams(event, 2)
+    db.session.commit()
+    page = logged_in.get(f"/events/{event.id}/teams/{second.id}/card").get_data(as_text=True)
+    assert f"Routekaart: {second.name}" in page and first.name not in page
+    # The stops in route order, with their times, addresses and host initiatives.
+    start, task = page.index("Start bij het Havenkoor"), page.index("Opdracht bij de wijkbus")
+    assert start < task
+    assert "14:00</time>–<time" in page and "Loods 7, Kadestraat" in page and "gastheer: Wijkbus Havenkwartier" in page
+    members = [m.person.name for m in db.session.get(Team, second.id).members]
+    assert members and all(name in page for name in members)
+    # The QR code: the live route page (the public event page, at its route), as an SVG image. segno cannot
+    # decode, so the served image is compared with the code of the expected URL (the payload the service encodes).
+    live = f"http://organiser.test/events/{event.id}#route-heading"
+    assert live_route_url(event) == live and live in page
+    assert f'src="/events/{event.id}/route-qr.svg"' in page
+    svg = logged_in.get(f"/events/{event.id}/route-qr.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.get_data(as_text=True) == qr_svg(live, title="QR-code naar de actuele route")
+    assert svg.get_data(as_text=True).startswith("<svg") and "<path" in svg.get_data(as_text=True)
+    # That page shows the route to anyone (a published event), so the team can scan it on the way.
+    assert "Opdracht bij de wijkbus" in client.get(f"/events/{event.id}").get_data(as_text=True)
+    # The card of all teams carries the code too; another event's team is not this event's card.
+    assert logged_in.get(f"/events/{event.id}/teams/print").get_data(as_text=True).count("route-qr.svg") == 2
+    assert logged_in.get(f"/events/{event.id}/teams/{second.id + 100}/card").status_code == 404
+    create_organiser("ander@example.org", "Andere Organisator")
+    client.login("ander@example.org")
+    assert client.get(f"/events/{event.id}/teams/{second.id}/card").status_code == 404
+    assert client.get(f"/events/{event.id}/route-qr.svg").status_code == 404
