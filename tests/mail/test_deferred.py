@@ -37,6 +37,7 @@ def stored_text(message: OutboxMessage) -> str:
             message.to_name,
             message.reply_to,
             message.last_error,
+            message.qr_url,
         )
     )
 
