@@ -25,9 +25,10 @@ from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
 from ..mail.rendering import QR_CONTENT_ID, render_mail, sender
 from ..web import absolute_url
 from . import deferred_notices
-from .deferred_notices import PASS_MAIL_KINDS, calendar_status_lines
+from .deferred_notices import PASS_MAIL_KINDS
 from .guest_list import who_else_comes
 from .ical import invitation_to_ical
+from .itip_parts import calendar_status_lines
 from .links import rsvp_url
 from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
 from .passes import pass_url
