@@ -21,6 +21,7 @@ from .config import DEFAULT_SECRET_KEY, ROOT, load_config
 from .events.copy_views import bp as copies_bp
 from .events.sharing_views import bp as sharing_bp
 from .events.views import bp as events_bp
+from .followup.views import bp as followup_bp
 from .i18n import init_babel
 from .invitations.host_views import bp as hosts_bp
 from .invitations.views import bp as invitations_bp
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         calendar_bp,
         mail_bp,
         reach_bp,
+        followup_bp,
         statements_bp,
         checkin_bp,
     ):

@@ -62,6 +62,12 @@ DEFAULTS: dict[str, Any] = {
     "TIMEZONE": "Europe/Amsterdam",
     "DEFAULT_OFFICE_SHARE": 50,
     "REMINDER_DAYS_BEFORE_DEADLINE": 3,
+    # After the encounter (organiser/followup): the questions go out the morning after an event at this hour (local
+    # time), stay open this many days (the organiser may change it per event), and those who did not answer get one
+    # reminder this many days after the first mail (none if the questions close first).
+    "FOLLOWUP_SEND_HOUR": 9,
+    "FOLLOWUP_OPEN_DAYS": 14,
+    "FOLLOWUP_REMINDER_DAYS": 5,
     #: "Stuur nu een herinnering" skips whoever got a reminder less than this many hours ago (a double click,
     #: two organisers at once, or pressing it again the same day sends nothing twice).
     "REMINDER_AGAIN_AFTER_HOURS": 24,
@@ -79,6 +85,10 @@ DEFAULTS: dict[str, Any] = {
     "RETENTION_MAIL_LOG_DAYS": 365,
     #: Answers and attendance under a name: detached from the person this many days after the event (counts stay).
     "RETENTION_ANSWERS_DAYS": 730,
+    #: Follow-up answers (free texts, tied to the person) and the consent to share an e-mail address with fellow
+    #: attendees: this many days after the event the answers are detached and their texts removed (counts stay),
+    #: and sharing stops.
+    "RETENTION_FOLLOWUP_DAYS": 180,
     #: People set inactive (left the municipality, or their initiative): anonymised this many days later.
     "RETENTION_LEFT_DAYS": 365,
     #: Uploaded people files (CSV/xlsx) that were never confirmed: deleted this many hours after the upload.

@@ -6,6 +6,7 @@ Idempotent: everything is looked up by a natural key before it is created.
 from __future__ import annotations
 
 from .events.demo import DEMO_PASSWORD, ensure_demo_organiser, load_demo_events
+from .followup.demo import load_demo as load_demo_followup
 from .invitations.demo import load_demo as load_demo_invitations
 from .invitations.past_demo import load_demo as load_demo_history
 from .people.demo import load_demo as load_demo_people
@@ -25,6 +26,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> tuple[bool, bool]:
         load_demo_invitations,
         load_demo_reach,
         load_demo_teams,
+        load_demo_followup,
     ):
         created = loader() or created
     return created, account_created

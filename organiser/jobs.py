@@ -12,6 +12,8 @@ from datetime import datetime
 
 from .auth import trail
 from .extensions import db, utcnow
+from .followup import asking as followup_asking
+from .followup import privacy as followup_privacy
 from .inbox.recording import purge_inbox_details
 from .invitations import reminders
 from .invitations import retention as invitation_retention
@@ -28,11 +30,14 @@ def run_scheduled_jobs(now: datetime | None = None) -> dict[str, int]:
     for name, job in (
         ("deadline_reminders", reminders.send_deadline_reminders),
         ("day_before_reminders", reminders.send_day_before_reminders),
+        ("followup_questions", followup_asking.ask_attendees),
+        ("followup_reminders", followup_asking.remind_attendees),
         ("news_mails", news_delivery.send_news_digests),
         ("purged_personal_details", invitation_retention.purge_personal_details),
         ("purged_inbox_details", purge_inbox_details),
         ("purged_trail_entries", trail.purge_old_entries),
         ("detached_old_answers", invitation_retention.detach_old_answers),
+        ("detached_old_followup_answers", followup_privacy.purge_old_answers),
         ("removed_sent_mail_contents", mail_retention.remove_sent_contents),
         ("removed_unsent_mail_contents", mail_retention.remove_unsent_contents),
         ("deleted_old_mail_records", mail_retention.delete_old_records),

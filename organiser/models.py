@@ -3,6 +3,7 @@
 from .auth.models import AccountLink, Organiser, RecoveryCode, TrailEntry
 from .calendar.models import FeedToken
 from .events.models import Event, Stop
+from .followup.models import FollowupAnswer, FollowupChoice, FollowupRequest, FollowupSettings
 from .inbox.models import InboxMessage
 from .invitations.models import Invitation
 from .mail.models import OutboxMessage
@@ -16,6 +17,10 @@ __all__ = [
     "Department",
     "Event",
     "FeedToken",
+    "FollowupAnswer",
+    "FollowupChoice",
+    "FollowupRequest",
+    "FollowupSettings",
     "InboxMessage",
     "Initiative",
     "Invitation",

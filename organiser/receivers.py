@@ -22,6 +22,8 @@ from .events.access import managed_clause
 from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
+from .followup import privacy as followup_privacy
+from .followup import settings as followup_settings
 from .inbox.models import InboxMessage
 from .invitations import answers, calendar_answers, copied_guests, deferred_notices, guest_list, notices
 from .invitations import person_changes as invitation_changes
@@ -84,8 +86,12 @@ RECEIVERS = (
     (signals.person_erased, calendar_links.on_person_erased),
     # people → mail: an erased person's mail goes (sent or waiting)
     (signals.person_erased, forget_mail_of_erased),
+    # people → followup: an erased person's follow-up requests and consent go, their answers keep only counts
+    (signals.person_erased, followup_privacy.on_person_erased),
     # invitations → calendar: what the "my data" page shows of the personal feed links
     (signals.personal_data_requested, calendar_links.on_personal_data_requested),
+    # invitations → followup: what the "my data" page shows of the follow-up (answers, consent to share)
+    (signals.personal_data_requested, followup_privacy.on_personal_data_requested),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),
@@ -102,13 +108,14 @@ RECEIVERS = (
     (signals.initiatives_listed, people_place_use.count_residents_per_initiative),
     (signals.initiatives_listed, events_place_use.list_events_per_initiative),
     # events → invitations: a copy's guest list; a draft deleted only when nothing of it was sent, and with it
-    # what invitations, teams, calendar and the inbox keep of it
+    # what invitations, teams, calendar, the follow-up settings and the inbox keep of it
     (signals.event_copied, copied_guests.copy_guest_list),
     (signals.event_deletion_requested, copied_guests.sent_for_event),
     (signals.event_deletion_requested, mail_of_event),
     (signals.event_deleting, copied_guests.forget_event),
     (signals.event_deleting, membership.forget_teams),
     (signals.event_deleting, calendar_fragments.forget_event),
+    (signals.event_deleting, followup_settings.on_event_deleting),
     (signals.event_deleting, forget_inbox_messages_of),
     # accounts → events: a switched-off account's events go to the colleague who takes over
     (signals.account_deactivated, hand_over_everything),

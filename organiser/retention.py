@@ -77,6 +77,18 @@ ANSWERS = Period(
     _l("na de bijeenkomst"),
     _l("losgemaakt van uw naam: alleen tellingen per soort, afdeling en contactrol blijven"),
 )
+FOLLOWUP = Period(
+    "RETENTION_FOLLOWUP_DAYS",
+    _l(
+        "Uw antwoorden op de vragen na afloop (wie u ontmoette, uw toelichtingen, uw cijfer) en of u uw e-mailadres "
+        "deelt met andere deelnemers"
+    ),
+    _l("na de bijeenkomst"),
+    _l(
+        "losgemaakt van uw naam en de toelichtingen verwijderd: alleen tellingen per afdeling, initiatief en "
+        "contactrol blijven; uw e-mailadres wordt niet meer gedeeld"
+    ),
+)
 LEFT = Period(
     "RETENTION_LEFT_DAYS",
     _l("Uw naam, e-mailadres en initiatieven als u niet meer actief bent in de lijst"),
@@ -107,4 +119,4 @@ TRAIL = Period(
 )
 
 #: Every category, in the order the privacy statement lists them.
-POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, NEWS, LEFT, IMPORTS, TRAIL)
+POLICY: tuple[Period, ...] = (NOTES, SENT_MAIL, UNSENT_MAIL, MAIL_LOG, ANSWERS, FOLLOWUP, NEWS, LEFT, IMPORTS, TRAIL)

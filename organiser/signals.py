@@ -1,6 +1,6 @@
 """The one seam between domains: signals a lower domain sends and a higher one receives.
 
-Domains depend one way (places < events < people < invitations < teams/calendar/reach; see the import
+Domains depend one way (places < events < people < invitations < followup < teams/calendar/reach; see the import
 contract in `.importlinter`). When a change in a lower domain must have an effect in a higher one — a
 cancelled event must notify its invitees, a deleted person must give up their seats, a late "yes" must be
 placed in a team — the lower domain sends one of these signals and the higher domain's receiver does the

@@ -112,6 +112,7 @@ EVENT_ACTIONS = (
     ("invitations.answers", _l("Antwoorden")),
     ("teams.overview", _l("Teams")),
     ("reach.attendance", _l("Aanwezigheid")),
+    ("followup.evaluation", _l("Na afloop: vragen en evaluatie")),
     ("sharing.team", _l("Wie organiseert")),
     ("hosts.manage", _l("Links voor initiatiefnemers en aanmeldhulp")),
 )

@@ -138,7 +138,7 @@ def db(app):
     return _db
 
 
-RSVP_FORM = re.compile(r"^/rsvp/(?P<token>[^/?]+)(?:/(?P<purpose>withdraw))?$")
+RSVP_FORM = re.compile(r"^/rsvp/(?P<token>[^/?]+)(?:/(?P<purpose>withdraw|followup|followup/contact))?$")
 
 
 class Client:
@@ -173,7 +173,8 @@ class Client:
             personal = RSVP_FORM.match(url)
             if personal:  # the personal pages' forms carry a key bound to the link instead (as the page renders it)
                 with self.raw.application.app_context():
-                    key = answer_form_key(personal["token"], personal["purpose"] or "answer")
+                    purpose = (personal["purpose"] or "answer").replace("/", "-")
+                    key = answer_form_key(personal["token"], purpose)
                 data.setdefault("form_key", key)
         return self._isolated("post", url, data=data, **kwargs)
 

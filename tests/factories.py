@@ -22,6 +22,9 @@ from organiser.auth.services import create_organiser as create_organiser_account
 from organiser.calendar.links import issue_feed_token
 from organiser.events.models import Event, EventStatus, Stop
 from organiser.extensions import utcnow
+from organiser.followup.answering import record_followup, request_of
+from organiser.followup.models import FollowupAnswer, FollowupRequest
+from organiser.followup.settings import opens_at
 from organiser.invitations import answers, links, sending
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.people.models import ContactRole, Department, Person, PersonKind
@@ -298,3 +301,28 @@ def rsvp_token(db):
 def feed_token(db):
     """Factory: a new personal calendar feed token for a person (earlier ones are revoked)."""
     return _committed(db, issue_feed_token)
+
+
+# --- After the encounter ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def answer_followup(db):
+    """Factory: `invitation` asked the follow-up questions (a request row, as the morning-after job makes it, without
+    mail) and, given any answers, answering them through the real service (`record_followup`: met_someone,
+    department_ids, initiative_ids, keeps_in_touch, rating, touch_about, do_differently, anonymous). Answers are
+    given an hour after the questions open, so any ended event will do. Returns the answer, or None when only asked.
+    """
+
+    def factory(invitation: Invitation, **answers) -> FollowupAnswer | None:
+        moment = opens_at(invitation.event) + timedelta(hours=1)
+        request = request_of(invitation)
+        if request is None:
+            request = FollowupRequest(invitation=invitation, event_id=invitation.event_id, asked_at=moment)
+            db.session.add(request)
+            db.session.flush()
+        answer = record_followup(request, now=moment, **answers) if answers else None
+        db.session.commit()
+        return answer
+
+    return factory

@@ -5,17 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import (
-    current_app,
-    flash,
-    g,
-    get_flashed_messages,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import flash, get_flashed_messages, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import retention
@@ -30,39 +20,13 @@ from . import links, passes, personal_data
 from .blueprint import bp
 from .forms import RsvpForm, WithdrawForm
 from .models import InvitationState
-
-
-def _private(response):
-    """Token pages: never cached, never leaked through the Referer header."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _link_not_working():
-    return _private(make_response(render_template("invitations/link_not_working.html"), 404))
-
-
-def _read_the_form_first() -> None:
-    """A POST body over MAX_CONTENT_LENGTH is refused (413) before anything else, as on every other form (CSRF
-    protection reads it there; these pages are exempt from that and check their own key later)."""
-    if request.method == "POST":
-        request.form.get("form_key")
-
-
-def _speak_the_invitees_language(invitation) -> None:
-    """The page follows the language of the invitation mail until the visitor picks another (i18n)."""
-    if invitation.person.locale in current_app.config["LANGUAGES"]:
-        g.page_locale = invitation.person.locale
-
-
-def _form_key_refused(token: str, purpose: str, form) -> bool:
-    """A POST without this link's form key (a cross-site form): refused; the page shown again carries the key.
-    Off where CSRF protection is off (WTF_CSRF_ENABLED, as for the session-bound tokens)."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return False
-    return not links.form_key_matches(token, purpose, form.form_key.data)
-
+from .token_pages import (
+    form_key_refused,
+    link_not_working,
+    private,
+    read_the_form_first,
+    speak_the_invitees_language,
+)
 
 ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYBE, InvitationState.WAITING)
 
@@ -72,11 +36,11 @@ ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYB
 @limit_token_requests
 def respond(token: str):
     """The invitee's personal page: the event, their answer, and (POST only) a changed answer."""
-    _read_the_form_first()
+    read_the_form_first()
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
-    _speak_the_invitees_language(invitation)
+        return link_not_working()
+    speak_the_invitees_language(invitation)
     event = invitation.event
     current = "yes" if invitation.state == InvitationState.WAITING else invitation.state.value
     form = RsvpForm(max_plus_ones=answering.allowed_plus_ones(invitation), limit=event.max_plus_ones)
@@ -90,7 +54,7 @@ def respond(token: str):
         form.answer.data = current
         form.plus_ones.data = invitation.plus_ones
         form.note.data = invitation.note
-    key_refused = request.method == "POST" and _form_key_refused(token, "answer", form)
+    key_refused = request.method == "POST" and form_key_refused(token, "answer", form)
     if key_refused:
         flash(
             _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."),
@@ -105,7 +69,7 @@ def respond(token: str):
         else:
             db.session.commit()
             flash(_answer_message(outcome), "success")
-        return _private(redirect(url_for("invitations.respond", token=token)))
+        return private(redirect(url_for("invitations.respond", token=token)))
     form.form_key.data = links.answer_form_key(token, "answer")
     position = answering.waiting_position(invitation) if invitation.state == InvitationState.WAITING else None
     messages = get_flashed_messages(with_categories=True)
@@ -131,7 +95,7 @@ def respond(token: str):
         ),
         400 if form.errors or key_refused else 200,
     )
-    return _private(response)
+    return private(response)
 
 
 def _shows_pass(invitation) -> bool:
@@ -146,11 +110,11 @@ def pass_svg(token: str):
     """The invitee's QR code (invitations/passes.py) as an SVG image; 404 where the RSVP page shows none."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None or not _shows_pass(invitation):
-        return _link_not_working()
+        return link_not_working()
     url = passes.pass_url(invitation) or ""
     response = make_response(qr_svg(url, title=_("QR-code om u aan te melden bij de ingang")))
     response.mimetype = "image/svg+xml"
-    return _private(response)
+    return private(response)
 
 
 def _answer_message(outcome: answering.AnswerOutcome) -> str:
@@ -179,9 +143,9 @@ def my_data(token: str):
     """Everything stored about the invitee (all their invitations, the mail sent to them), and what they can do."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
-    _speak_the_invitees_language(invitation)
-    return _private(
+        return link_not_working()
+    speak_the_invitees_language(invitation)
+    return private(
         make_response(
             render_template(
                 "invitations/my_data.html",
@@ -202,12 +166,12 @@ def download(token: str):
     """The same, as a JSON file to keep or to take elsewhere."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
+        return link_not_working()
     document = personal_data.export(personal_data.stored_data(invitation.person))
     response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = 'attachment; filename="mijn-gegevens.json"'
-    return _private(response)
+    return private(response)
 
 
 @bp.post("/rsvp/<token>/withdraw")
@@ -215,17 +179,17 @@ def download(token: str):
 @limit_token_requests
 def withdraw(token: str):
     """Withdraw from this event: the answer becomes no, the note is removed, and this link stops working."""
-    _read_the_form_first()
+    read_the_form_first()
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
-    _speak_the_invitees_language(invitation)
+        return link_not_working()
+    speak_the_invitees_language(invitation)
     form = WithdrawForm()
-    if form.validate_on_submit() and not _form_key_refused(token, "withdraw", form):
+    if form.validate_on_submit() and not form_key_refused(token, "withdraw", form):
         answering.withdraw(invitation)
         db.session.commit()
-        return _private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))
-    return _private(redirect(url_for("invitations.my_data", token=token)))
+        return private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))
+    return private(redirect(url_for("invitations.my_data", token=token)))
 
 
 @bp.post("/rsvp/<token>/erase")
@@ -234,9 +198,9 @@ def erase(token: str):
     """Erase everything about the invitee, as the organiser's delete does; every link of theirs stops working."""
     invitation = links.find_invitation_by_token(token)
     if invitation is None:
-        return _link_not_working()
+        return link_not_working()
     if EmptyForm().validate_on_submit():
         personal_data.erase(invitation.person)
         db.session.commit()
-        return _private(make_response(render_template("invitations/erased.html")))
-    return _private(redirect(url_for("invitations.my_data", token=token)))
+        return private(make_response(render_template("invitations/erased.html")))
+    return private(redirect(url_for("invitations.my_data", token=token)))

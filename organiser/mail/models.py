@@ -60,6 +60,9 @@ class OutboxKind(enum.StrEnum):
     ACCOUNT_RESET = "account_reset"
     PERSON_EMAIL_CHANGED = "person_email_changed"
     EVENT_LINK = "event_link"
+    #: After the encounter: the follow-up questions (the morning after), and their one reminder.
+    FOLLOWUP = "followup"
+    FOLLOWUP_REMINDER = "followup_reminder"
     #: To an organiser: news about their events (answers, waiting list, full, bounces), at once or as a digest.
     NEWS = "news"
 
@@ -87,6 +90,8 @@ _KIND_LABELS = {
     OutboxKind.ACCOUNT_RESET: _l("Nieuw wachtwoord"),
     OutboxKind.PERSON_EMAIL_CHANGED: _l("E-mailadres gewijzigd"),
     OutboxKind.EVENT_LINK: _l("Link voor gastheer of aanmeldhulp"),
+    OutboxKind.FOLLOWUP: _l("Vragen na afloop"),
+    OutboxKind.FOLLOWUP_REMINDER: _l("Herinnering vragen na afloop"),
     OutboxKind.NEWS: _l("Nieuws voor de organisator"),
 }
 

@@ -174,3 +174,50 @@ def column_panels(
         y += LABEL_HEIGHT + GROUP_GAP
     chart.height = max(y, 20)
     return chart
+
+
+#: The heat map's row labels take this share of the width (percent); its cells share the rest.
+HEAT_LABEL_ROOM = 38.0
+HEAT_ROW_HEIGHT = 30
+#: Darkness levels of a cell (app.css: chart__heat--0 … --4); from this level on its number is written in white.
+HEAT_LEVELS = 4
+HEAT_LIGHT_TEXT_FROM = 3
+
+
+def heat_level(value: int, top: int) -> int:
+    """0 for nothing, else 1 … HEAT_LEVELS in proportion to the largest value."""
+    return 0 if value <= 0 or top <= 0 else max(1, math.ceil(HEAT_LEVELS * value / top))
+
+
+def heat_map(
+    chart_id: str, title: str, description: str, rows: list[str], columns: list[str], values: list[list[int]]
+) -> Chart:
+    """A grid of cells, one row per `rows` label and one column per `columns` label, each cell shaded by its value
+    and carrying the number itself. Columns are numbered above the grid and named in a key under it, so that the
+    names fit a phone."""
+    chart = Chart(chart_id, title, description, WIDTH, 0)
+    count = max(len(columns), 1)
+    step = (WIDTH - HEAT_LABEL_ROOM) / count
+    top = max((v for row in values for v in row), default=0)
+    y = float(LABEL_HEIGHT)
+    for j in range(len(columns)):
+        chart.labels.append(Label(HEAT_LABEL_ROOM + (j + 0.5) * step, y - 6, str(j + 1), "chart__tick", "middle"))
+    for label, row in zip(rows, values, strict=True):
+        lines = label_lines(label, 18)
+        height = max(HEAT_ROW_HEIGHT, len(lines) * 18 + 10)
+        for k, line in enumerate(lines):
+            chart.labels.append(Label(0, y + 19 + k * 18, line, "chart__label"))
+        for j, value in enumerate(row):
+            level = heat_level(value, top)
+            x = HEAT_LABEL_ROOM + j * step
+            chart.bars.append(Bar(x, y, step, height, f"chart__heat chart__heat--{level}"))
+            css = "chart__value chart__value--light" if level >= HEAT_LIGHT_TEXT_FROM else "chart__value"
+            chart.labels.append(Label(x + step / 2, y + height / 2 + 5, str(value), css, "middle"))
+        y += height
+    y += GROUP_GAP
+    for j, column in enumerate(columns):
+        for k, line in enumerate(label_lines(f"{j + 1}: {column}", LABEL_CHARS + 6)):
+            y += LABEL_HEIGHT
+            chart.labels.append(Label(0, y, line if k == 0 else f"   {line}", "chart__tick"))
+    chart.height = max(y + 8, 20)
+    return chart

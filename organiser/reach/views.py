@@ -1,4 +1,4 @@
-"""Reach pages: the dashboard with its CSV exports, and the attendance check-in list of an event."""
+"""Reach pages: the dashboard and the new ties with their CSV exports, and the attendance check-in list of an event."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from . import attendance as attendance_work
 from .attendance import attendance_list, may_record_attendance, record_attendance
 from .dashboard import TABLE_KEYS, dashboard_charts, reach_dashboard, reach_table
 from .forms import AttendanceForm, ClearAttendanceForm, PeriodForm
+from .new_ties import NEW_TIES_KEYS, heat_chart, new_ties, new_ties_table
 from .periods import Period, default_period, period_label
 
 bp = Blueprint("reach", __name__)
@@ -70,14 +71,31 @@ def first_timers():
     )
 
 
+@bp.get("/reach/new-ties")
+@login_required
+def ties():
+    """New ties: which departments met which initiatives, office colleagues with a new contact, formats, events."""
+    form, period = _chosen_period()
+    figures = new_ties(period)
+    return render_template(
+        "reach/new_ties.html",
+        form=form,
+        figures=figures,
+        tables=figures.tables(),
+        chart=heat_chart(figures.matrix),
+        period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
+        period_label=period_label(period),
+    )
+
+
 @bp.get("/reach/<key>.csv")
 @login_required
 def export(key: str):
-    """One dashboard table as a CSV file (safe to open in a spreadsheet)."""
-    if key not in TABLE_KEYS:
+    """One dashboard or new-ties table as a CSV file (safe to open in a spreadsheet)."""
+    if key not in TABLE_KEYS and key not in NEW_TIES_KEYS:
         abort(404)
     _form, period = _chosen_period()
-    table = reach_table(key, period)
+    table = new_ties_table(key, period) if key in NEW_TIES_KEYS else reach_table(key, period)
     filename = f"bereik-{key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return csv_response(filename, table.header, table.rows)
 

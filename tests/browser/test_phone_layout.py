@@ -60,6 +60,7 @@ def test_organiser_pages_fit_a_phone(live_server, page, a11y):
         f"/people/{ids['person']}",
         "/people/import",
         "/reach",
+        "/reach/new-ties",
         "/mail",
         "/dev/mail",
         f"/events/{safari}/edit",
@@ -69,6 +70,7 @@ def test_organiser_pages_fit_a_phone(live_server, page, a11y):
         f"/events/{past}/guests",
         f"/events/{past}/answers",
         f"/events/{past}/attendance",
+        f"/events/{past}/followup",
         f"/events/{speurtocht}/teams",
         f"/events/{speurtocht}/teams/print",
     ]
@@ -86,7 +88,7 @@ def test_organiser_pages_fit_a_phone(live_server, page, a11y):
             assert LONG_NAME in region.inner_text()
         elif path.startswith("/people/") and path != "/people/import":
             assert page.locator("h1").bounding_box()["width"] <= PHONE["width"]
-        elif path == "/reach":
+        elif path in ("/reach", "/reach/new-ties"):
             # No viewBox shrinking the charts: what the reader sees is the font size app.css sets.
             sizes = page.evaluate(
                 """[...document.querySelectorAll('svg.chart text')]

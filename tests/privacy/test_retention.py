@@ -17,6 +17,7 @@ from organiser.auth.models import Role
 from organiser.calendar.links import send_feed_link
 from organiser.events.models import Event
 from organiser.extensions import utcnow
+from organiser.followup import privacy as followup_privacy
 from organiser.invitations import links, sending
 from organiser.invitations import retention as invitation_retention
 from organiser.invitations.models import Invitation, InvitationState
@@ -26,6 +27,7 @@ from organiser.mail.deferred import rendered
 from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.mail.outbox import OutboxKind, queue_mail, retry_mail
+from organiser.news import retention as news_retention
 from organiser.people import retention as people_retention
 from organiser.people.erasure import delete_person
 from organiser.people.models import ContactRole, Person, PersonImport
@@ -303,6 +305,9 @@ def test_flask_jobs_runs_every_step(app, db):
     for step in (
         "purged_personal_details",
         "detached_old_answers",
+        "detached_old_followup_answers",
+        "followup_questions",
+        "followup_reminders",
         "removed_sent_mail_contents",
         "removed_unsent_mail_contents",
         "deleted_old_mail_records",
@@ -321,6 +326,7 @@ def test_every_period_of_the_policy_is_applied_by_a_step():
 
     sources = inspect.getsource(invitation_retention) + inspect.getsource(mail_retention)
     sources += inspect.getsource(people_retention)
+    sources += inspect.getsource(followup_privacy) + inspect.getsource(news_retention)
     sources += inspect.getsource(jobs) + inspect.getsource(trail)
     for period in retention.POLICY:
         name = next(key for key, value in vars(retention).items() if value is period)

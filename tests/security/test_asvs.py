@@ -66,7 +66,7 @@ def url_values(rule, values: dict) -> dict:
 
 #: The invitee's personal pages: their forms carry a key bound to the link instead of the session (so that a browser
 #: without cookies can answer); tests/invitations/test_answers_kept.py checks that they refuse a missing key.
-LINK_BOUND_FORMS = {"invitations.respond", "invitations.withdraw"}
+LINK_BOUND_FORMS = {"invitations.respond", "invitations.withdraw", "followup.answer", "followup.contact"}
 
 
 def test_every_post_route_refuses_a_missing_csrf_token(app, logged_in):

@@ -1,0 +1,42 @@
+"""What every page behind an invitee's personal link does alike (the RSVP pages here, the follow-up in
+organiser/followup): never cached, spoken in the invitee's language, forms protected by the link's own key."""
+
+from __future__ import annotations
+
+from flask import current_app, g, make_response, render_template, request
+
+from . import links
+from .models import Invitation
+
+
+def private(response):
+    """Token pages: never cached, never leaked through the Referer header."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def link_not_working():
+    """The one answer to an unknown or revoked link (404, saying nothing about other links)."""
+    return private(make_response(render_template("invitations/link_not_working.html"), 404))
+
+
+def read_the_form_first() -> None:
+    """A POST body over MAX_CONTENT_LENGTH is refused (413) before anything else, as on every other form (CSRF
+    protection reads it there; these pages are exempt from that and check their own key later)."""
+    if request.method == "POST":
+        request.form.get("form_key")
+
+
+def speak_the_invitees_language(invitation: Invitation) -> None:
+    """The page follows the language of the invitation mail until the visitor picks another (i18n)."""
+    if invitation.person.locale in current_app.config["LANGUAGES"]:
+        g.page_locale = invitation.person.locale
+
+
+def form_key_refused(token: str, purpose: str, form) -> bool:
+    """A POST without this link's form key (a cross-site form): refused; the page shown again carries the key.
+    Off where CSRF protection is off (WTF_CSRF_ENABLED, as for the session-bound tokens)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return False
+    return not links.form_key_matches(token, purpose, form.form_key.data)
