@@ -1,7 +1,7 @@
 """Outbox rows that record what must be sent (facts) instead of the rendered mail: the worker renders them
 
 Revision ID: 0026_p12_outbox_facts
-Revises: 0024_d17_outbox_qr_url
+Revises: 0025_f18_followup
 Create Date: 2026-11-30 11:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0026_p12_outbox_facts"
-down_revision = "0024_d17_outbox_qr_url"
+down_revision = "0025_f18_followup"
 branch_labels = None
 depends_on = None
 
