@@ -224,14 +224,7 @@ def send(event_id: int):
     """Send the invitations to everyone on the list not yet invited (or those ticked), after a look at the mix."""
     event = event_for_organiser(event_id)
     form = SendInvitationsForm()
-    listed = db.session.scalars(
-        db.select(Invitation)
-        .join(Person, Person.id == Invitation.person_id)
-        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.LISTED)
-        .options(selectinload(Invitation.person).selectinload(Person.department))
-        .order_by(Person.name)
-    ).all()
-    if form.is_submitted():
+    if form.is_submitted():  # the service picks this event's listed invitations among those ticked
         if not form.validate():
             flash(_("Er is niets verstuurd: de keuze klopt niet (meer). Kies de mensen opnieuw."), "error")
             return redirect(url_for("invitations.send", event_id=event.id))
@@ -251,6 +244,13 @@ def send(event_id: int):
             "success",
         )
         return redirect(url_for("invitations.answers", event_id=event.id))
+    listed = db.session.scalars(
+        db.select(Invitation)
+        .join(Person, Person.id == Invitation.person_id)
+        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.LISTED)
+        .options(selectinload(Invitation.person).selectinload(Person.department))
+        .order_by(Person.name)
+    ).all()
     return render_template(
         "invitations/send.html",
         event=event,
