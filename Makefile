@@ -37,8 +37,9 @@ run: install
 	@if [ ! -f instance/.demo-loaded ]; then FLASK_DEBUG=1 $(BIN)/flask demo-data && touch instance/.demo-loaded; fi
 	@PORT=$(PORT) BIN=$(BIN) sh scripts/dev.sh
 
+# The suite spread over the machine's cores (pytest-xdist; each worker has its own databases, servers and ports).
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -390,8 +390,14 @@ def main() -> None:
         ["what", "figure"],
         [
             [f"answers to one event, {CLIENTS} clients closed loop", f"{closed_rate:.1f} answers/s"],
-            ["event row lock held per answer (uncontended, in-process)", holds.show("{:.1f}", " ms")],
-            ["statements inside the lock / per answer", f"{inside.median:.0f} of {per_answer.median:.0f}"],
+            [
+                "event row lock held per answer (uncontended, in-process)",
+                holds.show("{:.1f}", " ms") + " (before: 135 ms, the confirmation rendered inside it)",
+            ],
+            [
+                "statements inside the lock / per answer",
+                f"{inside.median:.0f} of {per_answer.median:.0f} (before: 16 of 18)",
+            ],
             ["checked", checked],
         ],
     )

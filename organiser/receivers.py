@@ -25,8 +25,18 @@ from .extensions import db
 from .followup import privacy as followup_privacy
 from .followup import settings as followup_settings
 from .inbox.models import InboxMessage
-from .invitations import answers, calendar_answers, copied_guests, guest_list, notices, signup_pages, signups
+from .invitations import (
+    answers,
+    calendar_answers,
+    copied_guests,
+    deferred_notices,
+    guest_list,
+    notices,
+    signup_pages,
+    signups,
+)
 from .invitations import person_changes as invitation_changes
+from .mail import deferred as mail_deferred
 from .mail import retention as mail_retention
 from .mail.models import OutboxMessage
 from .mail.outbox import EventLink
@@ -139,3 +149,5 @@ RECEIVERS = (
 def connect_receivers() -> None:
     for signal, receiver in RECEIVERS:
         signal.connect(receiver)
+    # invitations → mail: the worker renders the mails that were recorded as facts (mail/deferred.py)
+    mail_deferred.register(deferred_notices.DEFERRED_KINDS, deferred_notices.render_notices)

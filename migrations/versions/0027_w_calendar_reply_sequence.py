@@ -2,7 +2,7 @@
 SEQUENCE, then DTSTAMP: RFC 5546 §2.1.5)
 
 Revision ID: 0027_w_calendar_reply_sequence
-Revises: 0020_s16_open_signup
+Revises: 0026_p12_outbox_facts
 Create Date: 2026-11-30
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027_w_calendar_reply_sequence"
-down_revision = "0020_s16_open_signup"
+down_revision = "0026_p12_outbox_facts"
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, update
+from sqlalchemy import inspect as sa_inspect
 
 from .. import signals
 from ..events.models import Event, EventStatus
@@ -169,39 +170,49 @@ def record_answer(
     if wanted != InvitationState.YES:
         plus_ones = 0
 
+    # Made before the lock, so that the lock covers the seat arithmetic and recording facts, not templates.
+    subjects = notices.confirmation_subjects(invitation, wanted) if notify else None
+    source = source or (AnswerSource.ORGANISER if by_organiser else AnswerSource.WEB)
     seats_before = _lock_event(event.id)
     for _attempt in range(10):
-        outcome = _try_answer(invitation, wanted, plus_ones, note, now)
+        outcome = _try_answer(invitation, wanted, plus_ones, note, now, source)
         if outcome is not None:
             break
-        db.session.refresh(invitation)  # changed by a concurrent answer: start from what is stored now
+        _reread(invitation)  # changed by a concurrent answer: start from what is stored now
     else:  # pragma: no cover - ten concurrent changes to one invitation in a row
         raise AnswerRefused(AnswerRefused.BUSY)
 
-    db.session.refresh(invitation)
-    db.session.refresh(event)
-    source = source or (AnswerSource.ORGANISER if by_organiser else AnswerSource.WEB)
-    invitation.answer_source = source
+    _reread(invitation)
+    db.session.refresh(event, attribute_names=_EVENT_COLUMNS)  # its organiser stays loaded
     if outcome.state != InvitationState.YES:
         _after_leaving(invitation)
     else:
         _after_joining(invitation)
-    outcome.promoted = promote_from_waiting_list(event, now=now)
+    outcome.promoted = promote_from_waiting_list(event, now=now, refreshed=True)
     outcome.free_seats = max(event.capacity - event.seats_taken, 0)
     outcome.plus_ones = plus_ones
     if outcome.state == InvitationState.WAITING:
         outcome.waiting_position = waiting_position(invitation)
     if notify:
-        notices.queue_confirmation(invitation, outcome)
+        notices.queue_confirmation(invitation, outcome, subjects)
     full = seats_before < event.capacity <= event.seats_taken
     signals.answer_recorded.send(invitation, outcome=outcome, source=source, became_full=full, now=now)
     return outcome
 
 
-def _try_answer(invitation, wanted, plus_ones, note, now) -> AnswerOutcome | None:
+def _reread(invitation: Invitation) -> None:
+    """The invitation's columns as stored now; its person and event stay loaded (no statement to load them again)."""
+    db.session.refresh(invitation, attribute_names=_COLUMNS)
+
+
+_COLUMNS = list(sa_inspect(Invitation).column_attrs.keys())
+_EVENT_COLUMNS = list(sa_inspect(Event).column_attrs.keys())
+
+
+def _try_answer(invitation, wanted, plus_ones, note, now, source) -> AnswerOutcome | None:
     old_state, old_plus = invitation.state, invitation.plus_ones
     held = seats_for(old_state, old_plus)
-    values = {"note": note, "answered_at": now}
+    values = {"note": note, "answered_at": now, "answer_source": source}
     if wanted != InvitationState.YES:
         values.update(state=wanted, plus_ones=0, waiting_since=None)
         if not _claim_invitation(invitation, old_state, old_plus, **values):
@@ -266,7 +277,7 @@ def _set(invitation: Invitation, **values) -> None:
     )
 
 
-def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list[Invitation]:
+def promote_from_waiting_list(event: Event, now: datetime | None = None, refreshed: bool = False) -> list[Invitation]:
     """Give freed seats to those waiting, in the order of the event's rule (waiting_order.py): the first in line
     who fits gets the seats (a sign-up only within the sign-up seats and outside the seats held for the invited).
 
@@ -274,12 +285,16 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None) -> list
     only for this seat (the RSVP page tells them, and the answers page tells the organiser why seats are empty).
     """
     promoted: list[Invitation] = []
-    if event.status == EventStatus.CANCELLED:
+    if not refreshed:
+        db.session.refresh(event)  # the seats as they are (only the guarded UPDATE below takes any)
+    free = event.capacity - event.seats_taken
+    if event.status == EventStatus.CANCELLED or free <= 0:
         return promoted
     for candidate in waiting_line(event, now):
         seats = 1 + candidate.plus_ones
-        if not take_seats(candidate, seats, now):
+        if seats > free or not take_seats(candidate, seats, now):
             continue  # does not fit now; whoever is next and fits gets the seat
+        free -= seats
         if not _claim_invitation(
             candidate, InvitationState.WAITING, candidate.plus_ones, state=InvitationState.YES, waiting_since=None
         ):

@@ -30,6 +30,12 @@ def issue_rsvp_token(invitation: Invitation) -> str:
     return token
 
 
+def new_rsvp_token_values() -> dict[str, str]:
+    """The columns of a newly issued token ({"token_nonce", "token_hash"}), for a send that writes many at once."""
+    nonce = secrets.token_urlsafe(32)
+    return {"token_nonce": nonce, "token_hash": hash_token(_derive_token(nonce))}
+
+
 def rsvp_token(invitation: Invitation) -> str | None:
     """The invitation's current token (derived again from its nonce), or None when it has none."""
     if not invitation.token_nonce or not invitation.token_hash:

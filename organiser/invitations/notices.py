@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Literal
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from ..events.models import Event
 from ..extensions import db, utcnow
@@ -27,8 +26,11 @@ from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
 from ..mail.rendering import QR_CONTENT_ID, render_mail, sender
 from ..people.directory import mailable
 from ..web import absolute_url
-from .guest_list import waiting_position, who_else_comes
+from . import deferred_notices
+from .deferred_notices import PASS_MAIL_KINDS
+from .guest_list import who_else_comes
 from .ical import invitation_to_ical
+from .itip_parts import calendar_status_lines
 from .links import rsvp_url
 from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
 from .passes import pass_url
@@ -39,7 +41,6 @@ if TYPE_CHECKING:
 
 
 #: Mails that confirm a place (or a place on the waiting list) carry the invitee's QR code for the door.
-PASS_MAIL_KINDS = frozenset({OutboxKind.CONFIRMATION, OutboxKind.PROMOTION})
 
 
 def _recipient_locale(invitation: Invitation) -> str:
@@ -60,31 +61,6 @@ def _organiser_address(invitation: Invitation) -> str:
     reads one (reply_keys.py; the key is made now if the invitation has none), else the sender, whose mailbox
     nobody reads (the mail then says so and asks for no reply)."""
     return organizer_address(invitation) or sender()[1]
-
-
-def calendar_status_lines(invitation: Invitation, position: int | None = None) -> list[str]:
-    """The invitee's place in words, for the DESCRIPTION of their calendar entry (it mirrors organiser)."""
-    state = invitation.state
-    if state == InvitationState.YES:
-        line = _("Uw antwoord: u komt.")
-        if invitation.plus_ones:
-            line += " " + _("Introducés: %(num)d.", num=invitation.plus_ones)
-    elif state == InvitationState.WAITING:
-        line = _(
-            "U staat op de wachtlijst, op plaats %(position)d. Komt er een plek vrij, dan krijgt u bericht.",
-            position=position or waiting_position(invitation),
-        )
-    elif state == InvitationState.MAYBE:
-        line = _("Uw antwoord: misschien.")
-    elif state == InvitationState.NO:
-        line = _("Uw antwoord: u komt niet.")
-    else:
-        line = _("U heeft nog niet geantwoord.")
-    if inbox_configured():
-        how = _("Antwoorden of uw antwoord wijzigen kan met de knoppen in uw agenda, of met de link in de mail.")
-    else:
-        how = _("De knoppen in uw agenda geven uw antwoord niet door. Antwoord met de persoonlijke link in de mail.")
-    return [line, how]
 
 
 @dataclass(frozen=True)
@@ -212,8 +188,9 @@ def _queue(
 
 
 def queue_invitation(invitation: Invitation) -> None:
-    """The invitation itself, with the personal link and the event in the calendar (REQUEST)."""
-    _queue(invitation, OutboxKind.INVITATION, ics_method="REQUEST")
+    """The invitation itself, with the personal link and the event in the calendar (REQUEST); recorded as facts,
+    rendered by the worker (deferred_notices; a whole send goes through sending.send_invitations)."""
+    deferred_notices.record_notice(invitation, OutboxKind.INVITATION, ics_method="REQUEST")
 
 
 def queue_new_link(invitation: Invitation) -> None:
@@ -221,7 +198,14 @@ def queue_new_link(invitation: Invitation) -> None:
     _queue(invitation, OutboxKind.NEW_LINK, ics_method="REQUEST" if invitation.holds_place else None)
 
 
-def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
+def confirmation_subjects(invitation: Invitation, wanted: InvitationState) -> dict:
+    """The confirmation's subject for each answer `wanted` can lead to (a yes may end on the waiting list), made
+    before the answer takes the event's lock (see queue_confirmation)."""
+    states = [wanted, InvitationState.WAITING] if wanted == InvitationState.YES else [wanted]
+    return deferred_notices.subjects_for(invitation, OutboxKind.CONFIRMATION, states)
+
+
+def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome, subjects: dict | None = None) -> None:
     """Confirm an answer: what was recorded, and what happens next.
 
     One settled change, one confirmation: it waits CONFIRMATION_DELAY_SECONDS, and a later answer within that
@@ -230,19 +214,21 @@ def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome) -> None:
     """
     supersede_unsent(invitation.id, OutboxKind.CONFIRMATION)
     delay = timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
-    _queue(
+    # Recorded as facts (cheap, inside the event's lock); the worker renders it (deferred_notices).
+    deferred_notices.record_notice(
         invitation,
         OutboxKind.CONFIRMATION,
         ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
         waiting_position=outcome.waiting_position,
+        plus_ones_refused=outcome.plus_ones_refused,
         not_before=utcnow() + delay,
-        outcome=outcome,
+        subjects=subjects,
     )
 
 
 def queue_promotion(invitation: Invitation) -> None:
-    """Tell someone from the waiting list that a seat is theirs."""
-    _queue(invitation, OutboxKind.PROMOTION, ics_method="REQUEST")
+    """Tell someone from the waiting list that a seat is theirs (facts; the worker renders it)."""
+    deferred_notices.record_notice(invitation, OutboxKind.PROMOTION, ics_method="REQUEST")
 
 
 def _notified(event: Event) -> list[Invitation]:

@@ -230,14 +230,7 @@ def send(event_id: int):
     """Send the invitations to everyone on the list not yet invited (or those ticked), after a look at the mix."""
     event = event_for_organiser(event_id)
     form = SendInvitationsForm()
-    listed = db.session.scalars(
-        db.select(Invitation)
-        .join(Person, Person.id == Invitation.person_id)
-        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.LISTED)
-        .options(selectinload(Invitation.person).selectinload(Person.department))
-        .order_by(Person.name)
-    ).all()
-    if form.is_submitted():
+    if form.is_submitted():  # the service picks this event's listed invitations among those ticked
         if not form.validate():
             flash(_("Er is niets verstuurd: de keuze klopt niet (meer). Kies de mensen opnieuw."), "error")
             return redirect(url_for("invitations.send", event_id=event.id))
@@ -250,7 +243,19 @@ def send(event_id: int):
         except sending.SendRefused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for("invitations.send", event_id=event.id))
-        skipped = [i for i in listed if i.id in set(chosen) and i.state == InvitationState.LISTED]
+        # The chosen ones still on the list after the send: passed by (no address, inactive, not mailable).
+        skipped = list(
+            db.session.scalars(
+                db.select(Invitation)
+                .where(
+                    Invitation.event_id == event.id,
+                    Invitation.state == InvitationState.LISTED,
+                    Invitation.id.in_(chosen),
+                )
+                .options(selectinload(Invitation.person))
+                .order_by(Invitation.id)
+            )
+        )
         if count:
             trail.record("invitations_sent", "event", event.id, f"{event.title}: {count}")
         db.session.commit()  # also the marks on addresses organiser cannot mail
@@ -264,6 +269,13 @@ def send(event_id: int):
         if not count:
             return redirect(url_for("invitations.send", event_id=event.id))
         return redirect(url_for("invitations.answers", event_id=event.id))
+    listed = db.session.scalars(
+        db.select(Invitation)
+        .join(Person, Person.id == Invitation.person_id)
+        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.LISTED)
+        .options(selectinload(Invitation.person).selectinload(Person.department))
+        .order_by(Person.name)
+    ).all()
     skip_reasons = {i.id: reason for i in listed if (reason := sending.why_skipped(i))}
     return render_template(
         "invitations/send.html",

@@ -41,6 +41,12 @@ def reply_key(invitation: Invitation) -> str:
     return _derive_reply_key(invitation.reply_nonce)
 
 
+def new_reply_key_values() -> dict[str, str]:
+    """The columns of a new reply key ({"reply_nonce", "reply_key_hash"}), for a send that makes many at once."""
+    nonce = secrets.token_urlsafe(32)
+    return {"reply_nonce": nonce, "reply_key_hash": hash_token(_derive_reply_key(nonce))}
+
+
 def organizer_address(invitation: Invitation) -> str | None:
     """The ORGANIZER for this invitation's calendar mail (antwoord+<key>@…); None without a reply mailbox."""
     if plus_address("x" * KEY_LENGTH) is None:

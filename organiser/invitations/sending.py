@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import ColumnElement, Table, bindparam, func, update
 
 from .. import addresses
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
+from ..inbox.addresses import plus_address
+from ..mail.deferred import insert_rows
 from ..people.directory import mailable
-from . import notices
-from .links import issue_rsvp_token
+from ..people.models import Person
+from . import deferred_notices, notices
+from .links import issue_rsvp_token, new_rsvp_token_values
 from .models import Invitation, InvitationState
+from .reply_keys import KEY_LENGTH, new_reply_key_values
 
 
 class SendRefused(Exception):
@@ -87,27 +93,70 @@ def send_invitations(event: Event, invitation_ids: list[int] | None = None, now:
     or to the chosen ones; returns how many were queued. Who has no address, is inactive, or has an address
     organiser cannot mail (marked so: people.directory.mailable) stays on the list, not invited.
 
+    Set-based, a fixed number of statements however many are invited (issue 12): one SELECT … FOR UPDATE of the
+    listed invitations with an address (a concurrent send waits, then finds them invited), one UPDATE for all of
+    them (tokens issued in bulk: each a new nonce, only the hash stored; the next calendar SEQUENCE; a reply key
+    when organiser reads a reply mailbox) and one INSERT of outbox rows holding facts, never a link: the worker
+    renders each mail when it sends it (deferred_notices).
+
     :raise SendRefused: the event is cancelled, over, a draft, or its reply deadline has passed.
     """
     now = now or utcnow()
     refusal = why_not_send(event, now)
     if refusal is not None:
         raise refusal
-    query = db.select(Invitation).where(Invitation.event_id == event.id, Invitation.state == InvitationState.LISTED)
+    query = (
+        db.select(Invitation.id, Invitation.calendar_sequence, Invitation.reply_nonce, Person)
+        .join(Person, Invitation.person_id == Person.id)
+        .where(
+            Invitation.event_id == event.id,
+            Invitation.state == InvitationState.LISTED,
+            Person.email.is_not(None),
+            Person.email != "",
+            Person.active.is_(True),
+            Person.deleted_at.is_(None),
+        )
+        .order_by(Invitation.id)
+        .with_for_update(of=Invitation)
+    )
     if invitation_ids is not None:
         query = query.where(Invitation.id.in_(invitation_ids))
-    count = 0
-    for invitation in db.session.scalars(query.order_by(Invitation.id)).all():
+    chosen = db.session.execute(query).all()
+    if not chosen:
+        return 0
+    reply_keys = plus_address("x" * KEY_LENGTH) is not None
+    changes: list[dict] = []
+    people: list[tuple[int, Person, int]] = []
+    for invitation_id, sequence, reply_nonce, person in chosen:
         # One address organiser cannot mail is skipped (and marked in the directory), never the whole batch.
-        if not invitation.person.active or not mailable(invitation.person, now):
+        if not mailable(person, now):
             continue
-        issue_rsvp_token(invitation)
-        invitation.state = InvitationState.INVITED
-        invitation.sent_at = now
-        db.session.flush()
-        notices.queue_invitation(invitation)
-        count += 1
-    return count
+        values = new_rsvp_token_values()
+        if reply_keys:  # made now, never by the worker; an existing one is kept (one ORGANIZER per entry)
+            values |= new_reply_key_values() if not reply_nonce else {"reply_nonce": "", "reply_key_hash": ""}
+        sequence = max((sequence or 0) + 1, event.sequence)
+        changes.append({"b_id": invitation_id, "b_sequence": sequence, **{f"b_{k}": v for k, v in values.items()}})
+        people.append((invitation_id, person, sequence))
+    if not changes:
+        return 0
+    table = cast(Table, Invitation.__table__)
+    columns: dict[str, ColumnElement] = {name: bindparam(f"b_{name}") for name in ("token_nonce", "token_hash")}
+    if reply_keys:  # "" keeps the stored key
+        for name in ("reply_nonce", "reply_key_hash"):
+            columns[name] = func.coalesce(func.nullif(bindparam(f"b_{name}"), ""), table.c[name])
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.state == InvitationState.LISTED.value)
+        .values(state=InvitationState.INVITED.value, sent_at=now, calendar_sequence=bindparam("b_sequence"), **columns)
+    )
+    mails = deferred_notices.invitation_rows(event, people, now)
+    db.session.execute(statement, changes)
+    insert_rows(mails)
+    # Invitations the session holds no longer say what is stored (their new state, token and SEQUENCE).
+    for stored in db.session.identity_map.values():
+        if isinstance(stored, Invitation):
+            db.session.expire(stored)
+    return len(mails)
 
 
 def reissue_link(invitation: Invitation) -> None:

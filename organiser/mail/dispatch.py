@@ -41,6 +41,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..extensions import db, rows_matched, utcnow
+from .deferred import render_deferred
 from .models import OutboxMessage, OutboxStatus
 from .rendering import envelope_sender, mime_bytes, sender
 from .retention import NO_CONTENTS, remove_contents_when_sent
@@ -171,17 +172,23 @@ def _begin_immediate(session: Session) -> None:
 def send_claimed(claim: Claim, now: datetime) -> DispatchReport:
     """Send claimed rows over one connection and record each result at once."""
     report = DispatchReport()
-    pending = list(claim.messages)
+    # Deferred rows (mail/deferred.py) are rendered here, the whole batch at once, in memory.
+    unrenderable = render_deferred(claim.messages)
+    pending = [message for message in claim.messages if message.id not in unrenderable]
+    for message in claim.messages:
+        if message.id in unrenderable:
+            _record(message, PermanentFailure(unrenderable[message.id]), claim, now, report)
     sent = SentRecorder(claim, now, report)
     try:
         from_name, from_address = sender()
+        envelope = envelope_sender()  # once per batch: parsing the setting per mail cost as much as its MIME
         connection = TimedConnection(mail_settings(), timeout=mail_timeout())
         with connection:
             while pending:
                 if time.monotonic() > claim.send_before:
                     break
                 message = pending.pop(0)
-                outcome = _send_one(connection, message, from_name, from_address)
+                outcome = _send_one(connection, message, from_name, from_address, envelope)
                 if outcome is None:
                     sent.add(message)
                     continue
@@ -254,7 +261,7 @@ class SentRecorder:
 
 
 def _send_one(
-    connection: TimedConnection, message: OutboxMessage, from_name: str, from_address: str
+    connection: TimedConnection, message: OutboxMessage, from_name: str, from_address: str, envelope: str
 ) -> Exception | None:
     """None when the server took the message, else the failure (temporary, permanent or connection broken)."""
     try:
@@ -262,7 +269,7 @@ def _send_one(
     except (ValueError, TypeError, UnicodeError, IndexError) as error:
         return PermanentFailure(f"invalid message: {error}")
     try:
-        connection.send_bytes(envelope_sender(), message.to_address, data)
+        connection.send_bytes(envelope, message.to_address, data)
     except smtplib.SMTPRecipientsRefused as error:
         code, text = next(iter(error.recipients.values()), (0, b""))
         return classify(code, describe_reply(code, text))

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model, UTCDateTime, string_enum, utcnow
@@ -111,7 +111,8 @@ class OutboxMessage(Model):
     subject: Mapped[str] = mapped_column(String(300))
     #: Text, HTML and calendar part hold the recipient's link (and sometimes their note): emptied once sent, or
     #: when unsent mail is past its period (mail/retention.py); the rest of the row is what the mail page shows.
-    text_body: Mapped[str] = mapped_column(Text)
+    #: Empty while a deferred mail waits (`facts`): the worker renders it in memory when it sends it.
+    text_body: Mapped[str] = mapped_column(Text, default="")
     html_body: Mapped[str] = mapped_column(Text, default="")
     #: An iCalendar object sent as text/calendar part and .ics attachment.
     ics: Mapped[str | None] = mapped_column(Text)
@@ -133,6 +134,10 @@ class OutboxMessage(Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What must be sent, for a mail the worker renders when it sends it (mail/deferred.py): the facts that were
+    #: true when it was caused (an answer, a place on the waiting list, SEQUENCE, DTSTAMP), never a link or a
+    #: note. None for a mail rendered when it was queued. Emptied with the contents.
+    facts: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id", ondelete="SET NULL"), index=True)
 
@@ -145,4 +150,9 @@ class OutboxMessage(Model):
     @property
     def has_contents(self) -> bool:
         """False once the contents were removed (mail/retention.py): nothing left to send or show."""
-        return bool(self.text_body or self.html_body or self.ics)
+        return bool(self.text_body or self.html_body or self.ics or self.facts)
+
+    @property
+    def deferred(self) -> bool:
+        """True for a mail the worker renders when it sends it (only its facts are stored; mail/deferred.py)."""
+        return self.facts is not None and not self.text_body

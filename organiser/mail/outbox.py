@@ -21,7 +21,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, case, delete, func
+from sqlalchemy import Select, case, delete, func, insert
 
 from .. import signals
 from ..extensions import db, rows_matched, utcnow
@@ -82,6 +82,11 @@ def queue_mail(
     db.session.add(message)
     db.session.flush()
     return message
+
+
+def queue_row(values: dict) -> None:
+    """Add one row made by `deferred.facts_row` (a mail the worker renders) in the current transaction."""
+    db.session.execute(insert(OutboxMessage), [values])
 
 
 def supersede_unsent(invitation_id: int, kind: OutboxKind) -> int:

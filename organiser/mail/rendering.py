@@ -71,6 +71,29 @@ def render_mail(template: str, locale: str, **context) -> tuple[str, str, str]:
     return one_line(subject), text.strip() + "\n", html
 
 
+def _mail_locale(locale: str) -> str:
+    return locale if locale in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def render_subject(template: str, locale: str, **context) -> str:
+    """The subject of `templates/mail/<template>.*` alone, on one line (for a mail the worker renders later)."""
+    locale = _mail_locale(locale)
+    context.setdefault("base_url", current_app.config["BASE_URL"])
+    with force_locale(locale):
+        return one_line(render_template(f"mail/{template}.subject.txt", locale=locale, **context))
+
+
+def render_bodies(template: str, locale: str, subject: str, **context) -> tuple[str, str]:
+    """Text and HTML of `templates/mail/<template>.*` as `render_mail` writes them, for a known subject."""
+    locale = _mail_locale(locale)
+    context.setdefault("base_url", current_app.config["BASE_URL"])
+    context.setdefault("absolute_url", absolute_url)
+    with force_locale(locale):
+        text = render_template(f"mail/{template}.txt", locale=locale, **context)
+        html = render_template(f"mail/{template}.html", locale=locale, subject=one_line(subject), **context)
+    return text.strip() + "\n", html
+
+
 def build_mime(message: OutboxMessage) -> EmailMessage:
     """The MIME message for an outbox row (CALENDAR.md: mixed ⟶ alternative with text/calendar, plus .ics)."""
     sender_name, sender_address = sender()

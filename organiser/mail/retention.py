@@ -23,7 +23,7 @@ from ..extensions import db, rows_matched
 from .models import OutboxMessage, OutboxStatus
 
 #: What an outbox row holds once its contents are removed.
-NO_CONTENTS = {"text_body": "", "html_body": "", "ics": None, "ics_method": None, "qr_url": None}
+NO_CONTENTS = {"text_body": "", "html_body": "", "ics": None, "ics_method": None, "qr_url": None, "facts": None}
 
 
 def remove_contents_when_sent() -> bool:
@@ -54,7 +54,8 @@ def _remove_contents(*conditions) -> int:
             (OutboxMessage.text_body != "")
             | (OutboxMessage.html_body != "")
             | OutboxMessage.ics.is_not(None)
-            | OutboxMessage.qr_url.is_not(None),
+            | OutboxMessage.qr_url.is_not(None)
+            | OutboxMessage.facts.is_not(None),
         )
         .values(**NO_CONTENTS)
         .execution_options(synchronize_session=False)

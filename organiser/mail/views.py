@@ -17,6 +17,7 @@ from ..forms import EmptyForm
 from ..qr import qr_png
 from . import dispatch
 from . import outbox as outbox_rows
+from .deferred import rendered
 from .models import OutboxMessage, OutboxStatus
 from .rendering import QR_CONTENT_ID
 
@@ -104,7 +105,7 @@ def _kept_or_404(message_id: int) -> OutboxMessage:
     message = db.get_or_404(OutboxMessage, message_id)
     if message.status != OutboxStatus.KEPT:
         abort(404)
-    return message
+    return rendered(message)  # a mail recorded as facts, rendered as the worker would send it now
 
 
 @bp.get("/dev/mail")

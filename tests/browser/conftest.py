@@ -78,10 +78,22 @@ class AccessibleBrowsing:
         self.checked: list[str] = []
 
     def check(self) -> None:
-        result = self.page.evaluate(
-            """async () => await axe.run(document, {runOnly: {type: 'tag',
-                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
-        )
+        from playwright.sync_api import Error
+
+        # A click that follows a link returns once the navigation has started; axe must run on the new page when
+        # it has loaded, not on a document being replaced (seen on a busy machine: "reading 'documentElement'").
+        for attempt in range(3):
+            self.page.wait_for_load_state("load")
+            try:
+                result = self.page.evaluate(
+                    """async () => await axe.run(document, {runOnly: {type: 'tag',
+                        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""
+                )
+                break
+            except Error as error:
+                navigating = "documentElement" in str(error) or "context was destroyed" in str(error)
+                if not navigating or attempt == 2:
+                    raise
         problems = [
             f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
             for v in result["violations"]

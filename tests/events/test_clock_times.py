@@ -12,6 +12,7 @@ import pytest
 
 from organiser.events.models import Event, EventStatus, Stop
 from organiser.invitations.models import Invitation
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxMessage
 from organiser.people.models import ContactRole, Person, PersonKind
 from tests.conftest import local
@@ -284,7 +285,7 @@ def test_the_invitation_mail_says_which_of_the_two(logged_in, db, organiser):
     db.session.commit()
     response = logged_in.post(f"/events/{event.id}/send", {"invitation": str(invitation.id)})
     assert response.status_code == 302
-    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "invitation"))
+    mail = rendered(db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "invitation")))
     assert "zondag 31 oktober 2027, 02:30 (zomertijd)–03:30" in mail.text_body
     assert "02:30 (zomertijd)" in mail.html_body
     # The calendar part says the same instant in UTC (every parser agrees: tests/calendar/test_clock_jumps.py).

@@ -32,6 +32,7 @@ from icalendar import Calendar
 from organiser.extensions import utcnow
 from organiser.invitations import sending
 from organiser.invitations.models import Invitation
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxMessage
 from tests.conftest import make_app, skip_or_fail
 
@@ -341,12 +342,12 @@ def invited(db, create_event, create_person, organiser):
     return factory
 
 
-def last_calendar_mail(db, invitation_id: int) -> OutboxMessage:
-    return db.session.scalars(
-        db.select(OutboxMessage)
-        .where(OutboxMessage.invitation_id == invitation_id, OutboxMessage.ics.is_not(None))
-        .order_by(OutboxMessage.id.desc())
-    ).first()
+def last_calendar_mail(db, invitation_id: int) -> OutboxMessage | None:
+    """The latest mail with a calendar part, as it is sent (a mail recorded as facts rendered as the worker does)."""
+    query = (
+        db.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation_id).order_by(OutboxMessage.id.desc())
+    )
+    return next((mail for mail in map(rendered, db.session.scalars(query)) if mail.ics is not None), None)
 
 
 def vevent_of(mail: OutboxMessage):

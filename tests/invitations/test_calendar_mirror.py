@@ -13,6 +13,7 @@ from organiser.events import routes as events
 from organiser.extensions import utcnow
 from organiser.invitations import answers, sending
 from organiser.invitations.models import Invitation
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxMessage
 from tests.conftest import make_app
 
@@ -32,11 +33,9 @@ def invited(db, create_event, create_person):
 
 
 def calendar_mails(db, invitation_id):
-    return db.session.scalars(
-        db.select(OutboxMessage)
-        .where(OutboxMessage.invitation_id == invitation_id, OutboxMessage.ics.is_not(None))
-        .order_by(OutboxMessage.id)
-    ).all()
+    """The mails with a calendar part, as they are sent (a mail recorded as facts rendered as the worker does)."""
+    query = db.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation_id).order_by(OutboxMessage.id)
+    return [mail for mail in map(rendered, db.session.scalars(query)) if mail.ics is not None]
 
 
 def vevent(mail):

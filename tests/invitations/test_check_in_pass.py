@@ -14,6 +14,7 @@ from organiser.auth.models import Role
 from organiser.extensions import utcnow
 from organiser.invitations import links, passes
 from organiser.invitations.models import EventLink, Invitation, InvitationState
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxKind, OutboxMessage
 from organiser.mail.rendering import QR_CONTENT_ID, build_mime, mime_bytes, sender
 from organiser.qr import qr_png, qr_svg
@@ -43,7 +44,8 @@ def test_saying_yes_brings_a_qr_code_in_the_mail_and_on_the_personal_page(client
     assert token not in url  # the QR code does not carry the personal link
 
     # The confirmation mail: the pass as an inline PNG (Content-ID), referred to by the HTML part.
-    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CONFIRMATION))
+    # (As the worker renders it: the outbox holds the confirmation's facts, not the mail.)
+    mail = rendered(db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CONFIRMATION)))
     assert mail.qr_url == url
     assert f'src="cid:{QR_CONTENT_ID}"' in mail.html_body and "QR-code" in mail.text_body
     received = email.message_from_bytes(mime_bytes(mail, *sender()), policy=email.policy.default)
@@ -72,7 +74,7 @@ def test_saying_yes_brings_a_qr_code_in_the_mail_and_on_the_personal_page(client
     # A no takes the code away; the no's mail carries none.
     client.post(f"/rsvp/{token}", {"answer": "no", "plus_ones": "0", "note": ""})
     assert client.get(f"/rsvp/{token}/pass.svg").status_code == 404
-    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CONFIRMATION))
+    mail = rendered(db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CONFIRMATION)))
     assert mail.qr_url is None and "cid:" not in mail.html_body
 
 

@@ -13,6 +13,7 @@ from organiser.events.models import Event
 from organiser.extensions import utcnow
 from organiser.invitations import answers, links, notices, reminders, retention, sending
 from organiser.invitations.models import Invitation, InvitationState
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxMessage
 
 
@@ -31,7 +32,7 @@ def mails(db, kind=None):
     query = db.select(OutboxMessage).order_by(OutboxMessage.id)
     if kind:
         query = query.where(OutboxMessage.kind == kind)
-    return db.session.scalars(query).all()
+    return [rendered(message) for message in db.session.scalars(query)]
 
 
 def answer(client, token, value, plus_ones=0, note=""):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from organiser.invitations import notices
 from organiser.invitations.models import Invitation
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxKind, OutboxMessage
 from organiser.people.models import Person
 
@@ -24,11 +25,14 @@ def person_form(**overrides):
 
 
 def mail_of(db, kind: OutboxKind, name: str) -> OutboxMessage:
-    return db.session.scalars(
-        db.select(OutboxMessage)
-        .where(OutboxMessage.kind == kind, OutboxMessage.to_name == name)
-        .order_by(OutboxMessage.id.desc())
-    ).first()
+    """The latest mail of `kind` to `name`, as it is sent (a mail recorded as facts rendered as the worker does)."""
+    return rendered(
+        db.session.scalars(
+            db.select(OutboxMessage)
+            .where(OutboxMessage.kind == kind, OutboxMessage.to_name == name)
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+    )
 
 
 def test_the_mail_language_is_chosen_on_the_person_form(db, logged_in):
