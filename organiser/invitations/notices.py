@@ -221,6 +221,7 @@ def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome, subjects:
         ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
         waiting_position=outcome.waiting_position,
         plus_ones_refused=outcome.plus_ones_refused,
+        free_seats=outcome.free_seats,
         not_before=utcnow() + delay,
         subjects=subjects,
     )

@@ -9,12 +9,14 @@ from datetime import timedelta
 from icalendar import Calendar
 
 from organiser.invitations.models import Invitation
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxMessage
 from tests.factories import route
 
 
 def sent_mail(db, invitation_id) -> OutboxMessage:
-    return db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation_id))
+    """The mail as it will be sent (the worker renders it from the facts kept in the outbox)."""
+    return rendered(db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation_id)))
 
 
 def description(mail: OutboxMessage) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from organiser.invitations import links
 from organiser.invitations.models import Invitation, InvitationState
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxKind, OutboxMessage
 
 
@@ -30,11 +31,13 @@ def test_one_seat_left_and_a_plus_one_asked_says_come_alone_or_wait_with_your_gu
     db.session.expire_all()
     waiting = db.session.get(Invitation, third.id)
     assert (waiting.state, waiting.plus_ones) == (InvitationState.WAITING, 1)
-    mail = db.session.scalars(
-        db.select(OutboxMessage).where(
-            OutboxMessage.invitation_id == third.id, OutboxMessage.kind == OutboxKind.CONFIRMATION.value
-        )
-    ).one()
+    mail = rendered(
+        db.session.scalars(
+            db.select(OutboxMessage).where(
+                OutboxMessage.invitation_id == third.id, OutboxMessage.kind == OutboxKind.CONFIRMATION.value
+            )
+        ).one()
+    )
     assert said in " ".join(mail.text_body.split()) and "vol." not in mail.text_body
 
     # Going alone takes the seat at once.
