@@ -16,12 +16,21 @@ from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, Field, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    Field,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.2 has it; its stubs not yet
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from . import clock
+from . import addresses, clock
+from .characters import has_format_characters
 
 T = TypeVar("T")
 
@@ -42,10 +51,32 @@ def refuse_control_characters(value):
     return value
 
 
+def refuse_format_characters(value):
+    """A filter: a value with invisible format characters that can disguise it (a right-to-left override, a zero
+    width space: characters.py, the one rule) becomes a field error."""
+    if isinstance(value, str) and has_format_characters(value):
+        raise ValueError(
+            _l(
+                "Hier staan onzichtbare tekens in die de tekst anders laten lijken dan hij is (zoals een teken dat "
+                "de schrijfrichting omdraait, of een spatie zonder breedte). Typ de tekst opnieuw, zonder kopiëren "
+                "en plakken."
+            )
+        )
+    return value
+
+
 def refuse_line_breaks(value):
     """A filter for one-line fields: a line break (a crafted POST can send one) becomes a field error."""
     if isinstance(value, str) and LINE_BREAKS.search(value):
         raise ValueError(_l("Dit veld is één regel: haal de regelovergang weg."))
+    return value
+
+
+def normalise_line_breaks(value):
+    """A filter for textareas: CRLF and CR become LF. Browsers send a line break as CRLF but count it as one
+    character against `maxlength`; normalised first, a length limit counts what is stored (and shown)."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
     return value
 
 
@@ -55,16 +86,22 @@ def is_single_line(field_class: type) -> bool:
 
 
 class Form(FlaskForm):
-    """FlaskForm (CSRF, translations) whose text fields refuse control characters, and line breaks where the
-    field is one line (a title with a newline breaks mail headers, calendars and CSV files)."""
+    """FlaskForm (CSRF, translations) whose text fields refuse control characters and disguising format characters
+    (not in passwords), and line breaks where the
+    field is one line (a title with a newline breaks mail headers, calendars and CSV files); a textarea's line
+    breaks become LF before any validator counts them."""
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, StringField):
                 # First, on the text as sent: a field's own filter (tidying spaces) would hide a line break.
                 refusals = [refuse_control_characters]
+                if not issubclass(unbound_field.field_class, PasswordField):  # a password is never shown
+                    refusals.append(refuse_format_characters)
                 if is_single_line(unbound_field.field_class):
                     refusals.append(refuse_line_breaks)
+                else:  # a textarea: its limit counts a line break once, as the browser does
+                    refusals.append(normalise_line_breaks)
                 options = {**options, "filters": [*refusals, *unbound_field.kwargs.get("filters", ())]}
             return super().bind_field(form, unbound_field, options)
 
@@ -105,6 +142,13 @@ def within_calendar(form, field) -> None:
     value = field.data
     if isinstance(value, date | datetime) and not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValidationError(_l("Kies een datum tussen %(first)d en %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+
+
+def mail_address(form, field) -> None:
+    """A validator: an address organiser mails to (one rule for every form and the import: addresses.py), with
+    the reason when it is not one (not an address; letters outside ASCII before the @)."""
+    if field.data and (reason := addresses.refusal(field.data)):
+        raise ValidationError(reason)
 
 
 def finite(form, field) -> None:

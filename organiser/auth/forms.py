@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
-from ..forms import Form, choice_list
+from ..forms import Form, choice_list, mail_address
 from ..i18n import language_choices
 from .models import NewsDelivery, Role
 from .passwords import MAX_PASSWORD_LENGTH, PASSWORD_HINT, AcceptablePassword
@@ -20,7 +20,7 @@ def email_field(label=None) -> EmailField:
         filters=[_strip],
         validators=[
             DataRequired(_l("Vul uw e-mailadres in.")),
-            Email(_l("Dit is geen geldig e-mailadres.")),
+            mail_address,
             Length(max=254),
         ],
     )

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import shown_once
 from ..extensions import db
 from ..forms import EmptyForm, add_error
 from ..ratelimit import hit
@@ -89,7 +90,7 @@ def setup():
             session.pop("totp_pending", None)
             trail.record("mfa_enrolled", "account", current_user.id, current_user.name)
             db.session.commit()
-            return render_template("auth/mfa_recovery_codes.html", codes=codes, first=True)
+            return _show_codes(codes, first=True)
         add_error(form.code, _("Deze code klopt niet. Kijk in uw app en probeer het opnieuw."))
     uri = mfa.provisioning_uri(current_user, secret)
     return render_template(
@@ -101,16 +102,28 @@ def setup():
     )
 
 
-@bp.post("/account/mfa/recovery-codes")
+def _show_codes(codes: list[str], first: bool):
+    """Post/Redirect/Get: the codes wait sealed in the session (shown_once.py) for the page that shows them, so
+    that a refresh shows them again instead of sending the form again."""
+    shown_once.keep("recovery_codes", current_user.id, {"codes": codes, "first": first})
+    return redirect(url_for("mfa.recovery_codes"), 303)
+
+
+@bp.route("/account/mfa/recovery-codes", methods=["GET", "POST"])
 @login_required
 def recovery_codes():
-    """New recovery codes (the old ones stop working), shown once."""
+    """New recovery codes (POST; the old ones stop working), shown on the page the POST redirects to."""
+    if request.method == "GET":
+        kept = shown_once.shown("recovery_codes", current_user.id)
+        if not current_user.has_totp or not isinstance(kept, dict):
+            return redirect(url_for("mfa.setup"))
+        return render_template("auth/mfa_recovery_codes.html", codes=kept["codes"], first=kept["first"])
     if not current_user.has_totp or not EmptyForm().validate_on_submit():
         return redirect(url_for("mfa.setup"))
     codes = mfa.new_recovery_codes(current_user)
     trail.record("mfa_recovery_codes", "account", current_user.id, current_user.name)
     db.session.commit()
-    return render_template("auth/mfa_recovery_codes.html", codes=codes, first=False)
+    return _show_codes(codes, first=False)
 
 
 @bp.post("/account/mfa/off")

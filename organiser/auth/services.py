@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, session
 from flask_babel import gettext as _
 from sqlalchemy import func
 
+from .. import addresses
+from ..characters import has_format_characters
 from ..extensions import db
 from ..forms import CONTROL_CHARACTERS, LINE_BREAKS, parse_record_id
 from .models import NewsDelivery, Organiser, Role
@@ -22,12 +23,11 @@ class AccountRefused(ValueError):
 
 
 def normalise_account_email(email: str) -> str:
-    """The address as stored (lower-cased); AccountRefused when it is not a real address (`a@` is not)."""
+    """The address as stored (lower-cased); AccountRefused when organiser would not mail to it (addresses.py)."""
     email = (email or "").strip().lower()
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError as error:
-        raise AccountRefused(_("Dit is geen geldig e-mailadres.")) from error
+    reason = addresses.refusal(email)
+    if reason is not None:
+        raise AccountRefused(reason)
     return email
 
 
@@ -65,6 +65,8 @@ def create_organiser(
     # One line each (the command line takes anything): the name goes into mail headers and calendar invitations.
     if any(LINE_BREAKS.search(text) or CONTROL_CHARACTERS.search(text) for text in (email, name)):
         raise AccountRefused(_("Naam en e-mailadres zijn elk één regel, zonder stuurtekens."))
+    if has_format_characters(email) or has_format_characters(name):
+        raise AccountRefused(_("In naam of e-mailadres staan onzichtbare tekens (zoals een schrijfrichtingteken)."))
     email = normalise_account_email(email)
     if password is not None:
         problem = password_problem(password, email=email, name=name)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import click
 from flask import Flask
 
+from ..addresses import AddressRefused
 from ..extensions import db
 from ..people.models import Person
 from .fragments import prune
@@ -33,7 +34,11 @@ def register_commands(app: Flask) -> None:
         if person is None:
             raise click.ClickException(f"No person with email address {email}.")
         if send:
-            send_feed_link(person)
+            try:
+                send_feed_link(person)
+            except AddressRefused as refusal:
+                db.session.commit()  # the mark on the address
+                raise click.ClickException(str(refusal)) from refusal
             db.session.commit()
             click.echo(f"A new calendar link is queued for {person.email}.")
             return

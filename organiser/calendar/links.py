@@ -11,8 +11,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import update
 
+from ..addresses import AddressRefused
 from ..extensions import db, utcnow
+from ..forms import required
 from ..mail.outbox import OutboxKind, queue_mail
+from ..people.directory import mailable
 from ..people.models import Person
 from ..tokens import hash_token, looks_like_token, new_token
 from .models import FeedToken
@@ -97,9 +100,13 @@ def current_feed_token(person: Person) -> FeedToken | None:
 
 
 def send_feed_link(person: Person) -> None:
-    """Issue a new personal feed link (revoking the old one) and queue a mail with it to the person."""
-    if not person.email or person.deleted_at is not None:
-        raise ValueError("this person has no email address to send a feed link to")
+    """Issue a new personal feed link (revoking the old one) and queue a mail with it to the person.
+
+    :raise AddressRefused: the person has no address organiser mails to (such an address is marked as not working);
+        nothing is issued then.
+    """
+    if not mailable(person):
+        raise AddressRefused(_("Deze persoon heeft geen e-mailadres waar organiser naartoe kan mailen."))
     url = personal_feed_url(issue_feed_token(person))
     context = {"person": person, "feed_url": url, "webcal_url": webcal_url(url)}
     locale = person.locale or "nl"
@@ -109,7 +116,7 @@ def send_feed_link(person: Person) -> None:
         html_body = render_template("calendar/mail/feed_link.html", locale=locale, subject=subject, **context)
     queue_mail(
         kind=OutboxKind.FEED_LINK,
-        to_address=person.email,
+        to_address=required(person.email),
         to_name=person.name,
         subject=subject,
         text_body=text_body,

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .. import shown_once
+from ..addresses import AddressRefused
 from ..auth import trail
 from ..events.access import may_manage
 from ..events.models import Event, EventStatus
@@ -146,13 +148,16 @@ def manage_personal(rsvp_token: str):
         abort(404)
     person = invitation.person
     form = NewFeedLinkForm()
-    new_token = None
     if form.validate_on_submit():
         new_token = links.issue_feed_token(person)
         db.session.commit()
-        # Shown once, in the answer to this POST (no-store, see protect_token_urls) instead of after a redirect:
-        # only the hash is stored, and the session cookie is signed, not encrypted, so the link cannot wait there.
-    feed_url = links.personal_feed_url(new_token) if new_token else None
+        # Post/Redirect/Get: a refresh shows this link again instead of making another (shown_once.py).
+        shown_once.keep("feed_link", person.id, new_token)
+        return redirect(url_for("calendar.manage_personal", rsvp_token=rsvp_token), 303)
+    kept = shown_once.shown("feed_link", person.id)
+    # Only while it still works: replaced since (in another browser, from the directory), it is not shown.
+    shown_token = kept if isinstance(kept, str) and links.find_person_by_feed_token(kept) is person else None
+    feed_url = links.personal_feed_url(shown_token) if shown_token else None
     return render_template(
         "calendar/manage_personal.html",
         person=person,
@@ -179,8 +184,13 @@ def send_feed_link(person_id: int):
     except PersonChangeRefused as error:
         flash(str(error), "error")
     else:
-        links.send_feed_link(person)
-        trail.record("feed_link_sent", "person", person.id, person.name)
-        db.session.commit()
-        flash(_("%(name)s krijgt een e-mail met een nieuwe agendalink.", name=person.name), "success")
+        try:
+            links.send_feed_link(person)
+        except AddressRefused as refusal:
+            db.session.commit()  # the mark on the address
+            flash(f"{refusal} {_('Verbeter het e-mailadres; de oude agendalink blijft werken.')}", "error")
+        else:
+            trail.record("feed_link_sent", "person", person.id, person.name)
+            db.session.commit()
+            flash(_("%(name)s krijgt een e-mail met een nieuwe agendalink.", name=person.name), "success")
     return redirect(url_for("people.detail", person_id=person.id))

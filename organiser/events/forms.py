@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import overload
 
+from flask_babel import format_time, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from wtforms import (
     BooleanField,
     FloatField,
@@ -255,7 +255,15 @@ class StopForm(TimesForm):
             return False
         start, end = required(self.starts_at.moment), required(self.ends_at.moment)
         if end <= start:
-            add_error(self.ends_at, _("Het einde van de halte moet na het begin liggen."))
+            add_error(
+                self.ends_at,
+                _(
+                    "Het einde van de halte (%(end)s) moet na het begin (%(start)s) liggen. Kies een eindtijd na "
+                    "%(start)s, bijvoorbeeld een half uur later.",
+                    start=format_time(clock.to_wall(start), "HH:mm", rebase=False),
+                    end=format_time(clock.to_wall(end), "HH:mm", rebase=False),
+                ),
+            )
             return False
         if start < self.event.starts_at or end > self.event.ends_at:
             add_error(self.starts_at, _("De halte moet binnen de tijd van de bijeenkomst vallen."))

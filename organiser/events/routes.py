@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .. import signals
 from ..extensions import db, utcnow
 from .models import Event, EventStatus, Stop
 from .planning import touch
+
+#: How long a new stop is when the organiser has not said (the form is pre-filled with it).
+STOP_LENGTH = timedelta(minutes=30)
+#: A gap in the route shorter than this is not offered for a new stop.
+SHORTEST_STOP = timedelta(minutes=5)
+
+
+def free_slot(event: Event, length: timedelta = STOP_LENGTH) -> tuple[datetime, datetime] | None:
+    """Where a new stop fits, for the form to start with: from the end of the route so far (or the first gap of at
+    least SHORTEST_STOP between its stops, from the event's start) for `length`, or less where the gap is
+    shorter. None when the route fills the whole event: no pre-filled time then, rather than one of no length."""
+    cursor = event.starts_at
+    for stop in sorted(event.stops, key=lambda s: (s.starts_at, s.id or 0)):
+        if stop.starts_at - cursor >= SHORTEST_STOP:
+            return cursor, min(cursor + length, stop.starts_at)
+        cursor = max(cursor, stop.ends_at)
+    if event.ends_at - cursor >= SHORTEST_STOP:
+        return cursor, min(cursor + length, event.ends_at)
+    return None
 
 
 def add_stop(

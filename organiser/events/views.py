@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -29,7 +27,7 @@ from .forms import (
 from .models import FORMATS, Event, EventStatus
 from .planning import EventDetails, create_event, lock_for_change, update_event
 from .publishing import ChangeRefused, cancel_event, publish_event
-from .routes import add_stop, remove_stop, update_stop
+from .routes import add_stop, free_slot, remove_stop, update_stop
 
 bp = Blueprint("events", __name__)
 
@@ -267,7 +265,9 @@ def cancel(event_id: int):
                 "De bijeenkomst is afgelast. %(num)d genodigde krijgt bericht.",
                 "De bijeenkomst is afgelast. %(num)d genodigden krijgen bericht.",
                 count,
-            ),
+            )
+            if count
+            else _("De bijeenkomst is afgelast. Niemand had een plaats, dus niemand krijgt bericht."),
             "success",
         )
     else:
@@ -290,10 +290,9 @@ def stops(event_id: int):
     event = event_for_organiser(event_id)
     form = StopForm(event=event)
     form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
-    if request.method == "GET":
-        last_end = event.stops[-1].ends_at if event.stops else event.starts_at
-        form.starts_at.data = to_form_value(last_end)
-        form.ends_at.data = to_form_value(min(last_end + timedelta(minutes=30), event.ends_at))
+    slot = free_slot(event)
+    if request.method == "GET" and slot is not None:
+        form.starts_at.data, form.ends_at.data = to_form_value(slot[0]), to_form_value(slot[1])
     if request.method == "POST" and _route_closed(event):
         return redirect(url_for("events.stops", event_id=event.id))
     if form.validate_on_submit():
@@ -309,7 +308,7 @@ def stops(event_id: int):
         flash(_("De halte is toegevoegd."), "success")
         _flash_time_notices(form)
         return redirect(url_for("events.stops", event_id=event.id))
-    return render_template("events/stops.html", event=event, form=form)
+    return render_template("events/stops.html", event=event, form=form, route_full=slot is None)
 
 
 def _stop_of(event: Event, stop_id: int):

@@ -22,7 +22,7 @@ from .. import signals
 from ..events.models import Event, EventStatus
 from ..extensions import db, rows_matched, utcnow
 from ..people.models import Person
-from . import notices
+from . import notices, room
 from .guest_list import waiting_position  # noqa: F401 (re-exported: the RSVP page and tests read it here)
 from .links import revoke_rsvp_token
 from .models import HOLDS_PLACE_STATES, AnswerSource, Invitation, InvitationState
@@ -60,6 +60,21 @@ class AnswerOutcome:
     promoted: list[Invitation] = field(default_factory=list)
     #: The state the invitation had before this answer.
     before: InvitationState | None = None
+    #: Seats still free after the answer (capacity − seats taken): a yes with plus-ones can wait while a few are
+    #: free, and the invitee is told exactly what is possible (come with fewer guests, or wait with them).
+    free_seats: int = 0
+    #: Plus-ones the invitee asked for.
+    plus_ones: int = 0
+
+    @property
+    def waiting_text(self) -> str:
+        """What the invitee on the waiting list is told (page and mail): their place, and what fits now."""
+        return room.waiting_message(self.waiting_position or 1, self.free_seats, self.plus_ones)
+
+    @property
+    def refused_text(self) -> str:
+        """What an invitee who is coming is told when the extra plus-ones they asked for did not fit."""
+        return room.more_guests_message(self.free_seats)
 
 
 #: Answers that can still be edited downwards after the deadline (fewer guests, the note).
@@ -174,6 +189,8 @@ def record_answer(
     else:
         _after_joining(invitation)
     outcome.promoted = promote_from_waiting_list(event, now=now, refreshed=True)
+    outcome.free_seats = max(event.capacity - event.seats_taken, 0)
+    outcome.plus_ones = plus_ones
     if outcome.state == InvitationState.WAITING:
         outcome.waiting_position = waiting_position(invitation)
     if notify:
@@ -289,25 +306,6 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None, refresh
         notices.queue_promotion(candidate)
     db.session.refresh(event)
     return promoted
-
-
-@dataclass
-class WaitingListBlock:
-    """Seats that stay empty while people wait: nobody waiting fits in them."""
-
-    free: int
-    #: Seats the first in line needs (the invitee and their plus-ones).
-    first_needs: int
-    waiting: int
-
-
-def waiting_list_block(event: Event) -> WaitingListBlock | None:
-    """Why seats are free while people wait (nobody in line fits), or None when no seat stays empty so."""
-    free = event.capacity - event.seats_taken
-    needs = [waiting.plus_ones for waiting in waiting_line(event)]
-    if free <= 0 or not needs:
-        return None
-    return WaitingListBlock(free=free, first_needs=1 + needs[0], waiting=len(needs))
 
 
 def _after_joining(invitation: Invitation) -> None:

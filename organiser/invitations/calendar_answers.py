@@ -99,7 +99,7 @@ def _apply_reply(invitation: Invitation, incoming: IncomingMessage, now: datetim
     if event.starts_at <= now:
         return _result(invitation, "past")
     stamp = reply.dtstamp or now
-    if invitation.calendar_replied_at is not None and stamp <= invitation.calendar_replied_at:
+    if _not_newer(invitation, reply.sequence, stamp):
         return _result(invitation, "older", reply.partstat)
     if (
         invitation.answered_at is not None
@@ -109,6 +109,7 @@ def _apply_reply(invitation: Invitation, incoming: IncomingMessage, now: datetim
         # A later answer on the web page (or by the organiser) stands; its confirmation already updated the calendar.
         return _result(invitation, "superseded", reply.partstat)
     invitation.calendar_replied_at = stamp
+    invitation.calendar_reply_sequence = reply.sequence
     answer = ANSWER_OF_PARTSTAT[reply.partstat]
     if invitation.state == STATE_OF_ANSWER[answer]:
         db.session.flush()
@@ -121,6 +122,19 @@ def _apply_reply(invitation: Invitation, incoming: IncomingMessage, now: datetim
         _mail_back(invitation, "deadline" if late else "refused")
         return _result(invitation, "refused", "deadline" if late else "refused")
     return _result(invitation, "applied", f"{reply.partstat}:{outcome.state.value}")
+
+
+def _not_newer(invitation: Invitation, sequence: int, stamp: datetime) -> bool:
+    """Whether a REPLY is no newer than the last one applied: ordered by SEQUENCE (the version of the calendar
+    entry it answers), then by DTSTAMP (RFC 5546 §2.1.5). A reply to an older version loses even when its
+    DTSTAMP is later (a client's clock, or a button pressed on an outdated copy); a reply kept before the
+    sequence was stored is compared by DTSTAMP alone."""
+    if invitation.calendar_replied_at is None:
+        return False
+    last_sequence = invitation.calendar_reply_sequence
+    if last_sequence is None:
+        last_sequence = sequence
+    return (sequence, stamp) <= (last_sequence, invitation.calendar_replied_at)
 
 
 def _apply_counter(invitation: Invitation, incoming: IncomingMessage, now: datetime) -> InboxResult:

@@ -25,9 +25,11 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from markupsafe import escape as markup_escape
 from sqlalchemy.orm import Session, selectinload
 
+from ..addresses import wire_address
 from ..events.models import Event
 from ..extensions import db, utcnow
 from ..inbox.addresses import inbox_configured
@@ -37,6 +39,7 @@ from ..mail.outbox import queue_row
 from ..mail.rendering import QR_CONTENT_ID, render_bodies, render_subject
 from ..people.models import Person, PersonKind
 from ..web import absolute_url
+from . import room
 from .guest_list import Company
 from .itip_parts import itip_for
 from .links import rsvp_token
@@ -60,6 +63,7 @@ def snapshot(
     stamp: datetime,
     waiting_position: int | None = None,
     plus_ones_refused: bool = False,
+    free_seats: int = 0,
 ) -> dict[str, Any]:
     """The facts a mail says, as JSON: answer, plus-ones, place in line, SEQUENCE, DTSTAMP (UTC, ISO 8601)."""
     return {
@@ -67,6 +71,8 @@ def snapshot(
         "plus_ones": int(plus_ones or 0),
         "waiting_position": waiting_position,
         "plus_ones_refused": bool(plus_ones_refused),
+        #: Seats free when the answer was recorded: what the invitee is told fits now (room.py).
+        "free_seats": int(free_seats or 0),
         "sequence": sequence,
         "stamp": stamp.isoformat(),
     }
@@ -79,6 +85,7 @@ def record_notice(
     ics_method: str | None,
     waiting_position: int | None = None,
     plus_ones_refused: bool = False,
+    free_seats: int = 0,
     not_before: datetime | None = None,
     subjects: dict[InvitationState, str] | None = None,
 ) -> None:
@@ -102,6 +109,7 @@ def record_notice(
         stamp=utcnow(),
         waiting_position=waiting_position,
         plus_ones_refused=plus_ones_refused,
+        free_seats=free_seats,
     )
     organiser = event.organiser
     subject = (subjects or {}).get(invitation.state)
@@ -160,7 +168,7 @@ def invitation_rows(event: Event, people: Sequence[tuple[int, Person, int | None
         rows.append(
             facts_row(
                 kind=OutboxKind.INVITATION,
-                to_address=person.email or "",
+                to_address=wire_address(person.email or ""),  # sending checked it is mailable (IDNA domain)
                 to_name=person.name,
                 subject=subjects[locale],
                 facts=facts,
@@ -258,6 +266,14 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
                     state=recorded.state,
                     waiting_position=facts.get("waiting_position"),
                     plus_ones_refused=bool(facts.get("plus_ones_refused")),
+                    # Lazy: worded when the template renders, in the recipient's language.
+                    waiting_text=LazyString(
+                        room.waiting_message,
+                        facts.get("waiting_position") or 1,
+                        int(facts.get("free_seats") or 0),
+                        int(facts.get("plus_ones") or 0),
+                    ),
+                    refused_text=LazyString(room.more_guests_message, int(facts.get("free_seats") or 0)),
                 ),
             )
         text, html = bodies[group]

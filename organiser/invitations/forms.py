@@ -14,9 +14,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms import Form, choice_list, record_id
+from ..forms import Form, choice_list, mail_address, record_id
 
 ANSWER_CHOICES = (
     ("yes", _l("Ja, ik kom")),
@@ -137,7 +137,7 @@ class EventLinkForm(Form):
     email = EmailField(
         _l("E-mailadres (om de link te mailen)"),
         filters=[lambda value: value.strip() if value else value],
-        validators=[Optional(), Email(_l("Dit is geen geldig e-mailadres.")), Length(max=254)],
+        validators=[Optional(), mail_address, Length(max=254)],
     )
     initiative_id = SelectField(_l("Initiatief"), choices=[], validators=[Optional()])
     submit = SubmitField(_l("Link maken"))
@@ -152,7 +152,7 @@ class HostResidentForm(Form):
         filters=[lambda value: value.strip() if value else value],
         validators=[
             DataRequired(_l("Vul een e-mailadres in.")),
-            Email(_l("Dit is geen geldig e-mailadres.")),
+            mail_address,
             Length(max=254),
         ],
     )

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from .. import shown_once
 from ..events.access import event_for_organiser
 from ..extensions import db
 from ..forms import EmptyForm, add_error, choice_list, parse_record_id, required
@@ -39,7 +40,6 @@ def manage(event_id: int):
     """The organiser hands out personal links: to an initiative host, or to a check-in helper for the day."""
     event = event_for_organiser(event_id)
     form = _link_form(event, request.form if request.method == "POST" else None)
-    new_link = None
     if form.validate_on_submit():
         initiative_id = parse_record_id(form.initiative_id.data) if form.initiative_id.data else None
         initiative = next((i for i in event.host_initiatives if i.id == initiative_id), None)
@@ -52,8 +52,15 @@ def manage(event_id: int):
         else:
             db.session.commit()
             link = db.session.scalar(db.select(EventLink).order_by(EventLink.id.desc()))
-            new_link = hosting.link_url(link, token)
-            form = _link_form(event)
+            # Post/Redirect/Get: a refresh shows this link again instead of making another (shown_once.py).
+            shown_once.keep("event_link", event.id, {"id": link.id, "url": hosting.link_url(link, token)})
+            return _private(redirect(url_for("hosts.manage", event_id=event.id), 303))
+    kept = shown_once.shown("event_link", event.id)
+    new_link = None
+    if isinstance(kept, dict):
+        link = db.session.get(EventLink, kept.get("id"))
+        if link is not None and link.event_id == event.id and link.revoked_at is None:
+            new_link = kept.get("url")
     response = make_response(
         render_template(
             "invitations/event_links.html",

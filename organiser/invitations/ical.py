@@ -137,8 +137,10 @@ def event_description(
     if event.stops:
         paragraphs.append("\n".join([_("De route:"), *route_lines(event, tzid=tzid)]))
     facts = []
-    if event.hosts:
-        facts.append(_("Gastheer/-vrouw: %(hosts)s", hosts=", ".join(h.name for h in event.hosts)))
+    # Who receives the guests, as the mail says it: the event's hosts and those of its route stops.
+    hosts = event.host_initiatives
+    if hosts:
+        facts.append(_("Gastheer/-vrouw: %(hosts)s", hosts=", ".join(h.name for h in hosts)))
     if event.owner == Owner.RESIDENTS:
         facts.append(_("Wiens plan: bewoners nodigen de gemeente uit"))
     else:

@@ -112,6 +112,9 @@ class Invitation(Model):
     answer_source: Mapped[str | None] = mapped_column(String(20))
     #: DTSTAMP of the last calendar REPLY applied: an older reply arriving later changes nothing.
     calendar_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: SEQUENCE of that REPLY (the calendar entry it answered): replies are ordered by SEQUENCE, then DTSTAMP
+    #: (RFC 5546 §2.1.5); NULL before any calendar reply (or one applied before this was kept).
+    calendar_reply_sequence: Mapped[int | None] = mapped_column()
     #: SEQUENCE of the last scheduling message sent to this invitee (RFC 5546: each one supersedes the one before).
     calendar_sequence: Mapped[int] = mapped_column(default=0)
     #: Why this person was put on the list (a suggestion's reason), for the organiser.

@@ -20,9 +20,11 @@ from flask_babel import force_locale
 
 from ..events.models import Event
 from ..extensions import db, utcnow
+from ..forms import required
 from ..inbox.addresses import inbox_configured
 from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
 from ..mail.rendering import QR_CONTENT_ID, render_mail, sender
+from ..people.directory import mailable
 from ..web import absolute_url
 from . import deferred_notices
 from .deferred_notices import PASS_MAIL_KINDS
@@ -147,7 +149,7 @@ def _queue(
     supersedes every earlier message to them in every client (RFC 5546); Reply-To is the event's organiser.
     """
     person = invitation.person
-    if not person.email or person.deleted_at is not None:
+    if not mailable(person):  # no address, or one organiser cannot mail (marked): the others still get theirs
         return
     organiser_email = ""
     if ics_method:
@@ -170,7 +172,7 @@ def _queue(
     organiser = invitation.event.organiser
     queue_mail(
         kind=kind,
-        to_address=person.email,
+        to_address=required(person.email),
         to_name=person.name,
         subject=mail.subject,
         text_body=mail.text,
@@ -219,6 +221,7 @@ def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome, subjects:
         ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
         waiting_position=outcome.waiting_position,
         plus_ones_refused=outcome.plus_ones_refused,
+        free_seats=outcome.free_seats,
         not_before=utcnow() + delay,
         subjects=subjects,
     )

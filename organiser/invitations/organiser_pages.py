@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -17,16 +15,15 @@ from ..events.models import Event
 from ..extensions import db
 from ..forms import EmptyForm, required
 from ..i18n import to_local
-from ..mail.models import OutboxStatus
-from ..mail.outbox import mail_status_by_invitation
 from ..people.forms import DirectoryFilterForm
 from ..people.models import Person
 from ..spreadsheet import csv_response
 from ..web import page_number, safe_next
 from . import answers as answering
 from . import guest_list as guests
-from . import mix, reminders, sending
+from . import mix, reminders, room, sending
 from . import suggestions as suggesting
+from .answers_page import AnswersFilterForm, all_answers, answers_page
 from .blueprint import bp
 from .calendar_answers import inbox_lines
 from .forms import (
@@ -56,40 +53,32 @@ def _refuse_if_cancelled(event: Event) -> bool:
     return False
 
 
-def _answers_table(event: Event) -> tuple[list[Invitation], dict[int, OutboxStatus]]:
-    """The event's invitations in answer order, and the state of the last mail to each."""
-    invitations = db.session.scalars(
-        db.select(Invitation)
-        .where(Invitation.event_id == event.id)
-        .options(selectinload(Invitation.person).selectinload(Person.department))
-        .order_by(Invitation.state, Invitation.waiting_since, Invitation.id)
-    ).all()
-    return list(invitations), mail_status_by_invitation(event.id)
-
-
 @bp.get("/events/<int:event_id>/answers")
 @login_required
 def answers(event_id: int):
-    """Every invitee with their state, counts per state, mail problems, and actions per person."""
+    """Every invitee with their state (a page at a time, searchable, filtered by answer), counts per state, mail
+    problems, and actions per person."""
     event = event_for_organiser(event_id)
-    invitations, mail_status = _answers_table(event)
-    counts = Counter(i.state for i in invitations)
-    failed = {i.id for i in invitations if mail_status.get(i.id) == OutboxStatus.FAILED}
+    filters = AnswersFilterForm(request.args)
+    shown = answers_page(event, filters, page_number())
     return render_template(
         "invitations/answers.html",
         event=event,
-        invitations=invitations,
-        counts=counts,
-        failed=failed,
-        mail_status=mail_status,
+        invitations=shown.page.items,
+        page=shown.page,
+        filters=filters,
+        query_args=filters.query_args(),
+        counts=shown.counts,
+        failed=shown.failed,
+        failed_count=shown.failed_count,
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
-        waiting_block=answering.waiting_list_block(event),
+        waiting_block=room.waiting_list_block(event),
         mix_listed=mix.mix_for(event, guests.ON_LIST_STATES),
         mix_yes=mix.mix_for(event, guests.YES_STATES),
         shortfalls=mix.mix_shortfalls(event),
-        own_initiative=sum(1 for i in invitations if i.signed_up and i.state in guests.ON_LIST_STATES),
-        by_invitation=sum(1 for i in invitations if not i.signed_up and i.state in guests.ON_LIST_STATES),
+        own_initiative=shown.own_initiative,
+        by_invitation=shown.by_invitation,
         pending=pending_signups(event),
         can_remind=reminders.can_remind(event),
         remind_hours=current_app.config["REMINDER_AGAIN_AFTER_HOURS"],
@@ -101,13 +90,14 @@ def answers(event_id: int):
 def answers_csv(event_id: int):
     """The answers as a spreadsheet (safe against formula injection); the answer's moment in local time, sortable."""
     event = event_for_organiser(event_id)
-    invitations, mail_status = _answers_table(event)
+    invitations = all_answers(event)
     header = [
         _("Naam"),
         _("E-mailadres"),
         _("Soort"),
         _("Afdeling"),
         _("Antwoord"),
+        _("Bron van het antwoord"),
         _("Introducés"),
         _("Opmerking"),
         _("Beantwoord op"),
@@ -119,6 +109,8 @@ def answers_csv(event_id: int):
             i.person.kind.label,
             i.person.department.name if i.person.department else "",
             i.state.label,
+            # Where the answer came from (web page, calendar app, organiser), as the answers page shows it.
+            i.source_label if i.state not in (InvitationState.LISTED, InvitationState.INVITED) else "",
             i.plus_ones,
             i.note,
             to_local(i.answered_at).strftime("%Y-%m-%d %H:%M") if i.answered_at else "",
@@ -212,9 +204,23 @@ def reissue_link(event_id: int, invitation_id: int):
     event = event_for_organiser(event_id)
     invitation = _invitation_of(event, invitation_id)
     if EmptyForm().validate_on_submit() and invitation.state != InvitationState.LISTED:
-        sending.reissue_link(invitation)
-        db.session.commit()
-        flash(_("%(name)s krijgt een nieuwe link; de oude werkt niet meer.", name=invitation.person.name), "success")
+        reason = sending.why_skipped(invitation)
+        if reason is not None:
+            flash(
+                _(
+                    "%(name)s krijgt geen nieuwe link (%(reason)s); de oude blijft werken. Verbeter eerst het "
+                    "e-mailadres in het adresboek.",
+                    name=invitation.person.name,
+                    reason=reason,
+                ),
+                "error",
+            )
+        else:
+            sending.reissue_link(invitation)
+            db.session.commit()
+            flash(
+                _("%(name)s krijgt een nieuwe link; de oude werkt niet meer.", name=invitation.person.name), "success"
+            )
     return redirect(url_for("invitations.answers", event_id=event.id))
 
 
@@ -237,12 +243,31 @@ def send(event_id: int):
         except sending.SendRefused as refusal:
             flash(str(refusal), "error")
             return redirect(url_for("invitations.send", event_id=event.id))
-        trail.record("invitations_sent", "event", event.id, f"{event.title}: {count}")
-        db.session.commit()
-        flash(
-            ngettext("%(num)d uitnodiging wordt verstuurd.", "%(num)d uitnodigingen worden verstuurd.", count),
-            "success",
+        # The chosen ones still on the list after the send: passed by (no address, inactive, not mailable).
+        skipped = list(
+            db.session.scalars(
+                db.select(Invitation)
+                .where(
+                    Invitation.event_id == event.id,
+                    Invitation.state == InvitationState.LISTED,
+                    Invitation.id.in_(chosen),
+                )
+                .options(selectinload(Invitation.person))
+                .order_by(Invitation.id)
+            )
         )
+        if count:
+            trail.record("invitations_sent", "event", event.id, f"{event.title}: {count}")
+        db.session.commit()  # also the marks on addresses organiser cannot mail
+        if count:
+            flash(
+                ngettext("%(num)d uitnodiging wordt verstuurd.", "%(num)d uitnodigingen worden verstuurd.", count),
+                "success",
+            )
+        if skipped:
+            flash(sending.skipped_message(skipped, sent=count), "error")
+        if not count:
+            return redirect(url_for("invitations.send", event_id=event.id))
         return redirect(url_for("invitations.answers", event_id=event.id))
     listed = db.session.scalars(
         db.select(Invitation)
@@ -251,11 +276,14 @@ def send(event_id: int):
         .options(selectinload(Invitation.person).selectinload(Person.department))
         .order_by(Person.name)
     ).all()
+    skip_reasons = {i.id: reason for i in listed if (reason := sending.why_skipped(i))}
     return render_template(
         "invitations/send.html",
         event=event,
         form=form,
         listed=listed,
+        skip_reasons=skip_reasons,
+        sendable=len(listed) - len(skip_reasons),
         shortfalls=mix.mix_shortfalls(event),
         refusal=sending.why_not_send(event),
     )

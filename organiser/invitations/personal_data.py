@@ -94,6 +94,7 @@ def export(data: StoredData) -> dict[str, Any]:
                 "answered_at": _moment(invitation.answered_at),
                 "answer_source": invitation.answer_source,
                 "calendar_replied_at": _moment(invitation.calendar_replied_at),
+                "calendar_reply_sequence": invitation.calendar_reply_sequence,
                 "waiting_since": _moment(invitation.waiting_since),
                 "attended": invitation.attended,
                 "reminder_sent_at": _moment(invitation.reminder_sent_at),

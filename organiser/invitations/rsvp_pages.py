@@ -8,7 +8,7 @@ import json
 from flask import flash, get_flashed_messages, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import retention
+from .. import retention, shown_once
 from ..extensions import csrf, db, utcnow
 from ..forms import EmptyForm
 from ..inbox.addresses import inbox_configured
@@ -16,7 +16,7 @@ from ..qr import qr_svg
 from ..ratelimit import limit_token_requests
 from . import answers as answering
 from . import guest_list as guests
-from . import links, passes, personal_data
+from . import links, passes, personal_data, room
 from .blueprint import bp
 from .forms import RsvpForm, WithdrawForm
 from .models import InvitationState
@@ -82,7 +82,9 @@ def respond(token: str):
             token=token,
             state_label=invitation.state.label,
             waiting_position=position,
-            waiting_block=answering.waiting_list_block(event) if position == 1 else None,
+            waiting_text=room.waiting_message(position, event.capacity - event.seats_taken, invitation.plus_ones)
+            if position
+            else None,
             kept_plus_ones=answering.kept_plus_ones(invitation),
             can_change=can_change,
             can_cancel=can_cancel,
@@ -119,13 +121,9 @@ def pass_svg(token: str):
 
 def _answer_message(outcome: answering.AnswerOutcome) -> str:
     if outcome.state == InvitationState.WAITING:
-        return _(
-            "De bijeenkomst is vol. U staat op de wachtlijst, op plaats %(position)d. "
-            "Komt er een plek vrij, dan krijgt u automatisch bericht.",
-            position=outcome.waiting_position,
-        )
+        return outcome.waiting_text
     if outcome.plus_ones_refused:
-        return _("U staat op de lijst, maar er is geen plaats voor meer introducés. Uw plaats blijft bewaard.")
+        return outcome.refused_text
     return {
         InvitationState.YES: _("Dank u wel! U staat op de lijst. U krijgt een bevestiging per e-mail."),
         InvitationState.MAYBE: _("Dank u wel. We hebben genoteerd dat u misschien komt."),
@@ -186,10 +184,22 @@ def withdraw(token: str):
     speak_the_invitees_language(invitation)
     form = WithdrawForm()
     if form.validate_on_submit() and not form_key_refused(token, "withdraw", form):
+        title = invitation.event.title
         answering.withdraw(invitation)
         db.session.commit()
-        return private(make_response(render_template("invitations/withdrawn.html", event=invitation.event)))
+        # Post/Redirect/Get: a refresh shows the confirmation again instead of posting to a link that stopped
+        # working (the title waits in the session, shown_once.py; without cookies the page says it without).
+        shown_once.keep("withdrawn", "invitee", title)
+        return private(redirect(url_for("invitations.withdrawn"), 303))
     return private(redirect(url_for("invitations.my_data", token=token)))
+
+
+@bp.get("/rsvp/afgemeld")
+def withdrawn():
+    """The confirmation after withdrawing (the personal link no longer works, so it has an address of its own)."""
+    title = shown_once.shown("withdrawn", "invitee")
+    page = render_template("invitations/withdrawn.html", title=title if isinstance(title, str) else None)
+    return private(make_response(page))
 
 
 @bp.post("/rsvp/<token>/erase")
@@ -202,5 +212,11 @@ def erase(token: str):
     if EmptyForm().validate_on_submit():
         personal_data.erase(invitation.person)
         db.session.commit()
-        return private(make_response(render_template("invitations/erased.html")))
+        return private(redirect(url_for("invitations.erased"), 303))  # Post/Redirect/Get
     return private(redirect(url_for("invitations.my_data", token=token)))
+
+
+@bp.get("/rsvp/verwijderd")
+def erased():
+    """The confirmation after erasing everything (no link of the person works any more)."""
+    return private(make_response(render_template("invitations/erased.html")))

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import ColumnElement, Table, bindparam, func, update
 
+from .. import addresses
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
 from ..inbox.addresses import plus_address
 from ..mail.deferred import insert_rows
+from ..people.directory import mailable
 from ..people.models import Person
 from . import deferred_notices, notices
 from .links import issue_rsvp_token, new_rsvp_token_values
@@ -52,9 +56,42 @@ def why_not_send(event: Event, now: datetime | None = None) -> SendRefused | Non
     return None
 
 
+def why_skipped(invitation: Invitation) -> str | None:
+    """Why send_invitations would pass this invitation by (no address, inactive, an address organiser cannot mail),
+    for the send page and its report; None when it would be sent."""
+    person = invitation.person
+    if not person.email or person.deleted_at is not None:
+        return _("geen e-mailadres")
+    if not person.active:
+        return _("niet actief")
+    reason = addresses.mail_problem(person.email)
+    if reason is not None:
+        return _("organiser kan niet naar dit e-mailadres mailen")
+    return None
+
+
+def skipped_message(skipped: list[Invitation], *, sent: int) -> str:
+    """What the organiser is told about the chosen invitees send_invitations passed by (with why_skipped)."""
+    names = ", ".join(f"{i.person.name} ({why_skipped(i)})" for i in skipped)
+    if sent:
+        return ngettext(
+            "Niet verstuurd aan %(num)d persoon: %(names)s. Verbeter het e-mailadres in het adresboek.",
+            "Niet verstuurd aan %(num)d mensen: %(names)s. Verbeter de e-mailadressen in het adresboek.",
+            len(skipped),
+            names=names,
+        )
+    return ngettext(
+        "Er is niets verstuurd: %(names)s kan geen uitnodiging krijgen.",
+        "Er is niets verstuurd: niemand van de %(num)d gekozen mensen kan een uitnodiging krijgen (%(names)s).",
+        len(skipped),
+        names=names,
+    )
+
+
 def send_invitations(event: Event, invitation_ids: list[int] | None = None, now: datetime | None = None) -> int:
     """Send the invitation mail (with personal link and .ics) to everyone on the list not yet invited,
-    or to the chosen ones; returns how many were queued.
+    or to the chosen ones; returns how many were queued. Who has no address, is inactive, or has an address
+    organiser cannot mail (marked so: people.directory.mailable) stays on the list, not invited.
 
     Set-based, a fixed number of statements however many are invited (issue 12): one SELECT … FOR UPDATE of the
     listed invitations with an address (a concurrent send waits, then finds them invited), one UPDATE for all of
@@ -91,12 +128,17 @@ def send_invitations(event: Event, invitation_ids: list[int] | None = None, now:
     changes: list[dict] = []
     people: list[tuple[int, Person, int]] = []
     for invitation_id, sequence, reply_nonce, person in chosen:
+        # One address organiser cannot mail is skipped (and marked in the directory), never the whole batch.
+        if not mailable(person, now):
+            continue
         values = new_rsvp_token_values()
         if reply_keys:  # made now, never by the worker; an existing one is kept (one ORGANIZER per entry)
             values |= new_reply_key_values() if not reply_nonce else {"reply_nonce": "", "reply_key_hash": ""}
         sequence = max((sequence or 0) + 1, event.sequence)
         changes.append({"b_id": invitation_id, "b_sequence": sequence, **{f"b_{k}": v for k, v in values.items()}})
         people.append((invitation_id, person, sequence))
+    if not changes:
+        return 0
     table = cast(Table, Invitation.__table__)
     columns: dict[str, ColumnElement] = {name: bindparam(f"b_{name}") for name in ("token_nonce", "token_hash")}
     if reply_keys:  # "" keeps the stored key

@@ -15,6 +15,8 @@ from email.utils import format_datetime, formataddr, parseaddr
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from ..addresses import wire_address
+from ..characters import without_format_characters
 from ..inbox.addresses import reply_address
 from ..qr import qr_png
 from ..web import absolute_url
@@ -34,15 +36,19 @@ _SPACES = re.compile(r"\s+")
 
 
 def one_line(value: str) -> str:
-    """A header value on one line: CR, LF and other control characters become spaces (no header injection)."""
-    return _SPACES.sub(" ", _CONTROL.sub(" ", value or "")).strip()
+    """A header value on one line: CR, LF and other control characters become spaces (no header injection), and
+    invisible format characters that disguise a name or subject (characters.py) are removed."""
+    return _SPACES.sub(" ", _CONTROL.sub(" ", without_format_characters(value or ""))).strip()
 
 
 def clean_address(address: str) -> str:
-    """The bare address; raises ValueError for anything that could smuggle a header or is no address."""
+    """The bare address as SMTP and headers carry it (an internationalised domain in its IDNA form, addresses.py);
+    raises ValueError (AddressRefused) for anything that could smuggle a header, is no address, or has a local
+    part outside ASCII (which would need SMTPUTF8)."""
     address = (address or "").strip()
     if _CONTROL.search(address):
         raise ValueError("an email address cannot contain line breaks or control characters")
+    address = wire_address(address)
     try:
         parsed = Address(addr_spec=address)
     except (ValueError, IndexError) as error:

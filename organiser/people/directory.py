@@ -6,10 +6,12 @@ Functions flush, never commit: the view commits once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func
 
+from .. import addresses
 from ..extensions import db, utcnow
 from ..places.models import Initiative
 from .models import ContactRole, Department, Person, PersonKind, fold_for_search, person_initiative
@@ -18,6 +20,22 @@ from .models import ContactRole, Department, Person, PersonKind, fold_for_search
 def normalise_email(email: str) -> str:
     """Email addresses are stored lower-cased, so that uniqueness is case-insensitive."""
     return email.strip().lower()
+
+
+def mailable(person: Person, now: datetime | None = None) -> bool:
+    """Whether organiser can mail this person (an address, one organiser mails to: addresses.py). An address it
+    cannot mail (one entered before that rule) is marked as not working, with the reason, as a bounce is: the
+    directory and the guest lists show it, and the organiser can correct it. Flushes."""
+    if not person.email or person.deleted_at is not None:
+        return False
+    reason = addresses.mail_problem(person.email)
+    if reason is None:
+        return True
+    if person.email_bounced_at is None:
+        person.email_bounced_at = now or utcnow()
+        person.email_problem = reason[:300]
+        db.session.flush()
+    return False
 
 
 @dataclass

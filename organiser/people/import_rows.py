@@ -15,7 +15,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from .. import addresses
+from ..characters import has_format_characters
 from ..enums import LabelledEnum
+from ..forms import CONTROL_CHARACTERS
 from ..places.models import Initiative
 from .import_columns import ParsedRow
 from .models import ContactRole, PersonKind
@@ -135,18 +138,15 @@ def _valid_domain(domain: str) -> bool:
 
 
 def valid_email(value: str) -> bool:
-    """Whether an address is valid. An import repeats the same few domains thousands of times: each domain is
-    checked once, and ordinary local parts with a regular expression (the full check takes 0.25 ms a row)."""
+    """Whether an address is one organiser takes (addresses.py). An import repeats the same few domains thousands
+    of times: each domain is checked once, and ordinary local parts with a regular expression (the full check
+    takes 0.25 ms a row)."""
     if len(value) > 254 or "@" not in value:
         return False
     local, _at, domain = value.rpartition("@")
     if len(local) <= 64 and _DOT_ATOM.match(local):
         return _valid_domain(domain)
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        return False
-    return True
+    return addresses.refusal(value) is None
 
 
 def check_row(row: ParsedRow, email: str, existing: Existing | None, context: RowContext) -> RowPlan:
@@ -161,11 +161,19 @@ def check_row(row: ParsedRow, email: str, existing: Existing | None, context: Ro
         errors.append(_("De naam ontbreekt."))
     elif len(name) > 200:
         errors.append(_("De naam is langer dan 200 tekens."))
+    elif CONTROL_CHARACTERS.search(name) or has_format_characters(name):
+        errors.append(
+            _("In de naam staan onzichtbare tekens (stuurtekens, of tekens die de schrijfrichting omdraaien).")
+        )
     values["name"] = name
     if not email:
         errors.append(_("Het e-mailadres ontbreekt."))
     elif not valid_email(email):
-        errors.append(_("'%(email)s' is geen geldig e-mailadres.", email=values.get("email", "")))
+        reason = addresses.refusal(email)
+        if reason is None or reason == str(addresses.INVALID):
+            errors.append(_("'%(email)s' is geen geldig e-mailadres.", email=values.get("email", "")))
+        else:
+            errors.append(f"'{values.get('email', '')}': {reason}")
     _check_kind_and_role(plan, existing, context)
     _check_initiatives(plan, existing, context)
     active_text = values.get("active", "").lower()

@@ -8,13 +8,14 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from ..forms import (
     Form,
     MultiCheckboxField,
     add_error,
     choice_list,
+    mail_address,
     parse_record_id,
     record_id,
     required,
@@ -119,7 +120,7 @@ class WalkInForm(Form):
         _l("E-mailadres"),
         validators=[
             DataRequired(_l("Vul het e-mailadres in.")),
-            Email(_l("Dit is geen geldig e-mailadres.")),
+            mail_address,
             Length(max=254),
         ],
     )

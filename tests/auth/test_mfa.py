@@ -26,7 +26,9 @@ def enrol(client, db, email="organiser@example.org") -> tuple[str, list[str]]:
     secret = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
     assert client.post("/account/mfa", {"code": "000000"}).status_code == 200  # wrong code: not switched on
     assert not db.session.scalar(db.select(Organiser).where(Organiser.email == email)).has_totp
-    page = client.post("/account/mfa", {"code": pyotp.TOTP(secret).now()}).get_data(as_text=True)
+    switched_on = client.post("/account/mfa", {"code": pyotp.TOTP(secret).now()})
+    assert switched_on.status_code == 303  # Post/Redirect/Get: a refresh shows the codes, sends no code again
+    page = client.get(switched_on.headers["Location"]).get_data(as_text=True)
     codes = re.findall(r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>", page)
     assert len(codes) == 10
     return secret, codes

@@ -207,15 +207,17 @@ def test_manage_page_makes_a_new_link_once(client, invited, feed_token, db):
     person, rsvp = invited
     old = feed_token(person)
     response = client.post(f"/calendar/personal/manage/{rsvp}", {})
-    # Shown in the answer to the POST itself, kept by no cache and not in the (signed, readable) session cookie.
-    assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
-    page = response.get_data(as_text=True)
+    # Post/Redirect/Get: the page after the redirect shows the link, kept by no cache, sealed in the session.
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/calendar/personal/manage/{rsvp}"
+    shown = client.get(response.headers["Location"])
+    assert shown.headers["Cache-Control"] == "no-store"
+    page = shown.get_data(as_text=True)
     url = shown_feed_url(page)
+    assert url is not None
     token = url.rsplit("/", 1)[1].removesuffix(".ics")
     cookie = client.raw.get_cookie("session").value
     assert token not in cookie and token not in decoded_session(cookie)
-    assert url is not None
     assert "U ziet hem alleen op deze pagina" in page
     assert f'href="{url.replace("http://", "webcal://")}"' in page
     assert '<label for="feed-url">' in page and "readonly" in page
@@ -224,13 +226,18 @@ def test_manage_page_makes_a_new_link_once(client, invited, feed_token, db):
     for client_name in ("Outlook 365", "Outlook voor Windows", "Google Agenda", "Apple Agenda", "Thunderbird"):
         assert client_name in page
 
-    # The new link works, the old one is gone, and the page never shows the link again.
+    # A refresh shows the same link again: no new link, so the one just saved keeps working.
+    assert shown_feed_url(client.get(f"/calendar/personal/manage/{rsvp}").get_data(as_text=True)) == url
+    assert len(feed_tokens(db)) == 2
     path = url.removeprefix("http://organiser.test")
     assert client.get(path).status_code == 200
     assert personal(client, old).status_code == 410
+    assert [t.revoked_at is None for t in feed_tokens(db)] == [False, True]
+
+    # Once replaced (from another browser, or the directory), the page no longer shows it.
+    feed_token(person)
     again = client.get(f"/calendar/personal/manage/{rsvp}").get_data(as_text=True)
     assert shown_feed_url(again) is None and "U heeft al een agendalink" in again
-    assert [t.revoked_at is None for t in feed_tokens(db)] == [False, True]
 
 
 def test_manage_page_needs_csrf_and_a_valid_rsvp_link(client, invited, db):
@@ -242,14 +249,14 @@ def test_manage_page_needs_csrf_and_a_valid_rsvp_link(client, invited, db):
     assert feed_tokens(db) == []
 
 
-def test_new_link_is_shown_only_in_the_answer_to_the_post(app, client, invited):
+def test_new_link_is_shown_only_to_the_browser_that_made_it(app, client, invited):
     _person, rsvp = invited
-    assert shown_feed_url(client.post(f"/calendar/personal/manage/{rsvp}", {}).get_data(as_text=True)) is not None
+    made = client.post(f"/calendar/personal/manage/{rsvp}", {})
+    assert shown_feed_url(client.get(made.headers["Location"]).get_data(as_text=True)) is not None
     from tests.conftest import Client
 
     stranger = Client(app.test_client())
     assert shown_feed_url(stranger.get(f"/calendar/personal/manage/{rsvp}").get_data(as_text=True)) is None
-    assert shown_feed_url(client.get(f"/calendar/personal/manage/{rsvp}").get_data(as_text=True)) is None
 
 
 def decoded_session(cookie: str) -> str:
@@ -306,7 +313,7 @@ def test_send_feed_link_mail_says_how_to_subscribe(client, create_person, feed_t
     assert personal(client, old).status_code == 410
 
     person.deleted_at, person.email = utcnow(), None
-    with pytest.raises(ValueError, match="no email address"):
+    with pytest.raises(ValueError, match="geen e-mailadres"):
         send_feed_link(person)
     assert len(queued()) == 1
 

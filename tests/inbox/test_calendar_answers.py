@@ -171,6 +171,26 @@ def test_duplicates_and_older_replies_arriving_late_change_nothing(app, db, dove
     assert dovecot.messages(mailbox_user) == []
 
 
+def test_a_reply_to_an_older_version_of_the_entry_loses_even_with_a_later_dtstamp(
+    app, db, dovecot, mailbox_user, invited
+):
+    """RFC 5546 §2.1.5: replies are ordered by SEQUENCE first, DTSTAMP only among equal SEQUENCEs."""
+    event, (invitation,) = invited()
+    sequence = int(vevent_of(last_calendar_mail(db, invitation.id))["SEQUENCE"])
+    now = utcnow()
+    newer = reply_from(
+        db, invitation.id, "outlook", "ACCEPTED", stamp=now - timedelta(minutes=5), SEQUENCE=sequence + 1
+    )
+    # Pressed on an outdated copy of the entry (or by a client whose clock runs ahead): a later DTSTAMP.
+    outdated = reply_from(db, invitation.id, "apple", "DECLINED", stamp=now, SEQUENCE=sequence)
+    dovecot.append(mailbox_user, newer)
+    dovecot.append(mailbox_user, outdated)
+    fetch(app)
+    stored = reload(db, invitation.id)
+    assert stored.state == InvitationState.YES and stored.calendar_reply_sequence == sequence + 1
+    assert sorted(db.session.scalars(db.select(InboxMessage.outcome))) == ["applied", "older"]
+
+
 def test_a_web_answer_made_after_the_calendar_reply_stands(app, db, dovecot, mailbox_user, invited):
     event, (invitation,) = invited()
     reply = reply_from(db, invitation.id, "gmail", "ACCEPTED", stamp=utcnow() - timedelta(minutes=10))

@@ -83,3 +83,47 @@ def test_every_header_decodes_to_exactly_the_rendered_text(app, db, sent_invitat
     assert str(reparsed["Subject"]) == stored.subject
     assert title[:200].strip() in stored.subject
     assert reparsed["To"].addresses[0].display_name == invitation.person.name
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Neighbourhood safari: meet the people behind the community garden, the repair café and the kitchen 🌱" * 2,
+        "Café – one evening with “quotes”, ß, ø and 😀",
+    ],
+)
+def test_every_header_of_an_english_mail_decodes_to_exactly_the_rendered_text(
+    app,
+    db,
+    organiser,
+    create_event,
+    create_person,
+    smtp_server,  # noqa: F811
+    use_smtp,  # noqa: F811
+    title,
+):
+    from organiser.invitations import sending
+    from organiser.mail.models import OutboxMessage
+
+    use_smtp(smtp_server.port)
+    app.config["MAIL_DEFAULT_SENDER"] = "Gemeente Zoëterwoude – Ontmoeten 🤝 <organiser@gemeente.example>"
+    organiser.name = "Ölga Ørganisator-Ñúñez"
+    person = create_person("Zoë Ångström 😀", email="zoe@example.org", locale="en")
+    event = create_event(title=title[:200], organiser=organiser)
+    db.session.add(Invitation(event=event, person=person))
+    db.session.flush()
+    sending.send_invitations(event)
+    db.session.commit()
+    dispatch_due()
+
+    stored = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.event_id == event.id))
+    assert stored.subject.startswith("Invitation") and title[:200].strip() in stored.subject  # rendered in English
+    reparsed = email.message_from_bytes(smtp_server.handler.raw[-1], policy=email.policy.default)  # as on the wire
+    assert str(reparsed["Subject"]) == stored.subject
+    assert reparsed["To"].addresses[0].display_name == "Zoë Ångström 😀"
+    assert reparsed["To"].addresses[0].addr_spec == "zoe@example.org"
+    assert reparsed["From"].addresses[0].display_name == "Gemeente Zoëterwoude – Ontmoeten 🤝"
+    assert reparsed["Reply-To"].addresses[0].display_name == "Ölga Ørganisator-Ñúñez"
+    assert reparsed["Reply-To"].addresses[0].addr_spec == organiser.email
+    for name, value in reparsed.items():  # nothing left undecoded anywhere
+        assert "=?" not in str(value), (name, value)

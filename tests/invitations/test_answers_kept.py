@@ -159,7 +159,7 @@ def test_a_freed_seat_goes_to_the_first_in_line_who_fits_and_an_empty_seat_is_ex
     answer(logged_in, ta, "yes", plus_ones=0)  # one more seat frees; nobody waiting fits in it
     assert stored(db, b).state == InvitationState.WAITING and seats(db, event) == 2
     page = logged_in.get(f"/rsvp/{tb}").get_data(as_text=True)
-    assert "Er is nu 1 plaats vrij, maar u heeft er 3 nodig" in page
+    assert "Er is nog 1 plaats vrij, maar u heeft er 3 nodig (u en uw introducés). U kunt alleen komen" in page
     page = logged_in.get(f"/events/{event.id}/answers").get_data(as_text=True)
     assert "1 plaats is vrij terwijl er mensen op de wachtlijst staan: niemand op de wachtlijst past erin." in page
     assert "heeft 3 plaatsen nodig" in page
@@ -253,7 +253,7 @@ def test_a_browser_without_cookies_can_answer_and_a_foreign_form_cannot(app, db,
     assert withdraw_key != key  # a key per purpose
     browser.post(f"/rsvp/{token}/withdraw", data={"form_key": key})
     assert stored(db, invitation).token_hash is not None
-    assert browser.post(f"/rsvp/{token}/withdraw", data={"form_key": withdraw_key}).status_code == 200
+    assert browser.post(f"/rsvp/{token}/withdraw", data={"form_key": withdraw_key}).status_code == 303
     assert stored(db, invitation).token_hash is None and stored(db, invitation).state == InvitationState.NO
 
 

@@ -161,7 +161,8 @@ def test_a_helper_with_a_check_in_link_scans_with_the_same_phone(
     app, db, today, logged_in, create_event, create_person, invite, rsvp_token
 ):
     event, vera = today["event"], today["vera"]
-    page = logged_in.post(f"/events/{event.id}/links", {"name": "Hulp bij de deur", "initiative_id": ""})
+    made = logged_in.post(f"/events/{event.id}/links", {"name": "Hulp bij de deur", "initiative_id": ""})
+    page = logged_in.get(made.headers["Location"])  # Post/Redirect/Get
     link = re.search(r"http://organiser\.test(/checkin/link/[A-Za-z0-9_-]+)", page.get_data(as_text=True)).group(1)
     other = create_event(title="Ander bruiscafé", starts_at=utcnow())
     karel = invite(other, create_person("Karel Anders"), InvitationState.YES)

@@ -27,9 +27,11 @@ def hosted(db, create_event, create_initiative, create_person, invite, organiser
 
 
 def make_host_link(logged_in, event, initiative, email="henk@moestuin.example") -> str:
-    page = logged_in.post(
+    made = logged_in.post(
         f"/events/{event.id}/links", {"name": "Henk Host", "email": email, "initiative_id": str(initiative.id)}
-    ).get_data(as_text=True)
+    )
+    assert made.status_code == 303  # Post/Redirect/Get: a refresh does not make a second link
+    page = logged_in.get(made.headers["Location"]).get_data(as_text=True)
     return re.search(r"http://organiser\.test(/host/[A-Za-z0-9_-]+)", page).group(1)
 
 

@@ -183,7 +183,10 @@ def test_my_data_and_withdraw(client, db, invited):
     answer(client, token, "yes", note="Rolstoel")
     page = client.get(f"/rsvp/{token}/data").get_data(as_text=True)
     assert "Rolstoel" in page and invitation.person.email in page
-    client.post(f"/rsvp/{token}/withdraw")
+    withdrawn = client.post(f"/rsvp/{token}/withdraw")
+    assert withdrawn.status_code == 303  # Post/Redirect/Get: a refresh shows the confirmation, posts nothing
+    page = client.get(withdrawn.headers["Location"]).get_data(as_text=True)
+    assert f"U bent afgemeld voor {event.title}" in page
     invitation = db.session.get(Invitation, invitation.id)
     assert invitation.state == InvitationState.NO and invitation.note == "" and invitation.token_hash is None
     assert db.session.get(Event, event.id).seats_taken == 0

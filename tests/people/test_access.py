@@ -81,7 +81,7 @@ def test_a_person_page_shows_only_events_the_viewer_may_see(world):
 
 def test_another_organiser_cannot_change_the_email_of_someone_on_my_events(world, db):
     petra = world["petra"]
-    response = world["as_b"]().post(f"/people/{petra.id}/edit", person_form(petra, email="b-privé@example.org"))
+    response = world["as_b"]().post(f"/people/{petra.id}/edit", person_form(petra, email="b-prive@example.org"))
     assert response.status_code in (200, 403)
     assert "Anna A" in response.get_data(as_text=True) or response.status_code == 403
     db.session.expire_all()

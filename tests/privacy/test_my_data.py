@@ -117,7 +117,9 @@ def test_erasing_everything(client, db, guest, organiser, create_person):
     db.session.commit()
     assert client.get(f"/rsvp/{token}/erase").status_code == 405  # GET never changes anything
 
-    page = client.post(f"/rsvp/{token}/erase").get_data(as_text=True)
+    erased = client.post(f"/rsvp/{token}/erase")
+    assert erased.status_code == 303  # Post/Redirect/Get: a refresh asks for nothing again
+    page = client.get(erased.headers["Location"]).get_data(as_text=True)
     assert "Uw gegevens zijn verwijderd" in page
 
     erased = db.session.get(Person, person.id)

@@ -61,9 +61,8 @@ def test_a_check_in_helper_ticks_attendance_for_today_and_nothing_else(day, db):
 
 
 def test_a_check_in_link_opens_one_event_until_revoked(day, logged_in, client, db):
-    page = logged_in.post(
-        f"/events/{day['today'].id}/links", {"name": "Hulp bij de deur", "initiative_id": ""}
-    ).get_data(as_text=True)
+    made = logged_in.post(f"/events/{day['today'].id}/links", {"name": "Hulp bij de deur", "initiative_id": ""})
+    page = logged_in.get(made.headers["Location"]).get_data(as_text=True)
     path = re.search(r"http://organiser\.test(/checkin/link/[A-Za-z0-9_-]+)", page).group(1)
     helper = day["client"]
     assert "Vera Vergunning" in helper.get(path).get_data(as_text=True)
