@@ -15,6 +15,8 @@ import functools
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from .refusals import Refusal
+
 #: Longest address SMTP carries (RFC 5321 §4.5.3.1.3, a path of 256 octets with its angle brackets).
 MAX_ADDRESS_LENGTH = 254
 
@@ -26,15 +28,8 @@ NOT_ASCII = _l(
 )
 
 
-class AddressRefused(ValueError):
+class AddressRefused(Refusal, ValueError):
     """An address organiser does not mail to; str(error) says why, in the user's language."""
-
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -22,6 +22,7 @@ from .. import signals
 from ..events.models import Event, EventStatus
 from ..extensions import db, rows_matched, utcnow
 from ..people.models import Person
+from ..refusals import Refusal
 from . import notices, room
 from .guest_list import waiting_position  # noqa: F401 (re-exported: the RSVP page and tests read it here)
 from .links import revoke_rsvp_token
@@ -31,7 +32,7 @@ from .seats import free_seats, take_seats
 from .waiting_order import waiting_line
 
 
-class AnswerRefused(Exception):
+class AnswerRefused(Refusal):
     """An answer that cannot be given; carries the message for the invitee (as pretix's OrderError does)."""
 
     DEADLINE = _l("De reactietermijn is voorbij. U kunt zich nog wel afmelden.")
@@ -39,13 +40,6 @@ class AnswerRefused(Exception):
     CANCELLED = _l("Deze bijeenkomst is afgelast.")
     PLUS_ONES = _l("Zoveel mensen kunt u niet meenemen.")
     BUSY = _l("Het is erg druk. Probeer het over een minuut opnieuw.")
-
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @dataclass

@@ -17,13 +17,14 @@ from ..inbox.addresses import plus_address
 from ..mail.deferred import insert_rows
 from ..people.directory import mailable
 from ..people.models import Person
+from ..refusals import Refusal
 from . import deferred_notices, notices
 from .links import issue_rsvp_token, new_rsvp_token_values
 from .models import Invitation, InvitationState
 from .reply_keys import KEY_LENGTH, new_reply_key_values
 
 
-class SendRefused(Exception):
+class SendRefused(Refusal):
     """Invitations cannot be sent for this event now; carries the message saying why and what to do."""
 
     OVER = _l("Voor een afgelaste of afgelopen bijeenkomst kunnen geen uitnodigingen meer worden verstuurd.")
@@ -38,10 +39,6 @@ class SendRefused(Exception):
 
     def __init__(self, message=OVER) -> None:
         super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def why_not_send(event: Event, now: datetime | None = None) -> SendRefused | None:

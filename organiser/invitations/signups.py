@@ -30,6 +30,7 @@ from ..mail.rendering import render_mail
 from ..people.directory import normalise_email
 from ..people.models import ContactRole, Person, PersonKind
 from ..places.models import Initiative
+from ..refusals import Refusal
 from ..tokens import hash_token, looks_like_token, new_token
 from ..web import absolute_url
 from . import links
@@ -37,17 +38,10 @@ from .answers import AnswerOutcome, AnswerSource, promote_from_waiting_list, rec
 from .models import Invitation, InvitationState, Signup, SignupKind
 
 
-class SignupRefused(Exception):
+class SignupRefused(Refusal):
     """A sign-up that cannot be taken; carries the message for the visitor."""
 
     CLOSED = _l("Aanmelden voor deze bijeenkomst is niet (meer) mogelijk.")
-
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @dataclass
