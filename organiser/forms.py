@@ -26,7 +26,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.2 has it; its stubs not yet
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import addresses, clock
@@ -103,7 +103,22 @@ class Form(FlaskForm):
                 else:  # a textarea: its limit counts a line break once, as the browser does
                     refusals.append(normalise_line_breaks)
                 options = {**options, "filters": [*refusals, *unbound_field.kwargs.get("filters", ())]}
+                field = super().bind_field(form, unbound_field, options)
+                field.pre_validate = _stop_when_refused(field, field.pre_validate)
+                return field
             return super().bind_field(form, unbound_field, options)
+
+
+def _stop_when_refused(field: Field, pre_validate):
+    """A text refused by a filter (its characters) goes no further: no validator sees it, so none can carry it into
+    a query (PostgreSQL refuses NUL in a parameter; a form's `validate_email` looks the address up)."""
+
+    def checked(form) -> None:
+        if field.process_errors:
+            raise StopValidation()
+        pre_validate(form)
+
+    return checked
 
 
 def add_error(field: Field, message: str) -> None:
