@@ -35,7 +35,7 @@ from .reach.views import bp as reach_bp
 from .receivers import connect_receivers
 from .statements import bp as statements_bp
 from .teams.views import bp as teams_bp
-from .web import RecordIdConverter, init_web, loggable_exception, loggable_path
+from .web import RecordIdConverter, init_web, last_resort, loggable_exception, loggable_path
 
 
 class OrganiserFlask(Flask):
@@ -66,6 +66,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     init_web(app)
+    if not (app.testing or app.debug):  # there the error is raised for the test or shown by the debugger
+        app.wsgi_app = last_resort(app)  # type: ignore[method-assign]  # the outermost layer
     init_limiter(app)  # after every blueprint: a limiter of this app's own, on the views marked in ratelimit.py
     connect_receivers()
     register_cli(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import sys
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
@@ -182,6 +183,57 @@ def loggable_exception(exc_info):
     return (DatabaseError, safe.with_traceback(traceback), traceback)
 
 
+#: Errors that mean "the database is away", answered with the 503 page.
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeoutError)
+
+
+def _causes(error: BaseException | None):
+    """The error and every error it was raised while handling (__cause__, __context__)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def last_resort(app: Flask):
+    """WSGI middleware: an error that escapes Flask itself (one raised while handling another, or while ending the
+    request) still gets a page that says what is going on, never the server's bare "Internal Server Error".
+
+    Written without templates or the database: the 503 text when the database is away anywhere in the chain of
+    errors (seen under load while PostgreSQL restarted), else a plain 500. The error is logged with its traceback
+    (statement values left out, as everywhere: `loggable_exception`).
+    """
+    wsgi_app = app.wsgi_app
+
+    def middleware(environ, start_response):
+        started = []
+
+        def recording_start_response(*args):
+            started.append(True)
+            return start_response(*args)
+
+        try:
+            return wsgi_app(environ, recording_start_response)
+        except Exception as error:
+            app.logger.error("error outside the request handling", exc_info=loggable_exception(sys.exc_info()))
+            if any(isinstance(cause, DATABASE_AWAY) for cause in _causes(error)):
+                status = "503 Service Unavailable"
+                text = "Even geen verbinding met de database. Probeer het over een minuut opnieuw."
+            else:
+                status = "500 Internal Server Error"
+                text = "Er ging iets mis aan onze kant. Probeer het later nog eens."
+            body = f'<!doctype html><html lang="nl"><title>organiser</title><p>{text}</p></html>'.encode()
+            headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
+            headers += [("Cache-Control", "no-store"), ("Retry-After", "60")]
+            # PEP 3333: once the app has started a response, only with exc_info may the server replace it (it does
+            # while nothing was sent yet, else it raises and drops the connection).
+            start_response(status, headers, *([sys.exc_info()] if started else []))
+            return [body]
+
+    return middleware
+
+
 def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_control_characters_in_url)
@@ -208,7 +260,7 @@ def init_web(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeoutError)
+    @app.errorhandler(PoolTimeoutError)  # DATABASE_AWAY
     def database_unavailable(error):
         """The database is away (restarting, unreachable, every connection busy): say so, and when to retry."""
         app.logger.warning(

@@ -35,6 +35,34 @@ def test_database_away_gives_a_friendly_503(unreachable_app):
         assert response.headers["Retry-After"] == "60"
 
 
+def test_an_error_that_escapes_flask_still_gets_a_page(tmp_path, caplog):
+    """An error raised while another is handled (or while a request ends) escapes Flask's own handlers; the server
+    would answer its bare "Internal Server Error" (seen under load while PostgreSQL restarted)."""
+    from sqlalchemy.exc import OperationalError
+
+    app = make_app(f"sqlite:///{tmp_path}/organiser.sqlite3", TESTING=False)
+    failures = iter([OperationalError("SELECT 1", {}, Exception("server closed the connection")), KeyError("x")])
+
+    @app.get("/boom")
+    def boom():
+        raise LookupError("a fault")
+
+    @app.errorhandler(500)
+    def fail(_error):  # the error page itself fails: the error escapes Flask
+        raise next(failures)
+
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        away, other = client.get("/boom"), client.get("/boom")
+    assert away.status_code == 503 and OUTAGE in away.get_data(as_text=True)
+    assert away.headers["Retry-After"] == "60"
+    assert other.status_code == 500 and "Er ging iets mis aan onze kant" in other.get_data(as_text=True)
+    assert "Traceback" not in other.get_data(as_text=True)
+    assert sum("error outside the request handling" in r.message for r in caplog.records) == 2
+    with app.app_context():
+        _db.engine.dispose()
+
+
 def test_database_away_while_logged_in_still_renders_the_page(unreachable_app, client, organiser):
     """The 503 page must not look the organiser up (that is a query too): it shows the logged-out menu."""
     client.login()
