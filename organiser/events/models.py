@@ -293,10 +293,10 @@ class Event(Model):
     @property
     def host_initiatives(self) -> list[Initiative]:
         """The initiatives that receive the guests: the event's hosts and those of its route stops."""
-        seen = {i.id: i for i in self.hosts}
-        for stop in self.stops:
-            if stop.initiative is not None:
-                seen.setdefault(stop.initiative.id, stop.initiative)
+        seen: dict[int, Initiative] = {}
+        for initiative in [*self.hosts, *(stop.initiative for stop in self.stops if stop.initiative is not None)]:
+            # By id once stored; an initiative not flushed yet (no id: a preview, a calendar made in memory) by itself.
+            seen.setdefault(initiative.id if initiative.id is not None else -id(initiative), initiative)
         return sorted(seen.values(), key=lambda i: i.name)
 
     @property
