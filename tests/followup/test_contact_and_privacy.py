@@ -92,7 +92,8 @@ def test_erasing_takes_the_consent_and_the_texts_and_keeps_the_counts(client, db
     answer_followup(anna, met_someone=True, initiative_ids=[three["koor"].id], do_differently="Meer koffie")
     for key in ("anna", "ria"):
         client.post(f"/rsvp/{three['tokens'][key]}/followup/contact", {"share": "yes"})
-    assert client.post(f"/rsvp/{three['tokens']['anna']}/erase").status_code == 200
+    erased = client.post(f"/rsvp/{three['tokens']['anna']}/erase")  # Post/Redirect/Get to the confirmation
+    assert erased.status_code == 303 and client.get(erased.headers["Location"]).status_code == 200
     assert db.session.scalar(db.select(FollowupRequest).where(FollowupRequest.invitation_id == anna.id)) is None
     answer = db.session.scalar(db.select(FollowupAnswer))
     assert answer.invitation_id is None and answer.do_differently == "" and answer.met_someone is True

@@ -51,9 +51,10 @@ def test_two_workers_fetching_at_once_apply_each_message_once(app, db, dovecot, 
     for thread in threads:
         thread.join(60)
     assert not errors, errors
-    assert sum(r.applied for r in reports) == 5
+    seen = ([str(r) for r in reports], states(db, invitations), confirmations(db))  # all of it, should one fail
+    assert sum(r.applied for r in reports) == 5, seen
     assert states(db, invitations) == [InvitationState.YES] * 5
-    assert confirmations(db) == 5  # one each, not two
+    assert confirmations(db) == 5, seen  # one each, not two
     assert dovecot.messages(mailbox_user) == []
 
 

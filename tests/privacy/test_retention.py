@@ -323,11 +323,12 @@ def test_every_period_of_the_policy_is_applied_by_a_step():
     import inspect
 
     from organiser import jobs
+    from organiser.invitations import signups
 
     sources = inspect.getsource(invitation_retention) + inspect.getsource(mail_retention)
     sources += inspect.getsource(people_retention)
     sources += inspect.getsource(followup_privacy) + inspect.getsource(news_retention)
-    sources += inspect.getsource(jobs) + inspect.getsource(trail)
+    sources += inspect.getsource(jobs) + inspect.getsource(trail) + inspect.getsource(signups)
     for period in retention.POLICY:
         name = next(key for key, value in vars(retention).items() if value is period)
         assert f"retention.{name}" in sources or period.setting in sources, period.setting
