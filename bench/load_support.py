@@ -420,19 +420,32 @@ def check_arrival_order(answers: Sequence[Answer], seating: Seating) -> int:
     return checked
 
 
-def expected_promotions(before: Seating, freed: int) -> list[str]:
-    """First come, first served, as `invitations.answers.promote_from_waiting_list` decides (issue 11): in order of
-    arrival, everyone who fits in the seats still free; someone who needs more seats than are free is passed over
-    for these seats (keeping their place) and the next in line who fits gets them."""
-    free = before.capacity - before.seats_taken + freed
+def _promote(before: Seating, waiting: Sequence[str], free: int) -> tuple[list[str], int]:
+    """One pass of `invitations.answers.promote_from_waiting_list`'s rule (issue 11) over `waiting` with `free` seats:
+    in order of arrival, everyone who fits moves up; someone who needs more seats than are free is passed over for
+    these seats and keeps their place. Returns (who moved up, seats left)."""
     promoted = []
-    for token in before.waiting:
+    for token in waiting:
         needed = 1 + before.states[token][1]
-        if needed > free:
-            continue
-        free -= needed
-        promoted.append(token)
-    return promoted
+        if needed <= free:
+            free -= needed
+            promoted.append(token)
+    return promoted, free
+
+
+def possible_promotions(before: Seating, freed_each: Sequence[int]) -> list[list[str]]:
+    """Who may have moved up when several people cancelled at the same moment: each cancellation frees its seats and
+    promotes at once, in whatever order the cancellations were taken, so the outcome is that of one of the orders
+    (with a pair first in line, freeing one seat at a time passes them over where freeing two would not)."""
+    outcomes = []
+    for order in itertools.permutations(freed_each):
+        waiting, free, promoted = list(before.waiting), before.capacity - before.seats_taken, []
+        for seats in order:
+            moved, free = _promote(before, waiting, free + seats)
+            promoted += moved
+            waiting = [token for token in waiting if token not in moved]
+        outcomes.append(sorted(promoted, key=before.waiting.index))
+    return outcomes
 
 
 # --- Feeds ---------------------------------------------------------------------------------------------------

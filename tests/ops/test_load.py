@@ -42,8 +42,9 @@ def test_many_answers_at_once_never_overbook_and_keep_the_waiting_list_in_order(
 
     # Three seated people cancel at the same moment: the head of the waiting list moves up, in order.
     cancelling = [a for a in answers if seating.states[a.token][0] == "yes"][:3]
-    expected = load.expected_promotions(seating, freed=sum(1 + seating.states[a.token][1] for a in cancelling))
-    assert expected, "somebody should fit in the seats freed"
+    freed_each = [1 + seating.states[a.token][1] for a in cancelling]
+    possible = load.possible_promotions(seating, freed_each)
+    assert all(possible), "somebody should fit in the seats freed"
     replies = load.answer_all(production.web_urls, [load.Answer(a.index, a.token, "no", 0) for a in cancelling], 3)
     load.check_no_server_errors(replies)
     after = load.read_seating(production_app, event_id, tokens)
@@ -51,8 +52,9 @@ def test_many_answers_at_once_never_overbook_and_keep_the_waiting_list_in_order(
     assert [after.states[a.token][0] for a in cancelling] == ["no"] * len(cancelling) == ["no"] * 3, flashes
     load.check_seats(after)
     load.check_waiting_list(after)
-    assert [token for token in seating.waiting if after.states[token][0] == "yes"] == expected
-    assert after.promotions == len(expected)
+    promoted = [token for token in seating.waiting if after.states[token][0] == "yes"]
+    assert promoted in possible, (promoted, possible)
+    assert after.promotions == len(promoted)
 
 
 def test_answers_one_after_another_are_seated_and_queued_in_that_order(production, production_app):
