@@ -217,6 +217,8 @@ def last_resort(app: Flask):
             return wsgi_app(environ, recording_start_response)
         except Exception as error:
             app.logger.error("error outside the request handling", exc_info=loggable_exception(sys.exc_info()))
+            if started:  # a server keeps the first response's headers (Content-Length): let it drop the connection
+                raise
             if any(isinstance(cause, DATABASE_AWAY) for cause in _causes(error)):
                 status = "503 Service Unavailable"
                 text = "Even geen verbinding met de database. Probeer het over een minuut opnieuw."
@@ -234,8 +236,23 @@ def last_resort(app: Flask):
     return middleware
 
 
+def end_session_quietly(_error: BaseException | None = None) -> None:
+    """Teardown: give the connection back even when the database went away after the page was made.
+
+    Flask-SQLAlchemy's own teardown ends the session with a rollback; on a connection the server has cut, that
+    rollback raises, after the response was built, and the visitor gets a broken page (seen while PostgreSQL
+    restarted under load). Nothing is lost by ending it here: a request commits before it answers. Registered after
+    Flask-SQLAlchemy, so it runs first (Flask runs teardowns in reverse order).
+    """
+    try:
+        db.session.remove()
+    except Exception as error:  # noqa: BLE001 - the connection is gone; the pool replaces it
+        current_app.logger.warning("session ended on a broken connection: %s", type(error).__name__)
+
+
 def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.teardown_appcontext(end_session_quietly)
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_control_characters_in_url)
     app.after_request(set_security_headers)
     app.jinja_env.globals["nav_items"] = NAV_ITEMS
