@@ -176,7 +176,7 @@ def send_claimed(claim: Claim, now: datetime) -> DispatchReport:
     unrenderable = render_deferred(claim.messages)
     for message in claim.messages:
         if message.id not in unrenderable and not message.text_body:  # sealed under a key no longer configured
-            unrenderable[message.id] = "nothing to send: the contents cannot be opened with SECRET_KEY (mail/sealing.py)"
+            unrenderable[message.id] = "nothing to send: no configured SECRET_KEY opens the contents (mail/sealing.py)"
     pending = [message for message in claim.messages if message.id not in unrenderable]
     for message in claim.messages:
         if message.id in unrenderable:

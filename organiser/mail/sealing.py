@@ -36,9 +36,7 @@ _cache: dict[tuple[str, ...], MultiFernet] = {}
 
 
 def _key(secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"organiser outbox").derive(
-        secret.encode("utf-8")
-    )
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"organiser outbox").derive(secret.encode("utf-8"))
     return Fernet(base64.urlsafe_b64encode(key))
 
 

@@ -35,9 +35,7 @@ def test_the_database_holds_the_link_sealed_and_the_application_reads_it(app, db
     assert unseal(text) == message.text_body and link in unseal(html)
 
 
-def test_the_worker_sends_the_mail_and_a_rotated_key_still_opens_it(
-    app, db, organiser, smtp_server, use_smtp
-):
+def test_the_worker_sends_the_mail_and_a_rotated_key_still_opens_it(app, db, organiser, smtp_server, use_smtp):
     use_smtp(smtp_server.port)
     message = reset_mail(app, db, organiser)
     link = next(word for word in message.text_body.split() if "/password/new/" in word)

@@ -42,7 +42,8 @@ def raw_values(db) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     with db.engine.connect() as connection:
         for table in db.metadata.sorted_tables:
-            rows = connection.execute(sa.text(f'SELECT * FROM "{table.name}"')).all()
+            untyped = sa.table(table.name, *(sa.column(column.name) for column in table.columns))  # no decoding
+            rows = connection.execute(sa.select(untyped)).all()
             values[table.name] = [str(value) for row in rows for value in row if value not in (None, "")]
     return values
 
