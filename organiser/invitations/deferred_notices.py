@@ -50,7 +50,7 @@ from .guest_list import Company
 from .itip_parts import itip_for
 from .links import rsvp_token
 from .models import Invitation, InvitationState
-from .notice_context import from_facts, to_facts
+from .notice_context import open_context, seal_context, to_facts
 from .passes import pass_url
 from .reply_keys import organizer_address
 
@@ -137,7 +137,7 @@ def record_notice(
         free_seats=free_seats,
     )
     if context:
-        facts["context"] = to_facts(context)
+        facts["context"] = seal_context(context)
     organiser = event.organiser
     subject = (subjects or {}).get(invitation.state)
     if subject is None:
@@ -268,7 +268,10 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
             team_line = team.summary_for(invitation) if team is not None else None
         link = _link(rsvp_token(invitation), bodies)
         own = {_NAME: person.name, _LINK: link, _NOTE: invitation.note or None, _TEAM: team_line}
-        said = json.dumps({key: value for key, value in facts.items() if key not in _OWN_FACTS}, sort_keys=True)
+        context = open_context(facts.get("context"))
+        said = json.dumps(
+            [{key: value for key, value in facts.items() if key not in _OWN_FACTS}, to_facts(context)], sort_keys=True
+        )
         # The check-in pass where the mail confirms a place (as for compose_notice), from the answer as recorded.
         qr_url = None
         if message.kind in PASS_MAIL_KINDS and not event.is_cancelled:
@@ -291,7 +294,7 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
                 contact=event.organiser,
                 calendar_answers=answers,
                 qr_src=f"cid:{QR_CONTENT_ID}" if qr_url else None,
-                **from_facts(facts.get("context") or {}),
+                **context,
                 outcome=SimpleNamespace(
                     state=recorded.state,
                     waiting_position=facts.get("waiting_position"),
@@ -312,8 +315,9 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
     return contents
 
 
-#: Facts of each mail's own that the text does not say (they go in the calendar part).
-_OWN_FACTS = ("stamp", "sequence")
+#: Facts of each mail's own that the text does not say (they go in the calendar part), and the sealed context (its
+#: ciphertext differs per mail; what it says is compared opened).
+_OWN_FACTS = ("stamp", "sequence", "context")
 
 #: Marks for what differs between the mails of one group (NUL never occurs in a name, link, note or team).
 _NAME, _LINK, _NOTE, _TEAM = "\x00name\x00", "\x00link\x00", "\x00note\x00", "\x00team\x00"

@@ -92,6 +92,8 @@ def test_the_worker_renders_each_notice_as_it_was_written_in_the_request(
         row = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id))
         assert row.kind == kind and row.deferred and row.text_body == "" and row.ics is None
         assert NOTE not in str(row.facts) and links.rsvp_token(invitation) not in str(row.facts)
+        said = [value for value in (told(invitation.event) if told else {}).values() if isinstance(value, str)]
+        assert not [value for value in said if value in str(row.facts)]  # the reason, a comment: sealed
         facts = row.facts
         made = rendered(row)
         expected = notices.compose_notice(
