@@ -1,0 +1,164 @@
+"""When a person is erased, their calendar entries go too: one METHOD:CANCEL per entry, then nothing kept (issue 13).
+
+An invitee who erases themselves ("my data", personal_data.erase) or whom an organiser deletes (people.erasure)
+may have entries in their calendar from organiser's REQUESTs: for an invitation they hold a place with (invited,
+yes, maybe, waiting list) at an event that is not cancelled and not over. Each gets a CANCEL with the same UID and
+a SEQUENCE above every message sent to them before (RFC 5546 §2.1.4, §3.2.5), so that every client removes it.
+
+Recording (`queue_erasure_cancels`, called by answers.on_person_erased before anything of the person changes): a
+deferred outbox row per entry (mail/deferred.py) with kind ERASURE_CANCEL. The facts hold no link and no note:
+SEQUENCE, DTSTAMP, the ORGANIZER the entry was made with, the language, and who erased (the person or the
+organiser). The address and name sit in the row's own to_address/to_name: the person row no longer has them when
+the worker renders the mail. mail/retention.forget_recipient leaves these rows while they wait; the worker deletes
+each, row and all, once sent or given up (mail.models.FORGOTTEN_WHEN_DONE): no record of it is kept, not even to
+whom or what kind.
+
+Rendering (`render_erasure_cancels`, registered in organiser/receivers.py): the short text (templates/mail/
+erasure_cancel.*) and the CANCEL, from the row and the event as they are when it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy.orm import Session, selectinload
+
+from ..events.models import Event, EventStatus
+from ..extensions import db, utcnow
+from ..inbox.addresses import plus_address
+from ..mail.deferred import Contents, facts_row
+from ..mail.models import OutboxKind, OutboxMessage
+from ..mail.outbox import queue_row
+from ..mail.rendering import render_bodies, render_subject, sender
+from ..people.directory import mailable
+from ..people.models import Person
+from .ical import invitation_to_ical
+from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
+from .reply_keys import _derive_reply_key
+
+#: The kinds this module records and renders.
+ERASURE_KINDS = (OutboxKind.ERASURE_CANCEL,)
+
+
+def entries_to_cancel(person: Person, now: datetime) -> list[Invitation]:
+    """The person's invitations that put an entry in their calendar that is still there: a place held (invited,
+    yes, maybe, waiting list; a REQUEST was sent) at an event neither cancelled nor over."""
+    return list(
+        db.session.scalars(
+            db.select(Invitation)
+            .join(Event, Invitation.event_id == Event.id)
+            .where(
+                Invitation.person_id == person.id,
+                Invitation.state.in_(HOLDS_PLACE_STATES),
+                # an answer holding a place was confirmed with a REQUEST; "invited" only once the invitation went
+                (Invitation.state != InvitationState.INVITED) | Invitation.sent_at.is_not(None),
+                Event.status != EventStatus.CANCELLED,
+                Event.ends_at > now,
+            )
+            .options(selectinload(Invitation.event).selectinload(Event.organiser))
+            .order_by(Event.starts_at, Invitation.id)
+        )
+    )
+
+
+def queue_erasure_cancels(person: Person, *, at_own_request: bool, now: datetime | None = None) -> int:
+    """Record a CANCEL for each of `entries_to_cancel` (raising the invitation's SEQUENCE); flushes. Call it
+    before the person's name, address and reply keys are removed. Returns how many were recorded."""
+    now = now or utcnow()
+    if not mailable(person):
+        return 0
+    locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    invitations = entries_to_cancel(person, now)
+    for invitation in invitations:
+        event = invitation.event
+        sequence = max((invitation.calendar_sequence or 0) + 1, event.sequence)
+        invitation.calendar_sequence = sequence
+        organiser = event.organiser
+        queue_row(
+            facts_row(
+                kind=OutboxKind.ERASURE_CANCEL,
+                to_address=person.email or "",
+                to_name=person.name,
+                subject=render_subject(OutboxKind.ERASURE_CANCEL.value, locale, event=event),
+                facts={
+                    "sequence": sequence,
+                    "stamp": now.isoformat(),
+                    "locale": locale,
+                    "at_own_request": bool(at_own_request),
+                    "organizer": _organizer(invitation),
+                },
+                ics_method="CANCEL",
+                event_id=event.id,
+                invitation_id=invitation.id,
+                reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+                now=now,
+            )
+        )
+    db.session.flush()
+    return len(invitations)
+
+
+def _organizer(invitation: Invitation) -> list[str]:
+    """[name, address] of the ORGANIZER the entry was made with (its reply address, else the sender), so that the
+    CANCEL comes from the same organizer as the REQUEST it supersedes. The reply key is revoked right after; a
+    reply to this address then matches nothing."""
+    name, address = sender()
+    organiser = invitation.event.organiser
+    if organiser is not None and not isinstance(current_app.config["MAIL_DEFAULT_SENDER"], tuple | list):
+        name = organiser.name
+    if invitation.reply_nonce and invitation.reply_key_hash:
+        address = plus_address(_derive_reply_key(invitation.reply_nonce)) or address
+    return [name or "organiser", address]
+
+
+def render_erasure_cancels(session: Session, messages: Sequence[OutboxMessage]) -> dict[int, Contents | None]:
+    """The contents of ERASURE_CANCEL rows: text, HTML and the CANCEL; None for a row whose invitation is gone.
+    Reads with `session`; writes nothing."""
+    ids = {message.invitation_id for message in messages if message.invitation_id is not None}
+    invitations = {
+        invitation.id: invitation
+        for invitation in session.scalars(
+            db.select(Invitation).where(Invitation.id.in_(ids)).options(selectinload(Invitation.event))
+        )
+    }
+    contents: dict[int, Contents | None] = {}
+    for message in messages:
+        invitation = invitations.get(message.invitation_id or 0)
+        facts = message.facts or {}
+        if invitation is None or not facts:
+            contents[message.id] = None
+            continue
+        event = invitation.event
+        locale = str(facts.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"])
+        text, html = render_bodies(
+            message.kind,
+            locale,
+            message.subject,
+            event=event,
+            at_own_request=bool(facts.get("at_own_request")),
+            contact=event.organiser,
+        )
+        # The person row is anonymised by now: the attendee is who the row is addressed to.
+        attendee = SimpleNamespace(event=event, state=invitation.state, person=SimpleNamespace(
+            email=message.to_address, name=message.to_name
+        ))
+        organizer_name, organizer_address = facts.get("organizer") or ("organiser", sender()[1])
+        with force_locale(locale):
+            ics = invitation_to_ical(
+                cast(Any, attendee),
+                method="CANCEL",
+                base_url=current_app.config["BASE_URL"],
+                tzid=current_app.config["TIMEZONE"],
+                organiser_name=organizer_name,
+                organiser_email=organizer_address,
+                sequence=int(facts["sequence"]),
+                stamp=datetime.fromisoformat(facts["stamp"]),
+                rsvp=False,
+            )
+        contents[message.id] = Contents(text, html, ics)
+    return contents
