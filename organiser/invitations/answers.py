@@ -352,9 +352,7 @@ def on_seats_freed(event: Event, **_kwargs) -> int:
     return len(promote_from_waiting_list(event))
 
 
-def on_person_erased(
-    person: Person, now: datetime | None = None, at_own_request: bool = False, **_kwargs
-) -> int:
+def on_person_erased(person: Person, now: datetime | None = None, at_own_request: bool = False, **_kwargs) -> int:
     """signals.person_erased: cancel their calendar entries (erasure_notices, before anything changes), free the
     person's places at upcoming events (returns how many), clear the notes, plus-ones and reasons on their
     invitations, stop their RSVP links (hash and the nonce they are derived from), and take them off guest lists

@@ -26,6 +26,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
 from ..events.models import Event, EventStatus
@@ -40,6 +41,13 @@ from ..people.models import Person
 from .ical import invitation_to_ical
 from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
 from .reply_keys import _derive_reply_key
+
+#: What the "my data" page, the page after erasing and the privacy statement promise about it (the same text in
+#: their templates; tests/privacy/test_erasure_cancel.py holds them to this and to what happens).
+PROMISE = _l(
+    "Staat een komende bijeenkomst in uw agenda, dan krijgt u nog één bericht dat die afspraak uit uw agenda "
+    "haalt. Dat bericht wordt één keer verstuurd; daarna bewaren we er niets van, ook niet aan wie het ging."
+)
 
 #: The kinds this module records and renders.
 ERASURE_KINDS = (OutboxKind.ERASURE_CANCEL,)
@@ -144,9 +152,9 @@ def render_erasure_cancels(session: Session, messages: Sequence[OutboxMessage]) 
             contact=event.organiser,
         )
         # The person row is anonymised by now: the attendee is who the row is addressed to.
-        attendee = SimpleNamespace(event=event, state=invitation.state, person=SimpleNamespace(
-            email=message.to_address, name=message.to_name
-        ))
+        attendee = SimpleNamespace(
+            event=event, state=invitation.state, person=SimpleNamespace(email=message.to_address, name=message.to_name)
+        )
         organizer_name, organizer_address = facts.get("organizer") or ("organiser", sender()[1])
         with force_locale(locale):
             ics = invitation_to_ical(

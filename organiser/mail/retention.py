@@ -15,6 +15,7 @@ row around them (to whom, what kind, status, when) is what the organiser's mail 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
 from flask import current_app
@@ -80,10 +81,8 @@ def _forms(address: str) -> set[str]:
     """The address as stored on people and as the outbox carries it (an internationalised domain in its IDNA
     form, addresses.wire_address): a mail row holds either."""
     forms = {address}
-    try:
+    with suppress(AddressRefused):
         forms.add(wire_address(address))
-    except AddressRefused:
-        pass
     return forms
 
 
@@ -111,8 +110,6 @@ def mail_to(address: str | None) -> list[OutboxMessage]:
         return []
     return list(
         db.session.scalars(
-            db.select(OutboxMessage)
-            .where(OutboxMessage.to_address.in_(_forms(address)))
-            .order_by(OutboxMessage.id)
+            db.select(OutboxMessage).where(OutboxMessage.to_address.in_(_forms(address))).order_by(OutboxMessage.id)
         )
     )

@@ -5,17 +5,20 @@ the database names the person afterwards (issue 13)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from icalendar import Calendar
 
 from organiser.events.models import Event, EventStatus
 from organiser.extensions import db as _db
 from organiser.invitations import links, sending
+from organiser.invitations.erasure_notices import PROMISE
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.dispatch import dispatch_due
-from organiser.mail.models import OutboxMessage, OutboxStatus
+from organiser.mail.models import FORGOTTEN_WHEN_DONE, OutboxKind, OutboxMessage, OutboxStatus
 from organiser.mail.retention import forget_recipient
 from tests.inbox.conftest import last_calendar_mail, vevent_of
 
@@ -91,10 +94,11 @@ def test_erasure_cancels_every_entry_once_and_keeps_nothing(
     assert dispatch(db).kept > 0  # what the answers queued is out of the way (development: kept)
     use_smtp(smtp_server.port)
 
-    if by == "invitee":
-        response = client.post(f"/rsvp/{token}/erase")
-    else:
-        response = logged_in.post(f"/people/{person.id}/delete")
+    erase = {
+        "invitee": lambda: client.post(f"/rsvp/{token}/erase"),
+        "organiser": lambda: logged_in.post(f"/people/{person.id}/delete"),
+    }
+    response = erase[by]()
     assert response.status_code in (302, 303)
 
     # Waiting: one CANCEL per entry of an event not over, left alone by the erasure's own deletion of their mail.
@@ -158,3 +162,25 @@ def test_no_cancel_for_a_cancelled_event_or_a_no(app, db, client, guest, organis
     db.session.commit()
     client.post(f"/rsvp/{token}/erase")
     assert db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.kind == "erasure_cancel")).all() == []
+
+
+def test_the_pages_promise_exactly_this(app, db, client, guest):
+    """The "my data" page, the page after erasing, the privacy statement (both languages) and SECURITY.md say
+    what the tests above check happens."""
+    person, soon, later, invitations = guest
+    token = links.rsvp_token(invitations[soon.id])
+    db.session.commit()
+    promise = str(PROMISE)
+    assert "één bericht" in promise and "niets" in promise
+    assert promise in client.get(f"/rsvp/{token}/data").get_data(as_text=True)
+    assert promise in client.get("/privacy").get_data(as_text=True)
+    erased = client.post(f"/rsvp/{token}/erase")
+    assert promise in client.get(erased.headers["Location"]).get_data(as_text=True)
+    with app.test_request_context(), force_locale("en"):
+        english = str(PROMISE)
+    assert english != promise
+    client.post("/language", {"lang": "en", "next": "/privacy"})
+    assert english in client.get("/privacy").get_data(as_text=True)
+    security = (Path(__file__).parents[2] / "SECURITY.md").read_text()
+    assert "METHOD:CANCEL (`erasure_cancel`, same UID, SEQUENCE raised)" in security
+    assert OutboxKind.ERASURE_CANCEL.value == "erasure_cancel" and "erasure_cancel" in FORGOTTEN_WHEN_DONE
