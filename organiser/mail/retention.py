@@ -15,14 +15,13 @@ row around them (to whom, what kind, status, when) is what the organiser's mail 
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, update
 
 from .. import retention
-from ..addresses import AddressRefused, wire_address
+from ..addresses import address_forms
 from ..extensions import db, rows_matched
 from .models import FORGOTTEN_WHEN_DONE, OutboxMessage, OutboxStatus
 
@@ -80,10 +79,7 @@ def delete_old_records(now: datetime) -> int:
 def _forms(address: str) -> set[str]:
     """The address as stored on people and as the outbox carries it (an internationalised domain in its IDNA
     form, addresses.wire_address): a mail row holds either."""
-    forms = {address}
-    with suppress(AddressRefused):
-        forms.add(wire_address(address))
-    return forms
+    return {address, *address_forms(address)}
 
 
 def forget_recipient(address: str | None) -> int:
