@@ -50,7 +50,7 @@ PROMISE = _l(
 )
 
 #: The kinds this module records and renders.
-ERASURE_KINDS = (OutboxKind.ERASURE_CANCEL,)
+ERASURE_KINDS = (OutboxKind.ERASURE_CANCEL, OutboxKind.SIGNUP_REMOVED)
 
 
 def entries_to_cancel(person: Person, now: datetime) -> list[Invitation]:
@@ -80,35 +80,65 @@ def queue_erasure_cancels(person: Person, *, at_own_request: bool, now: datetime
     now = now or utcnow()
     if not mailable(person):
         return 0
-    locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     invitations = entries_to_cancel(person, now)
+    reason = BY_PERSON if at_own_request else BY_ORGANISER
     for invitation in invitations:
-        event = invitation.event
-        sequence = max((invitation.calendar_sequence or 0) + 1, event.sequence)
-        invitation.calendar_sequence = sequence
-        organiser = event.organiser
-        queue_row(
-            facts_row(
-                kind=OutboxKind.ERASURE_CANCEL,
-                to_address=person.email or "",
-                to_name=person.name,
-                subject=render_subject(OutboxKind.ERASURE_CANCEL.value, locale, event=event),
-                facts={
-                    "sequence": sequence,
-                    "stamp": now.isoformat(),
-                    "locale": locale,
-                    "at_own_request": bool(at_own_request),
-                    "organizer": _organizer(invitation),
-                },
-                ics_method="CANCEL",
-                event_id=event.id,
-                invitation_id=invitation.id,
-                reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
-                now=now,
-            )
-        )
+        record_cancel(invitation, OutboxKind.ERASURE_CANCEL, reason, now)
     db.session.flush()
     return len(invitations)
+
+
+def queue_signup_removed(invitation: Invitation, now: datetime | None = None) -> bool:
+    """The organiser removes a sign-up (signups.remove_signup) whose confirmation put an entry in the person's
+    calendar: a CANCEL says so (the invitation itself goes, so the mail is made from the event). Call it before
+    the invitation is deleted. Returns whether one was recorded."""
+    now = now or utcnow()
+    event = invitation.event
+    if (
+        not invitation.holds_place
+        or event.status == EventStatus.CANCELLED
+        or event.ends_at <= now
+        or not mailable(invitation.person)
+    ):
+        return False
+    record_cancel(invitation, OutboxKind.SIGNUP_REMOVED, SIGNUP_REMOVED, now)
+    db.session.flush()
+    return True
+
+
+#: Why the entry goes (the facts' "reason"; the mail says it).
+BY_PERSON, BY_ORGANISER, SIGNUP_REMOVED = "erased_at_own_request", "erased_by_organiser", "signup_removed"
+
+
+def record_cancel(invitation: Invitation, kind: OutboxKind, reason: str, now: datetime) -> None:
+    """One deferred CANCEL of `invitation`'s calendar entry, made from the row and the event alone (neither the
+    person's row nor the invitation need to exist when it is sent); raises its SEQUENCE."""
+    person, event = invitation.person, invitation.event
+    locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    sequence = max((invitation.calendar_sequence or 0) + 1, event.sequence)
+    invitation.calendar_sequence = sequence
+    organiser = event.organiser
+    queue_row(
+        facts_row(
+            kind=kind,
+            to_address=person.email or "",
+            to_name=person.name,
+            subject=render_subject(OutboxKind.ERASURE_CANCEL.value, locale, event=event),
+            facts={
+                "sequence": sequence,
+                "stamp": now.isoformat(),
+                "locale": locale,
+                "reason": reason,
+                "state": InvitationState(invitation.state).value,
+                "organizer": _organizer(invitation),
+            },
+            ics_method="CANCEL",
+            event_id=event.id,
+            invitation_id=invitation.id,
+            reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+            now=now,
+        )
+    )
 
 
 def _organizer(invitation: Invitation) -> list[str]:
@@ -125,36 +155,32 @@ def _organizer(invitation: Invitation) -> list[str]:
 
 
 def render_erasure_cancels(session: Session, messages: Sequence[OutboxMessage]) -> dict[int, Contents | None]:
-    """The contents of ERASURE_CANCEL rows: text, HTML and the CANCEL; None for a row whose invitation is gone.
-    Reads with `session`; writes nothing."""
-    ids = {message.invitation_id for message in messages if message.invitation_id is not None}
-    invitations = {
-        invitation.id: invitation
-        for invitation in session.scalars(
-            db.select(Invitation).where(Invitation.id.in_(ids)).options(selectinload(Invitation.event))
-        )
+    """The contents of rows of ERASURE_KINDS: text, HTML and the CANCEL, from the row, its facts and its event
+    (the invitation may be gone); None for a row whose event is gone. Reads with `session`; writes nothing."""
+    ids = {message.event_id for message in messages if message.event_id is not None}
+    events = {
+        event.id: event
+        for event in session.scalars(db.select(Event).where(Event.id.in_(ids)).options(selectinload(Event.organiser)))
     }
     contents: dict[int, Contents | None] = {}
     for message in messages:
-        invitation = invitations.get(message.invitation_id or 0)
+        event = events.get(message.event_id or 0)
         facts = message.facts or {}
-        if invitation is None or not facts:
+        if event is None or not facts:
             contents[message.id] = None
             continue
-        event = invitation.event
         locale = str(facts.get("locale") or current_app.config["BABEL_DEFAULT_LOCALE"])
         text, html = render_bodies(
-            message.kind,
+            OutboxKind.ERASURE_CANCEL.value,
             locale,
             message.subject,
             event=event,
-            at_own_request=bool(facts.get("at_own_request")),
+            reason=facts.get("reason"),
             contact=event.organiser,
         )
-        # The person row is anonymised by now: the attendee is who the row is addressed to.
-        attendee = SimpleNamespace(
-            event=event, state=invitation.state, person=SimpleNamespace(email=message.to_address, name=message.to_name)
-        )
+        # The person row may be anonymised and the invitation gone: the attendee is whom the row is addressed to.
+        person = SimpleNamespace(email=message.to_address, name=message.to_name)
+        attendee = SimpleNamespace(event=event, state=InvitationState(facts.get("state") or "no"), person=person)
         organizer_name, organizer_address = facts.get("organizer") or ("organiser", sender()[1])
         with force_locale(locale):
             ics = invitation_to_ical(

@@ -70,6 +70,8 @@ class OutboxKind(enum.StrEnum):
     #: To someone whose data was erased: their calendar entries go (METHOD:CANCEL). Sent once, then deleted with
     #: no record kept (FORGOTTEN_WHEN_DONE).
     ERASURE_CANCEL = "erasure_cancel"
+    #: To someone whose sign-up the organiser removed: their calendar entry goes (METHOD:CANCEL).
+    SIGNUP_REMOVED = "signup_removed"
 
     @property
     def label(self) -> str:
@@ -100,6 +102,7 @@ _KIND_LABELS = {
     OutboxKind.NEWS: _l("Nieuws voor de organisator"),
     OutboxKind.SIGNUP_CONFIRM: _l("Aanmelding bevestigen"),
     OutboxKind.ERASURE_CANCEL: _l("Agenda-afspraak vervalt na verwijderen"),
+    OutboxKind.SIGNUP_REMOVED: _l("Aanmelding verwijderd"),
 }
 
 #: Kinds whose row is deleted once the worker is done with it (sent, or given up), with nothing kept: the mail to an
