@@ -169,8 +169,8 @@ def _mail_user() -> tuple[str, int, int]:
     return entry.pw_name, entry.pw_uid, entry.pw_gid
 
 
-#: The throw-away configuration for Dovecot 2.3 (Debian 12).
-CONFIG_2_3 = """\
+#: What the configurations of both versions say alike.
+COMMON = """\
 base_dir = $base/run
 state_dir = $base/state
 log_path = $base/dovecot.log
@@ -178,9 +178,13 @@ info_log_path = $base/dovecot.log
 protocols = imap
 listen = 127.0.0.1
 ssl = no
-disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2 oauthbearer
-first_valid_uid = 1
+first_valid_uid = 1"""
+
+#: The throw-away configuration for Dovecot 2.3 (Debian 12).
+CONFIG_2_3 = """\
+$common
+disable_plaintext_auth = no
 mail_location = maildir:$base/mail/%u
 $users
 # OAuth2 (as Exchange Online wants it): Dovecot asks the token authority whether a bearer token is valid.
@@ -207,16 +211,8 @@ $services"""
 CONFIG_2_4 = """\
 dovecot_config_version = 2.4.0
 dovecot_storage_version = 2.4.0
-base_dir = $base/run
-state_dir = $base/state
-log_path = $base/dovecot.log
-info_log_path = $base/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
+$common
 auth_allow_cleartext = yes
-auth_mechanisms = plain login xoauth2 oauthbearer
-first_valid_uid = 1
 mail_driver = maildir
 mail_path = $base/mail/%{user}
 $users
@@ -272,6 +268,7 @@ def dovecot_config(version: tuple[int, ...], **values) -> tuple[str, str | None]
     """The configuration for this Dovecot version, and the oauth2 args file 2.3 needs (None for 2.4)."""
     oauth2 = Template(OAUTH2_SETTINGS).substitute(authority=values.pop("authority"))
     services = Template(SERVICES).substitute(port=values["port"], chroot=values.pop("chroot"))
+    values["common"] = Template(COMMON).substitute(base=values["base"])
     if version >= (2, 4):
         indented = "".join(f"  {line}\n" for line in oauth2.splitlines())
         return Template(CONFIG_2_4).substitute(oauth2=indented, services=services, **values), None
