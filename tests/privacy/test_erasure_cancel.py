@@ -20,6 +20,7 @@ from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.dispatch import dispatch_due
 from organiser.mail.models import FORGOTTEN_WHEN_DONE, OutboxKind, OutboxMessage, OutboxStatus
 from organiser.mail.retention import forget_recipient
+from organiser.people.erasure import delete_person
 from tests.inbox.conftest import last_calendar_mail, vevent_of
 
 NAME, ADDRESS = "Fatima El Amrani", "fatima@gemeente.example"
@@ -184,3 +185,23 @@ def test_the_pages_promise_exactly_this(app, db, client, guest):
     security = (Path(__file__).parents[2] / "SECURITY.md").read_text()
     assert "METHOD:CANCEL (`erasure_cancel`, same UID, SEQUENCE raised)" in security
     assert OutboxKind.ERASURE_CANCEL.value == "erasure_cancel" and "erasure_cancel" in FORGOTTEN_WHEN_DONE
+
+
+def test_an_internationalised_address_loses_its_mail_too(app, db, organiser, create_event, create_person):
+    """The outbox holds the IDNA form (ann@xn--bcher-kva.example) of an address stored in Unicode: erasure finds
+    the mail in either form."""
+    person = create_person(name="Anna Bücher", email="anna@bücher.example")
+    event = create_event(organiser=organiser)
+    db.session.add(Invitation(event=event, person=person))
+    db.session.flush()
+    sending.send_invitations(event)
+    db.session.commit()
+    kinds = lambda: sorted(  # noqa: E731
+        db.session.scalars(
+            db.select(OutboxMessage.kind).where(OutboxMessage.to_address == "anna@xn--bcher-kva.example")
+        )
+    )
+    assert kinds() == ["invitation"]
+    delete_person(person)
+    db.session.commit()
+    assert kinds() == ["erasure_cancel"]
