@@ -98,6 +98,14 @@ def test_forgotten_password_by_mail_single_use_and_short_lived(client, db, organ
     assert db.session.scalar(db.select(TrailEntry).where(TrailEntry.action == "password_set")) is not None
 
 
+def test_the_reset_mail_is_in_the_language_the_account_chose(client, db, organiser):
+    organiser.locale = "en"
+    db.session.commit()
+    client.post("/password/forgotten", {"email": "organiser@example.org"})
+    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.to_address == "organiser@example.org"))
+    assert "password" in mail.subject.lower() and "wachtwoord" not in mail.text_body.lower()
+
+
 def test_reset_link_expires_and_a_newer_one_replaces_it(client, db, organiser, link_mailed_to):
     client.post("/password/forgotten", {"email": "organiser@example.org"})
     first = link_mailed_to("organiser@example.org")
