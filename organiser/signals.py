@@ -37,6 +37,11 @@ seats_freed = _signals.signal("seats-freed")
 #: how many they put there.
 event_copied = _signals.signal("event-copied")
 
+#: events → an event was copied (or repeated in a series), with or without its guests; kwargs: copy (the new Event,
+#: flushed). Receivers give the copy what their domain keeps as the event's settings (the follow-up's switch,
+#: days open and texts).
+event_settings_copied = _signals.signal("event-settings-copied")
+
 #: events → may this draft be deleted? Receivers return a list of sentences saying what of it was already sent
 #: (empty: nothing); one sentence refuses the deletion.
 event_deletion_requested = _signals.signal("event-deletion-requested")
