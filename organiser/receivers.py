@@ -22,6 +22,7 @@ from .events.access import managed_clause
 from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
+from .followup import answering as followup_answering
 from .followup import privacy as followup_privacy
 from .followup import settings as followup_settings
 from .inbox.models import InboxMessage
@@ -105,6 +106,8 @@ RECEIVERS = (
     (signals.personal_data_requested, calendar_links.on_personal_data_requested),
     # invitations → followup: what the "my data" page shows of the follow-up (answers, consent to share)
     (signals.personal_data_requested, followup_privacy.on_personal_data_requested),
+    # invitations → followup: the RSVP page links the questions after the event
+    (signals.rsvp_page_sections, followup_answering.rsvp_section),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),

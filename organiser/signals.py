@@ -62,6 +62,10 @@ personal_data_requested = _signals.signal("personal-data-requested")
 #: for a section of their domain on it, or None (invitations: the sign-up form, or "by invitation only").
 event_page_sections = _signals.signal("event-page-sections")
 
+#: invitations → the invitee's RSVP page is shown (sent with the invitation). Receivers return a (template name,
+#: context dict) for a section of their domain on it, or None (followup: the link to the questions after the event).
+rsvp_page_sections = _signals.signal("rsvp-page-sections")
+
 #: invitations → an invitation now holds a place at the event (yes, or promoted from the waiting list).
 invitation_joined = _signals.signal("invitation-joined")
 

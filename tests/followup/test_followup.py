@@ -310,3 +310,20 @@ def test_a_copy_and_a_series_keep_the_follow_up_as_the_organiser_set_it(app, db,
     assert len(events) == 3
     settings = [db.session.get(FollowupSettings, event.id) for event in events]
     assert [(s.enabled, s.open_days, s.intro) for s in settings] == [(False, 9, "Hoe was het?")] * 3
+
+
+def test_the_rsvp_page_leads_to_the_questions_once_asked(app, db, client, held):
+    anna = held["tokens"]["anna"]
+    link = f'href="/rsvp/{anna}/followup"'
+    assert link not in client.get(f"/rsvp/{anna}").get_data(as_text=True)  # not asked yet: no way to a 404
+    asking.ask_attendees()
+    db.session.commit()
+    page = client.get(f"/rsvp/{anna}").get_data(as_text=True)
+    assert link in page and "Beantwoord de vragen na afloop" in page
+    assert link not in client.get(f"/rsvp/{held['tokens']['bram']}").get_data(as_text=True)  # said yes, not there
+    client.post(f"/rsvp/{anna}/followup", {"met_someone": "no"})
+    page = client.get(f"/rsvp/{anna}").get_data(as_text=True)
+    assert link in page and "u heeft de vragen na afloop beantwoord" in page
+    db.session.add(FollowupSettings(event_id=held["event"].id, enabled=False, open_days=14))
+    db.session.commit()
+    assert link not in client.get(f"/rsvp/{anna}").get_data(as_text=True)
