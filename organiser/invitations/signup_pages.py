@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -202,7 +202,14 @@ def signup_settings(event_id: int):
         db.session.commit()
         flash(_("De instellingen voor aanmelden zijn opgeslagen."), "success")
         if promoted:
-            flash(_("%(num)d mensen van de wachtlijst hebben een plaats gekregen.", num=promoted), "info")
+            flash(
+                ngettext(
+                    "%(num)d persoon van de wachtlijst heeft een plaats gekregen.",
+                    "%(num)d mensen van de wachtlijst hebben een plaats gekregen.",
+                    promoted,
+                ),
+                "info",
+            )
         return redirect(url_for("invitations.signup_settings", event_id=event.id))
     return render_template(
         "invitations/signup_settings.html",
