@@ -360,3 +360,15 @@ def test_the_settings_count_one_person_and_one_seat_in_the_singular(app, logged_
     url = f"/events/{other.id}/aanmelden/instellingen"
     refused = logged_in.post(url, {**settings, "held_seats": "0", "signup_seats": "0"}).get_data(as_text=True)
     assert "Aanmeldingen nemen al 1 plaats in; het aantal kan niet lager zijn." in refused
+
+
+def test_a_confirmation_refused_redirects_so_a_reload_sends_nothing_again(app, client, db, open_event, sign_up):
+    event = open_event()
+    token = sign_up(event)
+    db.session.get(Event, event.id).signup_open = False  # the organiser closed sign-up after the mail went
+    db.session.commit()
+    response = confirm(app, client, token)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/aanmelden/{token}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Aanmelden voor deze bijeenkomst is niet (meer) mogelijk." in page
+    assert db.session.scalar(db.select(Invitation)) is None and db.session.scalar(db.select(Signup)) is not None
