@@ -123,8 +123,8 @@ RECEIVERS = (
     (signals.neighbourhoods_listed, events_place_use.count_events_per_neighbourhood),
     (signals.initiatives_listed, people_place_use.count_residents_per_initiative),
     (signals.initiatives_listed, events_place_use.list_events_per_initiative),
-    # events → invitations, followup: a copy's guest list and follow-up settings; a draft deleted only when nothing of it was sent, and with it
-    # what invitations, teams, calendar, the follow-up settings and the inbox keep of it
+    # events → invitations, followup: a copy's guest list and follow-up settings; a draft deleted only when nothing
+    # of it was sent, and with it what invitations, teams, calendar, the follow-up settings and the inbox keep of it
     (signals.event_copied, copied_guests.copy_guest_list),
     (signals.event_settings_copied, followup_settings.on_event_copied),
     (signals.event_deletion_requested, copied_guests.sent_for_event),

@@ -230,8 +230,8 @@ def load_demo_events() -> bool:
     for plan in plans:
         if "series" in plan:
             first = db.session.scalars(db.select(Event).where(Event.title == plan["title"]).order_by(Event.starts_at))
-            event = first.first()
-            if event is not None and event.series is None:
-                make_series(event, plan["series"], organiser_id=organiser.id, with_guests=False)
+            source = first.first()
+            if source is not None and source.series is None:
+                make_series(source, plan["series"], organiser_id=organiser.id, with_guests=False)
                 created = True
     return created

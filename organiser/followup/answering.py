@@ -91,8 +91,8 @@ def rsvp_section(invitation: Invitation) -> tuple[str, dict] | None:
     if not settings.enabled:
         return None
     answered = request.answered_anonymously or named_answer(invitation) is not None
-    context = {"open_now": may_answer(request), "answered": answered, "closes_at": closes_at(invitation.event, settings)}
-    return "followup/_rsvp_section.html", context
+    closes = closes_at(invitation.event, settings)
+    return "followup/_rsvp_section.html", {"open_now": may_answer(request), "answered": answered, "closes_at": closes}
 
 
 def respondent_of(person: Person, groups: GroupsPresent) -> tuple[RespondentRole, int | None, int | None]:

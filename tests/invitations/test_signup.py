@@ -346,7 +346,7 @@ def test_the_settings_count_one_person_and_one_seat_in_the_singular(app, logged_
             signups.confirm_signup(signups.find_signup(token))
         db.session.commit()
     url = f"/events/{event.id}/aanmelden/instellingen"
-    settings = {"signup_open": "1", "signup_seats": "3", "signup_until": "", "held_seats": "2", "waiting_rule": "arrival"}
+    settings = {"signup_open": "1", "signup_seats": "3", "held_seats": "2", "waiting_rule": "arrival"}
     refused = logged_in.post(url, {**settings, "signup_seats": "1"}).get_data(as_text=True)
     assert "Aanmeldingen nemen al 2 plaatsen in; het aantal kan niet lager zijn." in refused
     assert logged_in.post(url, {**settings, "held_seats": "1"}).status_code == 302  # the one waiting gets a seat
