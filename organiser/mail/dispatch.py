@@ -3,16 +3,18 @@
 Steps 2 and 3 of how a mail travels (step 1, queueing, is in `outbox`):
 
 2. A worker (`flask outbox work`, or `flask outbox send` from cron) calls `dispatch_due()`. It *claims*
-   due rows in a short transaction of its own: on PostgreSQL with `SELECT … FOR UPDATE SKIP LOCKED`, on
-   SQLite inside `BEGIN IMMEDIATE`. Claiming raises `attempts` and moves `next_attempt_at` into the future
-   as a lease, then commits. Two workers therefore never hold the same row; a worker that dies mid-batch
-   leaves its rows PENDING, and once the lease expires another worker sends them (same Message-ID).
+   due rows in a short transaction of its own: on PostgreSQL with one `UPDATE` of the rows picked by
+   `SELECT … FOR UPDATE SKIP LOCKED`, on SQLite inside `BEGIN IMMEDIATE`. Claiming raises `attempts` and
+   moves `next_attempt_at` into the future as a lease, then commits. Two workers therefore never hold the
+   same row; a worker that dies mid-batch leaves its rows PENDING, and once the lease expires another worker
+   sends them (same Message-ID).
 3. The claimed rows go out over ONE SMTP connection per batch, with a socket timeout (MAIL_TIMEOUT). Results
-   are committed only if the row still carries this worker's claim: SENT with `sent_at`, up to
-   RECORD_SENT_EVERY mails (or RECORD_SENT_SECONDS) in one transaction, before any other result; a
-   temporary failure (4xx, refused connection, timeout, disconnect) back to
-   PENDING with exponential backoff and jitter (1, 2, 4 … minutes, at most an hour), FAILED after
-   MAIL_MAX_ATTEMPTS; a permanent refusal (5xx) FAILED with the server's reason in `last_error`. Without
+   are written only if the row still carries this worker's claim, over one database connection per batch
+   (each UPDATE committed by itself): SENT with `sent_at`, up to RECORD_SENT_EVERY mails (or
+   RECORD_SENT_SECONDS) together, before any other result; a temporary failure (4xx, refused
+   connection, timeout, disconnect) back to PENDING with exponential backoff and jitter (1, 2, 4 … minutes,
+   at most an hour), FAILED after MAIL_MAX_ATTEMPTS; a permanent refusal (5xx) FAILED with the server's
+   reason in `last_error`. Without
    MAIL_SERVER (development) due rows become KEPT, for the development mail page.
 
 Why not Flask-Mail's `Message` and `Mail.send`: Flask-Mail 0.10 opens SMTP without a timeout, gives every
