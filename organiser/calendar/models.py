@@ -80,5 +80,7 @@ class PersonalFeedVersion(Model):
 
     __tablename__ = "personal_feed_version"
 
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    #: No foreign key: the trigger of an invitation deleted with its person (ON DELETE CASCADE) writes here, and
+    #: a counter left behind does no harm (it only ever rises).
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)

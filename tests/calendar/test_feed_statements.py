@@ -119,3 +119,15 @@ def test_an_answer_a_change_a_new_link_and_time_change_the_etag_and_the_body(cli
     monkeypatch.setattr(views, "utcnow", lambda: later)
     after = changed(client, url, after)
     assert UID.format(yes.event_id) not in vevents(after.data)
+
+
+def test_a_person_deleted_with_their_invitations_leaves_no_error(db, personal):
+    """The trigger of an invitation deleted with its person (ON DELETE CASCADE) raises a counter that outlives
+    the person (a foreign key there would refuse the deletion)."""
+    _url, invitations = personal
+    person_id = invitations[0].person_id
+    db.session.expunge_all()
+    db.session.execute(sa.text("DELETE FROM feed_token WHERE person_id = :id"), {"id": person_id})
+    db.session.execute(sa.text("DELETE FROM person WHERE id = :id"), {"id": person_id})
+    db.session.commit()
+    assert db.session.scalar(sa.text("SELECT count(*) FROM person WHERE id = :id"), {"id": person_id}) == 0
