@@ -42,7 +42,6 @@ from .load_support import CSRF, Visitor
 
 ANSWERS = h.scaled(1000, 50)
 SEND = h.scaled(1000, 30)
-ON_LIST = 40
 PAGE_REPEATS = 1 if h.SHORT else 3
 BASE_URL = "http://organiser.bench"
 EMAIL, PASSWORD = "bench@organiser.example", bench_reach.PASSWORD
@@ -120,21 +119,7 @@ def add_events(rounds: int) -> dict:
     db.session.execute(
         sa.update(Event.__table__).where(Event.__table__.c.id == ids["answers"]).values(seats_taken=ANSWERS // 5)
     )
-    ids["suggestions"] = event("Suggesties: wie nodigen we uit?", 200)
-    listed = [
-        {
-            "event_id": ids["suggestions"],
-            "person_id": p,
-            "state": "listed",
-            "created_at": now,
-            "plus_ones": 0,
-            "note": "",
-            "reason": "",
-            "is_guide": False,
-        }
-        for p in rng.sample(staff, ON_LIST)
-    ]
-    db.session.execute(sa.insert(Invitation.__table__), listed)
+    ids["suggestions"] = bench_reach.add_suggestions_event(rng)
     ids["send"] = []
     for r in range(rounds):
         event_id = event(f"Versturen {r}: duizend collega's", 2000)
