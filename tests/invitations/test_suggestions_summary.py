@@ -9,6 +9,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import and_, case, func, or_
 from sqlalchemy import event as sa_event
 
@@ -17,6 +18,7 @@ from organiser.extensions import utcnow
 from organiser.invitations.guest_list import ON_LIST_STATES
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.invitations.participation import PersonParticipation
+from organiser.invitations.retention import detach_old_answers
 from organiser.invitations.suggestions import _long_date, suggest_colleagues
 from organiser.people.erasure import delete_person
 from organiser.people.models import ContactRole, Department, Person, PersonKind
@@ -224,6 +226,11 @@ def test_the_summary_follows_every_change(in_request, db):
     db.session.expire_all()
     assert_same(db, events[5:], utcnow())
     assert db.session.get(PersonParticipation, persons[5].id) is None
+    # Retention detaches old answers from their people (to nameless stand-ins): they no longer count.
+    later = utcnow() + timedelta(days=200)
+    assert detach_old_answers(later + timedelta(days=current_app.config["RETENTION_ANSWERS_DAYS"])) > 0
+    db.session.expire_all()
+    assert_same(db, events[5:], later)
 
 
 def count_queries(db, action):
