@@ -46,17 +46,25 @@ def recompute(ids: str) -> str:
     )
 
 
-#: (trigger name, statement, condition on the row or "", the people whose rows change; NEW/OLD of the row)
+#: (trigger name, statement, condition on the row or "", the people whose rows change; NEW/OLD of the row).
+#: An invitation only on the guest list (not sent, no attendance) changes nothing: adding or removing 1,000 of
+#: them, or sending them, costs no recomputation (sending can only end a run of two declines).
 TRIGGERS = (
-    ("invitation_insert", "INSERT ON invitation", "", "NEW.person_id"),
+    ("invitation_insert", "INSERT ON invitation", "NEW.state <> 'listed' OR NEW.attended IS NOT NULL", "NEW.person_id"),
     (
         "invitation_update",
         "UPDATE OF state, attended, person_id, event_id ON invitation",
-        "NEW.state {ne} OLD.state OR NEW.attended {ne} OLD.attended OR NEW.person_id {ne} OLD.person_id "
-        "OR NEW.event_id {ne} OLD.event_id",
+        "NEW.attended {ne} OLD.attended OR NEW.person_id {ne} OLD.person_id OR NEW.event_id {ne} OLD.event_id "
+        "OR (NEW.state {ne} OLD.state AND NOT (OLD.state = 'listed' AND NEW.state = 'invited'))",
         "NEW.person_id, OLD.person_id",
     ),
-    ("invitation_delete", "DELETE ON invitation", "", "OLD.person_id"),
+    (
+        "invitation_sent",
+        "UPDATE OF state ON invitation",
+        "OLD.state = 'listed' AND NEW.state = 'invited'",
+        "SELECT person_id FROM person_participation WHERE person_id = NEW.person_id AND declined_last_two",
+    ),
+    ("invitation_delete", "DELETE ON invitation", "OLD.state <> 'listed' OR OLD.attended IS NOT NULL", "OLD.person_id"),
     (
         "event_update",
         "UPDATE OF status, starts_at, ends_at ON event",

@@ -207,6 +207,9 @@ def test_the_summary_follows_every_change(in_request, db):
         invitation.state = rng.choice([InvitationState.YES, InvitationState.NO, InvitationState.MAYBE])
         invitation.attended = rng.choice([None, True, False])
         invitation.sent_at = invitation.sent_at or utcnow()
+    for invitation in [i for i in invitations if i.state == InvitationState.LISTED][:30]:
+        invitation.state = InvitationState.INVITED  # sent
+        invitation.sent_at = utcnow()
     for invitation in rng.sample(invitations, 20):
         db.session.delete(invitation)
     db.session.flush()
@@ -231,6 +234,25 @@ def test_the_summary_follows_every_change(in_request, db):
     assert detach_old_answers(later + timedelta(days=current_app.config["RETENTION_ANSWERS_DAYS"])) > 0
     db.session.expire_all()
     assert_same(db, events[5:], later)
+
+
+def test_sending_ends_a_run_of_two_declines_listing_changes_nothing(in_request, db, create_event, create_person):
+    person = create_person(name="Twee Keer Nee")
+    now = utcnow()
+    for days in (-40, -20):
+        event = create_event(starts_at=now + timedelta(days=days))
+        db.session.add(Invitation(event=event, person=person, state=InvitationState.NO, sent_at=now))
+    db.session.flush()
+    assert db.session.get(PersonParticipation, person.id).declined_last_two
+    later = Invitation(event=create_event(), person=person, state=InvitationState.LISTED)
+    db.session.add(later)
+    db.session.flush()
+    db.session.expire_all()
+    assert db.session.get(PersonParticipation, person.id).declined_last_two
+    later.state, later.sent_at = InvitationState.INVITED, now
+    db.session.flush()
+    db.session.expire_all()
+    assert not db.session.get(PersonParticipation, person.id).declined_last_two
 
 
 def count_queries(db, action):
