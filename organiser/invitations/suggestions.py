@@ -55,8 +55,9 @@ def _last_taken_part(now: datetime):
     return case((or_(summary.is_(None), summary < now), summary), else_=ended)
 
 
-def _ranked(event: Event, now: datetime) -> Select:
-    """Every colleague who may be suggested, with their place in the order of `suggest_colleagues`."""
+def _ranked(event: Event, now: datetime, n: int) -> Select:
+    """The colleagues who may be suggested, in the order of `suggest_colleagues`; only those who can be among the
+    first n: one in their department's turn k has at least k of the department before them."""
     on_list = db.select(Invitation.person_id).where(Invitation.event_id == event.id)
     listed_staff = (
         db.select(Person.department_id)
@@ -103,16 +104,21 @@ def _ranked(event: Event, now: datetime) -> Select:
         c.sort_name,
     ).subquery("turns")
     t = turns.c
-    return db.select(t.person_id, t.last, and_(t.turn == 0, t.represented == 0).label("first_of_department")).order_by(
-        # The round-robin: departments take turns (fewest picked so far first), those not on the list yet
-        # first, then by the best of each department's queue.
-        t.tier,
-        t.turn,
-        t.represented,
-        t.never_first,
-        t.last,
-        t.sort_name,
-        func.coalesce(t.department_id, -1),
+    return (
+        db.select(t.person_id, t.last, and_(t.turn == 0, t.represented == 0).label("first_of_department"))
+        .where(t.turn < n)
+        .order_by(
+            # The round-robin: departments take turns (fewest picked so far first), those not on the list yet
+            # first, then by the best of each department's queue.
+            t.tier,
+            t.turn,
+            t.represented,
+            t.never_first,
+            t.last,
+            t.sort_name,
+            func.coalesce(t.department_id, -1),
+        )
+        .limit(n)
     )
 
 
@@ -141,7 +147,7 @@ def suggest_colleagues(event: Event, n: int = 10, now: datetime | None = None) -
     if n <= 0:
         return []
     now = now or utcnow()
-    chosen = db.session.execute(_ranked(event, now).limit(n)).all()
+    chosen = db.session.execute(_ranked(event, now, n)).all()
     people = {
         person.id: person
         for person in db.session.scalars(
