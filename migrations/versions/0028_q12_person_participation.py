@@ -34,15 +34,19 @@ DECLINED_LAST_TWO = (
 )
 
 
-def recompute(ids: str) -> str:
-    """The statement that recomputes the rows of the people whose ids the query `ids` gives (a person erased or
-    no longer there, as in the cascade of its deletion, gets none)."""
+def recompute(ids: str, emptied: str | None = None) -> str:
+    """The statements that recompute the rows of the people whose ids the query `ids` gives (a person erased or
+    no longer there, as in the cascade of its deletion, gets none; `emptied`: where to look for rows left with
+    nothing to say, if not among `ids`)."""
     people = f"FROM person p WHERE p.id IN ({ids}) AND p.deleted_at IS NULL"
     return (
         "INSERT INTO person_participation (person_id, last_taken_part_at, declined_last_two) "  # noqa: S608 (constants)
         f"SELECT p.id, {LAST_TAKEN_PART}, {DECLINED_LAST_TWO} {people} "
         "ON CONFLICT (person_id) DO UPDATE SET last_taken_part_at = excluded.last_taken_part_at, "
-        "declined_last_two = excluded.declined_last_two;"
+        "declined_last_two = excluded.declined_last_two; "
+        # Nothing to say (never took part, no two declines) is said by no row, as for the never invited.
+        f"DELETE FROM person_participation WHERE person_id IN ({emptied or ids}) "  # noqa: S608 (constants)
+        "AND last_taken_part_at IS NULL AND NOT declined_last_two;"
     )
 
 
@@ -119,12 +123,14 @@ def upgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
     ne = "IS DISTINCT FROM" if postgresql else "IS NOT"
     for name, when, condition, ids in TRIGGERS:
-        _create_trigger(name, when, condition.format(ne=ne), recompute(ids), postgresql)
+        emptied = "NEW.person_id" if name == "invitation_sent" else None
+        _create_trigger(name, when, condition.format(ne=ne), recompute(ids, emptied), postgresql)
     for name, when, condition, row in FORGET:
         forget = f"DELETE FROM person_participation WHERE person_id = {row}.id;"  # noqa: S608 (constants)
         _create_trigger(name, when, condition, forget, postgresql)
     # The people invited so far.
-    op.execute(recompute("SELECT DISTINCT person_id FROM invitation"))
+    for statement in recompute("SELECT person_id FROM invitation").split("; "):
+        op.execute(statement)
 
 
 def downgrade():

@@ -21,7 +21,8 @@ from ..extensions import Model, UTCDateTime
 class PersonParticipation(Model):
     """One person's participation, as the suggestions rank it (see invitations/suggestions.py).
 
-    A person without a row has never been invited: never took part, did not decline.
+    A person without a row has nothing to say here: never took part, did not decline their last two
+    invitations (never invited, or only listed). Rows with nothing to say are removed by the triggers.
     """
 
     __tablename__ = "person_participation"

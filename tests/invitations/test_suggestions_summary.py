@@ -229,6 +229,10 @@ def test_the_summary_follows_every_change(in_request, db):
     db.session.expire_all()
     assert_same(db, events[5:], utcnow())
     assert db.session.get(PersonParticipation, persons[5].id) is None
+    empty = db.select(PersonParticipation).where(
+        PersonParticipation.last_taken_part_at.is_(None), PersonParticipation.declined_last_two.is_(False)
+    )
+    assert db.session.scalars(empty).all() == []
     # Retention detaches old answers from their people (to nameless stand-ins): they no longer count.
     later = utcnow() + timedelta(days=200)
     assert detach_old_answers(later + timedelta(days=current_app.config["RETENTION_ANSWERS_DAYS"])) > 0
@@ -252,7 +256,7 @@ def test_sending_ends_a_run_of_two_declines_listing_changes_nothing(in_request, 
     later.state, later.sent_at = InvitationState.INVITED, now
     db.session.flush()
     db.session.expire_all()
-    assert not db.session.get(PersonParticipation, person.id).declined_last_two
+    assert db.session.get(PersonParticipation, person.id) is None  # nothing left to say
 
 
 def count_queries(db, action):
