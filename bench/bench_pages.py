@@ -415,7 +415,8 @@ def main() -> None:
         f"{h.ROUNDS} rounds; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     h.print_table(
-        "Pages: time of one request over HTTP, median (min–max over rounds); ratio = (1/time) ÷ /healthz per second",
+        "Pages: time of one request over HTTP (a Python client, one request at a time: a latency, which the client "
+        "does not limit; /healthz by wrk), median (min–max over rounds); ratio = (1/time) ÷ /healthz per second",
         ["what", "database", "time", "ratio to /healthz", "counted in-process"],
         rows,
     )
