@@ -47,31 +47,6 @@ BASE_URL = "http://organiser.bench"
 EMAIL, PASSWORD = "bench@organiser.example", bench_reach.PASSWORD
 
 
-def upcoming_event(title: str, capacity: int) -> dict:
-    start = (datetime.now(UTC) + timedelta(days=21)).replace(minute=0, second=0, microsecond=0)
-    now = datetime.now(UTC)
-    return {
-        "title": title,
-        "format": "netwerkborrel",
-        "description": "Kennismaken met bewoners en collega's.",
-        "starts_at": start,
-        "ends_at": start + timedelta(hours=2),
-        "location": "Stadhuis, Spui 70",
-        "owner": "municipality",
-        "status": "published",
-        "capacity": capacity,
-        "seats_taken": 0,
-        "max_plus_ones": 1,
-        "forms_teams": False,
-        "min_office_share": 50,
-        "reminder_days_before_deadline": 3,
-        "sequence": 0,
-        "created_at": now,
-        "updated_at": now,
-        "published_at": now,
-    }
-
-
 def add_events(rounds: int) -> dict:
     """The answers event, the suggestions event and one send event per round (+1 counted in-process)."""
     from organiser.events.models import Event
@@ -90,7 +65,7 @@ def add_events(rounds: int) -> dict:
 
     def event(title: str, capacity: int) -> int:
         return db.session.execute(
-            sa.insert(Event.__table__).returning(Event.__table__.c.id), [upcoming_event(title, capacity)]
+            sa.insert(Event.__table__).returning(Event.__table__.c.id), [bench_reach.upcoming_event(title, capacity)]
         ).scalar_one()
 
     ids["answers"] = event("Antwoorden: duizend uitnodigingen", 600)

@@ -250,38 +250,42 @@ def naive_utc(value):
 ON_LIST = 40
 
 
+def upcoming_event(title: str, capacity: int) -> dict:
+    """The columns of a published event three weeks from now."""
+    start = (datetime.now(UTC) + timedelta(days=21)).replace(minute=0, second=0, microsecond=0)
+    now = datetime.now(UTC)
+    return {
+        "title": title,
+        "format": "netwerkborrel",
+        "description": "Kennismaken met bewoners en collega's.",
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=2),
+        "location": "Stadhuis, Spui 70",
+        "owner": "municipality",
+        "status": "published",
+        "capacity": capacity,
+        "seats_taken": 0,
+        "max_plus_ones": 1,
+        "forms_teams": False,
+        "min_office_share": 50,
+        "reminder_days_before_deadline": 3,
+        "sequence": 0,
+        "created_at": now,
+        "updated_at": now,
+        "published_at": now,
+    }
+
+
 def add_suggestions_event(rng: random.Random) -> int:
     """An upcoming event with ON_LIST colleagues on its guest list (not invited yet): the suggestions page's."""
     from organiser.events.models import Event
     from organiser.invitations.models import Invitation
 
-    now = datetime.now(UTC).replace(microsecond=0)
-    start = (now + timedelta(days=21)).replace(minute=0, second=0)
     event_id = db.session.execute(
         sa.insert(Event.__table__).returning(Event.__table__.c.id),
-        [
-            {
-                "title": "Suggesties: wie nodigen we uit?",
-                "format": "netwerkborrel",
-                "description": "",
-                "starts_at": start,
-                "ends_at": start + timedelta(hours=2),
-                "location": "Stadhuis, Spui 70",
-                "owner": "municipality",
-                "status": "published",
-                "capacity": 200,
-                "seats_taken": 0,
-                "max_plus_ones": 1,
-                "forms_teams": False,
-                "min_office_share": 50,
-                "reminder_days_before_deadline": 3,
-                "sequence": 0,
-                "created_at": now,
-                "updated_at": now,
-                "published_at": now,
-            }
-        ],
+        [upcoming_event("Suggesties: wie nodigen we uit?", 200)],
     ).scalar_one()
+    now = datetime.now(UTC)
     listed = [
         {
             "event_id": event_id,

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import current_app
 from sqlalchemy import and_, case, func, or_
-from sqlalchemy import event as sa_event
 
 from organiser.events.models import Event, EventStatus
 from organiser.extensions import utcnow
@@ -22,6 +21,7 @@ from organiser.invitations.retention import detach_old_answers
 from organiser.invitations.suggestions import _long_date, suggest_colleagues
 from organiser.people.erasure import delete_person
 from organiser.people.models import ContactRole, Department, Person, PersonKind
+from tests.invitations.test_sending_at_scale import count_statements
 
 STATES = list(InvitationState)
 
@@ -259,27 +259,13 @@ def test_sending_ends_a_run_of_two_declines_listing_changes_nothing(in_request, 
     assert db.session.get(PersonParticipation, person.id) is None  # nothing left to say
 
 
-def count_queries(db, action):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        result = action()
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
-    return statements, result
-
-
 def test_two_queries_none_over_all_invitations_whatever_the_size(in_request, db):
     """One ranking query (LIMITed) and one for the chosen people: neither aggregates the invitations of all."""
     rng = random.Random(4)
     events, _persons = generate(db, rng, people=10)
-    small, suggestions = count_queries(db, lambda: suggest_colleagues(events[-1], 10))
+    small, suggestions = count_statements(db, lambda: suggest_colleagues(events[-1], 10))
     generate(db, rng, people=200, batch="b")
-    large, more = count_queries(db, lambda: suggest_colleagues(events[-1], 10))
+    large, more = count_statements(db, lambda: suggest_colleagues(events[-1], 10))
     assert len(small) == len(large) == 2
     assert len(more) == 10
     assert "GROUP BY" not in large[0].upper() and "LIMIT" in large[0].upper()
