@@ -53,11 +53,6 @@ def add_events(rounds: int) -> dict:
     from organiser.extensions import db
     from organiser.invitations.models import Invitation
 
-    if db.engine.dialect.name == "postgresql":  # bench_reach gave explicit ids: move the sequences on
-        for table in ("person", "event", "department", "initiative", "neighbourhood", "stop"):
-            db.session.execute(
-                sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
-            )
     now = datetime.now(UTC)
     staff = list(range(1, bench_reach.STAFF + 1))
     rng = random.Random(12)

@@ -219,6 +219,11 @@ def generate(rng: random.Random) -> None:
         db.session.execute(sa.text("ALTER TABLE invitation ENABLE TRIGGER USER"))
         for statement in _participation_fill():
             db.session.execute(sa.text(statement))
+        # Explicit ids were given: move the sequences on, for rows made later.
+        for table in ("person", "event", "department", "initiative", "neighbourhood", "stop"):
+            db.session.execute(
+                sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
+            )
     else:
         insert(Invitation, invitations)
     db.session.commit()
