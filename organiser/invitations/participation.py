@@ -31,7 +31,7 @@ class PersonParticipation(Model):
     #: The end (UTC) of the latest event, cancelled ones left out, the person took part in or will take part in:
     #: checked in as present, or said yes and nobody recorded otherwise. It may lie in the future (a yes to an
     #: upcoming event); the suggestions then look at the invitations themselves for the latest that has ended.
-    last_taken_part_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_taken_part_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: Whether the person's two most recent invitations that were sent (by the event's start, then the
     #: invitation's id) were both declined.
     declined_last_two: Mapped[bool] = mapped_column(default=False)

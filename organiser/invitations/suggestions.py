@@ -34,15 +34,15 @@ class Suggestion:
         return ", ".join(self.reasons)
 
 
-def _last_taken_part(now: datetime):
-    """The end of the latest event the person took part in that has ended by now, or NULL: the summary's value,
-    unless that lies ahead (a yes to an upcoming event), then the person's invitations decide (few people)."""
-    summary = PersonParticipation.last_taken_part_at
-    ended = (
-        db.select(func.max(Event.ends_at))
-        .join(Invitation, Invitation.event_id == Event.id)
+def _ended_for_the_ahead(now: datetime):
+    """For the people whose summary lies ahead (a yes to an upcoming event: few people), the end of the latest
+    event they took part in that has ended by now, from their invitations: (person_id, ended)."""
+    return (
+        db.select(Invitation.person_id.label("person_id"), func.max(Event.ends_at).label("ended"))
+        .join(Event, Event.id == Invitation.event_id)
+        .join(PersonParticipation, PersonParticipation.person_id == Invitation.person_id)
         .where(
-            Invitation.person_id == Person.id,
+            PersonParticipation.last_taken_part_at >= now,
             Event.ends_at < now,
             Event.status != EventStatus.CANCELLED,
             or_(
@@ -50,9 +50,9 @@ def _last_taken_part(now: datetime):
                 and_(Invitation.attended.is_(None), Invitation.state == InvitationState.YES),
             ),
         )
-        .scalar_subquery()
+        .group_by(Invitation.person_id)
+        .subquery("ended_for_the_ahead")
     )
-    return case((or_(summary.is_(None), summary < now), summary), else_=ended)
 
 
 def _ranked(event: Event, now: datetime, n: int) -> Select:
@@ -66,13 +66,17 @@ def _ranked(event: Event, now: datetime, n: int) -> Select:
         .where(Person.kind == PersonKind.STAFF)
     )
     unplaced_listed = listed_staff.where(Person.department_id.is_(None)).exists()
+    summary = PersonParticipation.last_taken_part_at
+    ahead = _ended_for_the_ahead(now)
     candidates = (
         db.select(
             Person.id.label("person_id"),
             Person.department_id.label("department_id"),
             Person.contact_role.label("role"),
             _sort_name(Person.name).label("sort_name"),
-            _last_taken_part(now).label("last"),
+            # The end of the latest event taken part in that has ended by now, or NULL. A join, not a subquery
+            # per row: PostgreSQL costed that per colleague and spent seconds compiling the query (JIT).
+            case((or_(summary.is_(None), summary < now), summary), else_=ahead.c.ended).label("last"),
             case(
                 (Person.department_id.in_(listed_staff.subquery().select()), 1),
                 (and_(Person.department_id.is_(None), unplaced_listed), 1),
@@ -80,6 +84,7 @@ def _ranked(event: Event, now: datetime, n: int) -> Select:
             ).label("represented"),
         )
         .outerjoin(PersonParticipation, PersonParticipation.person_id == Person.id)
+        .outerjoin(ahead, ahead.c.person_id == Person.id)
         .where(Person.kind == PersonKind.STAFF, Person.active.is_(True), Person.deleted_at.is_(None))
         .where(Person.contact_role.is_not(None))
         .where(Person.id.not_in(on_list), func.coalesce(PersonParticipation.declined_last_two, False).is_(False))
