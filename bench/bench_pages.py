@@ -94,22 +94,7 @@ def add_events(rounds: int) -> dict:
     for r in range(rounds):
         event_id = event(f"Versturen {r}: duizend collega's", 2000)
         ids["send"].append(event_id)
-        db.session.execute(
-            sa.insert(Invitation.__table__),
-            [
-                {
-                    "event_id": event_id,
-                    "person_id": p,
-                    "state": "listed",
-                    "created_at": now,
-                    "plus_ones": 0,
-                    "note": "",
-                    "reason": "",
-                    "is_guide": False,
-                }
-                for p in rng.sample(staff, SEND)
-            ],
-        )
+        db.session.execute(sa.insert(Invitation.__table__), bench_reach.listed_rows(event_id, rng.sample(staff, SEND)))
     db.session.commit()
     return ids
 

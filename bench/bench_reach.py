@@ -281,17 +281,10 @@ def upcoming_event(title: str, capacity: int) -> dict:
     }
 
 
-def add_suggestions_event(rng: random.Random) -> int:
-    """An upcoming event with ON_LIST colleagues on its guest list (not invited yet): the suggestions page's."""
-    from organiser.events.models import Event
-    from organiser.invitations.models import Invitation
-
-    event_id = db.session.execute(
-        sa.insert(Event.__table__).returning(Event.__table__.c.id),
-        [upcoming_event("Suggesties: wie nodigen we uit?", 200)],
-    ).scalar_one()
+def listed_rows(event_id: int, person_ids: list[int]) -> list[dict]:
+    """Invitation rows of people on an event's guest list, not invited yet."""
     now = datetime.now(UTC)
-    listed = [
+    return [
         {
             "event_id": event_id,
             "person_id": p,
@@ -302,9 +295,20 @@ def add_suggestions_event(rng: random.Random) -> int:
             "reason": "",
             "is_guide": False,
         }
-        for p in rng.sample(range(1, STAFF + 1), ON_LIST)
+        for p in person_ids
     ]
-    db.session.execute(sa.insert(Invitation.__table__), listed)
+
+
+def add_suggestions_event(rng: random.Random) -> int:
+    """An upcoming event with ON_LIST colleagues on its guest list (not invited yet): the suggestions page's."""
+    from organiser.events.models import Event
+    from organiser.invitations.models import Invitation
+
+    event_id = db.session.execute(
+        sa.insert(Event.__table__).returning(Event.__table__.c.id),
+        [upcoming_event("Suggesties: wie nodigen we uit?", 200)],
+    ).scalar_one()
+    db.session.execute(sa.insert(Invitation.__table__), listed_rows(event_id, rng.sample(range(1, STAFF + 1), ON_LIST)))
     db.session.commit()
     return event_id
 
