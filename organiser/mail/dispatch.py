@@ -176,6 +176,9 @@ def send_claimed(claim: Claim, now: datetime) -> DispatchReport:
     report = DispatchReport()
     # Deferred rows (mail/deferred.py) are rendered here, the whole batch at once, in memory.
     unrenderable = render_deferred(claim.messages)
+    for message in claim.messages:
+        if message.id not in unrenderable and not message.text_body:  # sealed under a key no longer configured
+            unrenderable[message.id] = "nothing to send: no configured SECRET_KEY opens the contents (mail/sealing.py)"
     pending = [message for message in claim.messages if message.id not in unrenderable]
     for message in claim.messages:
         if message.id in unrenderable:
