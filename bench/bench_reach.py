@@ -211,7 +211,7 @@ def generate(rng: random.Random) -> None:
     insert(event_host, hosts)
     insert(Stop, stops)
     if db.engine.dialect.name == "postgresql":
-        # Row triggers keep person_participation (migration 0028); fired row by row on tables made in this very
+        # Row triggers keep person_participation (migration 0029); fired row by row on tables made in this very
         # transaction (no statistics yet) they took minutes here: switched off for the load, the summary is
         # then filled as the migration fills it.
         db.session.execute(sa.text("ALTER TABLE invitation DISABLE TRIGGER USER"))
@@ -236,11 +236,11 @@ def generate(rng: random.Random) -> None:
 
 
 def _participation_fill() -> list[str]:
-    """The statements with which migration 0028 fills person_participation from the invitations there are."""
+    """The statements with which migration 0029 fills person_participation from the invitations there are."""
     from alembic.script import ScriptDirectory
 
     migration = ScriptDirectory(str(Path(__file__).resolve().parents[1] / "migrations"))
-    module = migration.get_revision("0028_q12_person_participation").module
+    module = migration.get_revision("0029_q12_person_participation").module
     return module.recompute("SELECT person_id FROM invitation").split("; ")
 
 

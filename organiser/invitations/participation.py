@@ -1,7 +1,7 @@
 """A summary of each person's past invitations, kept by database triggers, so that suggesting colleagues reads
 one row per person instead of aggregating every invitation on every request.
 
-The triggers (migration 0028_q12_person_participation) recompute a person's row in the transaction of every
+The triggers (migration 0029_q12_person_participation) recompute a person's row in the transaction of every
 change to their invitations (made, answered, checked in, moved, deleted, erased by retention) and to the
 events they were invited to (rescheduled, cancelled): they also catch bulk statements and changes made outside
 the app. The row holds nothing that is not in the invitations themselves (derived data): it goes with the

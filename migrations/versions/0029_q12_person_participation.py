@@ -5,8 +5,8 @@ The suggestions page read every colleague's past invitations on every request (t
 invitations); it now reads one row per person. Triggers recompute a person's row in the transaction of every
 change to their invitations or to the events they were invited to, bulk statements included.
 
-Revision ID: 0028_q12_person_participation
-Revises: 0027_w_calendar_reply_sequence
+Revision ID: 0029_q12_person_participation
+Revises: 0028_i15_seal_outbox
 Create Date: 2026-11-30
 
 """
@@ -14,8 +14,8 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028_q12_person_participation"
-down_revision = "0027_w_calendar_reply_sequence"
+revision = "0029_q12_person_participation"
+down_revision = "0028_i15_seal_outbox"
 branch_labels = None
 depends_on = None
 
