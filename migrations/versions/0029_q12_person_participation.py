@@ -6,7 +6,7 @@ invitations); it now reads one row per person. Triggers recompute a person's row
 change to their invitations or to the events they were invited to, bulk statements included.
 
 Revision ID: 0029_q12_person_participation
-Revises: 0028_i15_seal_outbox
+Revises: 0028_f12_personal_feed_version
 Create Date: 2026-11-30
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0029_q12_person_participation"
-down_revision = "0028_i15_seal_outbox"
+down_revision = "0028_f12_personal_feed_version"
 branch_labels = None
 depends_on = None
 
