@@ -12,13 +12,8 @@ from ..events.access import event_for_organiser
 from ..extensions import csrf, db, utcnow
 from ..forms import required
 from ..invitations import links
-from ..invitations.token_pages import (
-    form_key_refused,
-    link_not_working,
-    private,
-    read_the_form_first,
-    speak_the_invitees_language,
-)
+from ..invitations.models import Invitation
+from ..invitations.token_pages import behind_personal_link, form_key_refused, private
 from ..ratelimit import limit_token_requests
 from . import answering
 from .evaluation import evaluate
@@ -49,13 +44,9 @@ def _fill_from(form: FollowupForm, answer) -> None:
 @bp.route("/rsvp/<token>/followup", methods=["GET", "POST"])
 @csrf.exempt  # the link's own secret protects the form (links.answer_form_key), as on the RSVP page
 @limit_token_requests
-def answer(token: str):
+@behind_personal_link()
+def answer(invitation: Invitation, token: str):
     """The follow-up questions and the contact exchange; a POST records the answers."""
-    read_the_form_first()
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
-    speak_the_invitees_language(invitation)
     event = invitation.event
     followup = answering.request_of(invitation)
     if followup is None:
@@ -122,13 +113,9 @@ def answer(token: str):
 @bp.post("/rsvp/<token>/followup/contact")
 @csrf.exempt  # protected by the link's own secret, as answer is
 @limit_token_requests
-def contact(token: str):
+@behind_personal_link()
+def contact(invitation: Invitation, token: str):
     """Share name and e-mail address with fellow attendees who share theirs, or stop sharing (consent withdrawn)."""
-    read_the_form_first()
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
-    speak_the_invitees_language(invitation)
     followup = answering.request_of(invitation)
     if followup is None:
         return private(redirect(url_for("followup.answer", token=token)))

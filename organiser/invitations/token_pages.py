@@ -3,6 +3,10 @@ organiser/followup): never cached, spoken in the invitee's language, forms prote
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import current_app, g, make_response, render_template, request
 
 from . import links
@@ -40,3 +44,24 @@ def form_key_refused(token: str, purpose: str, form) -> bool:
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return False
     return not links.form_key_matches(token, purpose, form.form_key.data)
+
+
+def behind_personal_link(*, speak: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view of `/rsvp/<token>/...`: a POST body too large is refused first (`read_the_form_first`), an unknown
+    or revoked token gets `link_not_working` (404), and the view is called as `view(invitation, token, **rest)`
+    with the invitation the token belongs to; with `speak` (the default) the page is in the invitee's language."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def page(token: str, **rest: Any):
+            read_the_form_first()
+            invitation = links.find_invitation_by_token(token)
+            if invitation is None:
+                return link_not_working()
+            if speak:
+                speak_the_invitees_language(invitation)
+            return view(invitation, token, **rest)
+
+        return page
+
+    return decorate
