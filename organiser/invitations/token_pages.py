@@ -9,15 +9,9 @@ from typing import Any
 
 from flask import current_app, g, make_response, render_template, request
 
+from ..web import private
 from . import links
 from .models import Invitation
-
-
-def private(response):
-    """Token pages: never cached, never leaked through the Referer header."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def link_not_working():
