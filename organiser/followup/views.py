@@ -13,7 +13,7 @@ from ..extensions import csrf, db, utcnow
 from ..forms import required
 from ..invitations import links
 from ..invitations.models import Invitation
-from ..invitations.token_pages import behind_personal_link, form_key_refused, private
+from ..invitations.token_pages import behind_personal_link, foreign_form_refused, form_key_refused, private
 from ..ratelimit import limit_token_requests
 from . import answering
 from .evaluation import evaluate
@@ -61,13 +61,8 @@ def answer(invitation: Invitation, token: str):
     given = answering.named_answer(invitation)
     if request.method == "GET" and given is not None:
         _fill_from(form, given)
-    key_refused = request.method == "POST" and form_key_refused(token, "followup", form)
-    if key_refused:
-        flash(
-            _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."),
-            "error",
-        )
-    elif form.validate_on_submit():
+    key_refused = foreign_form_refused(token, "followup", form)
+    if not key_refused and form.validate_on_submit():
         try:
             answering.record_followup(
                 followup,

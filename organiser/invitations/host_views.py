@@ -3,7 +3,7 @@ host's page (their event, its route, who comes, and adding residents of their ow
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -88,13 +88,19 @@ def _host_page(link: EventLink, form: HostResidentForm, status: int = 200):
     return private(make_response(page, status))
 
 
+def _host_link(token: str) -> EventLink:
+    """The host link with this token; an unknown or revoked one ends the request with link_not_working (404)."""
+    link = hosting.find_event_link(token, EventLinkKind.HOST)
+    if link is None:
+        abort(link_not_working())
+    return link
+
+
 @bp.get("/host/<token>")
 @limit_token_requests
 def host_page(token: str):
     """The initiative host's page: the event, its route, who comes; a form to add residents."""
-    link = hosting.find_event_link(token, EventLinkKind.HOST)
-    if link is None:
-        return link_not_working()
+    link = _host_link(token)
     return _host_page(link, HostResidentForm())
 
 
@@ -102,9 +108,7 @@ def host_page(token: str):
 @limit_token_requests
 def host_add_resident(token: str):
     """The host puts a resident of their own initiative on the guest list."""
-    link = hosting.find_event_link(token, EventLinkKind.HOST)
-    if link is None:
-        return link_not_working()
+    link = _host_link(token)
     form = HostResidentForm()
     if form.validate_on_submit():
         try:

@@ -20,7 +20,7 @@ from . import links, passes, personal_data, room
 from .blueprint import bp
 from .forms import RsvpForm, WithdrawForm
 from .models import Invitation, InvitationState
-from .token_pages import behind_personal_link, form_key_refused, link_not_working, private
+from .token_pages import behind_personal_link, foreign_form_refused, form_key_refused, link_not_working, private
 
 ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYBE, InvitationState.WAITING)
 
@@ -44,13 +44,8 @@ def respond(invitation: Invitation, token: str):
         form.answer.data = current
         form.plus_ones.data = invitation.plus_ones
         form.note.data = invitation.note
-    key_refused = request.method == "POST" and form_key_refused(token, "answer", form)
-    if key_refused:
-        flash(
-            _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."),
-            "error",
-        )
-    elif form.validate_on_submit():
+    key_refused = foreign_form_refused(token, "answer", form)
+    if not key_refused and form.validate_on_submit():
         try:
             outcome = answering.record_answer(invitation, form.answer.data, form.plus_ones.data, form.note.data or "")
         except answering.AnswerRefused as refusal:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import current_app, g, make_response, render_template, request
+from flask import current_app, flash, g, make_response, render_template, request
+from flask_babel import gettext as _
 
 from ..web import private
 from . import links
@@ -38,6 +39,15 @@ def form_key_refused(token: str, purpose: str, form) -> bool:
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return False
     return not links.form_key_matches(token, purpose, form.form_key.data)
+
+
+def foreign_form_refused(token: str, purpose: str, form) -> bool:
+    """True for a POST refused by `form_key_refused`, with the message that nothing was saved flashed (the page is
+    shown again with the link's key, to be sent once more); False otherwise (not a POST, or the key matches)."""
+    if request.method != "POST" or not form_key_refused(token, purpose, form):
+        return False
+    flash(_("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."), "error")
+    return True
 
 
 def behind_personal_link(*, speak: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
