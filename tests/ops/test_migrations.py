@@ -126,3 +126,36 @@ def test_down_to_nothing_and_up_again_with_the_demo_data(empty_database):
         assert schema_matches_models()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_0028_seals_the_mail_already_in_the_outbox_and_opens_it_again_on_the_way_down(empty_database):
+    """Mail written before sealing (plain text with a working link) is sealed by the upgrade (issue 15)."""
+    from organiser.mail.models import OutboxMessage
+    from organiser.mail.sealing import PREFIX
+
+    app = make_app(empty_database)
+    plain = "Beste Anna,\n\nUw link: https://organiser.test/rsvp/abc\n"
+    raw = sa.text("SELECT text_body, html_body, ics FROM outbox_message")
+    with app.app_context():
+        upgrade(revision="0027_w_calendar_reply_sequence")
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO outbox_message (kind, to_address, to_name, subject, text_body, html_body, reply_to,"
+                    " message_id, status, attempts, next_attempt_at, last_error, created_at)"
+                    " VALUES ('new_link', 'anna@example.org', 'Anna', 'Link', :text, '', '', '<1@x>', 'pending', 0,"
+                    " CURRENT_TIMESTAMP, '', CURRENT_TIMESTAMP)"
+                ),
+                {"text": plain},
+            )
+        upgrade(revision="0028_i15_seal_outbox")
+        with db.engine.connect() as connection:
+            text_body, html_body, ics = connection.execute(raw).one()
+        assert text_body.startswith(PREFIX) and "/rsvp/abc" not in text_body and (html_body, ics) == ("", None)
+        assert db.session.scalar(db.select(OutboxMessage.text_body)) == plain
+        db.session.remove()
+        downgrade(revision="0027_w_calendar_reply_sequence")
+        with db.engine.connect() as connection:
+            assert connection.execute(raw).one() == (plain, "", None)
+        db.session.remove()
+        db.engine.dispose()
