@@ -130,7 +130,7 @@ def confirm_signup(token: str):
             except (signups.SignupRefused, answering.AnswerRefused) as refusal:
                 db.session.rollback()
                 flash(str(refusal), "error")
-                return _private(redirect(url_for("invitations.confirm_signup", token=token)))  # a reload sends nothing
+                return private(redirect(url_for("invitations.confirm_signup", token=token)))  # a reload sends nothing
             else:
                 db.session.commit()
                 flash(_signed_up_message(confirmed.outcome), "success")
