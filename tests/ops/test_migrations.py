@@ -81,6 +81,9 @@ def schema_matches_models() -> bool:
 #: Tables a revision creates with rows in them: the one counter row of calendar_version (0011), which the
 #: database triggers raise.
 SEEDED = {"calendar_version": 1}
+#: Tables a revision creates and fills from the data there is: they come back as they were (0028: the per-person
+#: summary of invitations that the suggestions read).
+DERIVED = {"person_participation"}
 
 
 def test_down_to_nothing_and_up_again_with_the_demo_data(empty_database):
@@ -116,7 +119,10 @@ def test_down_to_nothing_and_up_again_with_the_demo_data(empty_database):
             assert contents() in (held, ()), revision
             upgrade(revision=revision)
             assert current_revision() == revision
-            assert counts() == {name: left.get(name, SEEDED.get(name, 0)) for name in before}, revision
+            refilled = {name: before[name] for name in DERIVED & set(before)}
+            assert counts() == {name: left.get(name, refilled.get(name, SEEDED.get(name, 0))) for name in before}, (
+                revision
+            )
             assert contents() == (held if left else ([], [], [])), revision
             downgrade(revision=below or "base")
 
