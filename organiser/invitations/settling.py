@@ -15,12 +15,11 @@ a time, so nothing can come between them).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, cast, func, insert, literal, literal_column, select, update
+from sqlalchemy import JSON, Boolean, Integer, bindparam, case, cast, func, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -70,45 +69,93 @@ def settle(
     back. Flushes nothing else: the caller flushed before taking the lock."""
     if db.session.get_bind().dialect.name != "postgresql":
         return _settle_in_steps(invitation, read, values, notice, joins_line)
-    claim = update(Invitation).where(Invitation.id == invitation.id, *read.conditions()).values(**values)
-    returned: list = [Invitation.id]
-    if joins_line:
-        line = (
-            select(func.count().label("waiting"), func.max(Invitation.waiting_since).label("last"))
-            .where(
-                Invitation.event_id == invitation.event_id,
-                Invitation.state == InvitationState.WAITING,
-                Invitation.id != invitation.id,
-            )
-            .cte("line")
-        )
-        after_last = select(line.c.last + literal_column("interval '1 microsecond'")).scalar_subquery()
-        now = literal(datetime.now(UTC), type_=Invitation.waiting_since.type)
-        claim = claim.values(waiting_since=func.greatest(now, after_last))
-        returned += [Invitation.waiting_since, (select(line.c.waiting).scalar_subquery() + 1).label("place")]
-    claimed = claim.returning(*returned).cte("claimed")
-    ctes: list[Any] = []
+    # Every value a bound parameter of one statement built once per process (its SQL compiled and its cache key
+    # made once): nothing is built while the lock is held. Columns the answer leaves alone are written unchanged.
+    written = {
+        "state": read.state,
+        "plus_ones": read.plus_ones,
+        "waiting_since": invitation.waiting_since,
+        "calendar_sequence": read.calendar_sequence,
+        **values,
+    }
+    params = {
+        "the_invitation": invitation.id,
+        "the_event": invitation.event_id,
+        "read_state": read.state,
+        "read_plus_ones": read.plus_ones,
+        "read_answered_at": read.answered_at,
+        "read_sequence": read.calendar_sequence,
+        "joins": joins_line,
+        "now": datetime.now(UTC),
+        **{f"new_{name}": written[name] for name in _WRITTEN},
+    }
     if notice is not None:
-        ctes.append(unsent_of(OutboxMessage.invitation_id.in_(select(claimed.c.id)), OutboxKind.CONFIRMATION))
-        columns = OutboxMessage.__table__.c
-        fields: list[Any] = [literal(value, type_=columns[name].type) for name, value in notice.items()]
-        if joins_line:
-            facts = cast(literal(json.dumps(notice["facts"])), JSONB)
-            place = func.jsonb_set(facts, _PLACE_PATH, func.to_jsonb(claimed.c.place))
-            fields[list(notice).index("facts")] = cast(place, JSON)
-        ctes.append(insert(OutboxMessage).from_select(list(notice), select(*fields).select_from(claimed)))
-    statement = select(claimed).add_cte(*(cte.cte(f"write_{n}") for n, cte in enumerate(ctes)))
-    row = db.session.execute(statement.execution_options(synchronize_session=False)).first()
+        params.update({f"notice_{name}": value for name, value in notice.items()})
+    row = db.session.execute(_statement(notice is not None, tuple(notice or ())), params).first()
     if row is None:
         return None
-    if joins_line:
-        values = {**values, "waiting_since": row.waiting_since}
-    _written(invitation, values)
-    return row.place if joins_line else 0
+    _written(invitation, {**values, "waiting_since": row.waiting_since} if joins_line else values)
+    return row.place
+
+
+#: The invitation's columns an answer writes (settle's `values` is a subset; the rest are written unchanged).
+_WRITTEN = ("note", "answered_at", "answer_source", "state", "plus_ones", "waiting_since", "calendar_sequence")
+
+_STATEMENTS: dict[tuple, Any] = {}
+
+
+def _statement(with_notice: bool, notice_columns: tuple[str, ...]):
+    """settle's statement for PostgreSQL, with bound parameters only (named in settle; none is a column's name, or
+    the UPDATE would set that column); one per shape."""
+    key = (with_notice, notice_columns)
+    if key in _STATEMENTS:
+        return _STATEMENTS[key]
+    column = Invitation.__table__.c
+    joins = bindparam("joins", type_=Boolean)
+    line = (
+        select(func.count().label("waiting"), func.max(Invitation.waiting_since).label("last"))
+        .where(
+            Invitation.event_id == bindparam("the_event"),
+            Invitation.state == InvitationState.WAITING,
+            Invitation.id != bindparam("the_invitation"),
+        )
+        .cte("line")
+    )
+    after_last = select(line.c.last + literal_column("interval '1 microsecond'")).scalar_subquery()
+    now = bindparam("now", type_=column.waiting_since.type)
+    values: dict[str, Any] = {name: bindparam(f"new_{name}", type_=column[name].type) for name in _WRITTEN}
+    values["waiting_since"] = case((joins, func.greatest(now, after_last)), else_=values["waiting_since"])
+    claim = (
+        update(Invitation)
+        .where(
+            Invitation.id == bindparam("the_invitation"),
+            Invitation.state == bindparam("read_state", type_=column.state.type),
+            Invitation.plus_ones == bindparam("read_plus_ones", type_=Integer),
+            Invitation.answered_at.is_not_distinct_from(bindparam("read_answered_at", type_=column.answered_at.type)),
+            Invitation.calendar_sequence.is_not_distinct_from(bindparam("read_sequence", type_=Integer)),
+        )
+        .values(**values)
+    )
+    place = case((joins, select(line.c.waiting).scalar_subquery() + 1), else_=0)
+    claimed = claim.returning(Invitation.id, Invitation.waiting_since, place.label("place")).cte("claimed")
+    ctes = []
+    if with_notice:
+        dropped = unsent_of(OutboxMessage.invitation_id.in_(select(claimed.c.id)), OutboxKind.CONFIRMATION)
+        outbox = OutboxMessage.__table__.c
+        fields: list[Any] = [bindparam(f"notice_{name}", type_=outbox[name].type) for name in notice_columns]
+        if "facts" in notice_columns:
+            facts = bindparam("notice_facts", type_=JSONB)
+            placed = case((joins, func.jsonb_set(facts, _PLACE_PATH, func.to_jsonb(claimed.c.place))), else_=facts)
+            fields[notice_columns.index("facts")] = cast(placed, JSON)
+        queued = insert(OutboxMessage).from_select(list(notice_columns), select(*fields).select_from(claimed))
+        ctes = [dropped.cte("dropped"), queued.cte("queued")]
+    statement = select(claimed).add_cte(*ctes).execution_options(synchronize_session=False)
+    _STATEMENTS[key] = statement
+    return statement
 
 
 #: Where the place in line goes in a notice's facts (deferred_notices.snapshot), as a PostgreSQL text[] path.
-_PLACE_PATH = literal_column("'{waiting_position}'::text[]")
+_PLACE_PATH: Any = literal_column("'{waiting_position}'::text[]")
 
 
 def _settle_in_steps(invitation, read, values, notice, joins_line) -> int | None:
