@@ -10,6 +10,7 @@ rule (or by a path that bypasses it) is never sent to: the sending service skips
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 from email_validator import EmailNotValidError, validate_email
@@ -74,6 +75,24 @@ def wire_address(address: str, *, entered: bool = False) -> str:
     if ascii_domain is None:
         raise AddressRefused(INVALID)
     return f"{local}@{ascii_domain}"
+
+
+def address_forms(address: str) -> frozenset[str]:
+    """The forms one address may be written in, lower-cased: as given, with the domain in its IDNA (ASCII) form
+    (`ann@xn--bcher-kva.example`, how organiser sends and most servers report it) and in its Unicode form
+    (`ann@bücher.example`, how it may have been entered, or a server with SMTPUTF8 reports it, RFC 6533). For
+    matching a reported address (a bounce) to a stored one, whichever form each is in. Never raises."""
+    address = (address or "").strip().lower()
+    local, at, domain = address.rpartition("@")
+    forms = {address}
+    if not at or not local or not domain:
+        return frozenset(forms)
+    ascii_domain = domain if domain.isascii() else _ascii_domain(domain)
+    if ascii_domain:
+        forms.add(f"{local}@{ascii_domain.lower()}")
+        with contextlib.suppress(UnicodeError):  # a label that is no valid IDNA: the other forms still match
+            forms.add(f"{local}@{ascii_domain.encode('ascii').decode('idna').lower()}")
+    return frozenset(forms)
 
 
 def mail_problem(address: str | None) -> str | None:

@@ -30,6 +30,7 @@ from .invitations import (
     calendar_answers,
     copied_guests,
     deferred_notices,
+    erasure_notices,
     guest_list,
     notices,
     signup_pages,
@@ -152,3 +153,4 @@ def connect_receivers() -> None:
         signal.connect(receiver)
     # invitations → mail: the worker renders the mails that were recorded as facts (mail/deferred.py)
     mail_deferred.register(deferred_notices.DEFERRED_KINDS, deferred_notices.render_notices)
+    mail_deferred.register(erasure_notices.ERASURE_KINDS, erasure_notices.render_erasure_cancels)

@@ -13,6 +13,7 @@ import contextlib
 import imaplib
 import json
 import logging
+import re
 import ssl
 import threading
 import urllib.parse
@@ -112,11 +113,11 @@ def fetch_inbox(
             uids = box.uids(AND(flagged=False))
             report.left = max(len(uids) - batch_size, 0)
             uids = uids[:batch_size]
-            for index, message in enumerate(box.fetch(AND(uid=uids), mark_seen=False, bulk=True) if uids else ()):
+            for index, (uid, raw) in enumerate(fetch_raw(box, uids)):
                 if stop is not None and stop.is_set():
                     report.left += len(uids) - index
                     break
-                _apply_one(box, message.uid, message.obj.as_bytes(), now or utcnow(), report)
+                _apply_one(box, uid, raw, now or utcnow(), report)
         finally:
             _close(box)
     except DatabaseUnavailable as error:
@@ -129,6 +130,36 @@ def fetch_inbox(
             raise InboxUnavailable(f"mailbox {where}: {type(error).__name__}: {error}") from error
         raise
     return report
+
+
+#: The UID in a FETCH response's data item ("12 (UID 34 BODY[] {567}").
+_FETCH_UID = re.compile(rb"\bUID (\d+)")
+
+
+def fetch_raw(box, uids: list[str]) -> list[tuple[str, bytes]]:
+    """(UID, raw message) of each of `uids` still in the mailbox, in their order, in one UID FETCH, without
+    marking them seen.
+
+    Read from imaplib's response directly: each message is a (data item, literal) pair carrying its UID. The
+    response may also hold unsolicited "* n FETCH (FLAGS …)" items, which a server sends when another session
+    (another worker removing a message it applied) changes a flag (RFC 3501 §7.4.2, §7.4.1); imap-tools' bulk
+    fetch pairs the items two by two, so one such item shifted the pairs and made up a message without body or
+    UID, applied as a message of its own. Here such items are skipped, as is anything for a UID not asked for."""
+    if not uids:
+        return []
+    typ, data = box.client.uid("FETCH", ",".join(uids), "(UID BODY.PEEK[])")
+    if typ != "OK":
+        raise UnexpectedCommandStatusError(command_result=(typ, data), expected="OK")
+    wanted = set(uids)
+    found: dict[str, bytes] = {}
+    for item in data or ():
+        if not isinstance(item, tuple) or len(item) < 2:
+            continue  # ")" closing a message, or an unsolicited flags update
+        match = _FETCH_UID.search(item[0])
+        uid = match.group(1).decode() if match else None
+        if uid in wanted and uid not in found:
+            found[uid] = item[1]
+    return [(uid, found[uid]) for uid in uids if uid in found]
 
 
 def _apply_one(box, uid: str, raw: bytes, now: datetime, report: FetchReport) -> None:

@@ -292,15 +292,16 @@ def _read_dsn(message: Message) -> Bounce | str:
     for part in message.walk():
         content_type = part.get_content_type()
         if content_type == "message/delivery-status":
+            # Read as text like any header: a field with an address in Unicode (RFC 6533, SMTPUTF8) is no str here.
             for fields in _status_groups(part):
-                action = (fields.get("Action") or "").strip().lower()
-                recipient = bare_address((fields.get("Final-Recipient") or "").partition(";")[2])
+                action = _header(fields, "Action").strip().lower()
+                recipient = bare_address(_header(fields, "Final-Recipient").partition(";")[2])
                 if not recipient:
-                    recipient = bare_address((fields.get("Original-Recipient") or "").partition(";")[2])
+                    recipient = bare_address(_header(fields, "Original-Recipient").partition(";")[2])
                 if action == "failed" and recipient:
                     recipients.append(recipient)
-                    statuses.append((fields.get("Status") or "").strip()[:20])
-                    diagnostics.append(" ".join((fields.get("Diagnostic-Code") or "").split())[:300])
+                    statuses.append(_header(fields, "Status").strip()[:20])
+                    diagnostics.append(" ".join(_header(fields, "Diagnostic-Code").split())[:300])
                 elif action == "delayed":
                     delayed = True
         elif content_type == "text/rfc822-headers":

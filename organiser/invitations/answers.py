@@ -23,7 +23,7 @@ from ..events.models import Event, EventStatus, WaitingRule
 from ..extensions import db, rows_matched, utcnow
 from ..people.models import Person
 from ..refusals import Refusal
-from . import notices, room
+from . import erasure_notices, notices, room
 from .deferred_notices import next_sequence
 from .guest_list import waiting_position  # noqa: F401 (re-exported: the RSVP page and tests read it here)
 from .links import revoke_rsvp_token
@@ -365,10 +365,12 @@ def on_seats_freed(event: Event, **_kwargs) -> int:
     return len(promote_from_waiting_list(event))
 
 
-def on_person_erased(person: Person, now: datetime | None = None, **_kwargs) -> int:
-    """signals.person_erased: free the person's places at upcoming events (returns how many), clear the notes,
-    plus-ones and reasons on their invitations, stop their RSVP links (hash and the nonce they are derived from),
-    and take them off guest lists not sent yet."""
+def on_person_erased(person: Person, now: datetime | None = None, at_own_request: bool = False, **_kwargs) -> int:
+    """signals.person_erased: cancel their calendar entries (erasure_notices, before anything changes), free the
+    person's places at upcoming events (returns how many), clear the notes, plus-ones and reasons on their
+    invitations, stop their RSVP links (hash and the nonce they are derived from), and take them off guest lists
+    not sent yet."""
+    erasure_notices.queue_erasure_cancels(person, at_own_request=at_own_request, now=now)
     released = release_place_of_deleted(person, now)
     db.session.execute(
         update(Invitation)

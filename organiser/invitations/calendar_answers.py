@@ -19,6 +19,7 @@ from typing import Literal
 from flask_babel import lazy_gettext as _l
 
 from .. import signals
+from ..addresses import address_forms
 from ..events.models import EventStatus
 from ..extensions import db
 from ..inbox.addresses import key_of
@@ -172,20 +173,20 @@ def _apply_bounce(incoming: IncomingMessage, now: datetime) -> InboxResult:
         if bounce.original_message_ids
         else []
     )
+    # An internationalised domain is reported in its ASCII (IDNA) form by most servers, in Unicode by some, and
+    # may be stored either way: every form of each reported address matches (addresses.address_forms).
+    reported = frozenset().union(*(address_forms(address) for address in bounce.recipients))
     marked: Person | None = None
-    for address in bounce.recipients:
-        person = db.session.scalar(db.select(Person).where(db.func.lower(Person.email) == address))
-        if person is None:
-            continue
+    for person in db.session.scalars(db.select(Person).where(db.func.lower(Person.email).in_(reported))):
         person.email_bounced_at = now
         person.email_problem = reason
         marked = marked or person
-    for row in outbox_rows:
-        if row.to_address.lower() in bounce.recipients:
-            row.status = OutboxStatus.FAILED
-            row.last_error = reason or "bounced"
+    bounced = [row for row in outbox_rows if reported & address_forms(row.to_address)]
+    for row in bounced:
+        row.status = OutboxStatus.FAILED
+        row.last_error = reason or "bounced"
     db.session.flush()
-    about = next((row for row in outbox_rows if row.to_address.lower() in bounce.recipients), None)
+    about = next(iter(bounced), None)
     detail = ", ".join(bounce.recipients) + (f" ({reason})" if reason else "")
     if about is not None:
         invitation = db.session.get(Invitation, about.invitation_id) if about.invitation_id else None

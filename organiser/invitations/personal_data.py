@@ -162,7 +162,7 @@ def erase(person: Person, now: datetime | None = None) -> int:
         .order_by(Event.starts_at, Event.id)
     ).all()
     kind = person.kind
-    delete_person(person)
+    delete_person(person, at_own_request=True)
     told = 0
     for event in events:
         organiser = event.organiser

@@ -33,7 +33,7 @@ from ..places.models import Initiative
 from ..refusals import Refusal
 from ..tokens import hash_token, looks_like_token, new_token
 from ..web import absolute_url
-from . import links
+from . import erasure_notices, links
 from .answers import AnswerOutcome, AnswerSource, promote_from_waiting_list, record_answer
 from .models import Invitation, InvitationState, Signup, SignupKind
 
@@ -217,6 +217,9 @@ def remove_signup(invitation: Invitation, now: datetime | None = None) -> bool:
     links stop working and the invitation goes; the person stays in the directory. Returns whether it was one."""
     if not invitation.signed_up:
         return False
+    # The confirmation put an entry in their calendar: it goes too (a CANCEL made from the event, as the
+    # invitation goes now).
+    erasure_notices.queue_signup_removed(invitation, now)
     if invitation.holds_place and invitation.event.status != EventStatus.CANCELLED:
         record_answer(invitation, "no", by_organiser=True, notify=False, now=now)
     db.session.delete(invitation)

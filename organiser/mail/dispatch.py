@@ -15,6 +15,9 @@ Steps 2 and 3 of how a mail travels (step 1, queueing, is in `outbox`):
    MAIL_MAX_ATTEMPTS; a permanent refusal (5xx) FAILED with the server's reason in `last_error`. Without
    MAIL_SERVER (development) due rows become KEPT, for the development mail page.
 
+   Rows of the kinds FORGOTTEN_WHEN_DONE (the CANCEL to an erased person) are not recorded but deleted, row and
+   all, once sent or given up (FAILED), under the same claim check; without MAIL_SERVER they are deleted unsent.
+
 Why not Flask-Mail's `Message` and `Mail.send`: Flask-Mail 0.10 opens SMTP without a timeout, gives every
 message a Message-ID on the local host name, cannot put a `text/calendar; method=…` part inside the
 multipart/alternative, and suppresses sending whenever TESTING is on. So the MIME is built with Python's
@@ -37,12 +40,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db, rows_matched, utcnow
 from .deferred import render_deferred
-from .models import OutboxMessage, OutboxStatus
+from .models import FORGOTTEN_WHEN_DONE, OutboxMessage, OutboxStatus
 from .rendering import envelope_sender, mime_bytes, sender
 from .retention import NO_CONTENTS, remove_contents_when_sent
 from .smtp import (
@@ -126,12 +129,11 @@ def anything_due(now: datetime) -> bool:
 
 def keep_due(now: datetime) -> int:
     """Development without SMTP: due rows become KEPT (the development mail page shows them)."""
+    due = (OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
     with Session(db.engine) as session, session.begin():
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-            .values(status=OutboxStatus.KEPT, last_error="")
-        )
+        # Mail that must leave no record (FORGOTTEN_WHEN_DONE) is not kept: there is nobody to send it to.
+        session.execute(delete(OutboxMessage).where(*due, OutboxMessage.kind.in_(FORGOTTEN_WHEN_DONE)))
+        result = session.execute(update(OutboxMessage).where(*due).values(status=OutboxStatus.KEPT, last_error=""))
         return rows_matched(result)
 
 
@@ -235,14 +237,17 @@ class SentRecorder:
         recorded = 0
         with Session(db.engine) as session, session.begin():
             for attempts, ids in by_attempts.items():
+                claimed = (
+                    OutboxMessage.id.in_(ids),
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.attempts == attempts,
+                    OutboxMessage.next_attempt_at == self.claim.lease_until,
+                )
+                forgotten = OutboxMessage.kind.in_(FORGOTTEN_WHEN_DONE)
+                recorded += rows_matched(session.execute(delete(OutboxMessage).where(*claimed, forgotten)))
                 result = session.execute(
                     update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id.in_(ids),
-                        OutboxMessage.status == OutboxStatus.PENDING,
-                        OutboxMessage.attempts == attempts,
-                        OutboxMessage.next_attempt_at == self.claim.lease_until,
-                    )
+                    .where(*claimed, ~forgotten)
                     .values(
                         status=OutboxStatus.SENT,
                         sent_at=self.now,
@@ -307,6 +312,10 @@ def _record(message: OutboxMessage, outcome: Exception | None, claim: Claim, now
     else:
         values = {"next_attempt_at": now + backoff(message.attempts, backoff_base()), "last_error": str(outcome)}
         report.retried += 1
+    if message.kind in FORGOTTEN_WHEN_DONE and values.get("status") in (OutboxStatus.SENT, OutboxStatus.FAILED):
+        if not _delete_claimed(message, claim):
+            log.warning("outbox row %s was taken over by another worker before it was deleted", message.id)
+        return
     if not _update_claimed(message, claim, **values):
         log.warning("outbox row %s was taken over by another worker before its result was recorded", message.id)
 
@@ -328,6 +337,20 @@ def _update_claimed(message: OutboxMessage, claim: Claim, **values) -> bool:
                 OutboxMessage.next_attempt_at == claim.lease_until,
             )
             .values(**values)
+        )
+        return rows_matched(result) == 1
+
+
+def _delete_claimed(message: OutboxMessage, claim: Claim) -> bool:
+    """Delete a row of FORGOTTEN_WHEN_DONE this worker is done with, while its claim stands."""
+    with Session(db.engine) as session, session.begin():
+        result = session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.id == message.id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.attempts == message.attempts,
+                OutboxMessage.next_attempt_at == claim.lease_until,
+            )
         )
         return rows_matched(result) == 1
 

@@ -67,6 +67,11 @@ class OutboxKind(enum.StrEnum):
     NEWS = "news"
     #: To someone who signed up on the public event page: the link to confirm the sign-up (double opt-in).
     SIGNUP_CONFIRM = "signup_confirm"
+    #: To someone whose data was erased: their calendar entries go (METHOD:CANCEL). Sent once, then deleted with
+    #: no record kept (FORGOTTEN_WHEN_DONE).
+    ERASURE_CANCEL = "erasure_cancel"
+    #: To someone whose sign-up the organiser removed: their calendar entry goes (METHOD:CANCEL).
+    SIGNUP_REMOVED = "signup_removed"
 
     @property
     def label(self) -> str:
@@ -96,7 +101,14 @@ _KIND_LABELS = {
     OutboxKind.FOLLOWUP_REMINDER: _l("Herinnering vragen na afloop"),
     OutboxKind.NEWS: _l("Nieuws voor de organisator"),
     OutboxKind.SIGNUP_CONFIRM: _l("Aanmelding bevestigen"),
+    OutboxKind.ERASURE_CANCEL: _l("Agenda-afspraak vervalt na verwijderen"),
+    OutboxKind.SIGNUP_REMOVED: _l("Aanmelding verwijderd"),
 }
+
+#: Kinds whose row is deleted once the worker is done with it (sent, or given up), with nothing kept: the mail to an
+#: erased person (erasure keeps no record of them, not even to whom or what kind). `retention.forget_recipient`
+#: leaves them while they wait.
+FORGOTTEN_WHEN_DONE = frozenset({OutboxKind.ERASURE_CANCEL.value})
 
 
 class OutboxMessage(Model):

@@ -8,7 +8,9 @@ row around them (to whom, what kind, status, when) is what the organiser's mail 
 - contents of mail that was not sent (failed, or kept without SMTP) go RETENTION_UNSENT_MAIL_DAYS after it was
   made; a failed mail can be retried until then, not after;
 - the rows themselves go RETENTION_MAIL_LOG_DAYS after they were made (pending mail is never deleted);
-- an erased person's mail goes at once (`forget_recipient`), pending mail included.
+- an erased person's mail goes at once (`forget_recipient`), pending mail included, except the one mail erasure
+  itself causes (FORGOTTEN_WHEN_DONE: the CANCEL of their calendar entries), which the worker deletes, row and
+  all, once it has sent it or given up (dispatch.py).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from flask import current_app
 from sqlalchemy import delete, update
 
 from .. import retention
+from ..addresses import address_forms
 from ..extensions import db, rows_matched
-from .models import OutboxMessage, OutboxStatus
+from .models import FORGOTTEN_WHEN_DONE, OutboxMessage, OutboxStatus
 
 #: What an outbox row holds once its contents are removed.
 NO_CONTENTS = {"text_body": "", "html_body": "", "ics": None, "ics_method": None, "qr_url": None, "facts": None}
@@ -73,22 +76,36 @@ def delete_old_records(now: datetime) -> int:
     return rows_matched(result) or 0
 
 
+def _forms(address: str) -> set[str]:
+    """The address as stored on people and as the outbox carries it (an internationalised domain in its IDNA
+    form, addresses.wire_address): a mail row holds either."""
+    return {address, *address_forms(address)}
+
+
 def forget_recipient(address: str | None) -> int:
-    """Delete every mail to this address, sent or waiting (an erased person); returns how many."""
+    """Delete every mail to this address (either form of an internationalised domain), sent or waiting (an
+    erased person), except the waiting mail erasure itself causes (FORGOTTEN_WHEN_DONE, deleted by the worker
+    once sent); returns how many."""
     if not address:
         return 0
     result = db.session.execute(
-        delete(OutboxMessage).where(OutboxMessage.to_address == address).execution_options(synchronize_session=False)
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.to_address.in_(_forms(address)),
+            ~(OutboxMessage.kind.in_(FORGOTTEN_WHEN_DONE) & (OutboxMessage.status == OutboxStatus.PENDING)),
+        )
+        .execution_options(synchronize_session=False)
     )
     return rows_matched(result) or 0
 
 
 def mail_to(address: str | None) -> list[OutboxMessage]:
-    """Every mail to this address, oldest first (for the "my data" page)."""
+    """Every mail to this address (either form of an internationalised domain), oldest first (for the "my
+    data" page)."""
     if not address:
         return []
     return list(
         db.session.scalars(
-            db.select(OutboxMessage).where(OutboxMessage.to_address == address).order_by(OutboxMessage.id)
+            db.select(OutboxMessage).where(OutboxMessage.to_address.in_(_forms(address))).order_by(OutboxMessage.id)
         )
     )

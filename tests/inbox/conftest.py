@@ -169,7 +169,8 @@ def _mail_user() -> tuple[str, int, int]:
     return entry.pw_name, entry.pw_uid, entry.pw_gid
 
 
-CONFIG = """\
+#: What the configurations of both versions say alike.
+COMMON = """\
 base_dir = $base/run
 state_dir = $base/state
 log_path = $base/dovecot.log
@@ -177,9 +178,13 @@ info_log_path = $base/dovecot.log
 protocols = imap
 listen = 127.0.0.1
 ssl = no
-disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2 oauthbearer
-first_valid_uid = 1
+first_valid_uid = 1"""
+
+#: The throw-away configuration for Dovecot 2.3 (Debian 12).
+CONFIG_2_3 = """\
+$common
+disable_plaintext_auth = no
 mail_location = maildir:$base/mail/%u
 $users
 # OAuth2 (as Exchange Online wants it): Dovecot asks the token authority whether a bearer token is valid.
@@ -196,6 +201,37 @@ userdb {
   driver = static
   args = uid=$uid gid=$gid home=$base/home/%u
 }
+$services"""
+
+#: The same for Dovecot 2.4 (Debian 13, upstream), whose settings were renamed (doc.dovecot.org, "Upgrading
+#: Dovecot CE from 2.3 to 2.4"): dovecot_config_version and dovecot_storage_version must come first;
+#: mail_location became mail_driver + mail_path; disable_plaintext_auth = no became auth_allow_cleartext = yes;
+#: %u became %{user}; passdb and userdb are named blocks whose args became settings (password, fields); the OAuth2
+#: mechanisms no longer use a passdb but the global oauth2 { } block (its settings were the oauth2 args file's).
+CONFIG_2_4 = """\
+dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+$common
+auth_allow_cleartext = yes
+mail_driver = maildir
+mail_path = $base/mail/%{user}
+$users
+# OAuth2 (as Exchange Online wants it): Dovecot asks the token authority whether a bearer token is valid.
+oauth2 {
+$oauth2}
+passdb static {
+  password = $password
+}
+userdb static {
+  fields {
+    uid = $uid
+    gid = $gid
+    home = $base/home/%{user}
+  }
+}
+$services"""
+
+SERVICES = """\
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
@@ -213,6 +249,31 @@ service stats {
 }
 """
 
+#: What Dovecot asks the token authority (2.3: the oauth2 passdb's args file; 2.4: the oauth2 { } block).
+OAUTH2_SETTINGS = (
+    "introspection_mode = post\n"
+    "introspection_url = http://127.0.0.1:$authority/introspect\n"
+    "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+)
+
+
+def dovecot_version(binary: str) -> tuple[int, ...]:
+    """`dovecot --version` ("2.3.19.1 (9b53102964)") as numbers: (2, 3, 19, 1)."""
+    output = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10, check=True).stdout
+    first = output.split()[0] if output.split() else ""
+    return tuple(int(part) for part in first.split(".") if part.isdigit())
+
+
+def dovecot_config(version: tuple[int, ...], **values) -> tuple[str, str | None]:
+    """The configuration for this Dovecot version, and the oauth2 args file 2.3 needs (None for 2.4)."""
+    oauth2 = Template(OAUTH2_SETTINGS).substitute(authority=values.pop("authority"))
+    services = Template(SERVICES).substitute(port=values["port"], chroot=values.pop("chroot"))
+    values["common"] = Template(COMMON).substitute(base=values["base"])
+    if version >= (2, 4):
+        indented = "".join(f"  {line}\n" for line in oauth2.splitlines())
+        return Template(CONFIG_2_4).substitute(oauth2=indented, services=services, **values), None
+    return Template(CONFIG_2_3).substitute(services=services, **values), oauth2
+
 
 @pytest.fixture(scope="session")
 def dovecot() -> Dovecot:
@@ -228,25 +289,23 @@ def dovecot() -> Dovecot:
         os.chown(base / folder, uid, gid)
     port = free_port()
     authority = TokenAuthority()
-    (base / "oauth2.conf").write_text(
-        "introspection_mode = post\n"
-        f"introspection_url = http://127.0.0.1:{authority.port}/introspect\n"
-        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
-    )
     root = os.geteuid() == 0
     users = "" if root else "\n".join(f"{name} = {user}" for name in ("default_login_user", "default_internal_user"))
-    config = base / "dovecot.conf"
-    config.write_text(
-        Template(CONFIG).substitute(
-            base=base,
-            users=users,
-            password=PASSWORD,
-            uid=uid,
-            gid=gid,
-            port=port,
-            chroot="" if root else "chroot =",
-        )
+    text, oauth2 = dovecot_config(
+        dovecot_version(binary),
+        base=base,
+        users=users,
+        password=PASSWORD,
+        uid=uid,
+        gid=gid,
+        port=port,
+        chroot="" if root else "chroot =",
+        authority=authority.port,
     )
+    if oauth2 is not None:
+        (base / "oauth2.conf").write_text(oauth2)
+    config = base / "dovecot.conf"
+    config.write_text(text)
     with open(base / "stderr.log", "wb") as stderr:
         process = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + 15

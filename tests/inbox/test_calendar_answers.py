@@ -12,7 +12,7 @@ import pytest
 
 from organiser.extensions import utcnow
 from organiser.inbox.models import InboxMessage
-from organiser.invitations import answers
+from organiser.invitations import answers, sending
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage, OutboxStatus
 from organiser.people.models import Person
@@ -309,6 +309,50 @@ def test_a_bounce_marks_the_address_as_not_working_and_tells_the_organiser(
     for where in (f"/events/{event.id}/guests", f"/people/{person.id}", "/people"):
         assert "e-mailadres werkt niet" in logged_in.get(where).get_data(as_text=True), where
     assert sorted(db.session.scalars(db.select(InboxMessage.kind))) == ["bounce", "other"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "reported", "knows_the_mail"),
+    [
+        ("anna@bücher.example", "anna@xn--bcher-kva.example", True),  # as entered; the server reports the wire form
+        ("anna@bücher.example", "anna@xn--bcher-kva.example", False),  # a bounce without the original's headers
+        ("anna@xn--bcher-kva.example", "anna@bücher.example", True),  # stored in ASCII; reported in Unicode
+        ("Anna@Bücher.example", "anna@XN--BCHER-KVA.example", False),
+    ],
+)
+def test_a_bounce_for_an_internationalised_address_finds_the_person_in_either_form(
+    app, db, dovecot, mailbox_user, create_event, create_person, organiser, stored, reported, knows_the_mail
+):
+    event = create_event(organiser=organiser)
+    person = create_person(name="Anna Bücher", email=stored)
+    db.session.add(Invitation(event=event, person=person))
+    db.session.flush()
+    sending.send_invitations(event)
+    db.session.commit()
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.person_id == person.id))
+    invitation_mail = last_calendar_mail(db, invitation.id)
+    assert invitation_mail.to_address.endswith("@xn--bcher-kva.example")  # sent in the wire form
+    dovecot.append(
+        mailbox_user,
+        render_message(
+            "postfix_bounce",
+            ATTENDEE=reported,
+            ATTENDEE_NAME=person.name,
+            SUMMARY=event.title,
+            DATE=format_datetime(utcnow()),
+            MESSAGE_ID=f"<{uuid.uuid4()}@mail.gemeente.example>",
+            ORIGINAL_ID=invitation_mail.message_id if knows_the_mail else "<elsewhere@mail.example>",
+        ),
+    )
+    fetch(app)
+    db.session.expire_all()
+    person = db.session.get(Person, person.id)
+    assert person.email_bounced_at is not None and "5.1.1" in person.email_problem
+    (line,) = db.session.scalars(db.select(InboxMessage))
+    assert line.outcome == "bounce"
+    if knows_the_mail:
+        assert db.session.get(OutboxMessage, invitation_mail.id).status == OutboxStatus.FAILED
+        assert line.invitation_id == invitation.id
 
 
 def test_a_person_writing_to_the_reply_address_is_shown_to_the_organiser(

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from imap_tools import MailBox, MailBoxUnencrypted
 
 from organiser.extensions import db as _db
 from organiser.inbox.mailbox import FetchReport, InboxUnavailable, fetch_inbox, mailbox_settings
@@ -235,3 +236,34 @@ def test_who_wrote_is_forgotten_after_the_retention_period(app, db, dovecot, mai
     assert run_scheduled_jobs(later)["purged_inbox_details"] == 1
     row = db.session.scalar(sa.select(InboxMessage))
     assert (row.sender, row.detail) == ("", "") and row.message_key.startswith("<")  # still known: never twice
+
+
+@pytest.mark.parametrize("flag", ["\\Deleted", "\\Seen"])
+def test_flags_another_worker_changes_during_the_fetch_do_not_make_an_extra_message(
+    app, db, dovecot, mailbox_user, invited, monkeypatch, flag
+):
+    """Another session changing a flag (the other worker removing a message it applied) makes Dovecot add an
+    unsolicited "* n FETCH (FLAGS …)" to this session's FETCH response (RFC 3501 §7.4.2): imap-tools' bulk fetch
+    pairs the response items two by two, so such an item shifted the pairs and made up a message with no body
+    (applied as an "ignored" message: the two-worker test once counted 6 applied of 5)."""
+    event, invitations = invited(n=3)
+    for invitation in invitations:
+        dovecot.append(mailbox_user, reply_from(db, invitation.id, "outlook", "ACCEPTED"))
+    original = MailBox.uids
+
+    def uids_then_other_worker(self, *args, **kwargs):
+        found = original(self, *args, **kwargs)
+        other = dovecot.connect(mailbox_user)
+        try:
+            other.select("INBOX")
+            other.uid("STORE", found[0], "+FLAGS", f"({flag})")
+        finally:
+            other.logout()
+        return found
+
+    monkeypatch.setattr(MailBoxUnencrypted, "uids", uids_then_other_worker)
+    db.session.commit()
+    report = fetch_inbox()
+    assert (report.applied, report.failed) == (3, 0), str(report)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(InboxMessage)) == 3
+    assert states(db, invitations) == [InvitationState.YES] * 3

@@ -84,7 +84,9 @@ def test_the_worker_stops_within_seconds_of_a_burst_of_sigterms(database_url, tm
             worker.kill()
             worker.communicate()
     assert worker.returncode == 0, output
-    assert took < 5, took
+    # A worker that ignores the burst never ends (signal_until_it_ends then raises after 20 s); one that handles
+    # it ends within a second or two on a quiet machine, and within 5–8 s seen on 2 cores at a load average of 14.
+    assert took < 15, took
     assert "Traceback" not in output, output
     assert "SIGTERM received" in output and output.rstrip().endswith("Outbox worker stopped."), output
     if postgres:

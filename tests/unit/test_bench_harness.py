@@ -20,13 +20,15 @@ def test_a_slow_server_shows_in_the_latency_not_in_fewer_arrivals():
         time.sleep(0.05)
         return 200
 
-    # 20 a second arriving, one client that takes 50 ms each: it keeps up (latency about 50 ms) ...
+    # 20 a second arriving, one client that takes 50 ms each: it keeps up (latency about 50 ms; the bound leaves
+    # room for a busy machine, where a 50 ms sleep was seen to take up to 105 ms) ...
     keeping_up = harness.open_loop([slow] * 10, rate=20, max_in_flight=1)
-    assert keeping_up.ms(99) < 100
-    # ... 100 a second arriving: the requests queue, and the wait counts (a closed loop would report 50 ms).
-    queued = harness.open_loop([slow] * 10, rate=100, max_in_flight=1)
-    assert queued.ms(99) > 300
-    assert queued.worst_send_lag > 0.3
+    assert keeping_up.ms(99) < 250
+    # ... 100 a second arriving: the requests queue, and the wait counts (a closed loop would report 50 ms): the
+    # 20th waits for the 19 before it, 19 x 50 ms of work against 19 x 10 ms between arrivals, about 810 ms.
+    queued = harness.open_loop([slow] * 20, rate=100, max_in_flight=1)
+    assert queued.ms(99) > 600
+    assert queued.worst_send_lag > 0.6
 
 
 def test_a_spread_shows_median_and_range():
