@@ -1,10 +1,11 @@
 """`make bench`: the benchmarks of the performance table in one run, the output also kept in bench/results/.
 
-    .venv/bin/python -m bench                  # bench_feeds, bench_pages, bench_load (the README's table)
+    .venv/bin/python -m bench                  # bench_feeds, bench_pages, bench_reach, bench_load (the README's table)
     .venv/bin/python -m bench feeds load       # some of them
     BENCH_SHORT=1 .venv/bin/python -m bench    # tiny sizes, one round: what CI runs (make bench-short)
 
-bench_reach (every reach page and CSV) and bench_people_import run on their own: python -m bench.bench_reach.
+bench_reach: every reach page and CSV and the suggestions page, in-process, at 100,000 invitations (bench_pages
+times the dashboard and the suggestions page over HTTP). bench_people_import and bench_dispatch run on their own.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from . import harness
 
-DEFAULT = ["feeds", "pages", "load"]
+DEFAULT = ["feeds", "pages", "reach", "load"]
 RESULTS = Path(__file__).parent / "results"
 
 

@@ -6,6 +6,7 @@ from .events.models import Event, Stop
 from .followup.models import FollowupAnswer, FollowupChoice, FollowupRequest, FollowupSettings
 from .inbox.models import InboxMessage
 from .invitations.models import Invitation, Signup
+from .invitations.participation import PersonParticipation
 from .mail.models import OutboxMessage
 from .news.models import NewsItem
 from .people.models import Department, Person, PersonImport
@@ -30,6 +31,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "PersonImport",
+    "PersonParticipation",
     "RecoveryCode",
     "Signup",
     "Stop",

@@ -22,6 +22,7 @@ from .events.access import managed_clause
 from .events.models import Event
 from .events.sharing import hand_over_everything
 from .extensions import db
+from .followup import answering as followup_answering
 from .followup import privacy as followup_privacy
 from .followup import settings as followup_settings
 from .inbox.models import InboxMessage
@@ -106,6 +107,8 @@ RECEIVERS = (
     (signals.personal_data_requested, calendar_links.on_personal_data_requested),
     # invitations → followup: what the "my data" page shows of the follow-up (answers, consent to share)
     (signals.personal_data_requested, followup_privacy.on_personal_data_requested),
+    # invitations → followup: the RSVP page links the questions after the event
+    (signals.rsvp_page_sections, followup_answering.rsvp_section),
     # invitations → teams: a late yes is placed in a team; someone leaving is taken out (a guide replaced)
     (signals.invitation_joined, membership.on_invitation_joined),
     (signals.invitation_left, membership.on_invitation_left),
@@ -121,9 +124,10 @@ RECEIVERS = (
     (signals.neighbourhoods_listed, events_place_use.count_events_per_neighbourhood),
     (signals.initiatives_listed, people_place_use.count_residents_per_initiative),
     (signals.initiatives_listed, events_place_use.list_events_per_initiative),
-    # events → invitations: a copy's guest list; a draft deleted only when nothing of it was sent, and with it
-    # what invitations, teams, calendar, the follow-up settings and the inbox keep of it
+    # events → invitations, followup: a copy's guest list and follow-up settings; a draft deleted only when nothing
+    # of it was sent, and with it what invitations, teams, calendar, the follow-up settings and the inbox keep of it
     (signals.event_copied, copied_guests.copy_guest_list),
+    (signals.event_settings_copied, followup_settings.on_event_copied),
     (signals.event_deletion_requested, copied_guests.sent_for_event),
     (signals.event_deletion_requested, mail_of_event),
     (signals.event_deleting, copied_guests.forget_event),

@@ -37,6 +37,11 @@ seats_freed = _signals.signal("seats-freed")
 #: how many they put there.
 event_copied = _signals.signal("event-copied")
 
+#: events → an event was copied (or repeated in a series), with or without its guests; kwargs: copy (the new Event,
+#: flushed). Receivers give the copy what their domain keeps as the event's settings (the follow-up's switch,
+#: days open and texts).
+event_settings_copied = _signals.signal("event-settings-copied")
+
 #: events → may this draft be deleted? Receivers return a list of sentences saying what of it was already sent
 #: (empty: nothing); one sentence refuses the deletion.
 event_deletion_requested = _signals.signal("event-deletion-requested")
@@ -56,6 +61,10 @@ personal_data_requested = _signals.signal("personal-data-requested")
 #: events → the public event page is shown (sent with the event). Receivers return a (template name, context dict)
 #: for a section of their domain on it, or None (invitations: the sign-up form, or "by invitation only").
 event_page_sections = _signals.signal("event-page-sections")
+
+#: invitations → the invitee's RSVP page is shown (sent with the invitation). Receivers return a (template name,
+#: context dict) for a section of their domain on it, or None (followup: the link to the questions after the event).
+rsvp_page_sections = _signals.signal("rsvp-page-sections")
 
 #: invitations → an invitation now holds a place at the event (yes, or promoted from the waiting list).
 invitation_joined = _signals.signal("invitation-joined")

@@ -62,7 +62,7 @@ def send_link(organiser: Organiser, purpose: LinkPurpose, invited_by: Organiser 
     kind = OutboxKind.ACCOUNT_WELCOME if purpose == LinkPurpose.WELCOME else OutboxKind.ACCOUNT_RESET
     subject, text, html = render_mail(
         kind.value,
-        current_app.config["BABEL_DEFAULT_LOCALE"],
+        organiser.locale or current_app.config["BABEL_DEFAULT_LOCALE"],  # the language the account chose
         organiser=organiser,
         invited_by=invited_by,
         link=absolute_url("auth.set_password", token=token),

@@ -225,8 +225,17 @@ def forgot_password():
             send_link(organiser, LinkPurpose.RESET)
             trail.record("password_reset_sent", "account", organiser.id, organiser.name, actor_name=organiser.email)
             db.session.commit()
-        return render_template("auth/forgot_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+        # Post/Redirect/Get: a reload must not mail a new link (which would make the one just mailed stop working).
+        return redirect(url_for("auth.forgot_password_sent"))
     return render_template("auth/forgot.html", form=form)
+
+
+@bp.get("/password/forgotten/verstuurd")
+def forgot_password_sent():
+    """After asking for a link: look in your mailbox (said the same way whether the address has an account)."""
+    if not current_app.config["PASSWORD_LOGIN"]:
+        abort(404)
+    return render_template("auth/forgot_sent.html", minutes=current_app.config["PASSWORD_RESET_MINUTES"])
 
 
 @bp.route("/password/new/<token>", methods=["GET", "POST"])

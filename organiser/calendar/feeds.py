@@ -20,21 +20,18 @@ from urllib.parse import urlencode
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, func
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Select, bindparam, func
 
 from ..events.models import FORMATS, Event, EventStatus, Format
 from ..extensions import db, utcnow
 from ..invitations import ical
-from ..invitations.links import rsvp_url
+from ..invitations.links import rsvp_url_maker
 from ..invitations.models import Invitation, InvitationState
-from ..people.models import Person
 from ..places.models import Neighbourhood
 from . import fragments
 from .fragments import PlannedEntry, digest, output_version, version_column
 from .links import base_url
-from .models import FeedState
+from .validators import FeedValidator, known_public, settled_validator
 
 #: Answers whose events are in the personal feed: not the declined ones, not the ones never sent.
 PERSONAL_FEED_STATES: Final = (
@@ -63,43 +60,6 @@ class PublicFilter:
     @property
     def wijk(self) -> str | None:
         return self.neighbourhood.slug if self.neighbourhood else None
-
-
-@dataclass(frozen=True)
-class FeedValidator:
-    """What a conditional request is compared against, computed without rendering the feed."""
-
-    etag: str
-    last_modified: datetime | None
-
-
-def settled_validator(key: str, etag: str) -> FeedValidator:
-    """The validators of feed `key` whose content now has ETag `etag`.
-
-    Last-Modified is the moment the feed got that ETag, kept in feed_state: the same on every app server, and
-    never earlier than before (a new ETag moves it to now, or a second past the previous one). It cannot come
-    from the rows a feed shows: when the newest of them leaves the feed (another format or wijk, the window of
-    past events), their latest change goes back, and renaming an initiative changes no event's updated_at; a
-    client sending only If-Modified-Since then kept a stale feed. Flushes when the ETag is new (the view commits).
-    """
-    stored = db.session.execute(db.select(FeedState.etag, FeedState.changed_at).where(FeedState.key == key)).first()
-    if stored is not None and stored.etag == etag:
-        return FeedValidator(etag, stored.changed_at)
-    now = utcnow()
-    changed_at = max(now, stored.changed_at + timedelta(seconds=1)) if stored is not None else now
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(FeedState).values(key=key, etag=etag, changed_at=changed_at)
-    statement = statement.on_conflict_do_update(
-        index_elements=[FeedState.key],
-        set_={"etag": statement.excluded.etag, "changed_at": statement.excluded.changed_at},
-        # Another server may have moved it further in the meantime: never back.
-        where=FeedState.changed_at < statement.excluded.changed_at,
-    )
-    db.session.execute(statement)
-    now_stored = db.session.execute(db.select(FeedState.etag, FeedState.changed_at).where(FeedState.key == key)).first()
-    if now_stored is not None and now_stored.etag == etag:
-        changed_at = now_stored.changed_at
-    return FeedValidator(etag, changed_at)
 
 
 class RenderedFeeds:
@@ -209,20 +169,34 @@ def public_feed_name(feed_filter: PublicFilter) -> str:
 
 
 def public_feed_validator(feed_filter: PublicFilter, now: datetime | None = None) -> FeedValidator:
-    """ETag and Last-Modified of a public feed from one aggregate query, before rendering.
+    """ETag and Last-Modified of a public feed, before rendering: the stored ones while the calendar version
+    stands still and no event left the window since (one statement, validators.py), else from one aggregate query.
 
     The ETag is the calendar version with the number of events in the feed: while the version stands still,
     nothing shown changes and events only leave the feed (its window moves on), so the number tells apart
     every body the feed can have. The same on every app server (both come from the database)."""
-    count, _newest, version = db.session.execute(
-        _public_query(feed_filter, now).with_only_columns(func.count(), func.max(Event.updated_at), version_column())
-    ).one()
+    now = now or utcnow()
+    key = f"public:{feed_filter.format_code or ''}:{feed_filter.wijk or ''}"
     wijk_name = feed_filter.neighbourhood.name if feed_filter.neighbourhood else None
+    settings = [output_version(), base_url(), time_zone(), _feed_locale(), _past_days(), wijk_name]
+    known = known_public(key, settings, now)
+    if known.validator is not None:
+        return known.validator
+    count, _newest, version, first_end = db.session.execute(
+        _public_query(feed_filter, now).with_only_columns(
+            func.count(), func.max(Event.updated_at), version_column(), func.min(Event.ends_at)
+        )
+    ).one()
     etag = digest(
         [output_version(), "public", base_url(), time_zone(), _feed_locale(), _past_days(), feed_filter.format_code]
         + [feed_filter.wijk, wijk_name, version or 0, count]
     )
-    return settled_validator(f"public:{feed_filter.format_code or ''}:{feed_filter.wijk or ''}", etag)
+    return settled_validator(key, etag, known.inputs, _window_passes(first_end))
+
+
+def _window_passes(first_end: datetime | None) -> datetime | None:
+    """When the event that ends first leaves the feeds' window of past events (None: no event, nothing leaves)."""
+    return first_end + timedelta(days=_past_days()) if first_end is not None else None
 
 
 def render_public_feed(feed_filter: PublicFilter, now: datetime | None = None) -> bytes:
@@ -252,29 +226,51 @@ def _feed_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def _personal_query(person: Person, now: datetime | None) -> Select:
-    return (
-        db.select(Invitation)
-        .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.person_id == person.id)
-        .where(Event.ends_at >= feed_window_start(now))
+def personal_settings() -> list[object]:
+    """What a personal feed's ETag depends on besides the person's rows: the code, addresses, zone and window."""
+    return [output_version(), base_url(), time_zone(), _past_days()]
+
+
+#: The person's invitations in the window (made once, run with the person's id and the window's start): narrow
+#: columns, no ORM objects. The validator reads what the ETag covers, the entries what a feed shows of each.
+_IN_WINDOW: Final = (
+    db.select(Invitation.state)
+    .join(Event, Event.id == Invitation.event_id)
+    .where(Invitation.person_id == bindparam("person_id"))
+    .where(Event.ends_at >= bindparam("window_start", type_=Event.ends_at.type))
+)
+_PERSONAL_ROWS: Final = _IN_WINDOW.add_columns(
+    Event.id,
+    Event.updated_at,
+    Event.feed_version,
+    Event.ends_at,
+    Invitation.sent_at,
+    Invitation.answered_at,
+    Invitation.waiting_since,
+    Invitation.token_nonce,
+).order_by(Event.id)
+_PERSONAL_ENTRIES: Final = (
+    _IN_WINDOW.add_columns(
+        Event.id,
+        Event.feed_version,
+        Event.published_at.is_not(None).label("published"),
+        Invitation.sent_at,
+        Invitation.answered_at,
+        Invitation.waiting_since,
+        Invitation.token_nonce,
+        Invitation.token_hash,
     )
+    .where(Invitation.state.in_(PERSONAL_FEED_STATES))
+    .order_by(Event.starts_at, Event.id)
+)
 
 
-def personal_feed_invitations(person: Person, now: datetime | None = None) -> list[Invitation]:
-    """The person's invitations in their feed: sent, not declined, within the window; in time order (their
-    events without hosts and stops: the entries are stored, see fragments.py)."""
-    query = (
-        _personal_query(person, now)
-        .where(Invitation.state.in_(PERSONAL_FEED_STATES))
-        .options(contains_eager(Invitation.event))
-        .order_by(Event.starts_at, Event.id)
-    )
-    return list(db.session.scalars(query))
+def _personal_rows(query: Select, person_id: int, now: datetime | None):
+    return db.session.connection().execute(query, {"person_id": person_id, "window_start": feed_window_start(now)})
 
 
-def _answer_changed_at(invitation: Invitation) -> datetime | None:
-    moments = [m for m in (invitation.sent_at, invitation.answered_at, invitation.waiting_since) if m]
+def _answer_changed_at(row) -> datetime | None:
+    moments = [m for m in (row.sent_at, row.answered_at, row.waiting_since) if m]
     return max(moments, default=None)
 
 
@@ -288,68 +284,60 @@ def answer_lines() -> dict[InvitationState, str]:
     }
 
 
-def personal_feed_entries(person: Person, now: datetime | None = None) -> list[PlannedEntry]:
-    """The entries of a personal feed: private, with the person's answer, no other guests."""
+def personal_feed_entries(person_id: int, now: datetime | None = None) -> list[PlannedEntry]:
+    """The entries of a personal feed, in time order: sent, not declined, within the window; private, with the
+    person's answer, no other guests (one narrow query: the VEVENTs themselves are stored, see fragments.py)."""
     url = base_url()
     entries = []
     # Translated once per feed, not per entry.
     answers = answer_lines()
     answer_here = _("Uw antwoord geven of wijzigen: %(url)s")
     answer_in_mail = _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
-    for invitation in personal_feed_invitations(person, now):
-        event = invitation.event
+    respond = rsvp_url_maker()
+    for row in _personal_rows(_PERSONAL_ENTRIES, person_id, now):
         # The personal RSVP link (derived again from the invitation's token nonce) is the one to answer with;
         # without one (withdrawn), the public event page when there is one.
-        personal = rsvp_url(invitation)
-        link = personal or (ical.event_page_url(event, url) if event.published_at is not None else None)
+        personal = respond(row.token_nonce, row.token_hash)
+        link = personal or (f"{url}/events/{row.id}" if row.published else None)  # ical.event_page_url
         answer_how = answer_here % {"url": personal} if personal else answer_in_mail
         entries.append(
             PlannedEntry(
-                event.id,
-                event.feed_version,
+                row.id,
+                row.feed_version,
                 link,
-                entry_status=ical.PERSONAL_STATUS[invitation.state],
+                entry_status=ical.PERSONAL_STATUS[row.state],
                 private=True,
-                extra_lines=(answers[invitation.state], answer_how),
-                changed_at=_answer_changed_at(invitation),
+                extra_lines=(answers[row.state], answer_how),
+                changed_at=_answer_changed_at(row),
             )
         )
     return entries
 
 
-def personal_feed_validator(person: Person, now: datetime | None = None) -> FeedValidator:
+def personal_feed_validator(
+    person_id: int, locale: str | None, now: datetime | None = None, inputs: str | None = None
+) -> FeedValidator:
     """ETag and Last-Modified of a personal feed from one narrow query (the person's answers and the events'
-    feed_version, which covers everything shown of them), before rendering."""
-    rows = db.session.execute(
-        _personal_query(person, now)
-        .with_only_columns(
-            Event.id,
-            Event.updated_at,
-            Invitation.state,
-            Invitation.sent_at,
-            Invitation.answered_at,
-            Invitation.waiting_since,
-            Invitation.token_nonce,
-            Event.feed_version,
-        )
-        .order_by(Event.id)
-    ).all()
+    feed_version, which covers everything shown of them), before rendering; kept with `inputs` (the counters read
+    before, validators.Known) until the first of its events leaves the window."""
+    rows = _personal_rows(_PERSONAL_ROWS, person_id, now).all()
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
     etag = digest(
-        [output_version(), "personal", base_url(), time_zone(), person.id, person.locale, _past_days()]
+        [output_version(), "personal", base_url(), time_zone(), person_id, locale, _past_days()]
         + [
             f"{r.id}:{r.feed_version}:{r.updated_at.isoformat()}:{r.state}:{r.sent_at}:{r.answered_at}:{r.waiting_since}:{r.token_nonce}"
             for r in shown
         ]
     )
-    return settled_validator(f"personal:{person.id}", etag)
+    first_end = min((row.ends_at for row in shown), default=None)
+    return settled_validator(f"personal:{person_id}", etag, inputs, _window_passes(first_end))
 
 
-def render_personal_feed(person: Person, now: datetime | None = None) -> bytes:
-    """The personal feed, in the person's language."""
-    locale = person.locale or _feed_locale()
+def render_personal_feed(person_id: int, locale: str | None, now: datetime | None = None) -> bytes:
+    """The personal feed, in the person's language (`locale`, None: the default one)."""
+    locale = locale or _feed_locale()
     with force_locale(locale):
-        entries = personal_feed_entries(person, now)
+        entries = personal_feed_entries(person_id, now)
         return fragments.feed(
             ical.feed_header(name=_("Mijn uitnodigingen (organiser)"), tzid=time_zone()),
             entries,

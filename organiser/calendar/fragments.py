@@ -81,19 +81,30 @@ def version_column():
 
 def variant(entry: PlannedEntry, base_url: str, tzid: str, locale: str) -> str:
     """How a feed shows an event: everything in its VEVENT that is not the event's own (see the module docstring)."""
-    return digest(
-        [
-            output_version(),
-            base_url,
-            tzid,
-            locale,
+    return variants(base_url, tzid, locale)(entry)
+
+
+def variants(base_url: str, tzid: str, locale: str) -> Callable[[PlannedEntry], str]:
+    """variant() for many entries of one feed: the parts they share hashed once (the same digests)."""
+    shared = hashlib.sha256()
+    for part in (output_version(), base_url, tzid, locale):
+        shared.update(str(part).encode("utf-8"))
+        shared.update(b"\x1f")
+
+    def of(entry: PlannedEntry) -> str:
+        hasher = shared.copy()
+        for part in (
             entry.link or "",
             entry.entry_status or "",
-            int(entry.private),
+            str(int(entry.private)),
             "\x1e".join(entry.extra_lines),
             entry.changed_at.isoformat() if entry.changed_at else "",
-        ]
-    )
+        ):
+            hasher.update(part.encode("utf-8"))
+            hasher.update(b"\x1f")
+        return hasher.hexdigest()[:40]
+
+    return of
 
 
 def public_feed(header: bytes, events: Select, *, base_url: str, tzid: str, locale: str) -> bytes:
@@ -115,10 +126,11 @@ def feed(header: bytes, planned: list[PlannedEntry], *, base_url: str, tzid: str
     """A feed of these entries, in this order (an event once). Call inside force_locale(locale)."""
     seen: set[int] = set()
     wanted: dict[Key, PlannedEntry] = {}
+    shown = variants(base_url, tzid, locale)
     for entry in planned:
         if entry.event_id not in seen:  # two VEVENTs with one UID confuse every client
             seen.add(entry.event_id)
-            wanted[entry.event_id, entry.event_version, variant(entry, base_url, tzid, locale)] = entry
+            wanted[entry.event_id, entry.event_version, shown(entry)] = entry
     bodies = entries(list(wanted), wanted.__getitem__, base_url=base_url, tzid=tzid)
     return b"".join([header, *(bodies[key] for key in wanted), ical.FEED_END])
 

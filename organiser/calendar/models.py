@@ -67,3 +67,20 @@ class FeedState(Model):
     etag: Mapped[str] = mapped_column(String(64))
     #: The moment a server first saw that ETag: Last-Modified.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The digest of the counters (and settings) the ETag was last computed for (feeds.py, `Validation`): while they
+    #: stand still, the ETag stands, and a conditional request is answered from this row alone.
+    inputs: Mapped[str | None] = mapped_column(String(64))
+    #: When the first event of the feed leaves its window of past events (then the ETag is computed again).
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PersonalFeedVersion(Model):
+    """A counter per person, raised by database triggers (migration 0028) in the transaction of every change to
+    what their personal feed shows of their invitations (added, removed, answer, waiting list, sent, link)."""
+
+    __tablename__ = "personal_feed_version"
+
+    #: No foreign key: the trigger of an invitation deleted with its person (ON DELETE CASCADE) writes here, and
+    #: a counter left behind does no harm (it only ever rises).
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -18,7 +18,7 @@ from ..invitations.links import find_invitation_by_token
 from ..people.access import FEED_LINK, PersonChangeRefused, check_change, directory_required
 from ..people.models import Person
 from ..ratelimit import limit_token_requests
-from . import feeds, links
+from . import feeds, links, validators
 from .forms import NewFeedLinkForm, PublicFeedFilterForm
 
 bp = Blueprint("calendar", __name__)
@@ -111,15 +111,19 @@ def event_ics(event_id: int):
 @limit_token_requests(per_address=False)
 def personal_feed(token: str):
     """A person's private feed: every invitation they did not decline; 410 once the link was replaced."""
-    found = links.find_person_by_feed_token(token)
+    now = utcnow()
+    # One statement: the token's hash, the person, and their feed's stored validator while it still holds.
+    found = validators.find_personal_feed(token, feeds.personal_settings(), now)
     if found is None:
         abort(404)
     if isinstance(found, links.Revoked):  # 410 Gone: Thunderbird then stops asking instead of showing nothing
         abort(410)
-    now = utcnow()
+    validator = found.known.validator or feeds.personal_feed_validator(
+        found.person_id, found.locale, now, found.known.inputs
+    )
     return calendar_response(
-        feeds.personal_feed_validator(found, now),
-        lambda: feeds.render_personal_feed(found, now),
+        validator,
+        lambda: feeds.render_personal_feed(found.person_id, found.locale, now),
         filename="organiser-uitnodigingen.ics",
         private=True,
     )

@@ -4,7 +4,8 @@ never commit.
 Times move by wall-clock time in the municipality's zone (organiser/clock.py): a bruiscafé at 16:00 in winter is
 at 16:00 in summer too, and a stop 30 minutes after the start stays 30 minutes after it. The guest list is not
 the events domain's: who wants it copied sends `signals.event_copied` (invitations puts the people on the copy's
-list as new, unsent invitations).
+list as new, unsent invitations). Settings other domains keep of the event (the follow-up's) come along through
+`signals.event_settings_copied`, always.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def copy_event(
     db.session.add(copy)
     db.session.flush()
     touch(copy)
+    signals.event_settings_copied.send(source, copy=copy)
     if with_guests:
         signals.event_copied.send(source, copy=copy)
     return copy

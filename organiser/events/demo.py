@@ -15,6 +15,7 @@ from ..auth.models import Organiser, Role
 from ..extensions import db, utcnow
 from ..places.models import Initiative, Neighbourhood
 from .models import Event, EventStatus, Owner, Stop
+from .series import Rule, make_series
 
 DEMO_EMAIL = "demo@organiser.example"
 DEMO_PASSWORD = "demo-organiser"  # noqa: S105 (published on purpose: demo only)
@@ -161,6 +162,19 @@ def load_demo_events() -> bool:
             capacity=60,
         ),
         dict(
+            title="Taalcafé: koffie met de gemeente",
+            format="bruiscafe",
+            days=15,
+            hours=(10, 12),
+            location="Bibliotheek Rijnbuurt, Rijnlaan 5",
+            hood="Rijnbuurt",
+            hosts=["Taalcafé Rijnbuurt"],
+            owner=Owner.RESIDENTS,
+            capacity=20,
+            # A series (reeks): the same morning every month, three times, each date with its own guest list.
+            series=Rule(frequency="monthly_weekday", count=3),
+        ),
+        dict(
             title="Broedplaats: samen de Rijnbuurt schoner",
             format="broedplaats",
             days=33,
@@ -213,4 +227,11 @@ def load_demo_events() -> bool:
         db.session.add(event)
         created = True
     db.session.flush()
+    for plan in plans:
+        if "series" in plan:
+            first = db.session.scalars(db.select(Event).where(Event.title == plan["title"]).order_by(Event.starts_at))
+            source = first.first()
+            if source is not None and source.series is None:
+                make_series(source, plan["series"], organiser_id=organiser.id, with_guests=False)
+                created = True
     return created

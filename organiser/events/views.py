@@ -219,7 +219,11 @@ def edit(event_id: int):
         db.session.commit()
         if len(changed) > 1:
             flash(
-                _("De wijzigingen zijn opgeslagen, ook bij de %(num)d volgende bijeenkomsten.", num=len(changed) - 1),
+                ngettext(
+                    "De wijzigingen zijn opgeslagen, ook bij de volgende bijeenkomst in de reeks.",
+                    "De wijzigingen zijn opgeslagen, ook bij de %(num)d volgende bijeenkomsten.",
+                    len(changed) - 1,
+                ),
                 "success",
             )
         else:

@@ -23,7 +23,7 @@ from ..people.models import ContactRole, Department, Person, PersonKind, person_
 from ..places.models import Initiative
 from .asking import present_clause
 from .models import FollowupAnswer, FollowupChoice, FollowupRequest, RespondentRole
-from .settings import is_open, settings_of
+from .settings import closes_at, is_open, settings_of
 
 
 class FollowupRefused(Exception):
@@ -79,6 +79,20 @@ def may_answer(request: FollowupRequest, now: datetime | None = None) -> bool:
     """Open, and not answered anonymously already (such an answer can no longer be found to change)."""
     event = request.event
     return is_open(event, settings_of(event), now or utcnow()) and not request.answered_anonymously
+
+
+def rsvp_section(invitation: Invitation) -> tuple[str, dict] | None:
+    """signals.rsvp_page_sections: on the RSVP page, the way to the questions after the event, for an invitee who was
+    asked them (the morning after, when the follow-up is on); nothing before that, or once it was switched off."""
+    request = request_of(invitation)
+    if request is None:
+        return None
+    settings = settings_of(invitation.event)
+    if not settings.enabled:
+        return None
+    answered = request.answered_anonymously or named_answer(invitation) is not None
+    closes = closes_at(invitation.event, settings)
+    return "followup/_rsvp_section.html", {"open_now": may_answer(request), "answered": answered, "closes_at": closes}
 
 
 def respondent_of(person: Person, groups: GroupsPresent) -> tuple[RespondentRole, int | None, int | None]:

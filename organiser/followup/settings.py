@@ -112,6 +112,27 @@ def is_open(event: Event, settings: FollowupSettings, now: datetime) -> bool:
     )
 
 
+def on_event_copied(source: Event, *, copy: Event, **_kwargs) -> None:
+    """signals.event_settings_copied: a copy (or a date of a series) is followed up as its source was (the switch,
+    the days open, the organiser's texts); a source without a row of its own leaves the copy on the defaults."""
+    stored = db.session.get(FollowupSettings, source.id)
+    if stored is None:
+        return
+    db.session.add(
+        FollowupSettings(
+            event_id=copy.id,
+            enabled=stored.enabled,
+            open_days=stored.open_days,
+            intro=stored.intro,
+            question_met=stored.question_met,
+            question_touch=stored.question_touch,
+            question_rating=stored.question_rating,
+            question_different=stored.question_different,
+        )
+    )
+    db.session.flush()
+
+
 def on_event_deleting(event: Event, **_kwargs) -> None:
     """signals.event_deleting: a draft goes, and with it the organiser's follow-up settings (a draft was never held,
     so nobody was asked)."""

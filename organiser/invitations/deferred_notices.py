@@ -1,9 +1,12 @@
-"""The invitation, confirmation and promotion mails, recorded as facts and rendered by the worker (issue 12, 15).
+"""Every mail to an invitee, recorded as facts and rendered by the worker (issue 12, 15): the invitation, the
+confirmation and the promotion, and the notices (new link, change, route change, cancellation, reminders,
+withdrawal, calendar answer).
 
 Recording (in the request, inside the answer's lock or the send): `record_notice` for one invitation and
 `invitation_rows` for a whole send write an outbox row with the kind, the invitation, the subject and a snapshot
 (`snapshot`) of what was true: the answer and plus-ones, the place on the waiting list, whether plus-ones were
-refused, the calendar SEQUENCE given to the invitee and the DTSTAMP. No link and no note is stored: the worker
+refused, the calendar SEQUENCE given to the invitee and the DTSTAMP, and what else the notice says (`context`:
+the change list, the reason, notice_context.py). No link and no note is stored: the worker
 derives the personal link from the invitation's nonce when it renders (links.rsvp_url), and reads the note then
 (a note removed meanwhile, by a withdrawal or the retention purge, is not sent).
 
@@ -12,11 +15,12 @@ rows of a batch are rendered together with a fixed number of queries (their invi
 in a few SELECTs, the "who else comes" counts once per event); the templates once per group of mails that differ
 only in name, link, note and team line; the event-wide part of the .ics once per event version, method, language
 and status lines (itip_parts), reused across the batch. Confirmations and promotions carry the check-in pass
-(passes.pass_url) as a QR code, as notices._queue adds it, from the answer as recorded.
+(passes.pass_url) as a QR code, as notices.compose_notice shows it, from the answer as recorded.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -32,26 +36,41 @@ from sqlalchemy.orm import Session, selectinload
 from ..addresses import wire_address
 from ..events.models import Event
 from ..extensions import db, utcnow
+from ..forms import required
 from ..inbox.addresses import inbox_configured
 from ..mail.deferred import Contents, facts_row
 from ..mail.models import OutboxKind, OutboxMessage
 from ..mail.outbox import queue_row
 from ..mail.rendering import QR_CONTENT_ID, render_bodies, render_subject
+from ..people.directory import mailable
 from ..people.models import Person, PersonKind
 from ..web import absolute_url
-from . import room
+from . import guest_list, room
 from .guest_list import Company
 from .itip_parts import itip_for
 from .links import rsvp_token
 from .models import Invitation, InvitationState
+from .notice_context import open_context, seal_context, to_facts
 from .passes import pass_url
 from .reply_keys import organizer_address
 
 #: Mails that confirm a place carry the check-in pass as a QR code (passes.py: not the RSVP link).
 PASS_MAIL_KINDS = frozenset({OutboxKind.CONFIRMATION, OutboxKind.PROMOTION})
 
-#: The kinds recorded as facts and rendered by the worker.
-DEFERRED_KINDS = (OutboxKind.INVITATION, OutboxKind.CONFIRMATION, OutboxKind.PROMOTION)
+#: The kinds recorded as facts and rendered by the worker: every mail to an invitee about their invitation.
+DEFERRED_KINDS = (
+    OutboxKind.INVITATION,
+    OutboxKind.CONFIRMATION,
+    OutboxKind.PROMOTION,
+    OutboxKind.NEW_LINK,
+    OutboxKind.CHANGE,
+    OutboxKind.ROUTE_CHANGE,
+    OutboxKind.CANCELLATION,
+    OutboxKind.REMINDER,
+    OutboxKind.DAY_BEFORE,
+    OutboxKind.WITHDRAWN,
+    OutboxKind.CALENDAR_ANSWER,
+)
 
 
 def snapshot(
@@ -88,10 +107,18 @@ def record_notice(
     free_seats: int = 0,
     not_before: datetime | None = None,
     subjects: dict[InvitationState, str] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> None:
     """Record one mail about `invitation` as facts (flushes): the answer as it stands now, a raised SEQUENCE
-    when the mail carries a calendar part. Nothing for a person without address or erased. `subjects`: the
-    subject per answer, made before the event's lock was taken (`subjects_for`); else it is made here."""
+    when the mail carries a calendar part. Nothing for a person organiser cannot mail (no address, erased, an
+    address marked as not working: people.directory.mailable). `subjects`: the subject per answer, made before the
+    event's lock was taken (`subjects_for`); else it is made here. `context`: what else the template is given
+    (the change list, a reason, days ahead; JSON-safe after notice_context.to_facts; TypeError otherwise)."""
+    if not mailable(invitation.person):
+        return
+    waiting = invitation.state == InvitationState.WAITING
+    if waiting_position is None and waiting and ics_method and ics_method != "CANCEL":
+        waiting_position = guest_list.waiting_position(invitation)  # the calendar entry says the place in line
     sequence = next_sequence(invitation) if ics_method else None
     row = notice_row(
         invitation,
@@ -105,6 +132,7 @@ def record_notice(
         free_seats=free_seats,
         not_before=not_before,
         subjects=subjects,
+        context=context,
     )
     if row is None:
         return
@@ -133,12 +161,13 @@ def notice_row(
     free_seats: int = 0,
     not_before: datetime | None = None,
     subjects: dict[InvitationState, str] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> dict | None:
     """The outbox row of one mail about `invitation` (outbox column values, see `facts_row`) saying `state` and
-    `plus_ones`, written by nobody yet: the caller inserts it (answers: in the one statement after the lock).
-    None for a person without address or erased. Makes the reply key when the mail has a calendar part."""
+    `plus_ones`, written by nobody yet: the caller inserts it (answers: in the one statement after the lock,
+    settling.py). None for a person organiser cannot mail. Makes the reply key when the mail has a calendar part."""
     person = invitation.person
-    if not person.email or person.deleted_at is not None:
+    if not mailable(person):
         return None
     event = invitation.event
     if ics_method:
@@ -153,14 +182,18 @@ def notice_row(
         plus_ones_refused=plus_ones_refused,
         free_seats=free_seats,
     )
+    if context:
+        facts["context"] = seal_context(context)
     organiser = event.organiser
     subject = (subjects or {}).get(state)
     if subject is None:
         shown = invitation if state == invitation.state else SimpleNamespace(state=state)
-        subject = render_subject(kind.value, _locale(person), invitation=shown, event=event, person=person)
+        subject = render_subject(
+            kind.value, _locale(person), invitation=shown, event=event, person=person, **(context or {})
+        )
     return facts_row(
         kind=kind,
-        to_address=person.email,
+        to_address=required(person.email),
         to_name=person.name,
         subject=subject,
         facts=facts,
@@ -280,8 +313,11 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
             team_line = team.summary_for(invitation) if team is not None else None
         link = _link(rsvp_token(invitation), bodies)
         own = {_NAME: person.name, _LINK: link, _NOTE: invitation.note or None, _TEAM: team_line}
-        said = tuple(sorted((key, value) for key, value in facts.items() if key not in ("stamp", "sequence")))
-        # The check-in pass where the mail confirms a place (as notices._queue does), from the answer as recorded.
+        context = open_context(facts.get("context"))
+        said = json.dumps(
+            [{key: value for key, value in facts.items() if key not in _OWN_FACTS}, to_facts(context)], sort_keys=True
+        )
+        # The check-in pass where the mail confirms a place (as for compose_notice), from the answer as recorded.
         qr_url = None
         if message.kind in PASS_MAIL_KINDS and not event.is_cancelled:
             qr_url = pass_url(cast(Invitation, recorded))
@@ -303,6 +339,7 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
                 contact=event.organiser,
                 calendar_answers=answers,
                 qr_src=f"cid:{QR_CONTENT_ID}" if qr_url else None,
+                **context,
                 outcome=SimpleNamespace(
                     state=recorded.state,
                     waiting_position=facts.get("waiting_position"),
@@ -322,6 +359,10 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
         contents[message.id] = Contents(_fill(text, own, escape=False), _fill(html, own, escape=True), ics, qr_url)
     return contents
 
+
+#: Facts of each mail's own that the text does not say (they go in the calendar part), and the sealed context (its
+#: ciphertext differs per mail; what it says is compared opened).
+_OWN_FACTS = ("stamp", "sequence", "context")
 
 #: Marks for what differs between the mails of one group (NUL never occurs in a name, link, note or team).
 _NAME, _LINK, _NOTE, _TEAM = "\x00name\x00", "\x00link\x00", "\x00note\x00", "\x00team\x00"

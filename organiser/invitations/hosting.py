@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 
 from ..auth import trail
+from ..auth.models import Organiser
 from ..events.models import Event
 from ..extensions import db, utcnow
 from ..forms import required
@@ -49,7 +51,8 @@ def create_event_link(
     db.session.flush()
     url = link_url(link, token)
     if link.email:
-        subject, text, html = render_mail(OutboxKind.EVENT_LINK.value, "nl", link=link, event=event, url=url)
+        locale = _language_of(link.email)
+        subject, text, html = render_mail(OutboxKind.EVENT_LINK.value, locale, link=link, event=event, url=url)
         queue_mail(
             kind=OutboxKind.EVENT_LINK,
             to_address=link.email,
@@ -61,6 +64,16 @@ def create_event_link(
         )
     trail.record("event_link_created", "event", event.id, f"{event.title}: {link.name} ({kind.value})")
     return token
+
+
+def _language_of(email: str) -> str:
+    """The language a link's mail is written in: the recipient's own, as every mail to a person is (the person with
+    that address in the directory, else the account), else the default language (BABEL_DEFAULT_LOCALE)."""
+    person = db.session.scalar(
+        db.select(Person.locale).where(Person.email == email, Person.deleted_at.is_(None)).limit(1)
+    )
+    account = db.session.scalar(db.select(Organiser.locale).where(Organiser.email == email).limit(1))
+    return person or account or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def link_url(link: EventLink, token: str) -> str:

@@ -8,6 +8,7 @@ See ../shared/CALENDAR.md for why each property is there.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -225,8 +226,11 @@ def _calendar(properties: Iterable[tuple[str, object, dict[str, str] | None]], *
 FEED_END = b"END:VCALENDAR\r\n"
 
 
+@functools.lru_cache(maxsize=256)
 def feed_header(*, name: str, tzid: str, description: str | None = None) -> bytes:
-    """The start of a feed_to_ical() calendar, up to its first VEVENT (for feeds made of stored entries)."""
+    """The start of a feed_to_ical() calendar, up to its first VEVENT (for feeds made of stored entries). Kept per
+    process (it depends on its arguments alone: the VTIMEZONE covers fixed years); writing it took as long as the
+    rest of a personal feed made of stored entries."""
     body = _feed_calendar(name=name, tzid=tzid, description=description).to_ical()
     if not body.endswith(FEED_END):
         raise ValueError("unexpected end of an iCalendar body")

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy.orm import joinedload
@@ -53,6 +54,22 @@ def rsvp_url(invitation: Invitation) -> str | None:
     from ..web import absolute_url
 
     return absolute_url("invitations.respond", token=token)
+
+
+def rsvp_url_maker() -> Callable[[str | None, str | None], str | None]:
+    """rsvp_url for many invitations at once, from their (token_nonce, token_hash): the same addresses, the URL
+    rule looked up once (building each through the URL map cost more than the rest of a personal feed's entry)."""
+    from ..web import absolute_url
+
+    mark = "0" * 43  # a token's shape: URL-safe characters, never quoted
+    before, after = absolute_url("invitations.respond", token=mark).split(mark)
+
+    def url(nonce: str | None, token_hash: str | None) -> str | None:
+        if not nonce or not token_hash:
+            return None
+        return f"{before}{_derive_token(nonce)}{after}"
+
+    return url
 
 
 def find_invitation_by_token(token: str) -> Invitation | None:

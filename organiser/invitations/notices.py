@@ -1,7 +1,10 @@
-"""Every mail of the invitations domain, in one place: one private builder (`_queue`) and thin public verbs.
+"""Every mail of the invitations domain, in one place: thin public verbs, and `compose_notice`, which renders one.
 
 Every mail is written to the outbox in the same transaction as the change that causes it, in the invitee's
-language, with a REQUEST or CANCEL .ics where the mail changes what is in their calendar.
+language, with a REQUEST or CANCEL .ics where the mail changes what is in their calendar. It is written as facts
+(deferred_notices.record_notice: kind, invitation, subject, the answer and what else the mail says) and rendered
+by the worker just before it is sent, with the personal link derived then: no outbox row holds a working link
+or a note (issue 15). `compose_notice` renders a notice whole in the request (the preview shows exactly that).
 
 Where the parts come from: the personal link from `links`; the .ics from `ical` (this package's iCalendar
 writer, which the calendar domain's feeds use too: calendar is above invitations, so the writer lives here);
@@ -20,20 +23,15 @@ from flask_babel import force_locale
 
 from ..events.models import Event
 from ..extensions import db, utcnow
-from ..forms import required
 from ..inbox.addresses import inbox_configured
-from ..mail.outbox import OutboxKind, queue_mail, supersede_unsent
+from ..mail.outbox import OutboxKind, supersede_unsent
 from ..mail.rendering import QR_CONTENT_ID, render_mail, sender
-from ..people.directory import mailable
 from ..web import absolute_url
 from . import deferred_notices
-from .deferred_notices import PASS_MAIL_KINDS, next_sequence
 from .guest_list import who_else_comes
 from .ical import invitation_to_ical
 from .itip_parts import calendar_status_lines
-from .links import rsvp_url
 from .models import HOLDS_PLACE_STATES, Invitation, InvitationState
-from .passes import pass_url
 from .reply_keys import organizer_address
 
 if TYPE_CHECKING:
@@ -130,56 +128,19 @@ def compose_notice(
     return ComposedMail(locale, subject, text, html, ics, ics_method if ics else None)
 
 
-def _queue(
+def _record(
     invitation: Invitation,
     kind: OutboxKind,
     ics_method: Literal["REQUEST", "CANCEL", "DECLINECOUNTER"] | None = None,
-    waiting_position: int | None = None,
     not_before: datetime | None = None,
     **context,
 ) -> None:
-    """Compose one notice in the invitee's language and put it in the outbox.
+    """Record one notice as facts (deferred_notices.record_notice), with what else its template is told.
 
-    A calendar part is stamped with the moment it is made and carries the invitee's next SEQUENCE, so that it
-    supersedes every earlier message to them in every client (RFC 5546); Reply-To is the event's organiser.
+    A calendar part is stamped with the moment the notice is recorded and carries the invitee's next SEQUENCE, so
+    that it supersedes every earlier message to them in every client (RFC 5546); Reply-To is the event's organiser.
     """
-    person = invitation.person
-    if not mailable(person):  # no address, or one organiser cannot mail (marked): the others still get theirs
-        return
-    organiser_email = ""
-    if ics_method:
-        organiser_email = _organiser_address(invitation)
-        invitation.calendar_sequence = next_sequence(invitation)
-    # The check-in pass as a QR code where the mail confirms a place (passes.py: not the RSVP link).
-    qr_url = pass_url(invitation) if kind in PASS_MAIL_KINDS and not invitation.event.is_cancelled else None
-    mail = compose_notice(
-        invitation,
-        kind,
-        rsvp_link=rsvp_url(invitation),
-        organiser_email=organiser_email,
-        sequence=invitation.calendar_sequence,
-        stamp=utcnow(),
-        ics_method=ics_method,
-        waiting_position=waiting_position,
-        qr_url=qr_url,
-        **context,
-    )
-    organiser = invitation.event.organiser
-    queue_mail(
-        kind=kind,
-        to_address=required(person.email),
-        to_name=person.name,
-        subject=mail.subject,
-        text_body=mail.text,
-        html_body=mail.html,
-        ics=mail.ics,
-        ics_method=mail.ics_method,
-        event_id=invitation.event_id,
-        invitation_id=invitation.id,
-        reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
-        not_before=not_before,
-        qr_url=qr_url,
-    )
+    deferred_notices.record_notice(invitation, kind, ics_method=ics_method, not_before=not_before, context=context)
 
 
 def queue_invitation(invitation: Invitation) -> None:
@@ -190,7 +151,7 @@ def queue_invitation(invitation: Invitation) -> None:
 
 def queue_new_link(invitation: Invitation) -> None:
     """A new personal link (the old one stopped working); the calendar entry again while a place is held."""
-    _queue(invitation, OutboxKind.NEW_LINK, ics_method="REQUEST" if invitation.holds_place else None)
+    _record(invitation, OutboxKind.NEW_LINK, ics_method="REQUEST" if invitation.holds_place else None)
 
 
 def confirmation_subjects(invitation: Invitation, wanted: InvitationState) -> dict:
@@ -227,7 +188,7 @@ def confirmation_row(
 ) -> dict | None:
     """The confirmation of an answer as an outbox row, not written yet (answers: written in the one statement
     after the event's lock, settling.py): the same mail as `queue_confirmation`, saying `outcome.state` with
-    `plus_ones` and carrying calendar SEQUENCE `sequence`. None when the invitee has no address."""
+    `plus_ones` and carrying calendar SEQUENCE `sequence`. None when the invitee cannot be mailed."""
     delay = timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
     return deferred_notices.notice_row(
         invitation,
@@ -267,7 +228,7 @@ def queue_change_notices(event: Event, changes: dict[str, tuple] | None = None) 
     saying what was changed ({field: (before, after)} as update_event returns it)."""
     invitations = _notified(event)
     for invitation in invitations:
-        _queue(invitation, OutboxKind.CHANGE, ics_method="REQUEST", changes=changes or {})
+        _record(invitation, OutboxKind.CHANGE, ics_method="REQUEST", changes=changes or {})
     return len(invitations)
 
 
@@ -279,7 +240,7 @@ def queue_route_notices(event: Event) -> int:
     not_before = utcnow() + timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
     for invitation in invitations:
         supersede_unsent(invitation.id, OutboxKind.ROUTE_CHANGE)
-        _queue(invitation, OutboxKind.ROUTE_CHANGE, ics_method="REQUEST", not_before=not_before)
+        _record(invitation, OutboxKind.ROUTE_CHANGE, ics_method="REQUEST", not_before=not_before)
     return len(invitations)
 
 
@@ -287,7 +248,7 @@ def queue_cancellation_notices(event: Event, reason: str = "") -> int:
     """Tell everyone invited and not declined that the event is cancelled (METHOD:CANCEL), with the reason."""
     invitations = _notified(event)
     for invitation in invitations:
-        _queue(invitation, OutboxKind.CANCELLATION, ics_method="CANCEL", reason=reason.strip())
+        _record(invitation, OutboxKind.CANCELLATION, ics_method="CANCEL", reason=reason.strip())
     return len(invitations)
 
 
@@ -295,12 +256,12 @@ def queue_reminder(invitation: Invitation, kind: OutboxKind, days_ahead: int | N
     """A one-time reminder (OutboxKind.REMINDER before the deadline, DAY_BEFORE the day before). `days_ahead`:
     calendar days from the day the mail is written to the event's day (local time), so that it says "vandaag" for
     an event later the same day and "morgen" only for tomorrow."""
-    _queue(invitation, kind, days_ahead=days_ahead)
+    _record(invitation, kind, days_ahead=days_ahead)
 
 
 def queue_withdrawn(invitation: Invitation, held_place: bool = False) -> None:
     """Confirm that the invitee withdrew and their details are removed; a calendar entry they had goes (CANCEL)."""
-    _queue(invitation, OutboxKind.WITHDRAWN, ics_method="CANCEL" if held_place else None)
+    _record(invitation, OutboxKind.WITHDRAWN, ics_method="CANCEL" if held_place else None)
 
 
 def queue_calendar_answer(
@@ -315,7 +276,7 @@ def queue_calendar_answer(
         ics_method = "CANCEL"
     elif invitation.state == InvitationState.NO and ics_method == "REQUEST":
         ics_method = None  # not coming: there is no entry to put back
-    _queue(invitation, OutboxKind.CALENDAR_ANSWER, ics_method=ics_method, reason=reason, **context)
+    _record(invitation, OutboxKind.CALENDAR_ANSWER, ics_method=ics_method, reason=reason, **context)
 
 
 # Receivers (connected in organiser/receivers.py) --------------------------------------------------------------------

@@ -8,7 +8,7 @@ import json
 from flask import flash, get_flashed_messages, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import retention, shown_once
+from .. import retention, shown_once, signals
 from ..extensions import csrf, db, utcnow
 from ..forms import EmptyForm
 from ..inbox.addresses import inbox_configured
@@ -94,6 +94,7 @@ def respond(token: str):
             company=guests.who_else_comes(event),
             calendar_answers=inbox_configured(),
             show_pass=_shows_pass(invitation),
+            sections=[section for _receiver, section in signals.rsvp_page_sections.send(invitation) if section],
         ),
         400 if form.errors or key_refused else 200,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import (
     EmailField,
     HiddenField,
@@ -164,9 +165,10 @@ class SignupSettingsForm(Form):
         if seats < event.signup_seats_taken:
             add_error(
                 self.signup_seats,
-                _(
+                ngettext(
+                    "Aanmeldingen nemen al %(num)d plaats in; het aantal kan niet lager zijn.",
                     "Aanmeldingen nemen al %(num)d plaatsen in; het aantal kan niet lager zijn.",
-                    num=event.signup_seats_taken,
+                    event.signup_seats_taken,
                 ),
             )
             ok = False

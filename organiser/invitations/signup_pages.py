@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -135,6 +135,7 @@ def confirm_signup(token: str):
             except (signups.SignupRefused, answering.AnswerRefused) as refusal:
                 db.session.rollback()
                 flash(str(refusal), "error")
+                return _private(redirect(url_for("invitations.confirm_signup", token=token)))  # a reload sends nothing
             else:
                 db.session.commit()
                 flash(_signed_up_message(confirmed.outcome), "success")
@@ -202,7 +203,14 @@ def signup_settings(event_id: int):
         db.session.commit()
         flash(_("De instellingen voor aanmelden zijn opgeslagen."), "success")
         if promoted:
-            flash(_("%(num)d mensen van de wachtlijst hebben een plaats gekregen.", num=promoted), "info")
+            flash(
+                ngettext(
+                    "%(num)d persoon van de wachtlijst heeft een plaats gekregen.",
+                    "%(num)d mensen van de wachtlijst hebben een plaats gekregen.",
+                    promoted,
+                ),
+                "info",
+            )
         return redirect(url_for("invitations.signup_settings", event_id=event.id))
     return render_template(
         "invitations/signup_settings.html",

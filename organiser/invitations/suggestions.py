@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from ..i18n import to_local
 from ..people.models import ContactRole, Person, PersonKind
 from .guest_list import ON_LIST_STATES, add_to_guest_list
 from .models import Invitation, InvitationState
+from .participation import PersonParticipation
 
 
 @dataclass
@@ -34,38 +34,104 @@ class Suggestion:
         return ", ".join(self.reasons)
 
 
-def _attended_clause(now: datetime):
-    """Took part: recorded as present, or said yes to an event that has ended and nobody recorded otherwise."""
-    return and_(
-        Event.ends_at < now,
-        Event.status != EventStatus.CANCELLED,
-        or_(
-            Invitation.attended.is_(True),
-            and_(Invitation.attended.is_(None), Invitation.state == InvitationState.YES),
-        ),
-    )
-
-
-def _declined_last_two(event: Event) -> Select:
-    """People whose two most recent invitations (other than this event's) were both declined."""
-    ranked = (
-        db.select(
-            Invitation.person_id.label("person_id"),
-            Invitation.state.label("state"),
-            func.row_number()
-            .over(partition_by=Invitation.person_id, order_by=(Event.starts_at.desc(), Invitation.id.desc()))
-            .label("rank"),
-        )
-        .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.state != InvitationState.LISTED, Invitation.event_id != event.id)
-        .subquery()
-    )
+def _ended_for_the_ahead(now: datetime):
+    """For the people whose summary lies ahead (a yes to an upcoming event: few people), the end of the latest
+    event they took part in that has ended by now, from their invitations: (person_id, ended)."""
     return (
-        db.select(ranked.c.person_id)
-        .where(ranked.c.rank <= 2)
-        .group_by(ranked.c.person_id)
-        .having(func.count() == 2, func.sum(case((ranked.c.state == InvitationState.NO, 1), else_=0)) == 2)
+        db.select(Invitation.person_id.label("person_id"), func.max(Event.ends_at).label("ended"))
+        .join(Event, Event.id == Invitation.event_id)
+        .join(PersonParticipation, PersonParticipation.person_id == Invitation.person_id)
+        .where(
+            PersonParticipation.last_taken_part_at >= now,
+            Event.ends_at < now,
+            Event.status != EventStatus.CANCELLED,
+            or_(
+                Invitation.attended.is_(True),
+                and_(Invitation.attended.is_(None), Invitation.state == InvitationState.YES),
+            ),
+        )
+        .group_by(Invitation.person_id)
+        .subquery("ended_for_the_ahead")
     )
+
+
+def _ranked(event: Event, now: datetime, n: int) -> Select:
+    """The colleagues who may be suggested, in the order of `suggest_colleagues`; only those who can be among the
+    first n: one in their department's turn k has at least k of the department before them."""
+    on_list = db.select(Invitation.person_id).where(Invitation.event_id == event.id)
+    listed_staff = (
+        db.select(Person.department_id)
+        .join(Invitation, Invitation.person_id == Person.id)
+        .where(Invitation.event_id == event.id, Invitation.state.in_(ON_LIST_STATES))
+        .where(Person.kind == PersonKind.STAFF)
+    )
+    unplaced_listed = listed_staff.where(Person.department_id.is_(None)).exists()
+    summary = PersonParticipation.last_taken_part_at
+    ahead = _ended_for_the_ahead(now)
+    candidates = (
+        db.select(
+            Person.id.label("person_id"),
+            Person.department_id.label("department_id"),
+            Person.contact_role.label("role"),
+            _sort_name(Person.name).label("sort_name"),
+            # The end of the latest event taken part in that has ended by now, or NULL. A join, not a subquery
+            # per row: PostgreSQL costed that per colleague and spent seconds compiling the query (JIT).
+            case((or_(summary.is_(None), summary < now), summary), else_=ahead.c.ended).label("last"),
+            case(
+                (Person.department_id.in_(listed_staff.subquery().select()), 1),
+                (and_(Person.department_id.is_(None), unplaced_listed), 1),
+                else_=0,
+            ).label("represented"),
+        )
+        .outerjoin(PersonParticipation, PersonParticipation.person_id == Person.id)
+        .outerjoin(ahead, ahead.c.person_id == Person.id)
+        .where(Person.kind == PersonKind.STAFF, Person.active.is_(True), Person.deleted_at.is_(None))
+        .where(Person.contact_role.is_not(None))
+        .where(Person.id.not_in(on_list), func.coalesce(PersonParticipation.declined_last_two, False).is_(False))
+        .subquery("candidates")
+    )
+    c = candidates.c
+    never_first = case((c.last.is_(None), 0), else_=1)
+    # Each department's queue: never took part first, then longest ago, then by name.
+    place = func.row_number().over(
+        partition_by=(c.role, c.department_id), order_by=(never_first, c.last, c.sort_name, c.person_id)
+    )
+    # Frontline colleagues come after every office colleague, so their department's turns continue from there.
+    office_in_department = func.sum(case((c.role == ContactRole.OFFICE, 1), else_=0)).over(partition_by=c.department_id)
+    turns = db.select(
+        c.person_id,
+        c.department_id,
+        c.last,
+        c.represented,
+        case((c.role == ContactRole.OFFICE, 0), else_=1).label("tier"),
+        (place - 1 + case((c.role == ContactRole.OFFICE, 0), else_=office_in_department)).label("turn"),
+        never_first.label("never_first"),
+        c.sort_name,
+    ).subquery("turns")
+    t = turns.c
+    return (
+        db.select(t.person_id, t.last, and_(t.turn == 0, t.represented == 0).label("first_of_department"))
+        .where(t.turn < n)
+        .order_by(
+            # The round-robin: departments take turns (fewest picked so far first), those not on the list yet
+            # first, then by the best of each department's queue.
+            t.tier,
+            t.turn,
+            t.represented,
+            t.never_first,
+            t.last,
+            t.sort_name,
+            func.coalesce(t.department_id, -1),
+        )
+        .limit(n)
+    )
+
+
+def _sort_name(name):
+    """Names compared as Python compares `name.lower()`: code point by code point (PostgreSQL's collation would
+    compare by language rules)."""
+    lowered = func.lower(name)
+    return lowered.collate("C") if db.engine.dialect.name == "postgresql" else lowered
 
 
 def _long_date(moment: datetime) -> str:
@@ -74,69 +140,19 @@ def _long_date(moment: datetime) -> str:
 
 
 def suggest_colleagues(event: Event, n: int = 10, now: datetime | None = None) -> list[Suggestion]:
-    """Up to n colleagues to invite, best first, each with the reasons; four queries whatever the numbers.
+    """Up to n colleagues to invite, best first, each with the reasons; two queries whatever the numbers.
 
     Office-bound colleagues come before frontline ones. Within that, departments take turns (round-robin),
     departments not yet on the list first; within a department, those who never took part come first, then
     those whose last time is longest ago. Never suggested: inactive or deleted people, residents, anyone already
-    on this event's list, and anyone who declined their last two invitations.
+    on this event's list, and anyone who declined their last two invitations. "Took part": checked in as
+    present, or said yes to an event that has ended (before `now`, UTC) and nobody recorded otherwise; cancelled
+    events do not count. The ranking is made in SQL from the per-person summary (invitations/participation.py).
     """
     if n <= 0:
         return []
     now = now or utcnow()
-    on_list = db.select(Invitation.person_id).where(Invitation.event_id == event.id)
-    candidates = db.session.execute(
-        db.select(Person.id, Person.name, Person.department_id, Person.contact_role)
-        .where(Person.kind == PersonKind.STAFF, Person.active.is_(True), Person.deleted_at.is_(None))
-        .where(Person.contact_role.is_not(None))
-        .where(Person.id.not_in(on_list), Person.id.not_in(_declined_last_two(event)))
-    ).all()
-    # A separate grouped query rather than a join: joined to 20,000 people, PostgreSQL picks a nested loop
-    # whenever its statistics are stale (right after an import), taking seconds instead of milliseconds.
-    last_attended: dict[int, datetime] = dict(
-        db.session.execute(
-            db.select(Invitation.person_id, func.max(Event.ends_at))
-            .join(Event, Event.id == Invitation.event_id)
-            .where(Invitation.event_id != event.id, _attended_clause(now))
-            .group_by(Invitation.person_id)
-        ).all()
-    )
-    represented = set(
-        db.session.scalars(
-            db.select(Person.department_id)
-            .distinct()
-            .join(Invitation, Invitation.person_id == Person.id)
-            .where(Invitation.event_id == event.id, Invitation.state.in_(ON_LIST_STATES))
-            .where(Person.kind == PersonKind.STAFF)
-        )
-    )
-
-    # Per role tier and department, a queue: never took part first, then longest ago, then by name.
-    queues: dict[ContactRole, dict[int | None, list]] = {ContactRole.OFFICE: {}, ContactRole.FRONTLINE: {}}
-    for person_id, name, department_id, role in candidates:
-        last = last_attended.get(person_id)
-        key = (0, 0.0) if last is None else (1, _as_utc(last).timestamp())
-        queues[role].setdefault(department_id, []).append((key, name.lower(), person_id, last))
-    picked_from: dict[int | None, int] = {}
-    chosen: list[tuple[int, int | None, datetime | None, bool]] = []
-    for role in (ContactRole.OFFICE, ContactRole.FRONTLINE):
-        heap = []
-        for department_id, queue in queues[role].items():
-            queue.sort(reverse=True)  # pop() from the end gives the best
-            heap.append(_turn(department_id, queue, picked_from, represented))
-        heapq.heapify(heap)
-        while heap and len(chosen) < n:
-            *_order, department_id = heapq.heappop(heap)
-            queue = queues[role][department_id]
-            _key, _name, person_id, last = queue.pop()
-            first_of_department = department_id not in represented and picked_from.get(department_id, 0) == 0
-            picked_from[department_id] = picked_from.get(department_id, 0) + 1
-            chosen.append((person_id, department_id, last, first_of_department))
-            if queue:
-                heapq.heappush(heap, _turn(department_id, queue, picked_from, represented))
-        if len(chosen) >= n:
-            break
-
+    chosen = db.session.execute(_ranked(event, now, n)).all()
     people = {
         person.id: person
         for person in db.session.scalars(
@@ -144,10 +160,12 @@ def suggest_colleagues(event: Event, n: int = 10, now: datetime | None = None) -
         )
     }
     suggestions = []
-    for person_id, _department_id, last, first_of_department in chosen:
+    for person_id, last, first_of_department in chosen:
         person = people[person_id]
         reasons = [
-            _("nog nooit deelgenomen") if last is None else _("laatst deelgenomen op %(date)s", date=_long_date(last))
+            _("nog nooit deelgenomen")
+            if last is None
+            else _("laatst deelgenomen op %(date)s", date=_long_date(_as_utc(last)))
         ]
         if first_of_department and person.department is not None:
             reasons.append(_("afdeling %(name)s nog niet vertegenwoordigd", name=person.department.name))
@@ -156,20 +174,8 @@ def suggest_colleagues(event: Event, n: int = 10, now: datetime | None = None) -
     return suggestions
 
 
-def _turn(department_id: int | None, queue: list, picked_from: dict, represented: set) -> tuple:
-    """A department's place in the round-robin: fewest picked so far, then not on the list yet, then its best."""
-    best = queue[-1]
-    return (
-        picked_from.get(department_id, 0),
-        department_id in represented,
-        best[0],
-        best[1],
-        -1 if department_id is None else department_id,
-        department_id,
-    )
-
-
 def _as_utc(moment: datetime) -> datetime:
+    """A moment read through a subquery comes back as stored (naive UTC)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

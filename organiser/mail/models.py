@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model, UTCDateTime, string_enum, utcnow
+from .sealing import Sealed
 
 
 class OutboxStatus(enum.StrEnum):
@@ -121,13 +122,14 @@ class OutboxMessage(Model):
     to_address: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300))
-    #: Text, HTML and calendar part hold the recipient's link (and sometimes their note): emptied once sent, or
-    #: when unsent mail is past its period (mail/retention.py); the rest of the row is what the mail page shows.
-    #: Empty while a deferred mail waits (`facts`): the worker renders it in memory when it sends it.
-    text_body: Mapped[str] = mapped_column(Text, default="")
-    html_body: Mapped[str] = mapped_column(Text, default="")
+    #: Text, HTML and calendar part hold the recipient's link (and sometimes their note): sealed at rest under
+    #: SECRET_KEY (mail/sealing.py), emptied once sent, or when unsent mail is past its period (mail/retention.py);
+    #: the rest of the row is what the mail page shows. Empty while a deferred mail waits (`facts`): the worker
+    #: renders it in memory when it sends it.
+    text_body: Mapped[str] = mapped_column(Sealed, default="")
+    html_body: Mapped[str] = mapped_column(Sealed, default="")
     #: An iCalendar object sent as text/calendar part and .ics attachment.
-    ics: Mapped[str | None] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Sealed)
     #: The iTIP METHOD of `ics` (REQUEST, CANCEL, PUBLISH); the MIME method parameter must equal it.
     ics_method: Mapped[str | None] = mapped_column(String(20))
     #: A URL the HTML part shows as a QR code (the invitee's check-in pass): made into a PNG when the mail is

@@ -16,7 +16,7 @@ import secrets
 from datetime import datetime, time
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import delete, update
 
@@ -52,10 +52,11 @@ def news_line(item: NewsItem) -> str:
         )
     if kind == NewsKind.PROMOTED:
         return _("%(name)s stond op de wachtlijst en heeft nu een plaats: er kwam een plek vrij.", name=name)
-    if kind == NewsKind.FULL:
-        return _(
-            "De bijeenkomst is vol: alle %(capacity)s plaatsen zijn bezet. Wie nu ja zegt, komt op de wachtlijst.",
-            capacity=item.detail,
+    if kind == NewsKind.FULL:  # detail: the capacity, as digits
+        return ngettext(
+            "De bijeenkomst is vol: de enige plaats is bezet. Wie nu ja zegt, komt op de wachtlijst.",
+            "De bijeenkomst is vol: alle %(num)d plaatsen zijn bezet. Wie nu ja zegt, komt op de wachtlijst.",
+            int(item.detail) if item.detail.isdigit() else 0,
         )
     if kind == NewsKind.BOUNCE:
         return _(

@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from charset_normalizer import from_bytes
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from sqlalchemy import delete
 
@@ -37,9 +38,9 @@ class ImportFileError(ValueError):
 #: Names of encodings as the preview shows them.
 ENCODING_NAMES = {
     "utf-8": "UTF-8",
-    "utf-16": "UTF-16 (Excel: Unicode-tekst)",
-    "cp1252": "Windows-1252 (Excel: CSV, West-Europees)",
-    "xlsx": "Excel-werkmap (.xlsx)",
+    "utf-16": _l("UTF-16 (Excel: Unicode-tekst)"),
+    "cp1252": _l("Windows-1252 (Excel: CSV, West-Europees)"),
+    "xlsx": _l("Excel-werkmap (.xlsx)"),
 }
 
 #: The widest .xlsx sheet read (columns beyond it are left out): a sheet can claim millions of empty columns.
@@ -71,7 +72,7 @@ class ReadFile:
 
 
 def encoding_name(encoding: str) -> str:
-    return ENCODING_NAMES.get(encoding, encoding.upper().replace("_", "-"))
+    return str(ENCODING_NAMES.get(encoding, encoding.upper().replace("_", "-")))
 
 
 def _not_a_text_file() -> ImportFileError:

@@ -13,6 +13,7 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -63,7 +64,7 @@ OUTCOME_PARAMS = {
 }
 
 #: How the preview names a separator.
-DELIMITER_NAMES = {";": "puntkomma (;)", ",": "komma (,)", "\t": "tab"}
+DELIMITER_NAMES = {";": _l("puntkomma (;)"), ",": _l("komma (,)"), "\t": _l("tab")}
 
 #: An upload's id as store_import makes it (secrets.token_urlsafe(32)); anything else is no upload.
 UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -185,7 +186,7 @@ def preview(upload_id: str):
         sync_scope=sync_scope_label(upload, sync) if sync else "",
         file_error=None,
         encoding=encoding_name(upload.encoding),
-        delimiter=DELIMITER_NAMES.get(upload.delimiter, upload.delimiter),
+        delimiter=str(DELIMITER_NAMES.get(upload.delimiter, upload.delimiter)),
         first_header=first_header,
         first_rows=first_rows,
         fields=FIELDS,

@@ -113,6 +113,8 @@ class Desk:
 
     @property
     def searches_directory(self) -> bool:
+        """Logged in: the directory, and the list by name or address. A link holder: the list by name only (the
+        link shows no one's address, not even in the page's source)."""
         return self.token is None
 
 
@@ -124,7 +126,7 @@ def _attendance_page(desk: Desk, status: int = 200, walk_in_form: WalkInForm | N
     event = desk.event
     listed = attendance.attendance_list(event)
     q = _search_text(request.args.get("q"))
-    shown = walk_ins.matching(listed, q)
+    shown = walk_ins.matching(listed, q, by_address=desk.searches_directory)
     page = render_template(
         "checkin/attendance.html",
         event=event,
@@ -137,7 +139,7 @@ def _attendance_page(desk: Desk, status: int = 200, walk_in_form: WalkInForm | N
         open_now=attendance.may_record_attendance(event),
         display_name=display_name,
         role_label=role_label,
-        search_key=lambda person: fold_for_search(f"{person.name} {person.email or ''}"),
+        search_key=lambda person: fold_for_search(walk_ins.searched_text(person, desk.searches_directory)),
     )
     return _private(make_response(page, status))
 

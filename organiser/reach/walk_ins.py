@@ -57,14 +57,20 @@ def mark_present(invitation: Invitation, present: bool) -> None:
     db.session.refresh(invitation)
 
 
-def matching(listed: AttendanceList, text: str) -> AttendanceList:
-    """The check-in list narrowed to names (or addresses) containing `text`, case and accents ignored."""
+def searched_text(person: Person, by_address: bool) -> str:
+    """What a search on the check-in list looks in: the name, and with `by_address` the e-mail address too."""
+    return f"{person.name} {person.email or ''}" if by_address else person.name
+
+
+def matching(listed: AttendanceList, text: str, by_address: bool = True) -> AttendanceList:
+    """The check-in list narrowed to names (with `by_address`: or addresses) containing `text`, case and accents
+    ignored."""
     wanted = fold_for_search(text.strip())
     if not wanted:
         return listed
 
     def keep(invitations: list[Invitation]) -> list[Invitation]:
-        return [i for i in invitations if wanted in fold_for_search(f"{i.person.name} {i.person.email or ''}")]
+        return [i for i in invitations if wanted in fold_for_search(searched_text(i.person, by_address))]
 
     return AttendanceList(expected=keep(listed.expected), waiting=keep(listed.waiting))
 

@@ -79,8 +79,12 @@ def test_forgotten_password_by_mail_single_use_and_short_lived(client, db, organ
     assert 'href="/password/forgotten"' in page
     known = client.post("/password/forgotten", {"email": "Organiser@example.org"})
     unknown = client.post("/password/forgotten", {"email": "niemand@example.org"})
-    # No account enumeration: the same page whether or not the address has an account.
-    assert known.status_code == unknown.status_code == 200
+    # No account enumeration: the same answer whether or not the address has an account; a redirect, so that a
+    # reload of the page that says so mails nothing again (a new link would end the one just mailed).
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"] == "/password/forgotten/verstuurd"
+    known, unknown = client.get(known.headers["Location"]), client.get(unknown.headers["Location"])
+    assert known.status_code == 200 and "Kijk in uw mail" in known.get_data(as_text=True)
 
     # (The CSRF token of the language form carries the second it was made in: not part of the comparison.)
     def page(response):
@@ -96,6 +100,14 @@ def test_forgotten_password_by_mail_single_use_and_short_lived(client, db, organ
     assert client.post(link, {"password": GOOD + "x", "repeat": GOOD + "x"}).status_code == 404
     client.login("organiser@example.org", GOOD)
     assert db.session.scalar(db.select(TrailEntry).where(TrailEntry.action == "password_set")) is not None
+
+
+def test_the_reset_mail_is_in_the_language_the_account_chose(client, db, organiser):
+    organiser.locale = "en"
+    db.session.commit()
+    client.post("/password/forgotten", {"email": "organiser@example.org"})
+    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.to_address == "organiser@example.org"))
+    assert "password" in mail.subject.lower() and "wachtwoord" not in mail.text_body.lower()
 
 
 def test_reset_link_expires_and_a_newer_one_replaces_it(client, db, organiser, link_mailed_to):
@@ -123,7 +135,7 @@ def test_reset_mails_are_limited_per_account(app, client, db, create_organiser):
     create_organiser(email=address)
     app.config["RATE_LIMIT_PASSWORD_RESET"] = "2/hour"
     for _ in range(4):
-        assert client.post("/password/forgotten", {"email": address}).status_code == 200
+        assert client.post("/password/forgotten", {"email": address}).status_code == 302
     assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 2
 
 

@@ -75,7 +75,7 @@ def test_personal_feed_of_stored_entries(app, client, create_event, create_perso
     token = feed_token(pieter)
     body = client.get(f"/calendar/personal/{token}.ics").data
     with app.test_request_context():
-        planned = feeds.personal_feed_entries(db.session.get(type(pieter), pieter.id))
+        planned = feeds.personal_feed_entries(pieter.id)
         by_id = {e.id: e for e in db.session.scalars(db.select(Event))}
         entries = [
             ical.FeedEntry(

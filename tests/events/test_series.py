@@ -330,3 +330,23 @@ def test_a_route_series_moves_its_stops_and_refuses_a_change_that_cuts_a_later_r
         == ends_before
         == [local(2027, 3, d, 15) for d in (20, 27)] + [local(2027, 4, 3, 15)]
     )
+
+
+def test_changing_the_last_but_one_says_one_following_date_in_the_singular(db, logged_in, organiser, create_event):
+    make_bruiscafe_series(create_event, organiser, logged_in, end="count", count="3")
+    events = occurrences(db)
+    form = event_form(
+        format="bruiscafe",
+        title="Bruiscafé Oost",
+        starts_at="2027-02-02T16:00",
+        ends_at="2027-02-02T18:00",
+        location="Buurthuis De Brug",
+        rsvp_deadline="",
+        max_plus_ones="0",
+        capacity="20",
+        scope="following",
+    )
+    response = logged_in.post(f"/events/{events[1].id}/edit", form, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "De wijzigingen zijn opgeslagen, ook bij de volgende bijeenkomst in de reeks." in page
+    assert [e.location for e in occurrences(db)][1:] == ["Buurthuis De Brug"] * 2

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from organiser.events.models import EventStatus
+from organiser.events.models import Event, EventStatus
 from organiser.extensions import utcnow
 from organiser.followup import asking
 from organiser.followup.models import FollowupAnswer, FollowupRequest, FollowupSettings, RespondentRole
 from organiser.followup.settings import opens_at
 from organiser.i18n import to_local
 from organiser.mail.models import OutboxMessage
+from tests.conftest import local
 from tests.factories import route
 
 
@@ -296,3 +297,33 @@ def test_deleting_a_draft_takes_its_follow_up_settings(app, db, logged_in, organ
     assert logged_in.post(f"/events/{draft.id}/delete").status_code == 302
     db.session.expunge_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(FollowupSettings)) == 0
+
+
+def test_a_copy_and_a_series_keep_the_follow_up_as_the_organiser_set_it(app, db, logged_in, organiser, create_event):
+    source = create_event("Bruiscafé", organiser=organiser, starts_at=local(2030, 2, 5, 16))
+    logged_in.post(f"/events/{source.id}/followup", {"open_days": "9", "intro": "Hoe was het?"})  # unticked: off
+    assert logged_in.post(f"/events/{source.id}/copy", {"starts_at": "2030-03-05T16:00"}).status_code == 302
+    response = logged_in.post(f"/events/{source.id}/series/new", {"frequency": "weekly", "end": "count", "count": "2"})
+    assert response.status_code == 302
+    db.session.expunge_all()
+    events = db.session.scalars(db.select(Event).order_by(Event.id)).all()
+    assert len(events) == 3
+    settings = [db.session.get(FollowupSettings, event.id) for event in events]
+    assert [(s.enabled, s.open_days, s.intro) for s in settings] == [(False, 9, "Hoe was het?")] * 3
+
+
+def test_the_rsvp_page_leads_to_the_questions_once_asked(app, db, client, held):
+    anna = held["tokens"]["anna"]
+    link = f'href="/rsvp/{anna}/followup"'
+    assert link not in client.get(f"/rsvp/{anna}").get_data(as_text=True)  # not asked yet: no way to a 404
+    asking.ask_attendees()
+    db.session.commit()
+    page = client.get(f"/rsvp/{anna}").get_data(as_text=True)
+    assert link in page and "Beantwoord de vragen na afloop" in page
+    assert link not in client.get(f"/rsvp/{held['tokens']['bram']}").get_data(as_text=True)  # said yes, not there
+    client.post(f"/rsvp/{anna}/followup", {"met_someone": "no"})
+    page = client.get(f"/rsvp/{anna}").get_data(as_text=True)
+    assert link in page and "u heeft de vragen na afloop beantwoord" in page
+    db.session.add(FollowupSettings(event_id=held["event"].id, enabled=False, open_days=14))
+    db.session.commit()
+    assert link not in client.get(f"/rsvp/{anna}").get_data(as_text=True)

@@ -123,7 +123,7 @@ def test_the_uid_stays_when_the_host_name_changes(database_url, db, invited):
         assert rsvp_token(moved_invitation)
         queue_new_link(moved_invitation)
         moved_db.session.commit()
-        mail = moved_db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+        mail = rendered(moved_db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id.desc())).first())
         assert str(vevent(mail)["UID"]) == uid
         moved_db.session.remove()
         moved_db.engine.dispose()  # this app's own pool: closed now, not whenever it is collected

@@ -106,3 +106,16 @@ def test_a_host_link_needs_one_of_the_events_host_initiatives(logged_in, db, hos
     response = logged_in.post(f"/events/{hosted['event'].id}/links", {"name": "X", "initiative_id": str(elsewhere.id)})
     assert response.status_code == 200 and "Ongeldige keuze" in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(EventLink)) == 0
+
+
+def test_the_host_link_mail_is_in_the_hosts_language(logged_in, db, hosted, create_person):
+    """Like every mail to a person, the host link goes out in their language (it was always Dutch)."""
+    create_person("Harry Host", email="harry@moestuin.example", locale="en")
+    make_host_link(logged_in, hosted["event"], hosted["moestuin"], email="harry@moestuin.example")
+    make_host_link(logged_in, hosted["event"], hosted["moestuin"], email="henk@moestuin.example")
+    english, dutch = (
+        db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.to_address == address))
+        for address in ("harry@moestuin.example", "henk@moestuin.example")
+    )
+    assert english.subject.startswith("Your link for") and dutch.subject.startswith("Uw link voor")
+    assert "/host/" in english.text_body and "/host/" in dutch.text_body

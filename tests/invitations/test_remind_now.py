@@ -11,6 +11,7 @@ from organiser.extensions import utcnow
 from organiser.i18n import to_local
 from organiser.invitations import reminders
 from organiser.invitations.models import InvitationState
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxKind, OutboxMessage
 
 
@@ -32,7 +33,7 @@ def test_a_reminder_goes_to_who_has_not_answered_once(db, logged_in, organiser, 
     done = logged_in.post(f"/events/{event.id}/answers/remind", follow_redirects=True).get_data(as_text=True)
     assert "2 herinneringen worden verstuurd." in done
     assert _reminders_to(db) == ["Anna", "Bram"]
-    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.REMINDER))
+    mail = rendered(db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.REMINDER)))
     assert "Laat u weten of u komt?" in mail.text_body and "Dat kan tot" not in mail.text_body
     assert "/rsvp/" in mail.text_body  # their personal link
 

@@ -6,6 +6,7 @@ import pytest
 
 from organiser.invitations import reminders
 from organiser.invitations.models import InvitationState
+from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxMessage
 from tests.conftest import local
 
@@ -23,7 +24,7 @@ def test_the_day_before_reminder_says_today_or_tomorrow(db, create_event, create
     event = create_event(starts_at=starts)
     invite(event, create_person(), InvitationState.YES)
     assert reminders.send_day_before_reminders(now) == 1
-    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "day_before"))
+    mail = rendered(db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "day_before")))
     other = {"Vandaag": "Morgen", "Morgen": "Vandaag"}[word]
     assert mail.subject.startswith(f"{word}: ") and f"{word} is het zover" in mail.text_body
     assert other not in mail.subject and f"{other} is het zover" not in mail.text_body + mail.html_body

@@ -336,3 +336,39 @@ def test_a_copy_keeps_the_sign_up_settings_but_not_the_sign_ups(app, db, open_ev
     assert (copy.signup_open, copy.signup_seats, copy.held_seats, copy.contact) == (True, 5, 3, "Olga")
     assert copy.waiting_rule == WaitingRule.MIX and copy.signup_seats_taken == 0 and copy.seats_taken == 0
     assert copy.signup_until == event.signup_until + timedelta(days=7)
+
+
+def test_the_settings_count_one_person_and_one_seat_in_the_singular(app, logged_in, db, open_event, sign_up):
+    event = open_event(capacity=4, signup_seats=3, held_seats=2, rsvp_deadline=utcnow() + timedelta(days=3))
+    tokens = [sign_up(event) for _ in range(3)]
+    with app.test_request_context():
+        for token in tokens:
+            signups.confirm_signup(signups.find_signup(token))
+        db.session.commit()
+    url = f"/events/{event.id}/aanmelden/instellingen"
+    settings = {"signup_open": "1", "signup_seats": "3", "held_seats": "2", "waiting_rule": "arrival"}
+    refused = logged_in.post(url, {**settings, "signup_seats": "1"}).get_data(as_text=True)
+    assert "Aanmeldingen nemen al 2 plaatsen in; het aantal kan niet lager zijn." in refused
+    assert logged_in.post(url, {**settings, "held_seats": "1"}).status_code == 302  # the one waiting gets a seat
+    page = logged_in.get(url).get_data(as_text=True)
+    assert "1 persoon van de wachtlijst heeft een plaats gekregen." in page
+
+    other = open_event(capacity=4, signup_seats=3)
+    with app.test_request_context():
+        signups.confirm_signup(signups.find_signup(sign_up(other)))
+        db.session.commit()
+    url = f"/events/{other.id}/aanmelden/instellingen"
+    refused = logged_in.post(url, {**settings, "held_seats": "0", "signup_seats": "0"}).get_data(as_text=True)
+    assert "Aanmeldingen nemen al 1 plaats in; het aantal kan niet lager zijn." in refused
+
+
+def test_a_confirmation_refused_redirects_so_a_reload_sends_nothing_again(app, client, db, open_event, sign_up):
+    event = open_event()
+    token = sign_up(event)
+    db.session.get(Event, event.id).signup_open = False  # the organiser closed sign-up after the mail went
+    db.session.commit()
+    response = confirm(app, client, token)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/aanmelden/{token}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Aanmelden voor deze bijeenkomst is niet (meer) mogelijk." in page
+    assert db.session.scalar(db.select(Invitation)) is None and db.session.scalar(db.select(Signup)) is not None

@@ -8,6 +8,7 @@ import email.policy
 import smtplib
 
 import pytest
+import sqlalchemy as sa
 
 from organiser.extensions import utcnow
 from organiser.mail import dispatch
@@ -136,3 +137,31 @@ def test_a_server_without_pipelining_gets_plain_smtp(app, db, smtp_server, use_s
     assert dispatch_due().sent == 3
     assert sorted(smtp_server.handler.message_ids) == sorted(r.message_id for r in rows)
     assert smtplib.SMTP  # the fallback is smtplib's own sendmail
+
+
+def test_a_claim_is_one_statement_on_postgresql_in_the_order_the_rows_fell_due(app, db):
+    """The claim was a SELECT … FOR UPDATE SKIP LOCKED and an UPDATE: each round trip counts for a worker sending
+    hundreds of mails a second. SQLite keeps its BEGIN IMMEDIATE, SELECT and UPDATE (one writer at a time)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL claims in one statement")
+    rows = queue(db, 5)
+    rows[4].next_attempt_at = rows[0].next_attempt_at - dispatch.timedelta(minutes=5)  # a retry due earlier
+    db.session.commit()
+    seen: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        claim = dispatch.claim_due(utcnow(), batch_size=3)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert len(seen) == 1, seen
+    assert [m.id for m in claim.messages] == [rows[4].id, rows[0].id, rows[1].id]
+    db.session.expire_all()
+    for row in rows:
+        claimed = row.id in {m.id for m in claim.messages}
+        assert row.attempts == (1 if claimed else 0)
+        assert (row.next_attempt_at == claim.lease_until) is claimed
+    assert all(m.attempts == 1 and m.next_attempt_at == claim.lease_until for m in claim.messages)

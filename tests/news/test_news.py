@@ -94,7 +94,7 @@ def test_full_waiting_list_decline_and_promotion(db, organiser, create_event, in
         (NewsKind.PROMOTED, "Bram", ""),
     ]
     first, second, third = news_mails(db)  # one mail per change, in the organiser's language
-    assert "Anna is coming." in first.text_body and "The event is full" in first.text_body
+    assert "Anna is coming." in first.text_body and "The event is full: its only place is taken." in first.text_body
     assert "waiting list (place 1)" in second.text_body
     assert "Anna is not coming" in third.text_body and "Bram was on the waiting list" in third.text_body
 

@@ -38,6 +38,9 @@ def test_every_benchmark_runs_in_its_short_mode(postgres_server_url, tmp_path):
         "| suggestions the naive way",
         "| reach dashboard, 2,000 invitations, three years | SQLite |",
         "| outbox worker (`flask outbox send --all`, start-up subtracted) | SQLite |",
+        # bench_reach (in-process, every reach page and the suggestions page)
+        "| reach dashboard, three years | SQLite |",
+        "| suggestions page (10 of 400 staff) | SQLite |",
         # bench_load
         "| /healthz (the client's own check) | 200/s |",
         "| answers to one event (30 invitees, 10 seats) | 20/s |",

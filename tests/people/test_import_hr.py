@@ -137,6 +137,8 @@ def test_a_windows_1252_csv_imports_its_good_rows_and_lists_the_refused_ones(log
     rows = list(csv.reader(io.StringIO(english.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][0] == "Line" and rows[0][-1] == "Reason refused"
     assert rows[2][-1] == "The email address is missing."
+    page = logged_in.get(url).get_data(as_text=True)
+    assert "CSV file, character encoding Windows-1252 (Excel: CSV, Western European), separator semicolon (;)." in page
     logged_in.post("/language", {"lang": "nl", "next": "/people"})
 
     response = confirm(logged_in, url)

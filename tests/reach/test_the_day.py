@@ -167,3 +167,17 @@ def test_the_full_list_saved_from_an_older_page_keeps_what_was_ticked_on_phones(
     assert sorted(shown.split(",")) == sorted([str(vera.id), str(umit.id)])
     logged_in.post(f"/events/{event.id}/attendance", {"present": [vera.id], "shown": shown})
     assert db.session.get(Invitation, umit.id).attended is False
+
+
+def test_a_check_in_link_shows_and_searches_names_not_addresses(logged_in, db, door, app):
+    event, vera = door["event"], door["vera"]
+    made = logged_in.post(f"/events/{event.id}/links", {"name": "Hulp bij de deur", "initiative_id": ""})
+    page = logged_in.get(made.headers["Location"]).get_data(as_text=True)
+    path = re.search(r"http://organiser\.test(/checkin/link/[A-Za-z0-9_-]+)", page).group(1)
+    local_part = vera.person.email.split("@")[0]
+    # The organiser (logged in) may find someone by address; the helper with a link sees names only.
+    assert "Vera Vergunning" in page_of(logged_in, f"/checkin/events/{event.id}?q={local_part}")
+    helper = Client(app.test_client())
+    page = page_of(helper, path)
+    assert "Vera Vergunning" in page and vera.person.email.split("@")[1] not in page
+    assert "Niemand op de lijst heet zo" in page_of(helper, f"{path}?q={local_part}")
