@@ -62,7 +62,6 @@ def standing_label(standing: str) -> str:
 def department_reach(period: Period, now: datetime | None = None) -> list[DepartmentReach]:
     """Every department with its reach; the never reached first, so they stand out. One query."""
     attendance = attendances(now or utcnow(), period)
-    start, end = period.bounds()
     staff = (
         db.select(Person.department_id, func.count().label("active_staff"))
         .where(Person.kind == PersonKind.STAFF, is_active())
@@ -72,7 +71,7 @@ def department_reach(period: Period, now: datetime | None = None) -> list[Depart
     invited_people = (
         db.select(Invitation.person_id)
         .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.state != InvitationState.LISTED, Event.starts_at >= start, Event.starts_at < end)
+        .where(Invitation.state != InvitationState.LISTED, period.covers(Event.starts_at))
         .distinct()
         .subquery("invited_people")
     )

@@ -46,7 +46,6 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
         .over(partition_by=attendance.c.person_id, order_by=(attendance.c.starts_at, attendance.c.event_id))
         .label("nth"),
     ).subquery("ranked")
-    start, end = period.bounds()
     first = ranked.c.nth == 1
     rows = db.session.execute(
         db.select(
@@ -61,7 +60,7 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
         )
         .join(ranked, ranked.c.event_id == Event.id)
         .join(Person, Person.id == ranked.c.person_id)
-        .where(Event.starts_at >= start, Event.starts_at < end)
+        .where(period.covers(Event.starts_at))
         .group_by(Event.id, Event.title, Event.starts_at, Event.format)
         .order_by(Event.starts_at, Event.id)
     ).all()
