@@ -43,10 +43,10 @@ from ..mail.models import OutboxKind, OutboxMessage
 from ..mail.outbox import queue_row
 from ..mail.rendering import QR_CONTENT_ID, render_bodies, render_subject
 from ..people.directory import mailable
-from ..people.models import Person, PersonKind
+from ..people.models import Person
 from ..web import absolute_url
 from . import guest_list, room
-from .guest_list import Company
+from .guest_list import Company, who_else_comes
 from .itip_parts import itip_for
 from .links import rsvp_token
 from .models import Invitation, InvitationState
@@ -304,7 +304,7 @@ def render_notices(session: Session, messages: Sequence[OutboxMessage]) -> dict[
             continue
         event = invitation.event
         if event.id not in companies:
-            companies[event.id] = _company(session, event.id)
+            companies[event.id] = who_else_comes(event, session)
         facts = message.facts or {}
         recorded = AsRecorded(invitation, facts)
         locale = _locale(person)
@@ -384,17 +384,3 @@ def _fill(template: str, values: dict[str, str | None], *, escape: bool) -> str:
     if escape:
         return _MARK.sub(lambda found: str(markup_escape(values[found.group()] or "")), template)
     return _MARK.sub(lambda found: values[found.group()] or "", template)
-
-
-def _company(session: Session, event_id: int) -> Company:
-    """guest_list.who_else_comes, read with the worker's session."""
-    rows = session.execute(
-        db.select(Person.kind, db.func.count(), db.func.coalesce(db.func.sum(Invitation.plus_ones), 0))
-        .join(Person, Invitation.person_id == Person.id)
-        .where(Invitation.event_id == event_id, Invitation.state == InvitationState.YES)
-        .group_by(Person.kind)
-    ).all()
-    counts = {kind: (count, extra) for kind, count, extra in rows}
-    staff, staff_extra = counts.get(PersonKind.STAFF, (0, 0))
-    residents, resident_extra = counts.get(PersonKind.RESIDENT, (0, 0))
-    return Company(staff=staff, residents=residents, plus_ones=int(staff_extra) + int(resident_extra))

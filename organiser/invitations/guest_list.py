@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, insert
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from ..events.models import Event
 from ..extensions import db, utcnow
 from ..people.directory import DirectoryFilter, directory_query
-from ..people.models import Person
+from ..people.models import Person, PersonKind
 from .models import Invitation, InvitationState
 from .waiting_order import place_in_line
 
@@ -119,16 +119,19 @@ class Company:
     plus_ones: int
 
 
-def who_else_comes(event: Event) -> Company:
-    """Counts of those who said yes, so an invitee knows what to expect."""
-    from ..people.models import Person, PersonKind
-
-    rows = db.session.execute(
-        db.select(Person.kind, db.func.count(), db.func.coalesce(db.func.sum(Invitation.plus_ones), 0))
-        .join(Person, Invitation.person_id == Person.id)
-        .where(Invitation.event_id == event.id, Invitation.state == InvitationState.YES)
-        .group_by(Person.kind)
-    ).all()
+def who_else_comes(event: Event, session: Session | None = None) -> Company:
+    """Counts of those who said yes, so an invitee knows what to expect (read with `session`: the mail worker
+    passes its own; the request's by default)."""
+    rows = (
+        (session or db.session)
+        .execute(
+            db.select(Person.kind, db.func.count(), db.func.coalesce(db.func.sum(Invitation.plus_ones), 0))
+            .join(Person, Invitation.person_id == Person.id)
+            .where(Invitation.event_id == event.id, Invitation.state == InvitationState.YES)
+            .group_by(Person.kind)
+        )
+        .all()
+    )
     counts = {kind: (count, extra) for kind, count, extra in rows}
     staff, staff_extra = counts.get(PersonKind.STAFF, (0, 0))
     residents, resident_extra = counts.get(PersonKind.RESIDENT, (0, 0))

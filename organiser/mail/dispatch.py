@@ -50,18 +50,17 @@ from sqlalchemy.orm import Session
 from ..extensions import db, rows_matched, utcnow
 from .deferred import render_deferred
 from .models import FORGOTTEN_WHEN_DONE, OutboxMessage, OutboxStatus
-from .rendering import envelope_sender, mime_bytes, sender
+from .rendering import envelope_sender, sender
 from .retention import NO_CONTENTS, remove_contents_when_sent
 from .smtp import (
     ConnectionBroken,
     PermanentFailure,
     TemporaryFailure,
     TimedConnection,
-    classify,
     describe,
-    describe_reply,
     mail_settings,
     mail_timeout,
+    send_message,
 )
 
 log = logging.getLogger(__name__)
@@ -220,7 +219,7 @@ def _send_claimed(claim: Claim, now: datetime, results: Connection) -> DispatchR
                 if time.monotonic() > claim.send_before:
                     break
                 message = pending.pop(0)
-                outcome = _send_one(connection, message, from_name, from_address, envelope)
+                outcome = send_message(connection, message, from_name, from_address, envelope)
                 if outcome is None:
                     sent.add(message)
                     continue
@@ -269,12 +268,7 @@ class SentRecorder:
         recorded = 0
         with _writing(self.connection) as connection:
             for attempts, ids in by_attempts.items():
-                claimed = (
-                    OutboxMessage.id.in_(ids),
-                    OutboxMessage.status == OutboxStatus.PENDING,
-                    OutboxMessage.attempts == attempts,
-                    OutboxMessage.next_attempt_at == self.claim.lease_until,
-                )
+                claimed = _still_claimed(self.claim, ids, attempts)
                 forgotten = OutboxMessage.kind.in_(FORGOTTEN_WHEN_DONE)
                 # (Two statements on disjoint rows: each may commit by itself.)
                 recorded += rows_matched(connection.execute(delete(OutboxMessage).where(*claimed, forgotten)))
@@ -296,35 +290,6 @@ class SentRecorder:
                 "%d sent outbox rows were taken over by another worker before their result was recorded",
                 len(waiting) - recorded,
             )
-
-
-def _send_one(
-    connection: TimedConnection, message: OutboxMessage, from_name: str, from_address: str, envelope: str
-) -> Exception | None:
-    """None when the server took the message, else the failure (temporary, permanent or connection broken)."""
-    try:
-        data = mime_bytes(message, from_name, from_address)
-    except (ValueError, TypeError, UnicodeError, IndexError) as error:
-        return PermanentFailure(f"invalid message: {error}")
-    try:
-        connection.send_bytes(envelope, message.to_address, data)
-    except smtplib.SMTPRecipientsRefused as error:
-        code, text = next(iter(error.recipients.values()), (0, b""))
-        return classify(code, describe_reply(code, text))
-    except smtplib.SMTPServerDisconnected as error:
-        return ConnectionBroken(describe(error))
-    except smtplib.SMTPNotSupportedError as error:
-        return PermanentFailure(describe(error))
-    except smtplib.SMTPResponseException as error:
-        outcome = classify(error.smtp_code, describe(error))
-        # 421: the server closes the connection.
-        return ConnectionBroken(str(outcome)) if error.smtp_code == 421 else outcome
-    except (OSError, smtplib.SMTPException) as error:
-        return ConnectionBroken(describe(error))
-    except (UnicodeError, ValueError) as error:
-        # For instance a non-ASCII address and a server without SMTPUTF8.
-        return PermanentFailure(describe(error))
-    return None
 
 
 def backoff(attempts: int, base: timedelta = BACKOFF_BASE) -> timedelta:
@@ -365,6 +330,17 @@ def _release(message: OutboxMessage, claim: Claim, now: datetime, connection: Co
     _update_claimed(message, claim, connection, next_attempt_at=now, attempts=OutboxMessage.attempts - 1)
 
 
+def _still_claimed(claim: Claim, ids: list[int], attempts: int) -> tuple:
+    """Where-clauses of the rows `ids` while this worker's claim on them stands (status, attempts and lease
+    unchanged): a result is written only then, so a row another worker took over is left to it."""
+    return (
+        OutboxMessage.id.in_(ids),
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.attempts == attempts,
+        OutboxMessage.next_attempt_at == claim.lease_until,
+    )
+
+
 @contextmanager
 def _writing(connection: Connection | None) -> Iterator[Connection]:
     """`connection` (the batch's, each statement committed by itself), or a transaction of its own."""
@@ -379,14 +355,7 @@ def _update_claimed(message: OutboxMessage, claim: Claim, connection: Connection
     """Write the result only while this worker's claim stands (status, attempts and lease unchanged)."""
     with _writing(connection) as writing:
         result = writing.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message.id,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.attempts == message.attempts,
-                OutboxMessage.next_attempt_at == claim.lease_until,
-            )
-            .values(**values)
+            update(OutboxMessage).where(*_still_claimed(claim, [message.id], message.attempts)).values(**values)
         )
         return rows_matched(result) == 1
 
@@ -394,14 +363,7 @@ def _update_claimed(message: OutboxMessage, claim: Claim, connection: Connection
 def _delete_claimed(message: OutboxMessage, claim: Claim, connection: Connection | None = None) -> bool:
     """Delete a row of FORGOTTEN_WHEN_DONE this worker is done with, while its claim stands."""
     with _writing(connection) as writing:
-        result = writing.execute(
-            delete(OutboxMessage).where(
-                OutboxMessage.id == message.id,
-                OutboxMessage.status == OutboxStatus.PENDING,
-                OutboxMessage.attempts == message.attempts,
-                OutboxMessage.next_attempt_at == claim.lease_until,
-            )
-        )
+        result = writing.execute(delete(OutboxMessage).where(*_still_claimed(claim, [message.id], message.attempts)))
         return rows_matched(result) == 1
 
 

@@ -13,8 +13,9 @@ import flask_mail
 from flask import current_app
 
 from ..extensions import mail
+from .models import OutboxMessage
 from .outbox import message_id_domain
-from .rendering import one_line
+from .rendering import mime_bytes, one_line
 
 
 class TemporaryFailure(Exception):
@@ -146,3 +147,34 @@ class TimedConnection(flask_mail.Connection):
             self.host.send(b".\r\n")
             self.host.getreply()
         self.host.rset()
+
+
+def send_message(
+    connection: TimedConnection, message: OutboxMessage, from_name: str, from_address: str, envelope: str
+) -> Exception | None:
+    """Send one outbox row over `connection`: None when the server took it, else the failure (TemporaryFailure,
+    PermanentFailure, or ConnectionBroken when the connection is no longer usable), classified by its SMTP reply
+    code (RFC 5321 §4.2.1: 4xx temporary, 5xx permanent; 421 closes the connection)."""
+    try:
+        data = mime_bytes(message, from_name, from_address)
+    except (ValueError, TypeError, UnicodeError, IndexError) as error:
+        return PermanentFailure(f"invalid message: {error}")
+    try:
+        connection.send_bytes(envelope, message.to_address, data)
+    except smtplib.SMTPRecipientsRefused as error:
+        code, text = next(iter(error.recipients.values()), (0, b""))
+        return classify(code, describe_reply(code, text))
+    except smtplib.SMTPServerDisconnected as error:
+        return ConnectionBroken(describe(error))
+    except smtplib.SMTPNotSupportedError as error:
+        return PermanentFailure(describe(error))
+    except smtplib.SMTPResponseException as error:
+        outcome = classify(error.smtp_code, describe(error))
+        # 421: the server closes the connection.
+        return ConnectionBroken(str(outcome)) if error.smtp_code == 421 else outcome
+    except (OSError, smtplib.SMTPException) as error:
+        return ConnectionBroken(describe(error))
+    except (UnicodeError, ValueError) as error:
+        # For instance a non-ASCII address and a server without SMTPUTF8.
+        return PermanentFailure(describe(error))
+    return None
