@@ -38,15 +38,22 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
     """Per event in the period: attendees and first-timers (never attended any event before). One query."""
     # First-timers look at all history, not only the period: the first event ever a person attended.
     attendance = attendances(now or utcnow())
-    ranked = db.select(
-        attendance.c.person_id,
-        attendance.c.event_id,
-        attendance.c.signed_up_at,
-        func.row_number()
-        .over(partition_by=attendance.c.person_id, order_by=(attendance.c.starts_at, attendance.c.event_id))
-        .label("nth"),
-    ).subquery("ranked")
     start, end = period.bounds()
+    # Ranked are only the attendances that can decide: of people who attended in the period, up to its end (a later
+    # attendance never changes the rank of an earlier one).
+    in_period = db.select(attendance.c.person_id).where(attendance.c.starts_at >= start, attendance.c.starts_at < end)
+    ranked = (
+        db.select(
+            attendance.c.person_id,
+            attendance.c.event_id,
+            attendance.c.signed_up_at,
+            func.row_number()
+            .over(partition_by=attendance.c.person_id, order_by=(attendance.c.starts_at, attendance.c.event_id))
+            .label("nth"),
+        )
+        .where(attendance.c.starts_at < end, attendance.c.person_id.in_(in_period))
+        .subquery("ranked")
+    )
     first = ranked.c.nth == 1
     rows = db.session.execute(
         db.select(

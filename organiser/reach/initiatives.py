@@ -32,18 +32,20 @@ def initiatives_per_department(period: Period, now: datetime | None = None) -> l
         db.select(event_host.c.event_id, event_host.c.initiative_id),
         db.select(Stop.event_id, Stop.initiative_id).where(Stop.initiative_id.is_not(None)),
     ).subquery("event_initiative")
-    # Who met which initiative (each pair once), then counted per department: no COUNT(DISTINCT) sort.
+    # Who met which initiative, each (colleague, initiative) pair once, with the colleague's department picked up
+    # in the same pass: only colleagues with a department enter the grouping (residents never do), and the count
+    # per department is then a plain COUNT over the pairs, not a COUNT(DISTINCT) that sorts every encounter.
     encounters = (
-        db.select(attendance.c.person_id, event_initiative.c.initiative_id)
-        .join_from(attendance, event_initiative, event_initiative.c.event_id == attendance.c.event_id)
-        .distinct()
+        db.select(Person.department_id, event_initiative.c.initiative_id, attendance.c.person_id)
+        .join_from(attendance, Person, Person.id == attendance.c.person_id)
+        .join(event_initiative, event_initiative.c.event_id == attendance.c.event_id)
+        .where(Person.kind == PersonKind.STAFF, Person.department_id.is_not(None))
+        .group_by(attendance.c.person_id, event_initiative.c.initiative_id, Person.department_id)
         .subquery("encounters")
     )
     met = (
-        db.select(Person.department_id, encounters.c.initiative_id, func.count().label("colleagues"))
-        .join(encounters, encounters.c.person_id == Person.id)
-        .where(Person.kind == PersonKind.STAFF, Person.department_id.is_not(None))
-        .group_by(Person.department_id, encounters.c.initiative_id)
+        db.select(encounters.c.department_id, encounters.c.initiative_id, func.count().label("colleagues"))
+        .group_by(encounters.c.department_id, encounters.c.initiative_id)
         .subquery("met")
     )
     rows = db.session.execute(
