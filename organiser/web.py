@@ -86,6 +86,14 @@ def refuse_control_characters_in_url():
     return None
 
 
+def private(response):
+    """A page behind a secret link (RSVP, host, sign-up, check-in links): never cached, and the link never leaked
+    to another site through the Referer header."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def safe_next(target: str | None) -> str | None:
     """A path on this site, or None: never an open redirect to another site (also not through characters that a
     browser drops or reads as a slash), never a header that breaks."""

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event as sa_event
 
 from organiser import signals
 from organiser.auth.services import create_organiser as create_organiser_account
@@ -35,6 +38,49 @@ from organiser.places.models import Initiative, Neighbourhood
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 #: The password of every organiser the factories make (Client.login uses it).
 PASSWORD = "correct horse battery"
+
+
+@contextmanager
+def recorded_statements(db) -> Iterator[list[str]]:
+    """The SQL statements the block sends to the database, in order (for the tests that a page or a job takes
+    the same number of queries however much data there is)."""
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+
+
+def at_once(app, db, calls: list[Callable[[], object]]) -> list[object]:
+    """Run each call in a thread of its own (its own app context, session and, on PostgreSQL, connection, as
+    several app servers would), all released together; each commits. Returns what each call returned, in the
+    order of `calls`; fails on any error (for the concurrency tests: no overbooking, no double use)."""
+    start = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+    errors: list[BaseException] = []
+
+    def run(n: int, call: Callable[[], object]) -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                results[n] = call()
+                db.session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    db.session.expire_all()
+    return results
 
 
 def saved(db, row):

@@ -21,8 +21,8 @@ from .accounts import (
 )
 from .forms import DeactivateForm, InviteAccountForm, RoleForm
 from .models import Organiser, Role
+from .roles import admin_required
 from .services import AccountRefused
-from .views import admin_required
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 

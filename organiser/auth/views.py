@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from functools import wraps
 
 from flask import (
     Blueprint,
@@ -34,32 +33,6 @@ from .services import AccountRefused, authenticate, change_password, choose_news
 from .sso import provider_name, sso_enabled
 
 bp = Blueprint("auth", __name__)
-
-
-def admin_required(view):
-    """Only administrators (accounts, the trail and the development tools)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def planner_required(view):
-    """Only accounts that plan events (administrators and organisers; not check-in helpers)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.plans_events:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def start_session(organiser: Organiser) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import Select, bindparam, func
 from ..events.models import FORMATS, Event, EventStatus, Format
 from ..extensions import db, utcnow
 from ..invitations import ical
-from ..invitations.links import rsvp_url_maker
+from ..invitations.links import rsvp_token_of, rsvp_url_parts
 from ..invitations.models import Invitation, InvitationState
 from ..places.models import Neighbourhood
 from . import fragments
@@ -293,11 +293,13 @@ def personal_feed_entries(person_id: int, now: datetime | None = None) -> list[P
     answers = answer_lines()
     answer_here = _("Uw antwoord geven of wijzigen: %(url)s")
     answer_in_mail = _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
-    respond = rsvp_url_maker()
+    before, after = rsvp_url_parts()
     for row in _personal_rows(_PERSONAL_ENTRIES, person_id, now):
-        # The personal RSVP link (derived again from the invitation's token nonce) is the one to answer with;
-        # without one (withdrawn), the public event page when there is one.
-        personal = respond(row.token_nonce, row.token_hash)
+        # The personal RSVP link (derived again from the invitation's token nonce) is the one to answer with,
+        # stored with a stand-in for its token (fragments.STAND_IN); without one (withdrawn), the public event
+        # page when there is one.
+        token = rsvp_token_of(row.token_nonce, row.token_hash)
+        personal = f"{before}{fragments.STAND_IN}{after}" if token else None
         link = personal or (f"{url}/events/{row.id}" if row.published else None)  # ical.event_page_url
         answer_how = answer_here % {"url": personal} if personal else answer_in_mail
         entries.append(
@@ -309,6 +311,7 @@ def personal_feed_entries(person_id: int, now: datetime | None = None) -> list[P
                 private=True,
                 extra_lines=(answers[row.state], answer_how),
                 changed_at=_answer_changed_at(row),
+                secret=token,
             )
         )
     return entries

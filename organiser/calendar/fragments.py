@@ -8,6 +8,12 @@ initiatives: triggers of migration 0011), and the variant is the digest of how t
 answer lines, answer time, base URL, time zone, language, and the output version (the code that writes iCalendar and the
 translation catalogues). The bytes are those feed_to_ical() writes, so a feed made here is byte-identical to
 one rendered whole.
+
+A personal link (the capability to answer, read and withdraw) is never stored: an entry is written with STAND_IN
+where the link's token goes, and the token is put in when the feed is served (`with_secret`). RFC 5545 §3.1 folds
+lines by octets and STAND_IN has one ASCII octet per character of the token, so the folds fall where the token's
+own would: the bytes served are those written with the token itself. The stand-in character is a control
+character, which no stored text can hold (organiser/forms.py refuses them), so nothing else is taken for it.
 """
 
 from __future__ import annotations
@@ -28,10 +34,15 @@ from ..config import ROOT
 from ..events.models import Event, Stop
 from ..extensions import db, rows_matched, utcnow
 from ..invitations import ical
+from ..invitations.links import TOKEN_LENGTH
 from .models import CalendarFragment, CalendarVersion, FeedState
 
 #: Raise when the feed output changes for the same data and neither ical.py nor a catalogue changed.
 FEED_OUTPUT_VERSION = "2"
+
+#: What stands for a personal link's token in a stored entry (see the module docstring; issue 15).
+STAND_IN_CHARACTER = "\x01"
+STAND_IN = STAND_IN_CHARACTER * TOKEN_LENGTH
 
 #: (event id, feed_version, variant): what an entry is found by.
 Key = tuple[int, int, str]
@@ -47,6 +58,29 @@ class PlannedEntry(NamedTuple):
     private: bool = False
     extra_lines: tuple[str, ...] = ()
     changed_at: datetime | None = None
+    #: The personal link's token, put in for STAND_IN in `link` and `extra_lines` when served (never stored).
+    secret: str | None = None
+
+
+def with_secret(body: bytes, secret: str | None) -> bytes:
+    """A stored entry with the personal link's token in place of STAND_IN; `body` itself when `secret` is None.
+
+    A stand-in folded over two lines (CRLF and a space between two of its octets) is filled octet by octet.
+    """
+    if secret is None:
+        return body
+    token = secret.encode("ascii")
+    if len(token) != TOKEN_LENGTH:
+        raise ValueError("a personal link's token has TOKEN_LENGTH characters")
+    filled = body.replace(STAND_IN.encode("ascii"), token)
+    if STAND_IN_CHARACTER.encode("ascii") not in filled:
+        return filled
+    pieces = filled.split(STAND_IN_CHARACTER.encode("ascii"))
+    out = bytearray(pieces[0])
+    for index, piece in enumerate(pieces[1:]):
+        out.append(token[index % TOKEN_LENGTH])
+        out += piece
+    return bytes(out)
 
 
 def digest(parts: Iterable[object]) -> str:
@@ -132,7 +166,7 @@ def feed(header: bytes, planned: list[PlannedEntry], *, base_url: str, tzid: str
             seen.add(entry.event_id)
             wanted[entry.event_id, entry.event_version, shown(entry)] = entry
     bodies = entries(list(wanted), wanted.__getitem__, base_url=base_url, tzid=tzid)
-    return b"".join([header, *(bodies[key] for key in wanted), ical.FEED_END])
+    return b"".join([header, *(with_secret(bodies[key], entry.secret) for key, entry in wanted.items()), ical.FEED_END])
 
 
 class EntryCache:

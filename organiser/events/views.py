@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -292,27 +294,36 @@ def _route_closed(event: Event) -> bool:
 def stops(event_id: int):
     """The route of a wijksafari or speurtocht: add, remove and reorder stops."""
     event = event_for_organiser(event_id)
-    form = StopForm(event=event)
-    form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
+    form = _stop_form(StopForm(event=event))
     slot = free_slot(event)
     if request.method == "GET" and slot is not None:
         form.starts_at.data, form.ends_at.data = to_form_value(slot[0]), to_form_value(slot[1])
     if request.method == "POST" and _route_closed(event):
         return redirect(url_for("events.stops", event_id=event.id))
     if form.validate_on_submit():
-        add_stop(
-            event,
-            required(form.name.data).strip(),
-            required(form.address.data).strip(),
-            required(form.starts_at.moment),
-            required(form.ends_at.moment),
-            form.initiative_id.data or None,
-        )
+        add_stop(event, *_stop_values(form))
         db.session.commit()
         flash(_("De halte is toegevoegd."), "success")
         _flash_time_notices(form)
         return redirect(url_for("events.stops", event_id=event.id))
     return render_template("events/stops.html", event=event, form=form, route_full=slot is None)
+
+
+def _stop_form(form: StopForm) -> StopForm:
+    """The stop form with the initiatives to choose from (or none)."""
+    form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
+    return form
+
+
+def _stop_values(form: StopForm) -> tuple[str, str, datetime, datetime, int | None]:
+    """A validated stop form as add_stop and update_stop take it: name, address, start, end (UTC), initiative."""
+    return (
+        required(form.name.data).strip(),
+        required(form.address.data).strip(),
+        required(form.starts_at.moment),
+        required(form.ends_at.moment),
+        form.initiative_id.data or None,
+    )
 
 
 def _stop_of(event: Event, stop_id: int):
@@ -325,8 +336,7 @@ def edit_stop(event_id: int, stop_id: int):
     """Change a stop's name, address, time slot or initiative."""
     event = event_for_organiser(event_id)
     stop = _stop_of(event, stop_id)
-    form = StopForm(obj=stop, event=event, stop=stop)
-    form.initiative_id.choices = choice_list([(0, _("— geen —"))]) + _initiative_choices()
+    form = _stop_form(StopForm(obj=stop, event=event, stop=stop))
     if request.method == "GET":
         form.starts_at.data = to_form_value(stop.starts_at)
         form.ends_at.data = to_form_value(stop.ends_at)
@@ -334,15 +344,7 @@ def edit_stop(event_id: int, stop_id: int):
     if request.method == "POST" and _route_closed(event):
         return redirect(url_for("events.stops", event_id=event.id))
     if form.validate_on_submit():
-        update_stop(
-            event,
-            stop,
-            required(form.name.data).strip(),
-            required(form.address.data).strip(),
-            required(form.starts_at.moment),
-            required(form.ends_at.moment),
-            form.initiative_id.data or None,
-        )
+        update_stop(event, stop, *_stop_values(form))
         db.session.commit()
         flash(_("De halte is gewijzigd."), "success")
         _flash_time_notices(form)

@@ -12,13 +12,8 @@ from ..events.access import event_for_organiser
 from ..extensions import csrf, db, utcnow
 from ..forms import required
 from ..invitations import links
-from ..invitations.token_pages import (
-    form_key_refused,
-    link_not_working,
-    private,
-    read_the_form_first,
-    speak_the_invitees_language,
-)
+from ..invitations.models import Invitation
+from ..invitations.token_pages import behind_personal_link, foreign_form_refused, form_key_refused, private
 from ..ratelimit import limit_token_requests
 from . import answering
 from .evaluation import evaluate
@@ -49,13 +44,9 @@ def _fill_from(form: FollowupForm, answer) -> None:
 @bp.route("/rsvp/<token>/followup", methods=["GET", "POST"])
 @csrf.exempt  # the link's own secret protects the form (links.answer_form_key), as on the RSVP page
 @limit_token_requests
-def answer(token: str):
+@behind_personal_link()
+def answer(invitation: Invitation, token: str):
     """The follow-up questions and the contact exchange; a POST records the answers."""
-    read_the_form_first()
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
-    speak_the_invitees_language(invitation)
     event = invitation.event
     followup = answering.request_of(invitation)
     if followup is None:
@@ -70,13 +61,8 @@ def answer(token: str):
     given = answering.named_answer(invitation)
     if request.method == "GET" and given is not None:
         _fill_from(form, given)
-    key_refused = request.method == "POST" and form_key_refused(token, "followup", form)
-    if key_refused:
-        flash(
-            _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."),
-            "error",
-        )
-    elif form.validate_on_submit():
+    key_refused = foreign_form_refused(token, "followup", form)
+    if not key_refused and form.validate_on_submit():
         try:
             answering.record_followup(
                 followup,
@@ -122,13 +108,9 @@ def answer(token: str):
 @bp.post("/rsvp/<token>/followup/contact")
 @csrf.exempt  # protected by the link's own secret, as answer is
 @limit_token_requests
-def contact(token: str):
+@behind_personal_link()
+def contact(invitation: Invitation, token: str):
     """Share name and e-mail address with fellow attendees who share theirs, or stop sharing (consent withdrawn)."""
-    read_the_form_first()
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
-    speak_the_invitees_language(invitation)
     followup = answering.request_of(invitation)
     if followup is None:
         return private(redirect(url_for("followup.answer", token=token)))

@@ -32,6 +32,24 @@ def plus_one_choices(allowed: int, limit: int) -> list:
     )
 
 
+def plus_ones_field() -> SelectField:
+    """How many guests the invitee brings (choices set per form: plus_one_choices)."""
+    return SelectField(_l("Hoeveel mensen neemt u mee?"), coerce=int, default=0)
+
+
+def invitee_note_field() -> TextAreaField:
+    """The invitee's note to the organiser (diet, accessibility): at most 500 characters, erased after the event
+    (retention.NOTES), as its description tells them."""
+    return TextAreaField(
+        _l("Opmerking (optioneel)"),
+        description=_l(
+            "Bijvoorbeeld een dieetwens of wat u nodig heeft om goed mee te kunnen doen (toegankelijkheid). "
+            "Alleen de organisator ziet dit, en het wordt na de bijeenkomst verwijderd. Maximaal 500 tekens."
+        ),
+        validators=[Length(max=500, message=_l("Uw opmerking is te lang: maximaal 500 tekens."))],
+    )
+
+
 class RsvpForm(Form):
     """The invitee's answer. Protected against cross-site requests by the personal link's own secret (see
     `invitations.links.answer_form_key`), so it works in a browser without cookies."""
@@ -46,15 +64,8 @@ class RsvpForm(Form):
         choices=choice_list(ANSWER_CHOICES),
         validators=[DataRequired(_l("Kies of u komt."))],
     )
-    plus_ones = SelectField(_l("Hoeveel mensen neemt u mee?"), coerce=int, default=0)
-    note = TextAreaField(
-        _l("Opmerking (optioneel)"),
-        description=_l(
-            "Bijvoorbeeld een dieetwens of wat u nodig heeft om goed mee te kunnen doen (toegankelijkheid). "
-            "Alleen de organisator ziet dit, en het wordt na de bijeenkomst verwijderd. Maximaal 500 tekens."
-        ),
-        validators=[Length(max=500, message=_l("Uw opmerking is te lang: maximaal 500 tekens."))],
-    )
+    plus_ones = plus_ones_field()
+    note = invitee_note_field()
     submit = SubmitField(_l("Antwoord versturen"))
 
     def __init__(self, *args, max_plus_ones: int = 0, limit: int | None = None, **kwargs):

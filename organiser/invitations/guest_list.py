@@ -36,6 +36,23 @@ def guest_list(event: Event) -> list[Invitation]:
     return list(db.session.scalars(query).unique())
 
 
+def mailable_invitations(event: Event, state: InvitationState) -> Select[Invitation]:
+    """The event's invitations in `state` whose invitee can get mail (an address, active, not erased), in the
+    order of the list (Invitation.id)."""
+    return (
+        db.select(Invitation)
+        .join(Person, Person.id == Invitation.person_id)
+        .where(
+            Invitation.event_id == event.id,
+            Invitation.state == state,
+            Person.email.is_not(None),
+            Person.active.is_(True),
+            Person.deleted_at.is_(None),
+        )
+        .order_by(Invitation.id)
+    )
+
+
 def guest_candidates_query(event: Event, filters: DirectoryFilter) -> Select:
     """Active people matching the directory filters who are not on the event's list yet."""
     on_list = db.select(Invitation.person_id).where(Invitation.event_id == event.id)

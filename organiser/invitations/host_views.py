@@ -3,7 +3,7 @@ host's page (their event, its route, who comes, and adding residents of their ow
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -15,15 +15,9 @@ from ..ratelimit import limit_token_requests
 from . import hosting
 from .forms import EventLinkForm, HostResidentForm
 from .models import EventLink, EventLinkKind
+from .token_pages import link_not_working, private
 
 bp = Blueprint("hosts", __name__)
-
-
-def _private(response):
-    """Link pages: never cached, never leaked through the Referer header."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _link_form(event, formdata=None) -> EventLinkForm:
@@ -54,7 +48,7 @@ def manage(event_id: int):
             link = db.session.scalar(db.select(EventLink).order_by(EventLink.id.desc()))
             # Post/Redirect/Get: a refresh shows this link again instead of making another (shown_once.py).
             shown_once.keep("event_link", event.id, {"id": link.id, "url": hosting.link_url(link, token)})
-            return _private(redirect(url_for("hosts.manage", event_id=event.id), 303))
+            return private(redirect(url_for("hosts.manage", event_id=event.id), 303))
     kept = shown_once.shown("event_link", event.id)
     new_link = None
     if isinstance(kept, dict):
@@ -70,7 +64,7 @@ def manage(event_id: int):
             new_link=new_link,
         )
     )
-    return _private(response)
+    return private(response)
 
 
 @bp.post("/events/<int:event_id>/links/<int:link_id>/revoke")
@@ -91,16 +85,22 @@ def _host_page(link: EventLink, form: HostResidentForm, status: int = 200):
     page = render_template(
         "invitations/host.html", link=link, event=link.event, coming=hosting.who_comes(link), form=form
     )
-    return _private(make_response(page, status))
+    return private(make_response(page, status))
+
+
+def _host_link(token: str) -> EventLink:
+    """The host link with this token; an unknown or revoked one ends the request with link_not_working (404)."""
+    link = hosting.find_event_link(token, EventLinkKind.HOST)
+    if link is None:
+        abort(link_not_working())
+    return link
 
 
 @bp.get("/host/<token>")
 @limit_token_requests
 def host_page(token: str):
     """The initiative host's page: the event, its route, who comes; a form to add residents."""
-    link = hosting.find_event_link(token, EventLinkKind.HOST)
-    if link is None:
-        return _private(make_response(render_template("invitations/link_not_working.html"), 404))
+    link = _host_link(token)
     return _host_page(link, HostResidentForm())
 
 
@@ -108,9 +108,7 @@ def host_page(token: str):
 @limit_token_requests
 def host_add_resident(token: str):
     """The host puts a resident of their own initiative on the guest list."""
-    link = hosting.find_event_link(token, EventLinkKind.HOST)
-    if link is None:
-        return _private(make_response(render_template("invitations/link_not_working.html"), 404))
+    link = _host_link(token)
     form = HostResidentForm()
     if form.validate_on_submit():
         try:

@@ -239,6 +239,11 @@ def feed_header(*, name: str, tzid: str, description: str | None = None) -> byte
 
 def entry_to_ical(entry: FeedEntry, *, base_url: str, tzid: str) -> bytes:
     """One entry's VEVENT exactly as feed_to_ical() writes it (folded lines, CRLF)."""
+    return _entry_vevent(entry, base_url=base_url, tzid=tzid).to_ical()
+
+
+def _entry_vevent(entry: FeedEntry, *, base_url: str, tzid: str) -> VEvent:
+    """A feed entry's VEVENT: its event as the entry says it stands (link, status, privacy, extra lines)."""
     return event_to_vevent(
         entry.event,
         base_url=base_url,
@@ -248,7 +253,7 @@ def entry_to_ical(entry: FeedEntry, *, base_url: str, tzid: str) -> bytes:
         private=entry.private,
         extra_lines=entry.extra_lines,
         changed_at=entry.changed_at,
-    ).to_ical()
+    )
 
 
 def _feed_calendar(*, name: str, tzid: str, description: str | None) -> Calendar:
@@ -283,18 +288,7 @@ def feed_to_ical(
         if entry.event.id in seen:  # two VEVENTs with one UID confuse every client
             continue
         seen.add(entry.event.id)
-        calendar.add_component(
-            event_to_vevent(
-                entry.event,
-                base_url=base_url,
-                tzid=tzid,
-                description_link=entry.link,
-                status_override=entry.status,
-                private=entry.private,
-                extra_lines=entry.extra_lines,
-                changed_at=entry.changed_at,
-            )
-        )
+        calendar.add_component(_entry_vevent(entry, base_url=base_url, tzid=tzid))
     return calendar.to_ical()
 
 

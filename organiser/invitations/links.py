@@ -7,13 +7,16 @@ import base64
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
 
 from flask import current_app
 
 from ..extensions import db
 from ..tokens import hash_token, looks_like_token
+from ..web import absolute_url
 from .models import Invitation
+
+#: Characters of a personal link's token (the unpadded URL-safe base64 of a SHA-256 HMAC).
+TOKEN_LENGTH = 43
 
 
 def _derive_token(nonce: str) -> str:
@@ -39,9 +42,7 @@ def new_rsvp_token_values() -> dict[str, str]:
 
 def rsvp_token(invitation: Invitation) -> str | None:
     """The invitation's current token (derived again from its nonce), or None when it has none."""
-    if not invitation.token_nonce or not invitation.token_hash:
-        return None
-    return _derive_token(invitation.token_nonce)
+    return rsvp_token_of(invitation.token_nonce, invitation.token_hash)
 
 
 def rsvp_url(invitation: Invitation) -> str | None:
@@ -49,25 +50,21 @@ def rsvp_url(invitation: Invitation) -> str | None:
     token = rsvp_token(invitation)
     if token is None:
         return None
-    from ..web import absolute_url
-
     return absolute_url("invitations.respond", token=token)
 
 
-def rsvp_url_maker() -> Callable[[str | None, str | None], str | None]:
-    """rsvp_url for many invitations at once, from their (token_nonce, token_hash): the same addresses, the URL
-    rule looked up once (building each through the URL map cost more than the rest of a personal feed's entry)."""
-    from ..web import absolute_url
-
-    mark = "0" * 43  # a token's shape: URL-safe characters, never quoted
+def rsvp_url_parts() -> tuple[str, str]:
+    """The personal link's address around its token, (before, after): the URL rule looked up once for many links
+    (building each through the URL map cost more than the rest of a personal feed's entry)."""
+    mark = "0" * TOKEN_LENGTH  # a token's shape: URL-safe characters, never quoted
     before, after = absolute_url("invitations.respond", token=mark).split(mark)
+    return before, after
 
-    def url(nonce: str | None, token_hash: str | None) -> str | None:
-        if not nonce or not token_hash:
-            return None
-        return f"{before}{_derive_token(nonce)}{after}"
 
-    return url
+def rsvp_token_of(nonce: str | None, token_hash: str | None) -> str | None:
+    """The personal link's token derived again from the stored nonce (TOKEN_LENGTH URL-safe characters); None for
+    an invitation without a working link."""
+    return _derive_token(nonce) if nonce and token_hash else None
 
 
 def find_invitation_by_token(token: str) -> Invitation | None:

@@ -1,56 +1,34 @@
-"""The organiser's invitation pages: the guest list and suggestions, sending, and the answers."""
+"""The organiser's invitation pages: sending, and the answers (the guest list and suggestions: guest_pages.py)."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..auth import trail
 from ..events.access import event_for_organiser
-from ..events.models import Event
 from ..extensions import db
-from ..forms import EmptyForm, required
+from ..forms import EmptyForm
 from ..i18n import to_local
-from ..people.forms import DirectoryFilterForm
 from ..people.models import Person
 from ..spreadsheet import csv_response
-from ..web import page_number, safe_next
+from ..web import page_number
 from . import answers as answering
 from . import guest_list as guests
 from . import mix, reminders, room, sending
-from . import suggestions as suggesting
 from .answers_page import AnswersFilterForm, all_answers, answers_page
 from .blueprint import bp
 from .calendar_answers import inbox_lines
 from .forms import (
-    AcceptSuggestionsForm,
-    GuestSelectionForm,
     RecordAnswerForm,
     SendInvitationsForm,
-    SuggestionCountForm,
 )
+from .guest_pages import invitation_of
 from .models import Invitation, InvitationState
 from .signups import pending_signups
-
-SEARCH_PER_PAGE = 50
-
-
-def _invitation_of(event: Event, invitation_id: int) -> Invitation:
-    invitation = db.get_or_404(Invitation, invitation_id)
-    if invitation.event_id != event.id:
-        abort(404)
-    return invitation
-
-
-def _refuse_if_cancelled(event: Event) -> bool:
-    if event.is_cancelled:
-        flash(_("Deze bijeenkomst is afgelast; de gastenlijst kan niet meer worden aangevuld."), "error")
-        return True
-    return False
 
 
 @bp.get("/events/<int:event_id>/answers")
@@ -162,7 +140,7 @@ def remind_now(event_id: int):
 def record_on_behalf(event_id: int, invitation_id: int):
     """Record an answer for someone who told the organiser in person or by phone."""
     event = event_for_organiser(event_id)
-    invitation = _invitation_of(event, invitation_id)
+    invitation = invitation_of(event, invitation_id)
     form = RecordAnswerForm(max_plus_ones=answering.allowed_plus_ones(invitation))
     if invitation.state == InvitationState.LISTED:
         flash(_("Stuur eerst de uitnodiging; daarna kunt u een antwoord vastleggen."), "error")
@@ -202,7 +180,7 @@ def record_on_behalf(event_id: int, invitation_id: int):
 def reissue_link(event_id: int, invitation_id: int):
     """Send a new personal link; the old one stops working (for a forwarded or lost mail)."""
     event = event_for_organiser(event_id)
-    invitation = _invitation_of(event, invitation_id)
+    invitation = invitation_of(event, invitation_id)
     if EmptyForm().validate_on_submit() and invitation.state != InvitationState.LISTED:
         reason = sending.why_skipped(invitation)
         if reason is not None:
@@ -287,128 +265,3 @@ def send(event_id: int):
         shortfalls=mix.mix_shortfalls(event),
         refusal=sending.why_not_send(event),
     )
-
-
-@bp.get("/events/<int:event_id>/guests")
-@login_required
-def guest_list(event_id: int):
-    """The guest list with its mix at a glance, and searching the directory to add people."""
-    event = event_for_organiser(event_id)
-    search = DirectoryFilterForm(request.args, with_status=False)
-    results = None
-    if request.args.get("zoeken"):
-        query = guests.guest_candidates_query(event, search.to_filter()).options(
-            selectinload(Person.department), selectinload(Person.initiatives)
-        )
-        results = db.paginate(query, page=page_number(), per_page=SEARCH_PER_PAGE, error_out=False)
-    return render_template(
-        "invitations/guest_list.html",
-        event=event,
-        invitations=guests.guest_list(event),
-        mix_listed=mix.mix_for(event, guests.ON_LIST_STATES),
-        mix_yes=mix.mix_for(event, guests.YES_STATES),
-        shortfalls=mix.mix_shortfalls(event),
-        search=search,
-        search_args={**search.query_args(), "zoeken": "1"},
-        results=results,
-        selection_form=GuestSelectionForm(),
-        suggestion_form=SuggestionCountForm(),
-    )
-
-
-@bp.post("/events/<int:event_id>/guests/add")
-@login_required
-def add_guests(event_id: int):
-    """Put the ticked people on the guest list (not invited yet)."""
-    event = event_for_organiser(event_id)
-    form = GuestSelectionForm()
-    back = safe_next(form.next.data) or url_for("invitations.guest_list", event_id=event.id)
-    if _refuse_if_cancelled(event) or not form.validate_on_submit():
-        return redirect(back)
-    try:
-        count = guests.add_to_guest_list(event, form.person_ids.data or [])
-        db.session.commit()
-    except IntegrityError:  # someone else added the same person at the same moment
-        db.session.rollback()
-        flash(_("De gastenlijst is intussen door iemand anders gewijzigd. Probeer het nog eens."), "error")
-        return redirect(back)
-    if count:
-        flash(
-            ngettext("%(num)d persoon op de gastenlijst gezet.", "%(num)d mensen op de gastenlijst gezet.", count),
-            "success",
-        )
-    else:
-        flash(_("Er is niemand toegevoegd. Vink de mensen aan die u op de lijst wilt zetten."), "info")
-    return redirect(back)
-
-
-@bp.post("/events/<int:event_id>/guests/<int:invitation_id>/remove")
-@login_required
-def remove_guest(event_id: int, invitation_id: int):
-    """Take someone off the list, as long as their invitation has not been sent."""
-    event = event_for_organiser(event_id)
-    invitation = _invitation_of(event, invitation_id)
-    if EmptyForm().validate_on_submit():
-        name = invitation.person.name
-        if guests.remove_from_guest_list(invitation):
-            db.session.commit()
-            flash(_("%(name)s staat niet meer op de gastenlijst.", name=name), "success")
-        else:
-            flash(
-                _("%(name)s is al uitgenodigd en kan niet meer van de lijst worden gehaald.", name=name),
-                "error",
-            )
-    return redirect(url_for("invitations.guest_list", event_id=event.id))
-
-
-@bp.get("/events/<int:event_id>/guests/suggestions")
-@login_required
-def suggestions(event_id: int):
-    """Colleagues the organiser might invite, with the reason for each; nothing changes until accepted."""
-    event = event_for_organiser(event_id)
-    form = SuggestionCountForm(request.args)
-    n = form.aantal.data if form.validate() and form.aantal.data else 10
-    return render_template(
-        "invitations/suggestions.html",
-        event=event,
-        form=form,
-        n=n,
-        suggestions=suggesting.suggest_colleagues(event, n),
-        shortfalls=mix.mix_shortfalls(event),
-        accept_form=AcceptSuggestionsForm(),
-    )
-
-
-@bp.post("/events/<int:event_id>/guests/suggestions")
-@login_required
-def accept_suggestions(event_id: int):
-    """Put the accepted suggestions on the guest list, each with its reason."""
-    event = event_for_organiser(event_id)
-    form = AcceptSuggestionsForm()
-    if _refuse_if_cancelled(event) or not form.validate_on_submit():
-        return redirect(url_for("invitations.guest_list", event_id=event.id))
-    chosen = form.person_ids.data or []
-    try:
-        count = suggesting.accept_suggestions(event, chosen, required(form.aantal.data))
-        db.session.commit()
-    except IntegrityError:  # someone else added the same person at the same moment
-        db.session.rollback()
-        flash(_("De gastenlijst is intussen door iemand anders gewijzigd. Probeer het nog eens."), "error")
-        return redirect(url_for("invitations.guest_list", event_id=event.id))
-    if count:
-        flash(
-            ngettext(
-                "%(num)d voorgestelde collega op de gastenlijst gezet.",
-                "%(num)d voorgestelde collega's op de gastenlijst gezet.",
-                count,
-            ),
-            "success",
-        )
-    else:
-        flash(_("Er is niemand toegevoegd."), "info")
-    if count < len(set(chosen)):
-        flash(
-            _("Niet iedereen kon worden toegevoegd: de lijst of het adresboek is intussen veranderd."),
-            "info",
-        )
-    return redirect(url_for("invitations.guest_list", event_id=event.id))

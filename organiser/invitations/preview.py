@@ -15,8 +15,8 @@ from ..extensions import db, utcnow
 from ..inbox.addresses import plus_address
 from ..mail.models import OutboxKind
 from ..mail.rendering import sender
-from ..people.models import Person
 from ..web import absolute_url
+from .guest_list import mailable_invitations
 from .models import Invitation, InvitationState
 from .notices import ComposedMail, compose_notice, next_sequence
 
@@ -33,19 +33,7 @@ def preview_link() -> str:
 def first_invitee(event: Event) -> Invitation | None:
     """Who gets the first invitation when the organiser presses "Versturen" now: the first on the list not yet
     invited who has an address and is active, in the order `sending.send_invitations` sends them; or None."""
-    return db.session.scalar(
-        db.select(Invitation)
-        .join(Person, Person.id == Invitation.person_id)
-        .where(
-            Invitation.event_id == event.id,
-            Invitation.state == InvitationState.LISTED,
-            Person.email.is_not(None),
-            Person.active.is_(True),
-            Person.deleted_at.is_(None),
-        )
-        .order_by(Invitation.id)
-        .limit(1)
-    )
+    return db.session.scalar(mailable_invitations(event, InvitationState.LISTED).limit(1))
 
 
 def preview_invitation(invitation: Invitation, locale: str | None = None) -> ComposedMail:

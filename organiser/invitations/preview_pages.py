@@ -8,7 +8,7 @@ from flask_login import login_required
 from ..events.access import event_for_organiser
 from ..events.models import Event
 from ..mail.rendering import ICS_FILENAME
-from ..mail.views import MAIL_HTML_POLICY, linkify
+from ..mail.views import linkify, mail_html_response
 from .blueprint import bp
 from .models import Invitation
 from .notices import ComposedMail
@@ -54,10 +54,7 @@ def preview_html(event_id: int):
     _invitation, _locale, mail = _preview_of(event_for_organiser(event_id))
     if mail is None:
         abort(404)
-    response = Response(mail.html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = MAIL_HTML_POLICY
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return mail_html_response(mail.html)
 
 
 @bp.get("/events/<int:event_id>/send/preview.ics")

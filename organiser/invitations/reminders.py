@@ -13,8 +13,8 @@ from ..events.models import Event, EventStatus
 from ..extensions import db, rows_matched, utcnow
 from ..i18n import to_local
 from ..mail.outbox import OutboxKind
-from ..people.models import Person
 from . import notices
+from .guest_list import mailable_invitations
 from .models import Invitation, InvitationState
 
 
@@ -91,20 +91,7 @@ class ReminderRound:
 
 def unanswered(event: Event) -> list[Invitation]:
     """Everyone invited to the event who has not answered and can get mail (an address, still active)."""
-    return list(
-        db.session.scalars(
-            db.select(Invitation)
-            .join(Person, Person.id == Invitation.person_id)
-            .where(
-                Invitation.event_id == event.id,
-                Invitation.state == InvitationState.INVITED,
-                Person.email.is_not(None),
-                Person.active.is_(True),
-                Person.deleted_at.is_(None),
-            )
-            .order_by(Invitation.id)
-        )
-    )
+    return list(db.session.scalars(mailable_invitations(event, InvitationState.INVITED)))
 
 
 def can_remind(event: Event, now: datetime | None = None) -> bool:

@@ -19,14 +19,8 @@ from . import guest_list as guests
 from . import links, passes, personal_data, room
 from .blueprint import bp
 from .forms import RsvpForm, WithdrawForm
-from .models import InvitationState
-from .token_pages import (
-    form_key_refused,
-    link_not_working,
-    private,
-    read_the_form_first,
-    speak_the_invitees_language,
-)
+from .models import Invitation, InvitationState
+from .token_pages import behind_personal_link, foreign_form_refused, form_key_refused, link_not_working, private
 
 ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYBE, InvitationState.WAITING)
 
@@ -34,13 +28,9 @@ ANSWERED_STATES = (InvitationState.YES, InvitationState.NO, InvitationState.MAYB
 @bp.route("/rsvp/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the link's own secret protects the form (links.answer_form_key): works without cookies
 @limit_token_requests
-def respond(token: str):
+@behind_personal_link()
+def respond(invitation: Invitation, token: str):
     """The invitee's personal page: the event, their answer, and (POST only) a changed answer."""
-    read_the_form_first()
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
-    speak_the_invitees_language(invitation)
     event = invitation.event
     current = "yes" if invitation.state == InvitationState.WAITING else invitation.state.value
     form = RsvpForm(max_plus_ones=answering.allowed_plus_ones(invitation), limit=event.max_plus_ones)
@@ -54,13 +44,8 @@ def respond(token: str):
         form.answer.data = current
         form.plus_ones.data = invitation.plus_ones
         form.note.data = invitation.note
-    key_refused = request.method == "POST" and form_key_refused(token, "answer", form)
-    if key_refused:
-        flash(
-            _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."),
-            "error",
-        )
-    elif form.validate_on_submit():
+    key_refused = foreign_form_refused(token, "answer", form)
+    if not key_refused and form.validate_on_submit():
         try:
             outcome = answering.record_answer(invitation, form.answer.data, form.plus_ones.data, form.note.data or "")
         except answering.AnswerRefused as refusal:
@@ -138,12 +123,9 @@ def _answer_message(outcome: answering.AnswerOutcome) -> str:
 
 @bp.get("/rsvp/<token>/data")
 @limit_token_requests
-def my_data(token: str):
+@behind_personal_link()
+def my_data(invitation: Invitation, token: str):
     """Everything stored about the invitee (all their invitations, the mail sent to them), and what they can do."""
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
-    speak_the_invitees_language(invitation)
     return private(
         make_response(
             render_template(
@@ -161,11 +143,9 @@ def my_data(token: str):
 
 @bp.get("/rsvp/<token>/data.json")
 @limit_token_requests
-def download(token: str):
+@behind_personal_link(speak=False)
+def download(invitation: Invitation, token: str):
     """The same, as a JSON file to keep or to take elsewhere."""
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
     document = personal_data.export(personal_data.stored_data(invitation.person))
     response = make_response(json.dumps(document, ensure_ascii=False, indent=2))
     response.mimetype = "application/json"
@@ -176,13 +156,9 @@ def download(token: str):
 @bp.post("/rsvp/<token>/withdraw")
 @csrf.exempt  # protected by the link's own secret, as respond is
 @limit_token_requests
-def withdraw(token: str):
+@behind_personal_link()
+def withdraw(invitation: Invitation, token: str):
     """Withdraw from this event: the answer becomes no, the note is removed, and this link stops working."""
-    read_the_form_first()
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
-    speak_the_invitees_language(invitation)
     form = WithdrawForm()
     if form.validate_on_submit() and not form_key_refused(token, "withdraw", form):
         title = invitation.event.title
@@ -205,11 +181,9 @@ def withdrawn():
 
 @bp.post("/rsvp/<token>/erase")
 @limit_token_requests
-def erase(token: str):
+@behind_personal_link(speak=False)
+def erase(invitation: Invitation, token: str):
     """Erase everything about the invitee, as the organiser's delete does; every link of theirs stops working."""
-    invitation = links.find_invitation_by_token(token)
-    if invitation is None:
-        return link_not_working()
     if EmptyForm().validate_on_submit():
         personal_data.erase(invitation.person)
         db.session.commit()

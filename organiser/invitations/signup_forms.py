@@ -14,14 +14,13 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from ..events.models import Event, WaitingRule
 from ..forms import Form, LocalDateTimeField, add_error, choice_list, required, within_calendar
 from ..people.models import ContactRole
-from .forms import plus_one_choices
+from .forms import invitee_note_field, plus_one_choices, plus_ones_field
 from .models import SignupKind
 
 #: How a colleague says what their work is like (the contact role, in words a colleague recognises).
@@ -65,15 +64,8 @@ class SignupForm(Form):
         default=ContactRole.OFFICE.value,
         validators=[Optional()],
     )
-    plus_ones = SelectField(_l("Hoeveel mensen neemt u mee?"), coerce=int, default=0)
-    note = TextAreaField(
-        _l("Opmerking (optioneel)"),
-        description=_l(
-            "Bijvoorbeeld een dieetwens of wat u nodig heeft om goed mee te kunnen doen (toegankelijkheid). "
-            "Alleen de organisator ziet dit, en het wordt na de bijeenkomst verwijderd. Maximaal 500 tekens."
-        ),
-        validators=[Length(max=500, message=_l("Uw opmerking is te lang: maximaal 500 tekens."))],
-    )
+    plus_ones = plus_ones_field()
+    note = invitee_note_field()
     #: The honeypot: hidden from people (and from screen readers); whoever fills it in is not a person.
     website = StringField(_l("Laat dit veld leeg"), validators=[Optional()])
     submit = SubmitField(_l("Aanmelden"))

@@ -33,6 +33,7 @@ from .blueprint import bp
 from .models import SignupKind
 from .seats import open_signup_seats
 from .signup_forms import ConfirmSignupForm, SignupForm, SignupSettingsForm
+from .token_pages import private
 
 
 def _signup_form(event: Event, formdata=None) -> SignupForm:
@@ -111,12 +112,6 @@ def signup_sent(event_id: int):
     return render_template("invitations/signup_sent.html", event=event, hours=retention.SIGNUPS.length, minutes=minutes)
 
 
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.route("/aanmelden/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the link's own secret protects the form (links.answer_form_key), as on the RSVP page
 @limit_token_requests
@@ -126,7 +121,7 @@ def confirm_signup(token: str):
     signup = signups.find_signup(token)
     if signup is None:
         response = make_response(render_template("invitations/signup_not_found.html"), 404)
-        return _private(response)
+        return private(response)
     form = ConfirmSignupForm()
     if request.method == "POST" and form.validate_on_submit():
         if links.form_key_matches(token, "signup", form.form_key.data) or not _keys_checked():
@@ -135,11 +130,11 @@ def confirm_signup(token: str):
             except (signups.SignupRefused, answering.AnswerRefused) as refusal:
                 db.session.rollback()
                 flash(str(refusal), "error")
-                return _private(redirect(url_for("invitations.confirm_signup", token=token)))  # a reload sends nothing
+                return private(redirect(url_for("invitations.confirm_signup", token=token)))  # a reload sends nothing
             else:
                 db.session.commit()
                 flash(_signed_up_message(confirmed.outcome), "success")
-                return _private(redirect(url_for("invitations.respond", token=confirmed.token)))
+                return private(redirect(url_for("invitations.respond", token=confirmed.token)))
         else:
             flash(
                 _("Er is niets opgeslagen: het formulier hoort niet bij deze link. Bevestig hieronder opnieuw."),
@@ -154,7 +149,7 @@ def confirm_signup(token: str):
         possible=signups.signup_possible(signup.event),
         messages=get_flashed_messages(with_categories=True),
     )
-    return _private(make_response(page, 200 if request.method == "GET" else 400))
+    return private(make_response(page, 200 if request.method == "GET" else 400))
 
 
 def _keys_checked() -> bool:

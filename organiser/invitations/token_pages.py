@@ -3,17 +3,16 @@ organiser/followup): never cached, spoken in the invitee's language, forms prote
 
 from __future__ import annotations
 
-from flask import current_app, g, make_response, render_template, request
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
+from flask import current_app, flash, g, make_response, render_template, request
+from flask_babel import gettext as _
+
+from ..web import private
 from . import links
 from .models import Invitation
-
-
-def private(response):
-    """Token pages: never cached, never leaked through the Referer header."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def link_not_working():
@@ -40,3 +39,33 @@ def form_key_refused(token: str, purpose: str, form) -> bool:
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return False
     return not links.form_key_matches(token, purpose, form.form_key.data)
+
+
+def foreign_form_refused(token: str, purpose: str, form) -> bool:
+    """True for a POST refused by `form_key_refused`, with the message that nothing was saved flashed (the page is
+    shown again with the link's key, to be sent once more); False otherwise (not a POST, or the key matches)."""
+    if request.method != "POST" or not form_key_refused(token, purpose, form):
+        return False
+    flash(_("Er is niets opgeslagen: het formulier hoort niet bij deze link. Verstuur het hieronder opnieuw."), "error")
+    return True
+
+
+def behind_personal_link(*, speak: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view of `/rsvp/<token>/...`: a POST body too large is refused first (`read_the_form_first`), an unknown
+    or revoked token gets `link_not_working` (404), and the view is called as `view(invitation, token, **rest)`
+    with the invitation the token belongs to; with `speak` (the default) the page is in the invitee's language."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def page(token: str, **rest: Any):
+            read_the_form_first()
+            invitation = links.find_invitation_by_token(token)
+            if invitation is None:
+                return link_not_working()
+            if speak:
+                speak_the_invitees_language(invitation)
+            return view(invitation, token, **rest)
+
+        return page
+
+    return decorate

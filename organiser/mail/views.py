@@ -40,6 +40,14 @@ MAIL_HTML_POLICY = (
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
+def mail_html_response(html: str) -> Response:
+    """A mail's HTML part as a page of its own, under MAIL_HTML_POLICY, framed only by this site's pages."""
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = MAIL_HTML_POLICY
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
 @bp.get("/mail")
 @login_required
 def outbox():
@@ -146,10 +154,7 @@ def dev_message_html(message_id: int):
     html = message.html_body
     if message.qr_url:  # the inline image, as a mail client shows it
         html = html.replace(f"cid:{QR_CONTENT_ID}", url_for("mail.dev_message_qr", message_id=message.id))
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = MAIL_HTML_POLICY
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    return response
+    return mail_html_response(html)
 
 
 @bp.get("/dev/mail/<int:message_id>/qr-code.png")

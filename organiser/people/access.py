@@ -9,12 +9,10 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..auth.models import Organiser
+from ..auth.roles import planner_required
 from ..signals import person_change_requested
 from .models import Person
 
@@ -25,17 +23,8 @@ class PersonChangeRefused(Exception):
     """A change someone may not make; str(error) says why and whom to ask."""
 
 
-def directory_required(view):
-    """Only accounts that plan events (administrators and organisers) see and change people."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.plans_events:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+#: Only accounts that plan events (administrators and organisers) see and change people.
+directory_required = planner_required
 
 
 def check_change(person: Person, change: str, account: Organiser | None = None) -> None:

@@ -45,7 +45,7 @@ from .import_files import (
 )
 from .import_rows import Outcome
 from .import_sync import apply_sync, plan_sync, sync_scope_label
-from .importing import apply_import, plan_import
+from .importing import ImportPlan, apply_import, plan_import
 from .models import ContactRole, PersonImport, PersonKind
 
 bp = Blueprint("people_import", __name__, url_prefix="/people/import")
@@ -100,6 +100,30 @@ def _already_applied(upload: PersonImport):
     return redirect(url_for("people.directory"))
 
 
+def _pending_upload(upload_id: str, lock: bool = False) -> PersonImport:
+    """An upload of the logged-in organiser not carried out yet (`_upload_or_404`, also for `lock`); for one
+    carried out already the request ends here with `_already_applied`."""
+    upload = _upload_or_404(upload_id, lock)
+    if upload.applied_at:
+        abort(_already_applied(upload))
+    return upload
+
+
+def _file_error_page(upload: PersonImport, error: ImportFileError):
+    """The preview page saying why the stored file cannot be read as a table (nothing else to show)."""
+    return render_template("people/import_preview.html", upload=upload, plan=None, file_error=str(error))
+
+
+def _plan_or_back(upload: PersonImport) -> ImportPlan:
+    """What importing `upload` would do; where the file cannot be read, the request ends here with the reason
+    flashed and a redirect to the preview (which says it again)."""
+    try:
+        return plan_import(upload)
+    except ImportFileError as error:
+        flash(str(error), "error")
+        abort(redirect(url_for("people_import.preview", upload_id=upload.id)))
+
+
 @bp.route("", methods=["GET", "POST"])
 @directory_required
 def upload():
@@ -132,13 +156,11 @@ def upload():
 @directory_required
 def columns(upload_id: str):
     """Step two where needed: say which column is what; the choices are remembered for the next file."""
-    upload = _upload_or_404(upload_id)
-    if upload.applied_at:
-        return _already_applied(upload)
+    upload = _pending_upload(upload_id)
     try:
         table = read_table(upload.content, upload.delimiter)
     except ImportFileError as error:
-        return render_template("people/import_preview.html", upload=upload, plan=None, file_error=str(error))
+        return _file_error_page(upload, error)
     form = mapping_form(table.header, columns_from_json(upload.columns), [cells for _line, cells in table.rows[:3]])
     if form.validate_on_submit():
         chosen = form.chosen() + [""] * max(0, len(table.header) - MAX_MAPPED_COLUMNS)
@@ -159,13 +181,11 @@ def columns(upload_id: str):
 @directory_required
 def preview(upload_id: str):
     """Step three: what will happen to each row, and to whom the file leaves out; nothing is saved yet."""
-    upload = _upload_or_404(upload_id)
-    if upload.applied_at:
-        return _already_applied(upload)
+    upload = _pending_upload(upload_id)
     try:
         plan = plan_import(upload)
     except ImportFileError as error:
-        return render_template("people/import_preview.html", upload=upload, plan=None, file_error=str(error))
+        return _file_error_page(upload, error)
     sync = plan_sync(upload, plan)
     show = request.args.get("toon", "")
     if show == "alle":
@@ -204,14 +224,8 @@ def preview(upload_id: str):
 @directory_required
 def rejected_rows(upload_id: str):
     """The refused rows as the file had them, each with why, to correct and upload again."""
-    upload = _upload_or_404(upload_id)
-    if upload.applied_at:
-        return _already_applied(upload)
-    try:
-        plan = plan_import(upload)
-    except ImportFileError as error:
-        flash(str(error), "error")
-        return redirect(url_for("people_import.preview", upload_id=upload.id))
+    upload = _pending_upload(upload_id)
+    plan = _plan_or_back(upload)
     header = plan.parsed.header
     rows = [
         [row.line, *(row.cells + [""] * (len(header) - len(row.cells)))[: len(header)], " ".join(row.errors)]
@@ -224,18 +238,12 @@ def rejected_rows(upload_id: str):
 @directory_required
 def commit(upload_id: str):
     """Step four: carry out what the preview showed (with the good rows only, when asked), or nothing at all."""
-    upload = _upload_or_404(upload_id, lock=True)
-    if upload.applied_at:
-        return _already_applied(upload)
+    upload = _pending_upload(upload_id, lock=True)
     form = ImportCommitForm()
     back = redirect(url_for("people_import.preview", upload_id=upload.id))
     if not form.validate_on_submit():
         return back
-    try:
-        plan = plan_import(upload)
-    except ImportFileError as error:
-        flash(str(error), "error")
-        return back
+    plan = _plan_or_back(upload)
     sync = plan_sync(upload, plan)
     seen = (form.expected_new.data, form.expected_update.data, form.expected_rejected.data)
     now = (plan.count(Outcome.NEW), plan.count(Outcome.UPDATE), plan.count(Outcome.REJECTED))
@@ -296,9 +304,7 @@ def commit(upload_id: str):
 @directory_required
 def cancel(upload_id: str):
     """Forget an uploaded file without importing it."""
-    upload = _upload_or_404(upload_id)
-    if upload.applied_at:
-        return _already_applied(upload)
+    upload = _pending_upload(upload_id)
     if EmptyForm().validate_on_submit():
         discard_import(upload)
         db.session.commit()

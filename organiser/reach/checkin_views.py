@@ -22,19 +22,15 @@ from ..i18n import to_local
 from ..invitations.hosting import find_event_link
 from ..invitations.models import EventLinkKind, Invitation
 from ..invitations.passes import PASS_STATES, find_invitation_by_pass
+from ..invitations.token_pages import link_not_working
 from ..people.directory import display_name, role_label
 from ..people.models import Person, fold_for_search
 from ..ratelimit import limit_token_requests
+from ..web import private
 from . import attendance, walk_ins
 from .forms import AdmitForm, TickForm, WalkInForm
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
-
-
-def _private(response):
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 #: What a check-in helper may open besides their own pages: what anyone may (the agenda, public event pages and
@@ -141,7 +137,7 @@ def _attendance_page(desk: Desk, status: int = 200, walk_in_form: WalkInForm | N
         role_label=role_label,
         search_key=lambda person: fold_for_search(walk_ins.searched_text(person, desk.searches_directory)),
     )
-    return _private(make_response(page, status))
+    return private(make_response(page, status))
 
 
 def _back(desk: Desk, q: str | None, anchor: str | None = None) -> str:
@@ -247,10 +243,6 @@ def _desk_for_link(token: str) -> Desk | None:
     return Desk(link.event, token)
 
 
-def _link_not_working():
-    return _private(make_response(render_template("invitations/link_not_working.html"), 404))
-
-
 #: Session key: the check-in links this browser opened (newest first, at most five). A link holder has no account;
 #: this is how a QR code scanned with the same phone opens for them (a revoked link stops working here too).
 REMEMBERED_LINKS = "checkin_links"
@@ -262,7 +254,7 @@ def by_link(token: str):
     """The same, through a personal check-in link for one event (no account)."""
     desk = _desk_for_link(token)
     if desk is None:
-        return _link_not_working()
+        return link_not_working()
     session[REMEMBERED_LINKS] = [token] + [t for t in session.get(REMEMBERED_LINKS, []) if t != token][:4]
     return _attendance_page(desk)
 
@@ -272,7 +264,7 @@ def by_link(token: str):
 def tick_by_link(token: str, invitation_id: int):
     """One tap, through a check-in link."""
     desk = _desk_for_link(token)
-    return _tick(desk, invitation_id) if desk else _link_not_working()
+    return _tick(desk, invitation_id) if desk else link_not_working()
 
 
 @bp.post("/link/<token>/walk-in")
@@ -280,7 +272,7 @@ def tick_by_link(token: str, invitation_id: int):
 def walk_in_by_link(token: str):
     """A new walk-in, through a check-in link (not from the directory: the link holder has no account)."""
     desk = _desk_for_link(token)
-    return _admit(desk) if desk else _link_not_working()
+    return _admit(desk) if desk else link_not_working()
 
 
 def _remembered_desk(event: Event) -> Desk | None:
@@ -304,13 +296,13 @@ def scan_pass(invitation_id: int, pass_token: str):
         return login_manager.unauthorized()
     invitation = find_invitation_by_pass(invitation_id, pass_token)
     if invitation is None:
-        return _link_not_working()
+        return link_not_working()
     if current_user.is_authenticated and _may_check_in(invitation.event):
         list_url = url_for("checkin.event_attendance", event_id=invitation.event_id)
     else:
         desk = _remembered_desk(invitation.event)
         if desk is None:
-            return _link_not_working()
+            return link_not_working()
         list_url = desk.url("page")
     form = EmptyForm()
     if request.method == "POST":
@@ -338,4 +330,4 @@ def scan_pass(invitation_id: int, pass_token: str):
         role_label=role_label,
         list_url=list_url,
     )
-    return _private(make_response(page))
+    return private(make_response(page))

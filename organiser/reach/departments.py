@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+
 from .periods import Period
 from .staff_reached import StaffReached, staff_reached
 from .table import ReachTable

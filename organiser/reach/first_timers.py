@@ -38,10 +38,10 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
     """Per event in the period: attendees and first-timers (never attended any event before). One query."""
     # First-timers look at all history, not only the period: the first event ever a person attended.
     attendance = attendances(now or utcnow())
-    start, end = period.bounds()
+    _start, end = period.bounds()
     # Ranked are only the attendances that can decide: of people who attended in the period, up to its end (a later
     # attendance never changes the rank of an earlier one).
-    in_period = db.select(attendance.c.person_id).where(attendance.c.starts_at >= start, attendance.c.starts_at < end)
+    in_period = db.select(attendance.c.person_id).where(period.covers(attendance.c.starts_at))
     ranked = (
         db.select(
             attendance.c.person_id,
@@ -68,7 +68,7 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
         )
         .join(ranked, ranked.c.event_id == Event.id)
         .join(Person, Person.id == ranked.c.person_id)
-        .where(Event.starts_at >= start, Event.starts_at < end)
+        .where(period.covers(Event.starts_at))
         .group_by(Event.id, Event.title, Event.starts_at, Event.format)
         .order_by(Event.starts_at, Event.id)
     ).all()

@@ -46,8 +46,7 @@ def took_place(now: datetime, period: Period | None = None):
         recorded.label("recorded"),
     ).where(Event.status != EventStatus.CANCELLED, Event.ends_at <= now)
     if period is not None:
-        start, end = period.bounds()
-        query = query.where(Event.starts_at >= start, Event.starts_at < end)
+        query = query.where(period.covers(Event.starts_at))
     return materialized(query.cte("took_place"))
 
 

@@ -35,9 +35,8 @@ NEW_TIES_KEYS = ("ties", "office-ties", "format-ties", "event-ties")
 
 def _held(period: Period, now: datetime) -> Select:
     """The ids of the events that took place in the period."""
-    start, end = period.bounds()
     return db.select(Event.id).where(
-        Event.status != EventStatus.CANCELLED, Event.ends_at <= now, Event.starts_at >= start, Event.starts_at < end
+        Event.status != EventStatus.CANCELLED, Event.ends_at <= now, period.covers(Event.starts_at)
     )
 
 

@@ -7,6 +7,8 @@ from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_date
 from flask_babel import get_locale
+from sqlalchemy import ColumnElement, and_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..extensions import utcnow
 from ..i18n import local_zone, to_local
@@ -26,6 +28,11 @@ class Period:
             datetime.combine(self.start, time(), tzinfo=zone),
             datetime.combine(self.end + timedelta(days=1), time(), tzinfo=zone),
         )
+
+    def covers(self, moment: ColumnElement[datetime] | InstrumentedAttribute[datetime]) -> ColumnElement[bool]:
+        """A SQL condition: the moment (a timestamp column) falls within the period's bounds()."""
+        start, end = self.bounds()
+        return and_(moment >= start, moment < end)
 
     def months(self) -> list[tuple[int, int]]:
         """Every (year, month) the period touches, in order."""

@@ -49,11 +49,10 @@ class StaffReached:
 def staff_reached(period: Period, now: datetime | None = None) -> StaffReached:
     """Colleagues reached, invited and active, grouped; and the departments. One query."""
     attendance = attendances(now or utcnow(), period)
-    start, end = period.bounds()
     invited_people = (
         db.select(Invitation.person_id)
         .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.state != InvitationState.LISTED, Event.starts_at >= start, Event.starts_at < end)
+        .where(Invitation.state != InvitationState.LISTED, period.covers(Event.starts_at))
     )
     office = case((Person.contact_role == ContactRole.OFFICE, True), else_=False)
     active = case((is_active(), True), else_=False)

@@ -34,20 +34,31 @@ def _chosen_period() -> tuple[PeriodForm, Period]:
     return form, period
 
 
+def _period_page(template: str, form: PeriodForm, period: Period, **context):
+    """A reach page of one period: with the period form, the period in words and the query-string arguments
+    (period_args) that keep it in the page's links (the CSV exports)."""
+    return render_template(
+        template,
+        form=form,
+        period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
+        period_label=period_label(period),
+        **context,
+    )
+
+
 @bp.get("/reach")
 @login_required
 def dashboard():
     """The reach dashboard: office-bound colleagues reached, departments, first-timers, initiatives met."""
     form, period = _chosen_period()
     dashboard = reach_dashboard(period)
-    return render_template(
+    return _period_page(
         "reach/dashboard.html",
-        form=form,
+        form,
+        period,
         dashboard=dashboard,
         tables=dashboard.tables(),
         charts=dashboard_charts(dashboard),
-        period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
-        period_label=period_label(period),
         standing_class=_standing_class,
     )
 
@@ -62,13 +73,7 @@ def _standing_class(row: list) -> str:
 def first_timers():
     """Every event of the period with its attendees and first-timers (the dashboard shows the most recent)."""
     form, period = _chosen_period()
-    return render_template(
-        "reach/first_timers.html",
-        form=form,
-        table=reach_table("first-timers", period),
-        period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
-        period_label=period_label(period),
-    )
+    return _period_page("reach/first_timers.html", form, period, table=reach_table("first-timers", period))
 
 
 @bp.get("/reach/new-ties")
@@ -77,14 +82,13 @@ def ties():
     """New ties: which departments met which initiatives, office colleagues with a new contact, formats, events."""
     form, period = _chosen_period()
     figures = new_ties(period)
-    return render_template(
+    return _period_page(
         "reach/new_ties.html",
-        form=form,
+        form,
+        period,
         figures=figures,
         tables=figures.tables(),
         chart=heat_chart(figures.matrix),
-        period_args={"from": period.start.isoformat(), "to": period.end.isoformat()},
-        period_label=period_label(period),
     )
 
 

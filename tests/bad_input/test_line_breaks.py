@@ -17,6 +17,7 @@ from organiser.events.models import Event, Stop
 from organiser.forms import Form, is_single_line
 from organiser.people.models import Person
 from organiser.places.models import Initiative, Neighbourhood
+from tests.bad_input.test_forms import PERSON
 from tests.events.test_events import event_form
 
 MESSAGE = "Dit veld is één regel: haal de regelovergang weg."
@@ -106,14 +107,7 @@ def test_a_newline_in_a_wijk_or_initiative_name_is_refused(logged_in, db, create
 
 
 def test_a_newline_in_a_person_is_refused(logged_in, db):
-    person = {
-        "name": "Fatima el Amrani",
-        "email": "fatima@gemeente.example",
-        "kind": "staff",
-        "department_id": "",
-        "new_department": "Vergunningen",
-        "contact_role": "office",
-    }
+    person = PERSON
     for field in ("name", "email", "new_department"):
         response = logged_in.post("/people/new", {**person, field: person[field][:4] + "\n" + person[field][4:]})
         assert response.status_code == 200

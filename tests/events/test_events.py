@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from organiser.auth.models import TrailEntry
+from organiser.events.forms import to_form_value
 from organiser.events.models import Event, EventStatus, Stop
 from tests.conftest import local
 from tests.factories import route
@@ -27,6 +28,22 @@ def event_form(**overrides):
     }
     data.update(overrides)
     return data
+
+
+def edit_form(event, **overrides):
+    """event_form for an existing event, as its edit page fills it in (local times, no deadline), with `overrides`.
+    Call it inside a request context (the form's times are in the configured time zone)."""
+    own = {
+        "title": event.title,
+        "format": event.format,
+        "starts_at": to_form_value(event.starts_at).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": to_form_value(event.ends_at).strftime("%Y-%m-%dT%H:%M"),
+        "location": event.location,
+        "rsvp_deadline": "",
+        "capacity": str(event.capacity),
+        "max_plus_ones": str(event.max_plus_ones),
+    }
+    return event_form(**{**own, **overrides})
 
 
 def test_format_defaults_prefill_the_form(logged_in):

@@ -14,7 +14,7 @@ from organiser.events.models import Event
 from organiser.extensions import utcnow
 from organiser.invitations import links, sending
 from organiser.invitations.models import Invitation, InvitationState
-from tests.events.test_events import event_form
+from tests.events.test_events import edit_form
 
 
 @pytest.fixture
@@ -55,17 +55,7 @@ def seats(db, event):
 
 def edit_event(logged_in, event, **overrides):
     with logged_in.raw.application.test_request_context():
-        form = event_form(
-            title=event.title,
-            format=event.format,
-            starts_at=to_form_value(event.starts_at).strftime("%Y-%m-%dT%H:%M"),
-            ends_at=to_form_value(event.ends_at).strftime("%Y-%m-%dT%H:%M"),
-            location=event.location,
-            rsvp_deadline="",
-            capacity=str(event.capacity),
-            max_plus_ones=str(event.max_plus_ones),
-        )
-    form.update(overrides)
+        form = edit_form(event, **overrides)
     response = logged_in.post(f"/events/{event.id}/edit", form)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 

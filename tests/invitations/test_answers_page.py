@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
-
 from organiser.extensions import utcnow
 from organiser.invitations.answers_page import PER_PAGE
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxKind, OutboxMessage, OutboxStatus
 from organiser.people.models import ContactRole, Person, PersonKind
+from tests.factories import recorded_statements
 
 STATES = [InvitationState.YES, InvitationState.NO, InvitationState.MAYBE, InvitationState.INVITED]
 
@@ -43,18 +42,10 @@ def invite_many(db, event, n, department, initiative, start=0):
 
 
 def statements_for(db, client, url) -> tuple[int, str]:
-    count = [0]
-
-    def record(*_args, **_kwargs):
-        count[0] += 1
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db) as statements:
         response = client.get(url)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 200
-    return count[0], response.get_data(as_text=True)
+    return len(statements), response.get_data(as_text=True)
 
 
 def rows(page: str) -> list[str]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from organiser.events.forms import to_form_value
 from organiser.events.models import Event
 from organiser.events.planning import lock_for_change
 from organiser.invitations import answers
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.models import OutboxMessage
-from tests.events.test_events import event_form
+from tests.events.test_events import edit_form
 
 
 def _full_event(db, create_event, invitees, organiser, waiting=3):
@@ -20,23 +19,11 @@ def _full_event(db, create_event, invitees, organiser, waiting=3):
     return event, invitations
 
 
-def _form_for(event, capacity):
-    return event_form(
-        title=event.title,
-        format=event.format,
-        starts_at=to_form_value(event.starts_at).strftime("%Y-%m-%dT%H:%M"),
-        ends_at=to_form_value(event.ends_at).strftime("%Y-%m-%dT%H:%M"),
-        location=event.location,
-        rsvp_deadline="",
-        capacity=str(capacity),
-    )
-
-
 def test_more_seats_promote_the_waiting_list_in_order(logged_in, db, create_event, invitees, organiser):
     event, invitations = _full_event(db, create_event, invitees, organiser)
     assert [i.state for i in invitations[2:]] == [InvitationState.WAITING] * 3
     with logged_in.raw.application.test_request_context():
-        form = _form_for(event, 4)
+        form = edit_form(event, capacity="4")
     response = logged_in.post(f"/events/{event.id}/edit", form)
     assert response.status_code == 302
     states = [db.session.get(Invitation, i.id).state for i in invitations]
@@ -49,7 +36,7 @@ def test_more_seats_promote_the_waiting_list_in_order(logged_in, db, create_even
 def test_capacity_cannot_drop_below_the_seats_taken(logged_in, db, create_event, invitees, organiser):
     event, _invitations = _full_event(db, create_event, invitees, organiser, waiting=0)
     with logged_in.raw.application.test_request_context():
-        form = _form_for(event, 1)
+        form = edit_form(event, capacity="1")
     page = logged_in.post(f"/events/{event.id}/edit", form).get_data(as_text=True)
     assert "het aantal plaatsen kan niet lager zijn" in page
     assert db.session.get(Event, event.id).capacity == 2

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 from organiser.events.models import Event
 from organiser.invitations import answers
 from organiser.invitations.models import Invitation, InvitationState
+from tests.factories import at_once
 
 SEATS = 5
 INVITEES = 20
@@ -18,28 +17,13 @@ def _event_with_invitees(create_event, invitees, n, capacity, max_plus_ones=0):
 
 
 def _at_once(app, db, calls):
-    """Run (invitation_id, answer[, plus_ones]) calls in threads released together; returns the outcomes."""
-    start = threading.Barrier(len(calls))
-    outcomes, errors = {}, []
+    """Run (invitation_id, answer[, plus_ones]) calls at once (factories.at_once); returns the outcomes by id."""
 
-    def run(invitation_id, answer, plus_ones=0):
-        try:
-            with app.app_context():
-                start.wait()
-                outcome = answers.record_answer(db.session.get(Invitation, invitation_id), answer, plus_ones)
-                db.session.commit()
-                outcomes[invitation_id] = outcome
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+    def answering(invitation_id, answer, plus_ones=0):
+        return lambda: answers.record_answer(db.session.get(Invitation, invitation_id), answer, plus_ones)
 
-    threads = [threading.Thread(target=run, args=call) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-    db.session.expire_all()
-    return outcomes
+    outcomes = at_once(app, db, [answering(*call) for call in calls])
+    return {call[0]: outcome for call, outcome in zip(calls, outcomes, strict=True)}
 
 
 def test_concurrent_yes_answers_never_overbook(app, db, create_event, invitees):

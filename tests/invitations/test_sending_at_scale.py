@@ -3,26 +3,11 @@ and records what must be sent; the worker renders each mail when it sends it."""
 
 from __future__ import annotations
 
-from sqlalchemy import event as sa_event
-
 from organiser.invitations import links
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxMessage, OutboxStatus
-
-
-def count_statements(db, action):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        result = action()
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
-    return statements, result
+from tests.factories import recorded_statements
 
 
 def send_to(logged_in, db, create_event, organiser, invitees, n: int, title: str):
@@ -30,7 +15,8 @@ def send_to(logged_in, db, create_event, organiser, invitees, n: int, title: str
     listed = invitees(event, n, send=False)
     ids = [str(invitation.id) for invitation in listed]
     url = f"/events/{event.id}/send"
-    statements, response = count_statements(db, lambda: logged_in.post(url, {"invitation": ids}))
+    with recorded_statements(db) as statements:
+        response = logged_in.post(url, {"invitation": ids})
     assert response.status_code == 302
     return event, listed, statements
 

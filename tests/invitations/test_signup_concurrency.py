@@ -4,37 +4,13 @@ the invited; on SQLite and on PostgreSQL (several app servers are several connec
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from organiser.events.models import Event
 from organiser.extensions import utcnow
 from organiser.invitations import answers, signups
 from organiser.invitations.models import Invitation, InvitationState, Signup
-
-
-def _at_once(app, db, calls):
-    """Run each call (a function of no arguments, in its own app context and session) in threads released
-    together; each commits. Returns nothing; fails on any error."""
-    start = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            with app.app_context():
-                start.wait()
-                call()
-                db.session.commit()
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
-    db.session.expire_all()
+from tests.factories import at_once
 
 
 def _confirm(db, token):
@@ -56,8 +32,8 @@ def test_sign_ups_and_invited_at_once_never_overbook_nor_take_held_seats(app, db
     tokens = [sign_up(event) for _ in range(10)]
     invited = [invitation.id for invitation in invitees(event, 6, department="Financiën")]
     # Ten sign-ups and an invited colleague at once; then the other invited colleagues at once.
-    _at_once(app, db, [_confirm(db, token) for token in tokens] + [_yes(db, invited[0])])
-    _at_once(app, db, [_yes(db, invitation_id) for invitation_id in invited[1:]])
+    at_once(app, db, [_confirm(db, token) for token in tokens] + [_yes(db, invited[0])])
+    at_once(app, db, [_yes(db, invitation_id) for invitation_id in invited[1:]])
 
     invitations = db.session.scalars(db.select(Invitation).where(Invitation.event_id == event.id)).all()
     signed_up = [i for i in invitations if i.signed_up]
@@ -77,7 +53,7 @@ def test_sign_ups_and_invited_at_once_never_overbook_nor_take_held_seats(app, db
 def test_concurrent_sign_ups_with_plus_ones_stay_within_the_sign_up_seats(app, db, create_event, sign_up):
     event = create_event(capacity=20, max_plus_ones=1, signup_open=True, signup_seats=5)
     tokens = [sign_up(event, plus_ones=n % 2) for n in range(12)]
-    _at_once(app, db, [_confirm(db, token) for token in tokens])
+    at_once(app, db, [_confirm(db, token) for token in tokens])
 
     invitations = db.session.scalars(db.select(Invitation).where(Invitation.event_id == event.id)).all()
     event = db.session.get(Event, event.id)

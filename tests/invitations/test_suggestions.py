@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event as sa_event
 
 from organiser.events.models import EventStatus
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.invitations.suggestions import suggest_colleagues
 from organiser.people.erasure import delete_person
 from tests.conftest import local
+from tests.factories import recorded_statements
 
 YES, NO, LISTED, INVITED = InvitationState.YES, InvitationState.NO, InvitationState.LISTED, InvitationState.INVITED
 
@@ -108,27 +108,15 @@ def test_what_counts_as_having_taken_part(in_request, db, event, past, create_ev
     }
 
 
-def count_queries(db, action):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        result = action()
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements), result
-
-
 def test_a_fixed_number_of_queries_whatever_the_size(
     in_request, db, event, past, create_person, create_department, invite
 ):
     for _ in range(3):
         invite(past["march"], create_person(department="Vergunningen"), YES)
     event_id = event.id  # loaded before counting
-    small, suggestions = count_queries(db, lambda: suggest_colleagues(event, 10))
+    with recorded_statements(db) as statements:
+        suggestions = suggest_colleagues(event, 10)
+    small = len(statements)
     assert len(suggestions) == 3
 
     from organiser.extensions import utcnow
@@ -153,7 +141,9 @@ def test_a_fixed_number_of_queries_whatever_the_size(
     )
     db.session.commit()
     assert event.id == event_id
-    large, suggestions = count_queries(db, lambda: suggest_colleagues(event, 40))
+    with recorded_statements(db) as statements:
+        suggestions = suggest_colleagues(event, 40)
+    large = len(statements)
     assert len(suggestions) == 40
     assert large == small <= 4
 

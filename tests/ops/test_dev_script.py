@@ -107,21 +107,29 @@ def test_a_taken_port_is_said_clearly_before_anything_starts(database_url, tmp_p
     assert not group_alive(dev.pid)
 
 
+def stop_with_a_burst_of_sigterms(process: subprocess.Popen) -> tuple[str, float]:
+    """Send the process 200 SIGTERMs in a row; its output and how many seconds it took to end. Then waits up to ten
+    seconds more for the rest of its process group (the caller asserts none of it is left: group_alive)."""
+    started = time.monotonic()
+    for _ in range(200):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    took = time.monotonic() - started
+    deadline = time.monotonic() + 10
+    while group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return output, took
+
+
 def test_sigterm_stops_everything_within_seconds_however_often_it_comes(database_url, tmp_path, dev_processes):
     port = free_port()
     dev = start_dev(port, database_url, tmp_path)
     dev_processes.append(dev)
     wait_until_serving(port, dev)
-    started = time.monotonic()
     # A burst, as the old trap sent itself (1,525 times in one run).
-    for _ in range(200):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(dev.pid, signal.SIGTERM)
-    output, _ = dev.communicate(timeout=30)
-    assert time.monotonic() - started < 15
-    deadline = time.monotonic() + 10
-    while group_alive(dev.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    output, took = stop_with_a_burst_of_sigterms(dev)
+    assert took < 15
     assert not group_alive(dev.pid), "a process of make run outlived it"
     assert dev.returncode == 143, output
     assert "Outbox worker stopped." in output
@@ -179,14 +187,7 @@ def test_the_production_web_server_stops_within_seconds_of_a_burst(database_url,
     )
     dev_processes.append(web)
     wait_until_serving(port, web)
-    started = time.monotonic()
-    for _ in range(200):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(web.pid, signal.SIGTERM)
-    output, _ = web.communicate(timeout=30)
-    assert time.monotonic() - started < 10, output
-    deadline = time.monotonic() + 10
-    while group_alive(web.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    output, took = stop_with_a_burst_of_sigterms(web)
+    assert took < 10, output
     assert not group_alive(web.pid), output
     assert web.returncode == 0, output

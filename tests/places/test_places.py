@@ -11,6 +11,7 @@ from organiser.places import initiatives as initiative_work
 from organiser.places import names
 from organiser.places import neighbourhoods as neighbourhood_work
 from organiser.places.models import Initiative, Neighbourhood
+from tests.factories import recorded_statements
 
 
 def initiative_form(neighbourhood, **overrides):
@@ -347,7 +348,6 @@ def test_the_overview_groups_by_wijk_with_residents_and_events(
 def test_the_overview_takes_the_same_number_of_queries_for_two_or_twelve_initiatives(
     logged_in, db, create_neighbourhood, create_event
 ):
-    from sqlalchemy import event as sa_event
 
     hood = create_neighbourhood("Oost")
 
@@ -360,16 +360,8 @@ def test_the_overview_takes_the_same_number_of_queries_for_two_or_twelve_initiat
             create_event(f"Bijeenkomst {n}", hosts=[db.session.merge(initiative)])
 
     def queries_for_overview() -> int:
-        statements = []
-
-        def count(*args):
-            statements.append(args[2])
-
-        sa_event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements(db) as statements:
             page = logged_in.get("/initiatives").get_data(as_text=True)
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", count)
         assert "Bijeenkomst 1<" in page
         return len(statements)
 

@@ -7,7 +7,7 @@ follow-up questions). Then every column of every table is read as the database h
 backup holds, not what the application decrypts), and
 - no outbox row holds a note;
 - every URL found, and every token-shaped string tried on every route that takes a token, answers a visitor 404 or
-  410 (or sends them to log in): never the person's page, a feed or a form.
+  410, or 400 for a malformed one (or sends them to log in): never the person's page, a feed or a form.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from organiser.auth.links import send_link
 from organiser.auth.models import LinkPurpose, Organiser
 from organiser.calendar.links import send_feed_link
+from organiser.calendar.models import CalendarFragment
 from organiser.events.models import Event
 from organiser.extensions import utcnow
 from organiser.followup import asking
@@ -117,6 +118,13 @@ def test_no_pending_mail_holds_a_note_or_a_working_link(
     said = "\n".join(mail.text_body for mail in mails)
     assert tokens["Anna Aalbers"] in said and NOTES[0] in said and "/aanmelden/" in said and "/host/" in said
     assert diner.note and lunch.id
+    # Anna's personal feed, served: it shows her personal link, and its entries are stored (calendar_fragment)
+    # for every app server to reuse.
+    feed_path = re.search(r"/calendar/personal/[A-Za-z0-9_-]+\.ics", said).group(0)
+    feed = client.get(feed_path)
+    assert feed.status_code == 200
+    assert f"/rsvp/{tokens['Anna Aalbers']}" in feed.get_data(as_text=True).replace("\r\n ", "")
+    assert db.session.scalar(db.select(db.func.count()).select_from(CalendarFragment)) >= 1
 
     stored = raw_values(db)
     for note in NOTES:
@@ -130,8 +138,9 @@ def test_no_pending_mail_holds_a_note_or_a_working_link(
     opened = []
     for path in sorted(paths | {route.format(token) for route in routes for token in candidates}):
         response = visitor.get(path)
+        # A page behind a login opens nothing; a malformed token (400) neither.
         to_login = response.status_code in (302, 303) and urlsplit(response.location).path == "/login"
         secret = any(path.startswith(route.split("{}")[0]) for route in routes)
-        if secret and response.status_code not in (404, 410) and not to_login:  # (a page behind a login opens nothing)
+        if secret and response.status_code not in (400, 404, 410) and not to_login:
             opened.append((path, response.status_code))
     assert not opened, opened

@@ -21,6 +21,7 @@ from organiser.reach.months import monthly_attendance
 from organiser.reach.office_reach import OfficeReach
 from organiser.reach.periods import Period
 
+
 def office_reach(period: Period, now: datetime) -> OfficeReach:
     """How many office-bound colleagues met initiatives in the period, and what share of all of them. One query."""
     attendance = attendances(now, period)
@@ -36,7 +37,6 @@ def office_reach(period: Period, now: datetime) -> OfficeReach:
 def department_reach(period: Period, now: datetime) -> list[DepartmentReach]:
     """Every department with its reach; the never reached first, so they stand out. One query."""
     attendance = attendances(now, period)
-    start, end = period.bounds()
     staff = (
         db.select(Person.department_id, func.count().label("active_staff"))
         .where(Person.kind == PersonKind.STAFF, is_active())
@@ -46,7 +46,7 @@ def department_reach(period: Period, now: datetime) -> list[DepartmentReach]:
     invited_people = (
         db.select(Invitation.person_id)
         .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.state != InvitationState.LISTED, Event.starts_at >= start, Event.starts_at < end)
+        .where(Invitation.state != InvitationState.LISTED, period.covers(Event.starts_at))
         .distinct()
         .subquery("invited_people")
     )
@@ -175,7 +175,6 @@ def event_attendance(period: Period, now: datetime) -> list[EventAttendance]:
         .order_by(Event.starts_at, Event.id)
     ).all()
     return [EventAttendance(*row) for row in rows]
-
 
 
 def reach_dashboard(period: Period, now: datetime) -> Dashboard:

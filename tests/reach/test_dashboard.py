@@ -9,13 +9,12 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-import sqlalchemy as sa
 
 from organiser.events.models import EventStatus
 from organiser.extensions import utcnow
 from organiser.i18n import to_local
 from organiser.spreadsheet import safe_cell
-from tests.factories import route
+from tests.factories import recorded_statements, route
 
 
 def chart_text(page: str, chart_id: str) -> str:
@@ -261,40 +260,24 @@ def test_empty_dashboard_says_so(logged_in):
     assert tables_of(page)["table-summary"][4][1] == "0%"
 
 
-class QueryCounter:
-    def __init__(self, engine):
-        self.engine = engine
-        self.count = 0
-
-    def __enter__(self):
-        sa.event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        sa.event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args):
-        self.count += 1
-
-
 def test_dashboard_runs_a_fixed_number_of_queries(logged_in, db, reach_data, create_event, create_person, invite):
     from organiser.reach.dashboard import TABLE_KEYS
 
-    with QueryCounter(db.engine) as small:
+    with recorded_statements(db) as small:
         assert logged_in.get("/reach").status_code == 200
     # Ten times the events and people: the same number of queries.
     for n in range(10):
         event = create_event(f"Extra bruiscafé {n}", starts_at=days_ago(40 + n))
         for _ in range(5):
             invite(event, create_person(department=reach_data["people"]["p1"].department), state="yes")
-    with QueryCounter(db.engine) as large:
+    with recorded_statements(db) as large:
         assert logged_in.get("/reach").status_code == 200
-    assert small.count == large.count
-    assert large.count <= 6  # the organiser's session, and four aggregate queries
+    assert len(small) == len(large)
+    assert len(large) <= 6  # the organiser's session, and four aggregate queries
     for url in [f"/reach/{key}.csv" for key in TABLE_KEYS] + ["/reach/first-timers"]:
-        with QueryCounter(db.engine) as single:
+        with recorded_statements(db) as single:
             assert logged_in.get(url).status_code == 200
-        assert single.count <= 2, url  # the organiser's session, and one aggregate query
+        assert len(single) <= 2, url  # the organiser's session, and one aggregate query
 
 
 def test_short_dates_match_the_when_filter(app):
