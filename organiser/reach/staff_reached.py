@@ -69,9 +69,15 @@ def staff_reached(period: Period, now: datetime | None = None) -> StaffReached:
     names = db.select(Department.id, Department.name, false(), false(), false(), false(), literal(0))
     departments: dict[int, str] = {}
     result: list[StaffGroup] = []
-    for department_id, name, *flags, people in db.session.execute(union_all(groups, names)):
+    for department_id, name, is_office, is_active_now, was_reached, was_invited, people in db.session.execute(
+        union_all(groups, names)
+    ):
         if name is not None:
             departments[department_id] = name
         else:
-            result.append(StaffGroup(department_id, *(bool(f) for f in flags), people))
+            result.append(
+                StaffGroup(
+                    department_id, bool(is_office), bool(is_active_now), bool(was_reached), bool(was_invited), people
+                )
+            )
     return StaffReached(departments=departments, groups=result)
