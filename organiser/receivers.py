@@ -143,6 +143,7 @@ RECEIVERS = (
     (signals.person_email_changed, invitation_changes.renew_links_after_email_change),
     (signals.person_email_changed, feed_changes.revoke_feeds_after_email_change),
     # invitations → news: what the organisers hear without opening the app (answers, waiting list, full, bounces)
+    (signals.answer_pending, news_recording.on_answer_pending),
     (signals.answer_recorded, news_recording.on_answer_recorded),
     (signals.invitee_mail_bounced, news_recording.on_invitee_mail_bounced),
     # people → news, invitations → news: news about an invitee is erased with them and shown on "my data"

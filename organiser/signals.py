@@ -122,6 +122,10 @@ person_email_changed = _signals.signal("person-email-changed")
 #: was promoted), source (AnswerSource), became_full (this answer took the last seat), now.
 answer_recorded = _signals.signal("answer-recorded")
 
+#: invitations → an answer is about to be recorded (sent with the invitation, before the event's lock is taken):
+#: receivers look up what they will need once it is recorded, so that nothing is looked up under the lock.
+answer_pending = _signals.signal("answer-pending")
+
 #: invitations → mail to an invitee came back undeliverable (a bounce in the reply mailbox, about that invitation's
 #: mail); sent with the invitation; kwargs: reason (the receiving server's words, may be empty), now.
 invitee_mail_bounced = _signals.signal("invitee-mail-bounced")

@@ -12,24 +12,26 @@ or removes the invitee); the mails go through `notices`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlalchemy import inspect as sa_inspect
 
 from .. import signals
-from ..events.models import Event, EventStatus
+from ..events.models import Event, EventStatus, WaitingRule
 from ..extensions import db, rows_matched, utcnow
 from ..people.models import Person
 from ..refusals import Refusal
 from . import erasure_notices, notices, room
+from .deferred_notices import next_sequence
 from .guest_list import waiting_position  # noqa: F401 (re-exported: the RSVP page and tests read it here)
 from .links import revoke_rsvp_token
 from .models import HOLDS_PLACE_STATES, AnswerSource, Invitation, InvitationState
 from .reply_keys import revoke_reply_key
-from .seats import free_seats, take_seats
-from .waiting_order import waiting_line
+from .seats import free_seats, lock_event, seats_free, take_seats
+from .settling import ReadAs, settle
+from .waiting_order import place_in_line, waiting_line
 
 
 class AnswerRefused(Refusal):
@@ -164,31 +166,25 @@ def record_answer(
     if wanted != InvitationState.YES:
         plus_ones = 0
 
-    # Made before the lock, so that the lock covers the seat arithmetic and recording facts, not templates.
+    # Made before the lock, so that the lock covers the seat arithmetic and the one write after it (settling.py),
+    # not templates or lookups: the subjects, the reply key, the organisers who want news (signals.answer_pending).
     subjects = notices.confirmation_subjects(invitation, wanted) if notify else None
     source = source or (AnswerSource.ORGANISER if by_organiser else AnswerSource.WEB)
-    seats_before = _lock_event(event.id)
+    signals.answer_pending.send(invitation)
+    db.session.flush()
     for _attempt in range(10):
-        outcome = _try_answer(invitation, wanted, plus_ones, note, now, source)
-        if outcome is not None:
+        settled = _try_answer(invitation, wanted, plus_ones, note, now, source, subjects if notify else None, notify)
+        if settled is not None:
             break
         _reread(invitation)  # changed by a concurrent answer: start from what is stored now
     else:  # pragma: no cover - ten concurrent changes to one invitation in a row
         raise AnswerRefused(AnswerRefused.BUSY)
-
-    _reread(invitation)
-    db.session.refresh(event, attribute_names=_EVENT_COLUMNS)  # its organiser stays loaded
+    outcome, seats_before = settled
     if outcome.state != InvitationState.YES:
         _after_leaving(invitation)
     else:
         _after_joining(invitation)
-    outcome.promoted = promote_from_waiting_list(event, now=now, refreshed=True)
-    outcome.free_seats = max(event.capacity - event.seats_taken, 0)
     outcome.plus_ones = plus_ones
-    if outcome.state == InvitationState.WAITING:
-        outcome.waiting_position = waiting_position(invitation)
-    if notify:
-        notices.queue_confirmation(invitation, outcome, subjects)
     full = seats_before < event.capacity <= event.seats_taken
     signals.answer_recorded.send(invitation, outcome=outcome, source=source, became_full=full, now=now)
     return outcome
@@ -200,75 +196,93 @@ def _reread(invitation: Invitation) -> None:
 
 
 _COLUMNS = list(sa_inspect(Invitation).column_attrs.keys())
-_EVENT_COLUMNS = list(sa_inspect(Event).column_attrs.keys())
 
 
-def _try_answer(invitation, wanted, plus_ones, note, now, source) -> AnswerOutcome | None:
-    old_state, old_plus = invitation.state, invitation.plus_ones
-    held = seats_for(old_state, old_plus)
-    values = {"note": note, "answered_at": now, "answer_source": source}
-    if wanted != InvitationState.YES:
-        values.update(state=wanted, plus_ones=0, waiting_since=None)
-        if not _claim_invitation(invitation, old_state, old_plus, **values):
+def _try_answer(
+    invitation: Invitation,
+    wanted: InvitationState,
+    plus_ones: int,
+    note: str,
+    now: datetime,
+    source: AnswerSource,
+    subjects: dict | None,
+    notify: bool,
+) -> tuple[AnswerOutcome, int] | None:
+    """One attempt at the answer; None when the invitation changed since it was read (nothing written then).
+
+    The event's row is locked only when seats or the waiting list change, by the statement that changes the
+    seats (or a SELECT … FOR UPDATE when none do), as late as possible: after it come only what its outcome
+    decides (the place in line, read under the lock) and the one write of `settling.settle`, then the commit.
+    Returns the outcome and the seats taken as the lock found them."""
+    event = invitation.event
+    read = ReadAs.of(invitation)
+    held, needed = seats_for(read.state, read.plus_ones), seats_for(wanted, plus_ones)
+    values: dict = {"note": note, "answered_at": now, "answer_source": source}
+    if wanted != InvitationState.YES or needed <= held:
+        values.update(state=wanted, plus_ones=plus_ones, waiting_since=None)
+        if needed == held and read.state != InvitationState.WAITING:
+            # Neither the seats nor the waiting list change: no lock on the event at all.
+            outcome = AnswerOutcome(state=wanted, before=read.state, free_seats=seats_free(event))
+            written = _settled(invitation, read, values, outcome, plus_ones, subjects, notify)
+            return None if written is None else (outcome, event.seats_taken)
+        if held > needed:
+            free_seats(invitation, held - needed)  # the lock, and the counters as the lock found them
+            seats_before = event.seats_taken + held - needed
+        else:  # leaves the waiting list: the places of those behind change
+            lock_event(event)
+            seats_before = event.seats_taken
+        outcome = AnswerOutcome(state=wanted, before=read.state)
+        if _settled(invitation, read, values, outcome, plus_ones, subjects, notify) is None:
+            free_seats(invitation, needed - held)  # take them again: this attempt wrote nothing
             return None
-        free_seats(invitation, held)
-        return AnswerOutcome(state=wanted, before=old_state)
+        outcome.promoted = promote_from_waiting_list(event, now=now, refreshed=True)
+        return outcome, seats_before
 
-    needed = 1 + plus_ones
-    if not _claim_invitation(invitation, old_state, old_plus, **values):
-        return None
-    if needed <= held:
-        free_seats(invitation, held - needed)
-        _set(invitation, state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
-        return AnswerOutcome(state=InvitationState.YES, before=old_state)
-    if take_seats(invitation, needed - held, now):
-        _set(invitation, state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
-        return AnswerOutcome(state=InvitationState.YES, before=old_state)
-    if old_state == InvitationState.YES:
+    gain = needed - held
+    took = seats_free(event) >= gain and take_seats(invitation, gain, now)  # looks free: the UPDATE is the lock
+    if not took:
+        lock_event(event)
+        took = seats_free(event) >= gain and take_seats(invitation, gain, now)
+    seats_before = event.seats_taken - (gain if took else 0)
+    if took:
+        values.update(state=InvitationState.YES, plus_ones=plus_ones, waiting_since=None)
+        outcome = AnswerOutcome(state=InvitationState.YES, before=read.state)
+    elif read.state == InvitationState.YES:
         # Already seated: keep the seat and the plus-ones that fit, rather than lose the place.
-        return AnswerOutcome(state=InvitationState.YES, plus_ones_refused=True, before=old_state)
-    # Full: to the waiting list, behind everyone whose answer held the event's lock before this one.
-    waiting_since = invitation.waiting_since if old_state == InvitationState.WAITING else _next_in_line(invitation)
-    _set(invitation, state=InvitationState.WAITING, plus_ones=plus_ones, waiting_since=waiting_since)
-    return AnswerOutcome(state=InvitationState.WAITING, before=old_state)
+        outcome = AnswerOutcome(state=InvitationState.YES, plus_ones_refused=True, before=read.state)
+    else:
+        # Full: to the waiting list, behind everyone whose answer held the event's lock before this one.
+        outcome = AnswerOutcome(state=InvitationState.WAITING, before=read.state)
+        if read.state == InvitationState.WAITING:
+            outcome.waiting_position = place_in_line(invitation, now)
+        values.update(state=InvitationState.WAITING, plus_ones=plus_ones)
+    outcome.free_seats = seats_free(event)
+    # Joining the line: the place is read in the write itself (settling.py); the mix rule places a newcomer after
+    # who they are, known only once they wait (then the confirmation follows the write).
+    joins = outcome.state == InvitationState.WAITING and read.state != InvitationState.WAITING
+    mix = joins and event.waiting_rule == WaitingRule.MIX
+    place = _settled(invitation, read, values, outcome, plus_ones, subjects, notify and not mix, joins)
+    if place is None:
+        if took:
+            free_seats(invitation, gain)
+        return None
+    if joins:
+        outcome.waiting_position = place_in_line(invitation, now) if mix else place
+        if mix and notify:
+            notices.queue_confirmation(invitation, outcome, subjects)
+    return outcome, seats_before
 
 
-def _lock_event(event_id: int) -> int:
-    """Hold the event row until commit: answers to one event change seats and the waiting list one at a time.
-
-    Taken before any invitation row, as every other path does (edit event, promotion), so that an answer and a
-    decline that promotes its invitee cannot deadlock. PostgreSQL: a row lock. SQLite: FOR UPDATE is ignored,
-    but the first UPDATE of the transaction makes it the database's only writer until commit. Returns the seats
-    taken as the lock found them.
-    """
-    return db.session.execute(db.select(Event.seats_taken).where(Event.id == event_id).with_for_update()).scalar_one()
-
-
-def _next_in_line(invitation: Invitation) -> datetime:
-    """The moment this answer joins the waiting list: now, but always after whoever joined before it.
-
-    Taken under the event's lock, so the order of waiting_since is the order in which answers got the lock,
-    also when the app servers' clocks differ a little; and the place told to the invitee stays true (nobody
-    can join ahead of them afterwards).
-    """
-    last = db.session.scalar(
-        db.select(func.max(Invitation.waiting_since)).where(
-            Invitation.event_id == invitation.event_id, Invitation.id != invitation.id
-        )
-    )
-    now = datetime.now(UTC)
-    if last is not None and last.replace(tzinfo=UTC) >= now:
-        return last.replace(tzinfo=UTC) + timedelta(microseconds=1)
-    return now
-
-
-def _set(invitation: Invitation, **values) -> None:
-    db.session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+def _settled(invitation, read, values, outcome, plus_ones, subjects, notify, joins_line=False) -> int | None:
+    """settling.settle with the confirmation of `outcome` (when `notify`): the place in line, or None."""
+    notice = None
+    if notify:
+        sequence = next_sequence(invitation, invitation.event.sequence)
+        shown = plus_ones if outcome.state != InvitationState.YES or not outcome.plus_ones_refused else read.plus_ones
+        notice = notices.confirmation_row(invitation, outcome, plus_ones=shown, sequence=sequence, subjects=subjects)
+        if notice is not None:
+            values["calendar_sequence"] = sequence
+    return settle(invitation, read, values, notice, joins_line=joins_line)
 
 
 def promote_from_waiting_list(event: Event, now: datetime | None = None, refreshed: bool = False) -> list[Invitation]:
@@ -298,8 +312,7 @@ def promote_from_waiting_list(event: Event, now: datetime | None = None, refresh
         promoted.append(candidate)
         _after_joining(candidate)
         notices.queue_promotion(candidate)
-    db.session.refresh(event)
-    return promoted
+    return promoted  # the event's counters are as take_seats left them (seats.py)
 
 
 def _after_joining(invitation: Invitation) -> None:

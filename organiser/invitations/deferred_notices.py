@@ -114,22 +114,68 @@ def record_notice(
     address marked as not working: people.directory.mailable). `subjects`: the subject per answer, made before the
     event's lock was taken (`subjects_for`); else it is made here. `context`: what else the template is given
     (the change list, a reason, days ahead; JSON-safe after notice_context.to_facts; TypeError otherwise)."""
-    person = invitation.person
-    if not mailable(person):
+    if not mailable(invitation.person):
         return
     waiting = invitation.state == InvitationState.WAITING
     if waiting_position is None and waiting and ics_method and ics_method != "CANCEL":
         waiting_position = guest_list.waiting_position(invitation)  # the calendar entry says the place in line
-    event = invitation.event
-    sequence = None
-    if ics_method:
-        organizer_address(invitation)  # the reply key is made here, in the request, never by the worker
-        sequence = max((invitation.calendar_sequence or 0) + 1, event.sequence)
-        invitation.calendar_sequence = sequence
-    facts = snapshot(
+    sequence = next_sequence(invitation) if ics_method else None
+    row = notice_row(
         invitation,
+        kind,
+        ics_method=ics_method,
         state=invitation.state,
         plus_ones=invitation.plus_ones,
+        sequence=sequence,
+        waiting_position=waiting_position,
+        plus_ones_refused=plus_ones_refused,
+        free_seats=free_seats,
+        not_before=not_before,
+        subjects=subjects,
+        context=context,
+    )
+    if row is None:
+        return
+    if sequence is not None:
+        invitation.calendar_sequence = sequence
+    queue_row(row)
+
+
+def next_sequence(invitation: Invitation, event_sequence: int | None = None) -> int:
+    """The SEQUENCE of the invitee's next calendar mail: above every one sent to them, at least the event's
+    (`event_sequence`: the event's as just read under its lock, else the loaded event's). RFC 5546 §2.1.4."""
+    sequence = invitation.event.sequence if event_sequence is None else event_sequence
+    return max((invitation.calendar_sequence or 0) + 1, sequence)
+
+
+def notice_row(
+    invitation: Invitation,
+    kind: OutboxKind,
+    *,
+    ics_method: str | None,
+    state: InvitationState,
+    plus_ones: int,
+    sequence: int | None,
+    waiting_position: int | None = None,
+    plus_ones_refused: bool = False,
+    free_seats: int = 0,
+    not_before: datetime | None = None,
+    subjects: dict[InvitationState, str] | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict | None:
+    """The outbox row of one mail about `invitation` (outbox column values, see `facts_row`) saying `state` and
+    `plus_ones`, written by nobody yet: the caller inserts it (answers: in the one statement after the lock,
+    settling.py). None for a person organiser cannot mail. Makes the reply key when the mail has a calendar part."""
+    person = invitation.person
+    if not mailable(person):
+        return None
+    event = invitation.event
+    if ics_method:
+        organizer_address(invitation)  # the reply key is made here, in the request, never by the worker
+    facts = snapshot(
+        invitation,
+        state=state,
+        plus_ones=plus_ones,
         sequence=sequence,
         stamp=utcnow(),
         waiting_position=waiting_position,
@@ -139,24 +185,23 @@ def record_notice(
     if context:
         facts["context"] = seal_context(context)
     organiser = event.organiser
-    subject = (subjects or {}).get(invitation.state)
+    subject = (subjects or {}).get(state)
     if subject is None:
+        shown = invitation if state == invitation.state else SimpleNamespace(state=state)
         subject = render_subject(
-            kind.value, _locale(person), invitation=invitation, event=event, person=person, **(context or {})
+            kind.value, _locale(person), invitation=shown, event=event, person=person, **(context or {})
         )
-    queue_row(
-        facts_row(
-            kind=kind,
-            to_address=required(person.email),
-            to_name=person.name,
-            subject=subject,
-            facts=facts,
-            ics_method=ics_method,
-            event_id=event.id,
-            invitation_id=invitation.id,
-            reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
-            not_before=not_before,
-        )
+    return facts_row(
+        kind=kind,
+        to_address=required(person.email),
+        to_name=person.name,
+        subject=subject,
+        facts=facts,
+        ics_method=ics_method,
+        event_id=event.id,
+        invitation_id=invitation.id,
+        reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+        not_before=not_before,
     )
 
 

@@ -9,7 +9,9 @@ import hmac
 import secrets
 
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
+from ..events.models import Event
 from ..extensions import db
 from ..tokens import hash_token, looks_like_token
 from ..web import absolute_url
@@ -68,10 +70,16 @@ def rsvp_token_of(nonce: str | None, token_hash: str | None) -> str | None:
 
 
 def find_invitation_by_token(token: str) -> Invitation | None:
-    """The invitation a personal link belongs to; None for unknown and revoked tokens alike."""
+    """The invitation a personal link belongs to, with its person, event and the event's organiser loaded in the
+    same statement (every page of the link shows them; an answer needs them all); None for unknown and revoked
+    tokens alike."""
     if not looks_like_token(token):
         return None
-    return db.session.scalar(db.select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    return db.session.scalar(
+        db.select(Invitation)
+        .where(Invitation.token_hash == hash_token(token))
+        .options(joinedload(Invitation.person), joinedload(Invitation.event).joinedload(Event.organiser))
+    )
 
 
 def revoke_rsvp_token(invitation: Invitation) -> None:

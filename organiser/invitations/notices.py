@@ -128,11 +128,6 @@ def compose_notice(
     return ComposedMail(locale, subject, text, html, ics, ics_method if ics else None)
 
 
-def next_sequence(invitation: Invitation) -> int:
-    """The SEQUENCE the invitee's next scheduling message carries (higher than any sent to them before)."""
-    return max((invitation.calendar_sequence or 0) + 1, invitation.event.sequence)
-
-
 def _record(
     invitation: Invitation,
     kind: OutboxKind,
@@ -180,6 +175,28 @@ def queue_confirmation(invitation: Invitation, outcome: AnswerOutcome, subjects:
         invitation,
         OutboxKind.CONFIRMATION,
         ics_method="CANCEL" if invitation.state == InvitationState.NO else "REQUEST",
+        waiting_position=outcome.waiting_position,
+        plus_ones_refused=outcome.plus_ones_refused,
+        free_seats=outcome.free_seats,
+        not_before=utcnow() + delay,
+        subjects=subjects,
+    )
+
+
+def confirmation_row(
+    invitation: Invitation, outcome: AnswerOutcome, *, plus_ones: int, sequence: int, subjects: dict | None
+) -> dict | None:
+    """The confirmation of an answer as an outbox row, not written yet (answers: written in the one statement
+    after the event's lock, settling.py): the same mail as `queue_confirmation`, saying `outcome.state` with
+    `plus_ones` and carrying calendar SEQUENCE `sequence`. None when the invitee cannot be mailed."""
+    delay = timedelta(seconds=float(current_app.config.get("CONFIRMATION_DELAY_SECONDS") or 0))
+    return deferred_notices.notice_row(
+        invitation,
+        OutboxKind.CONFIRMATION,
+        ics_method="CANCEL" if outcome.state == InvitationState.NO else "REQUEST",
+        state=outcome.state,
+        plus_ones=plus_ones,
+        sequence=sequence,
         waiting_position=outcome.waiting_position,
         plus_ones_refused=outcome.plus_ones_refused,
         free_seats=outcome.free_seats,

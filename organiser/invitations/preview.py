@@ -16,9 +16,10 @@ from ..inbox.addresses import plus_address
 from ..mail.models import OutboxKind
 from ..mail.rendering import sender
 from ..web import absolute_url
+from .deferred_notices import next_sequence
 from .guest_list import mailable_invitations
 from .models import Invitation, InvitationState
-from .notices import ComposedMail, compose_notice, next_sequence
+from .notices import ComposedMail, compose_notice
 
 #: Stands in the preview where the personal link goes; too short to look like a token (tokens.looks_like_token),
 #: so the link opens "this link does not work" and never anyone's page.

@@ -3,7 +3,7 @@ of capacity, the seats open to sign-ups and the seats held for the invited are e
 
 An UPDATE whose WHERE re-checks the counters is atomic on SQLite (one writer at a time) and on PostgreSQL (a row
 lock; the WHERE is evaluated again after a wait), so no two answers, on any number of app servers, can both take
-the last seat. The answer path also holds the event's row lock (answers._lock_event) for the order of the waiting
+the last seat. The answer path also holds the event's row lock (seats.lock_event) for the order of the waiting
 list; the guards below do not depend on it.
 """
 
@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, case, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..events.models import Event
-from ..extensions import db, rows_matched, utcnow
+from ..extensions import db, utcnow
 from .models import Invitation
 
 
@@ -43,25 +44,69 @@ def take_seats(invitation: Invitation, seats: int, now: datetime | None = None) 
             Event.seats_taken + seats + _held_now(now or utcnow()) <= Event.capacity,
         ]
         values["signup_seats_taken"] = Event.signup_seats_taken + seats
-    result = db.session.execute(
-        update(Event).where(*conditions).values(**values).execution_options(synchronize_session=False)
-    )
-    return rows_matched(result) == 1
+    row = db.session.execute(
+        update(Event)
+        .where(*conditions)
+        .values(**values)
+        .returning(*_COUNTERS)
+        .execution_options(synchronize_session=False)
+    ).first()
+    _keep(invitation.event, row)
+    return row is not None
 
 
 def free_seats(invitation: Invitation, seats: int) -> None:
-    """Give `seats` of this invitation back (to the sign-up seats too, for a sign-up)."""
-    if seats <= 0:
+    """Give `seats` of this invitation back (to the sign-up seats too, for a sign-up). A negative number takes
+    them again unconditionally: only to undo a `free_seats` of the same transaction (the row is locked)."""
+    if seats == 0:
         return
     values = {"seats_taken": Event.seats_taken - seats}
     if invitation.signed_up_at is not None:
         values["signup_seats_taken"] = Event.signup_seats_taken - seats
-    db.session.execute(
+    row = db.session.execute(
         update(Event)
         .where(Event.id == invitation.event_id)
         .values(**values)
+        .returning(*_COUNTERS)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
+    _keep(invitation.event, row)
+
+
+#: What a seat UPDATE returns: the counters as this transaction left them, and what a notice of the answer needs.
+_COUNTERS = (Event.seats_taken, Event.signup_seats_taken, Event.capacity, Event.sequence, Event.status)
+
+
+def _keep(event: Event, row) -> None:
+    """The loaded event takes the values the UPDATE returned (no second statement to read them again)."""
+    if row is None:
+        return
+    for column, value in zip(_COUNTERS, row, strict=True):
+        set_committed_value(event, column.key, value)
+
+
+def lock_event(event: Event) -> None:
+    """Hold the event's row until commit, and read it again. PostgreSQL: SELECT … FOR UPDATE (a row lock). SQLite
+    ignores FOR UPDATE and reads before a transaction's first write are not serialised: an UPDATE that changes
+    nothing and returns the counters makes the transaction the database's only writer until commit."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        row = db.session.execute(
+            update(Event)
+            .where(Event.id == event.id)
+            .values(seats_taken=Event.seats_taken)
+            .returning(*_COUNTERS)
+            .execution_options(synchronize_session=False)
+        ).first()
+        _keep(event, row)
+        return
+    db.session.execute(
+        db.select(Event).where(Event.id == event.id).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def seats_free(event: Event) -> int:
+    """Seats not taken (capacity − seats taken, never below 0), after the counters as loaded."""
+    return max(event.capacity - event.seats_taken, 0)
 
 
 def open_signup_seats(event: Event, now: datetime | None = None) -> int:

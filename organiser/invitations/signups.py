@@ -143,7 +143,7 @@ def confirm_signup(signup: Signup, now: datetime | None = None) -> Confirmed:
     event = signup.event
     if not signup_possible(event, now):
         raise SignupRefused(SignupRefused.CLOSED)
-    # The event's lock first, as every seat-changing path takes it (answers._lock_event).
+    # The event's lock first, as every seat-changing path takes it (seats.lock_event).
     db.session.execute(db.select(Event.id).where(Event.id == event.id).with_for_update())
     person = _person_for(signup, now)
     invitation = db.session.scalar(

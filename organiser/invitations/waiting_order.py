@@ -12,9 +12,9 @@ line from here, so what the invitee and the organiser are told is what happens.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, or_
+from sqlalchemy import and_, case, exists, func, or_
 from sqlalchemy.orm import aliased
 
 from ..events.models import Event, EventStatus, WaitingRule
@@ -72,3 +72,21 @@ def place_in_line(invitation: Invitation, now: datetime | None = None) -> int:
         return int(ahead or 0) + 1
     line = [waiting.id for waiting in waiting_line(invitation.event, now)]
     return line.index(invitation.id) + 1 if invitation.id in line else len(line) + 1
+
+
+def joining_line(invitation: Invitation) -> tuple[int, datetime]:
+    """How many wait now (others), and the moment this answer joins the line: now, but always after whoever
+    joined before it. Read under the event's lock, so the order of waiting_since is the order in which answers
+    got the lock, also when the app servers' clocks differ a little; and the place told stays true (nobody can
+    join ahead of them afterwards)."""
+    waiting, last = db.session.execute(
+        db.select(func.count(), func.max(Invitation.waiting_since)).where(
+            Invitation.event_id == invitation.event_id,
+            Invitation.state == InvitationState.WAITING,
+            Invitation.id != invitation.id,
+        )
+    ).one()
+    moment = datetime.now(UTC)
+    if last is not None and last.replace(tzinfo=UTC) >= moment:
+        moment = last.replace(tzinfo=UTC) + timedelta(microseconds=1)
+    return int(waiting or 0), moment

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Select, case, delete, func, insert
+from sqlalchemy import Delete, Select, case, delete, func, insert
 
 from .. import signals
 from ..extensions import db, rows_matched, utcnow
@@ -93,17 +93,23 @@ def supersede_unsent(invitation_id: int, kind: OutboxKind) -> int:
     """Drop mail of `kind` to an invitation that no worker has touched yet, because a later one replaces it
     (one settled change, one confirmation). A row a worker has claimed (attempts > 0) is left alone: on
     PostgreSQL this DELETE waits for the claim to commit and then no longer matches it."""
-    result = db.session.execute(
+    result = db.session.execute(unsent_of(OutboxMessage.invitation_id == invitation_id, kind))
+    return rows_matched(result)
+
+
+def unsent_of(which, kind: OutboxKind) -> Delete:
+    """The DELETE of `supersede_unsent` for the invitations `which` (a SQL condition on
+    OutboxMessage.invitation_id), to run alone or inside another statement (a CTE on PostgreSQL)."""
+    return (
         delete(OutboxMessage)
         .where(
-            OutboxMessage.invitation_id == invitation_id,
+            which,
             OutboxMessage.kind == OutboxKind(kind).value,
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.attempts == 0,
         )
         .execution_options(synchronize_session=False)
     )
-    return rows_matched(result)
 
 
 def ics_method_of(ics: str) -> str | None:

@@ -41,13 +41,20 @@ def news_readers(event: Event) -> list[Organiser]:
     )
 
 
-def record_news(event: Event, news: list[tuple[NewsKind, Person | None, str]], now: datetime) -> list[NewsItem]:
-    """Record each (kind, person, detail) for every news reader of the event; mail it at once to those who asked
-    for that (one mail per account for the whole change). Returns the items made."""
+def record_news(
+    event: Event,
+    news: list[tuple[NewsKind, Person | None, str]],
+    now: datetime,
+    readers: list[Organiser] | None = None,
+) -> list[NewsItem]:
+    """Record each (kind, person, detail) for every news reader of the event (`readers`: as looked up before,
+    else now); mail it at once to those who asked for that (one mail per account for the whole change). One
+    INSERT for all the items. Returns the items made."""
     made: list[NewsItem] = []
     if not news:
         return made
-    for account in news_readers(event):
+    per_account = []
+    for account in news_readers(event) if readers is None else readers:
         items = [
             NewsItem(
                 organiser_id=account.id,
@@ -59,11 +66,15 @@ def record_news(event: Event, news: list[tuple[NewsKind, Person | None, str]], n
             )
             for kind, person, detail in news
         ]
-        db.session.add_all(items)
-        db.session.flush()
+        per_account.append((account, items))
+        made.extend(items)
+    if not made:
+        return made
+    db.session.add_all(made)
+    db.session.flush()
+    for account, items in per_account:
         if account.news_delivery == NewsDelivery.IMMEDIATE:
             delivery.mail_now(account, items, now)
-        made.extend(items)
     return made
 
 
@@ -99,7 +110,19 @@ def on_answer_recorded(
     news.extend((NewsKind.PROMOTED, promoted.person, "") for promoted in outcome.promoted)
     if became_full:
         news.append((NewsKind.FULL, None, str(invitation.event.capacity)))
-    return len(record_news(invitation.event, news, now or utcnow()))
+    looked_up = db.session.info.pop(_READERS, None)
+    readers = looked_up[1] if looked_up is not None and looked_up[0] == invitation.event_id else None
+    return len(record_news(invitation.event, news, now or utcnow(), readers))
+
+
+#: Where on_answer_pending keeps the readers it looked up (Session.info: per session, so per request).
+_READERS = "news_readers_of_answer"
+
+
+def on_answer_pending(invitation: Invitation, **_kwargs) -> None:
+    """signals.answer_pending: look up the event's news readers now, before the answer takes the event's lock;
+    on_answer_recorded uses them (an account that asks for news meanwhile gets it from the next change)."""
+    db.session.info[_READERS] = (invitation.event_id, news_readers(invitation.event))
 
 
 def on_invitee_mail_bounced(invitation: Invitation, reason: str = "", now: datetime | None = None, **_kwargs) -> int:

@@ -21,7 +21,7 @@ from organiser.invitations.retention import detach_old_answers
 from organiser.invitations.suggestions import _long_date, suggest_colleagues
 from organiser.people.erasure import delete_person
 from organiser.people.models import ContactRole, Department, Person, PersonKind
-from tests.invitations.test_sending_at_scale import count_statements
+from tests.factories import recorded_statements
 
 STATES = list(InvitationState)
 
@@ -263,9 +263,11 @@ def test_two_queries_none_over_all_invitations_whatever_the_size(in_request, db)
     """One ranking query (LIMITed) and one for the chosen people: neither aggregates the invitations of all."""
     rng = random.Random(4)
     events, _persons = generate(db, rng, people=10)
-    small, suggestions = count_statements(db, lambda: suggest_colleagues(events[-1], 10))
+    with recorded_statements(db) as small:
+        suggest_colleagues(events[-1], 10)
     generate(db, rng, people=200, batch="b")
-    large, more = count_statements(db, lambda: suggest_colleagues(events[-1], 10))
+    with recorded_statements(db) as large:
+        more = suggest_colleagues(events[-1], 10)
     assert len(small) == len(large) == 2
     assert len(more) == 10
     ranking = large[0].upper()
