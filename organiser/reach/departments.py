@@ -74,8 +74,13 @@ def department_reach_of(staff: StaffReached) -> list[DepartmentReach]:
                 not_invited=max(active_staff - staff.count(department_id=department_id, invited=True, active=True), 0),
             )
         )
+    return never_reached_first(result)
+
+
+def never_reached_first(departments: list[DepartmentReach]) -> list[DepartmentReach]:
+    """Not invited, then invited but not reached, then reached; within each the lowest share reached first."""
     return sorted(
-        result,
+        departments,
         key=lambda d: (
             STANDING_ORDER[d.standing],
             d.reached / d.active_staff if d.active_staff else 0,

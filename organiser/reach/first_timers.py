@@ -8,7 +8,7 @@ from datetime import datetime
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func
+from sqlalchemy import Subquery, and_, case, func
 
 from ..events.models import FORMATS, Event
 from ..extensions import db, utcnow
@@ -54,6 +54,12 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
         .where(attendance.c.starts_at < end, attendance.c.person_id.in_(in_period))
         .subquery("ranked")
     )
+    return per_event(ranked, period)
+
+
+def per_event(ranked: Subquery, period: Period) -> list[EventAttendance]:
+    """The events of the period with their attendees counted from `ranked` (person_id, event_id, signed_up_at,
+    nth: the how-manieth event of the person), in order of their start."""
     first = ranked.c.nth == 1
     rows = db.session.execute(
         db.select(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, union
+from sqlalchemy import Row, func, literal, union
 
 from ..events.models import Stop, event_host
 from ..extensions import db, utcnow
@@ -53,6 +54,12 @@ def initiatives_per_department(period: Period, now: datetime | None = None) -> l
         .outerjoin(met, met.c.department_id == Department.id)
         .outerjoin(Initiative, Initiative.id == met.c.initiative_id)
     ).all()
+    return grouped_initiatives(rows)
+
+
+def grouped_initiatives(rows: Iterable[Row[str, str | None, int]]) -> list[DepartmentInitiatives]:
+    """(department, initiative or None, colleagues) rows as one entry per department: the initiatives met most
+    first, the departments that met the most initiatives first."""
     by_department: dict[str, DepartmentInitiatives] = {}
     for department, initiative, colleagues in rows:
         entry = by_department.setdefault(department, DepartmentInitiatives(department))

@@ -1,11 +1,13 @@
 """The reach dashboard's figures as main computed them before issue 12 (four queries, the attendance computed in
-each): the reference the faster computation must equal (test_dashboard_equivalence.py)."""
+each): the reference the faster computation must equal (test_dashboard_equivalence.py). The queries are main's;
+what is done with their rows (grouping, sorting, the per-event select over the ranked attendances) is shared with
+the code under test, which did not change it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, union
+from sqlalchemy import case, func, literal, union
 
 from organiser.events.models import Event, Stop, event_host
 from organiser.extensions import db
@@ -13,9 +15,9 @@ from organiser.invitations.models import Invitation, InvitationState
 from organiser.people.models import ContactRole, Department, Person, PersonKind
 from organiser.places.models import Initiative
 from organiser.reach.dashboard import Dashboard
-from organiser.reach.departments import STANDING_ORDER, DepartmentReach
-from organiser.reach.first_timers import EventAttendance
-from organiser.reach.initiatives import DepartmentInitiatives
+from organiser.reach.departments import DepartmentReach, never_reached_first
+from organiser.reach.first_timers import EventAttendance, per_event
+from organiser.reach.initiatives import DepartmentInitiatives, grouped_initiatives
 from organiser.reach.measures import attendances, is_active, is_office
 from organiser.reach.months import monthly_attendance
 from organiser.reach.office_reach import OfficeReach
@@ -98,14 +100,7 @@ def department_reach(period: Period, now: datetime) -> list[DepartmentReach]:
         )
         for name, active_staff, invited_count, invited_active, reached_count, reached_office in rows
     ]
-    return sorted(
-        result,
-        key=lambda d: (
-            STANDING_ORDER[d.standing],
-            d.reached / d.active_staff if d.active_staff else 0,
-            d.name.lower(),
-        ),
-    )
+    return never_reached_first(result)
 
 
 def initiatives_per_department(period: Period, now: datetime) -> list[DepartmentInitiatives]:
@@ -134,14 +129,7 @@ def initiatives_per_department(period: Period, now: datetime) -> list[Department
         .outerjoin(met, met.c.department_id == Department.id)
         .outerjoin(Initiative, Initiative.id == met.c.initiative_id)
     ).all()
-    by_department: dict[str, DepartmentInitiatives] = {}
-    for department, initiative, colleagues in rows:
-        entry = by_department.setdefault(department, DepartmentInitiatives(department))
-        if initiative is not None:
-            entry.initiatives.append((initiative, colleagues))
-    for entry in by_department.values():
-        entry.initiatives.sort(key=lambda pair: (-pair[1], pair[0].lower()))
-    return sorted(by_department.values(), key=lambda d: (-len(d.initiatives), d.department.lower()))
+    return grouped_initiatives(rows)
 
 
 def event_attendance(period: Period, now: datetime) -> list[EventAttendance]:
@@ -156,25 +144,7 @@ def event_attendance(period: Period, now: datetime) -> list[EventAttendance]:
         .over(partition_by=attendance.c.person_id, order_by=(attendance.c.starts_at, attendance.c.event_id))
         .label("nth"),
     ).subquery("ranked")
-    first = ranked.c.nth == 1
-    rows = db.session.execute(
-        db.select(
-            Event.id,
-            Event.title,
-            Event.starts_at,
-            Event.format,
-            func.count(),
-            func.sum(case((first, 1), else_=0)),
-            func.sum(case((and_(first, is_office()), 1), else_=0)),
-            func.sum(case((ranked.c.signed_up_at.is_not(None), 1), else_=0)),
-        )
-        .join(ranked, ranked.c.event_id == Event.id)
-        .join(Person, Person.id == ranked.c.person_id)
-        .where(period.covers(Event.starts_at))
-        .group_by(Event.id, Event.title, Event.starts_at, Event.format)
-        .order_by(Event.starts_at, Event.id)
-    ).all()
-    return [EventAttendance(*row) for row in rows]
+    return per_event(ranked, period)
 
 
 def reach_dashboard(period: Period, now: datetime) -> Dashboard:
