@@ -11,13 +11,21 @@ from flask_babel import ngettext
 from ..extensions import utcnow
 from ..i18n import format_when
 from . import charts
-from .departments import DepartmentReach, DepartmentStanding, department_reach, departments_table, standing_label
+from .departments import (
+    DepartmentReach,
+    DepartmentStanding,
+    department_reach,
+    department_reach_of,
+    departments_table,
+    standing_label,
+)
 from .first_timers import EventAttendance, event_attendance, first_timers_table, format_label
 from .initiatives import DepartmentInitiatives, initiatives_per_department, initiatives_table
 from .months import MonthlyAttendance, month_label, monthly_attendance, months_table
-from .office_reach import OfficeReach, office_reach, summary_table
+from .office_reach import OfficeReach, office_reach, office_reach_of, summary_table
 from .own_initiative import origin_per_format, own_initiative_table
 from .periods import Period
+from .staff_reached import staff_reached
 from .table import ReachTable, percent
 
 TABLE_KEYS = ("summary", "departments", "first-timers", "months", "initiatives", "own-initiative")
@@ -71,13 +79,14 @@ class Dashboard:
 
 
 def reach_dashboard(period: Period, now: datetime | None = None) -> Dashboard:
-    """All the dashboard's figures for the period, in four aggregate queries whatever the size of the data."""
+    """All the dashboard's figures for the period, in three aggregate queries whatever the size of the data."""
     now = now or utcnow()
     events = event_attendance(period, now)
+    staff = staff_reached(period, now)
     return Dashboard(
         period=period,
-        office=office_reach(period, now),
-        departments=department_reach(period, now),
+        office=office_reach_of(staff),
+        departments=department_reach_of(staff),
         events=events,
         monthly=monthly_attendance(period, events),
         initiatives=initiatives_per_department(period, now),

@@ -6,14 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func
 
-from ..events.models import Event
-from ..extensions import db, utcnow
-from ..invitations.models import Invitation, InvitationState
-from ..people.models import ContactRole, Department, Person, PersonKind
-from .measures import attendances, is_active
 from .periods import Period
+from .staff_reached import StaffReached, staff_reached
 from .table import ReachTable
 
 
@@ -61,70 +56,31 @@ def standing_label(standing: str) -> str:
 
 def department_reach(period: Period, now: datetime | None = None) -> list[DepartmentReach]:
     """Every department with its reach; the never reached first, so they stand out. One query."""
-    attendance = attendances(now or utcnow(), period)
-    staff = (
-        db.select(Person.department_id, func.count().label("active_staff"))
-        .where(Person.kind == PersonKind.STAFF, is_active())
-        .group_by(Person.department_id)
-        .subquery("staff")
-    )
-    invited_people = (
-        db.select(Invitation.person_id)
-        .join(Event, Event.id == Invitation.event_id)
-        .where(Invitation.state != InvitationState.LISTED, period.covers(Event.starts_at))
-        .distinct()
-        .subquery("invited_people")
-    )
-    invited = (
-        db.select(
-            Person.department_id,
-            func.count().label("invited"),
-            func.sum(case((is_active(), 1), else_=0)).label("invited_active"),
+    return department_reach_of(staff_reached(period, now))
+
+
+def department_reach_of(staff: StaffReached) -> list[DepartmentReach]:
+    """Every department's reach from the grouped colleagues (no query); the never reached first."""
+    result = []
+    for department_id, name in sorted(staff.departments.items()):
+        active_staff = staff.count(department_id=department_id, active=True)
+        result.append(
+            DepartmentReach(
+                name=name,
+                active_staff=active_staff,
+                invited=staff.count(department_id=department_id, invited=True),
+                reached=staff.count(department_id=department_id, reached=True),
+                reached_office=staff.count(department_id=department_id, reached=True, office=True),
+                not_invited=max(active_staff - staff.count(department_id=department_id, invited=True, active=True), 0),
+            )
         )
-        .join(invited_people, invited_people.c.person_id == Person.id)
-        .where(Person.kind == PersonKind.STAFF)
-        .group_by(Person.department_id)
-        .subquery("invited")
-    )
-    # Distinct people first, then plain counts: COUNT(DISTINCT) would sort every attendance instead.
-    attended_people = db.select(attendance.c.person_id).distinct().subquery("attended_people")
-    reached = (
-        db.select(
-            Person.department_id,
-            func.count().label("reached"),
-            func.sum(case((Person.contact_role == ContactRole.OFFICE, 1), else_=0)).label("reached_office"),
-        )
-        .join(attended_people, attended_people.c.person_id == Person.id)
-        .where(Person.kind == PersonKind.STAFF)
-        .group_by(Person.department_id)
-        .subquery("reached")
-    )
-    rows = db.session.execute(
-        db.select(
-            Department.name,
-            func.coalesce(staff.c.active_staff, 0),
-            func.coalesce(invited.c.invited, 0),
-            func.coalesce(invited.c.invited_active, 0),
-            func.coalesce(reached.c.reached, 0),
-            func.coalesce(reached.c.reached_office, 0),
-        )
-        .outerjoin(staff, staff.c.department_id == Department.id)
-        .outerjoin(invited, invited.c.department_id == Department.id)
-        .outerjoin(reached, reached.c.department_id == Department.id)
-    ).all()
-    result = [
-        DepartmentReach(
-            name=name,
-            active_staff=active_staff,
-            invited=invited_count,
-            reached=reached_count,
-            reached_office=reached_office,
-            not_invited=max(active_staff - invited_active, 0),
-        )
-        for name, active_staff, invited_count, invited_active, reached_count, reached_office in rows
-    ]
+    return never_reached_first(result)
+
+
+def never_reached_first(departments: list[DepartmentReach]) -> list[DepartmentReach]:
+    """Not invited, then invited but not reached, then reached; within each the lowest share reached first."""
     return sorted(
-        result,
+        departments,
         key=lambda d: (
             STANDING_ORDER[d.standing],
             d.reached / d.active_staff if d.active_staff else 0,

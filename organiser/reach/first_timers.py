@@ -8,7 +8,7 @@ from datetime import datetime
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func
+from sqlalchemy import Subquery, and_, case, func
 
 from ..events.models import FORMATS, Event
 from ..extensions import db, utcnow
@@ -38,14 +38,28 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
     """Per event in the period: attendees and first-timers (never attended any event before). One query."""
     # First-timers look at all history, not only the period: the first event ever a person attended.
     attendance = attendances(now or utcnow())
-    ranked = db.select(
-        attendance.c.person_id,
-        attendance.c.event_id,
-        attendance.c.signed_up_at,
-        func.row_number()
-        .over(partition_by=attendance.c.person_id, order_by=(attendance.c.starts_at, attendance.c.event_id))
-        .label("nth"),
-    ).subquery("ranked")
+    _start, end = period.bounds()
+    # Ranked are only the attendances that can decide: of people who attended in the period, up to its end (a later
+    # attendance never changes the rank of an earlier one).
+    in_period = db.select(attendance.c.person_id).where(period.covers(attendance.c.starts_at))
+    ranked = (
+        db.select(
+            attendance.c.person_id,
+            attendance.c.event_id,
+            attendance.c.signed_up_at,
+            func.row_number()
+            .over(partition_by=attendance.c.person_id, order_by=(attendance.c.starts_at, attendance.c.event_id))
+            .label("nth"),
+        )
+        .where(attendance.c.starts_at < end, attendance.c.person_id.in_(in_period))
+        .subquery("ranked")
+    )
+    return per_event(ranked, period)
+
+
+def per_event(ranked: Subquery, period: Period) -> list[EventAttendance]:
+    """The events of the period with their attendees counted from `ranked` (person_id, event_id, signed_up_at,
+    nth: the how-manieth event of the person), in order of their start."""
     first = ranked.c.nth == 1
     rows = db.session.execute(
         db.select(

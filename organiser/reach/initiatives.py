@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, union
+from sqlalchemy import Row, func, literal, union
 
 from ..events.models import Stop, event_host
 from ..extensions import db, utcnow
@@ -32,18 +33,20 @@ def initiatives_per_department(period: Period, now: datetime | None = None) -> l
         db.select(event_host.c.event_id, event_host.c.initiative_id),
         db.select(Stop.event_id, Stop.initiative_id).where(Stop.initiative_id.is_not(None)),
     ).subquery("event_initiative")
-    # Who met which initiative (each pair once), then counted per department: no COUNT(DISTINCT) sort.
+    # Who met which initiative, each (colleague, initiative) pair once, with the colleague's department picked up
+    # in the same pass: only colleagues with a department enter the grouping (residents never do), and the count
+    # per department is then a plain COUNT over the pairs, not a COUNT(DISTINCT) that sorts every encounter.
     encounters = (
-        db.select(attendance.c.person_id, event_initiative.c.initiative_id)
-        .join_from(attendance, event_initiative, event_initiative.c.event_id == attendance.c.event_id)
-        .distinct()
+        db.select(Person.department_id, event_initiative.c.initiative_id, attendance.c.person_id)
+        .join_from(attendance, Person, Person.id == attendance.c.person_id)
+        .join(event_initiative, event_initiative.c.event_id == attendance.c.event_id)
+        .where(Person.kind == PersonKind.STAFF, Person.department_id.is_not(None))
+        .group_by(attendance.c.person_id, event_initiative.c.initiative_id, Person.department_id)
         .subquery("encounters")
     )
     met = (
-        db.select(Person.department_id, encounters.c.initiative_id, func.count().label("colleagues"))
-        .join(encounters, encounters.c.person_id == Person.id)
-        .where(Person.kind == PersonKind.STAFF, Person.department_id.is_not(None))
-        .group_by(Person.department_id, encounters.c.initiative_id)
+        db.select(encounters.c.department_id, encounters.c.initiative_id, func.count().label("colleagues"))
+        .group_by(encounters.c.department_id, encounters.c.initiative_id)
         .subquery("met")
     )
     rows = db.session.execute(
@@ -51,6 +54,12 @@ def initiatives_per_department(period: Period, now: datetime | None = None) -> l
         .outerjoin(met, met.c.department_id == Department.id)
         .outerjoin(Initiative, Initiative.id == met.c.initiative_id)
     ).all()
+    return grouped_initiatives(rows)
+
+
+def grouped_initiatives(rows: Iterable[Row[str, str | None, int]]) -> list[DepartmentInitiatives]:
+    """(department, initiative or None, colleagues) rows as one entry per department: the initiatives met most
+    first, the departments that met the most initiatives first."""
     by_department: dict[str, DepartmentInitiatives] = {}
     for department, initiative, colleagues in rows:
         entry = by_department.setdefault(department, DepartmentInitiatives(department))

@@ -6,12 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func
 
-from ..extensions import db, utcnow
-from ..people.models import Person
-from .measures import attendances, is_active, is_office
 from .periods import Period
+from .staff_reached import StaffReached, staff_reached
 from .table import ReachTable, percent
 
 
@@ -33,14 +30,16 @@ class OfficeReach:
 
 def office_reach(period: Period, now: datetime | None = None) -> OfficeReach:
     """How many office-bound colleagues met initiatives in the period, and what share of all of them. One query."""
-    attendance = attendances(now or utcnow(), period)
-    active_total = db.select(func.count()).select_from(Person).where(is_office(), is_active()).scalar_subquery()
-    row = db.session.execute(
-        db.select(func.count(), func.coalesce(func.sum(case((is_active(), 1), else_=0)), 0), active_total)
-        .select_from(Person)
-        .where(is_office(), Person.id.in_(db.select(attendance.c.person_id)))
-    ).one()
-    return OfficeReach(reached=row[0], reached_active=row[1], active_total=row[2])
+    return office_reach_of(staff_reached(period, now))
+
+
+def office_reach_of(staff: StaffReached) -> OfficeReach:
+    """The office reach from the grouped colleagues (no query)."""
+    return OfficeReach(
+        reached=staff.count(office=True, reached=True),
+        reached_active=staff.count(office=True, reached=True, active=True),
+        active_total=staff.count(office=True, active=True),
+    )
 
 
 def summary_table(reach: OfficeReach) -> ReachTable:

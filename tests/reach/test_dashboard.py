@@ -273,7 +273,7 @@ def test_dashboard_runs_a_fixed_number_of_queries(logged_in, db, reach_data, cre
     with recorded_statements(db) as large:
         assert logged_in.get("/reach").status_code == 200
     assert len(small) == len(large)
-    assert len(large) <= 6  # the organiser's session, and four aggregate queries
+    assert len(large) <= 5  # the organiser's session, and three aggregate queries
     for url in [f"/reach/{key}.csv" for key in TABLE_KEYS] + ["/reach/first-timers"]:
         with recorded_statements(db) as single:
             assert logged_in.get(url).status_code == 200
