@@ -142,8 +142,7 @@ def test_a_server_without_pipelining_gets_plain_smtp(app, db, smtp_server, use_s
 def test_a_claim_is_one_statement_on_postgresql_in_the_order_the_rows_fell_due(app, db):
     """The claim was a SELECT … FOR UPDATE SKIP LOCKED and an UPDATE: each round trip counts for a worker sending
     hundreds of mails a second. SQLite keeps its BEGIN IMMEDIATE, SELECT and UPDATE (one writer at a time)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL claims in one statement")
+    postgres = db.engine.dialect.name == "postgresql"
     rows = queue(db, 5)
     rows[4].next_attempt_at = rows[0].next_attempt_at - dispatch.timedelta(minutes=5)  # a retry due earlier
     db.session.commit()
@@ -157,7 +156,7 @@ def test_a_claim_is_one_statement_on_postgresql_in_the_order_the_rows_fell_due(a
         claim = dispatch.claim_due(utcnow(), batch_size=3)
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
-    assert len(seen) == 1, seen
+    assert len(seen) == (1 if postgres else 3), seen
     assert [m.id for m in claim.messages] == [rows[4].id, rows[0].id, rows[1].id]
     db.session.expire_all()
     for row in rows:
