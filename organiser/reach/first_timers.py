@@ -57,16 +57,17 @@ def event_attendance(period: Period, now: datetime | None = None) -> list[EventA
     return per_event(ranked, period)
 
 
+#: What a per-event reach table reads of an event (ShortDates.event_cells shows the last three).
+EVENT_COLUMNS = (Event.id, Event.title, Event.starts_at, Event.format)
+
+
 def per_event(ranked: Subquery, period: Period) -> list[EventAttendance]:
     """The events of the period with their attendees counted from `ranked` (person_id, event_id, signed_up_at,
     nth: the how-manieth event of the person), in order of their start."""
     first = ranked.c.nth == 1
     rows = db.session.execute(
         db.select(
-            Event.id,
-            Event.title,
-            Event.starts_at,
-            Event.format,
+            *EVENT_COLUMNS,
             func.count(),
             func.sum(case((first, 1), else_=0)),
             func.sum(case((and_(first, is_office()), 1), else_=0)),
@@ -99,6 +100,15 @@ class ShortDates:
         text = f"{local.day} {self.months[local.month]} {local.year}, {local:%H:%M}"
         return text + occurrence_suffix(moment, self.zone)  # which 02:30, on the night the clock goes back
 
+    @staticmethod
+    def event_header() -> list[str]:
+        """The first columns of every per-event reach table."""
+        return [_("Bijeenkomst"), _("Datum"), _("Werkvorm")]
+
+    def event_cells(self, title: str, starts_at: datetime, code: str) -> list[object]:
+        """An event's cells under event_header()."""
+        return [title, self.short(starts_at), format_label(code)]
+
 
 def first_timers_table(events: list[EventAttendance], of: int | None = None) -> ReachTable:
     """Per event: attendees and first-timers. `of`: how many events there are, when `events` shows only the
@@ -114,23 +124,9 @@ def first_timers_table(events: list[EventAttendance], of: int | None = None) -> 
     return ReachTable(
         key="first-timers",
         caption=caption,
-        header=[
-            _("Bijeenkomst"),
-            _("Datum"),
-            _("Werkvorm"),
-            _("Aanwezig"),
-            _("Voor het eerst"),
-            _("Waarvan kantoorcollega's"),
-        ],
+        header=[*dates.event_header(), _("Aanwezig"), _("Voor het eerst"), _("Waarvan kantoorcollega's")],
         rows=[
-            [
-                e.title,
-                dates.short(e.starts_at),
-                format_label(e.format),
-                e.attendees,
-                e.first_timers,
-                e.office_first_timers,
-            ]
+            [*dates.event_cells(e.title, e.starts_at, e.format), e.attendees, e.first_timers, e.office_first_timers]
             for e in events
         ],
         numeric=frozenset({3, 4, 5}),

@@ -25,7 +25,7 @@ from ..followup.models import FollowupAnswer, FollowupChoice, FollowupRequest, R
 from ..people.models import Department
 from ..places.models import Initiative
 from . import charts
-from .first_timers import ShortDates, format_label
+from .first_timers import EVENT_COLUMNS, ShortDates, format_label
 from .periods import Period
 from .table import ReachTable, percent
 
@@ -304,10 +304,7 @@ def event_ties(period: Period, now: datetime | None = None) -> list[EventTies]:
     )
     rows = db.session.execute(
         db.select(
-            Event.id,
-            Event.title,
-            Event.starts_at,
-            Event.format,
+            *EVENT_COLUMNS,
             func.coalesce(asked.c.asked, 0),
             func.coalesce(answered.c.answers, 0),
             func.coalesce(answered.c.met, 0),
@@ -331,9 +328,7 @@ def event_table(events: list[EventTies]) -> ReachTable:
         key="event-ties",
         caption=_("Vragen na afloop per bijeenkomst"),
         header=[
-            _("Bijeenkomst"),
-            _("Datum"),
-            _("Werkvorm"),
+            *dates.event_header(),
             _("Gevraagd"),
             _("Geantwoord"),
             _("Iemand nieuw leren kennen"),
@@ -342,9 +337,7 @@ def event_table(events: list[EventTies]) -> ReachTable:
         ],
         rows=[
             [
-                e.title,
-                dates.short(e.starts_at),
-                format_label(e.format),
+                *dates.event_cells(e.title, e.starts_at, e.format),
                 e.asked,
                 e.answers,
                 e.met_someone,
