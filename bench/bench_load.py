@@ -40,6 +40,7 @@ from deploy.local import LocalProduction
 
 from . import harness as h
 from .load_support import CSRF, FORM_KEY, Visitor, run_concurrently
+from .rows import event_row
 
 INVITEES, SEATS, CLIENTS = h.scaled(300, 30), 10, h.scaled(50, 10)
 SPREAD_EVENTS, SPREAD_EACH = h.scaled(50, 5), 6
@@ -73,28 +74,7 @@ def seed(app, secret_key: str, events: int, invitees_each: int, seats: int, tag:
         for e in range(events):
             event_id = db.session.execute(
                 sa.insert(Event.__table__).returning(Event.__table__.c.id),
-                [
-                    {
-                        "title": f"Netwerkborrel {tag} {e}",
-                        "format": "netwerkborrel",
-                        "description": "",
-                        "starts_at": start,
-                        "ends_at": start + timedelta(hours=2),
-                        "location": "Stadhuis, Spui 70",
-                        "owner": "municipality",
-                        "status": "published",
-                        "capacity": seats,
-                        "seats_taken": 0,
-                        "max_plus_ones": 1,
-                        "forms_teams": False,
-                        "min_office_share": 50,
-                        "reminder_days_before_deadline": 3,
-                        "sequence": 0,
-                        "created_at": now,
-                        "updated_at": now,
-                        "published_at": now,
-                    }
-                ],
+                [event_row(f"Netwerkborrel {tag} {e}", start, now=now, capacity=seats)],
             ).scalar_one()
             if not invitees_each:
                 result.append((event_id, []))

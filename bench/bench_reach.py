@@ -25,6 +25,7 @@ from organiser.extensions import db
 
 from . import harness as h
 from .harness import scaled
+from .rows import event_row
 
 STAFF = scaled(20_000, 400)
 RESIDENTS = scaled(2_000, 50)
@@ -142,24 +143,16 @@ def generate(rng: random.Random) -> None:
         events.append(
             {
                 "id": i,
-                "title": f"Bijeenkomst {i}",
-                "format": code,
-                "description": "",
-                "starts_at": starts,
-                "ends_at": starts + timedelta(hours=3),
-                "location": "Stadhuis",
-                "owner": "municipality",
-                "status": "cancelled" if rng.random() < 0.05 else "published",
-                "capacity": 200,
-                "seats_taken": 0,
-                "max_plus_ones": 0,
-                "forms_teams": False,
-                "min_office_share": 50,
-                "reminder_days_before_deadline": 3,
-                "sequence": 0,
-                "created_at": now,
-                "updated_at": now,
-                "published_at": now,
+                **event_row(
+                    f"Bijeenkomst {i}",
+                    starts,
+                    now=now,
+                    hours=3,
+                    format=code,
+                    location="Stadhuis",
+                    status="cancelled" if rng.random() < 0.05 else "published",
+                    max_plus_ones=0,
+                ),
             }
         )
         for initiative in rng.sample(range(1, INITIATIVES + 1), rng.randint(1, 3)):
@@ -259,26 +252,7 @@ def upcoming_event(title: str, capacity: int) -> dict:
     """The columns of a published event three weeks from now."""
     start = (datetime.now(UTC) + timedelta(days=21)).replace(minute=0, second=0, microsecond=0)
     now = datetime.now(UTC)
-    return {
-        "title": title,
-        "format": "netwerkborrel",
-        "description": "Kennismaken met bewoners en collega's.",
-        "starts_at": start,
-        "ends_at": start + timedelta(hours=2),
-        "location": "Stadhuis, Spui 70",
-        "owner": "municipality",
-        "status": "published",
-        "capacity": capacity,
-        "seats_taken": 0,
-        "max_plus_ones": 1,
-        "forms_teams": False,
-        "min_office_share": 50,
-        "reminder_days_before_deadline": 3,
-        "sequence": 0,
-        "created_at": now,
-        "updated_at": now,
-        "published_at": now,
-    }
+    return event_row(title, start, now=now, description="Kennismaken met bewoners en collega's.", capacity=capacity)
 
 
 def listed_rows(event_id: int, person_ids: list[int]) -> list[dict]:
