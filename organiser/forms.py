@@ -24,6 +24,7 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    validators,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.2 has it; its stubs not yet
 from wtforms.validators import StopValidation, ValidationError
@@ -170,6 +171,16 @@ def finite(form, field) -> None:
     """A validator: a real number (not nan or infinity, which a float field accepts)."""
     if isinstance(field.data, float) and not math.isfinite(field.data):
         raise ValidationError(_l("Vul een getal in."))
+
+
+class Length(validators.Length):
+    """WTForms' Length, saying "Dit is te lang: maximaal N tekens." when only a maximum is set and no message is
+    given (WTForms' own "Veld mag niet langer zijn dan N karakters" reads unlike the rest of the app)."""
+
+    def __init__(self, min: int = -1, max: int = -1, message=None) -> None:  # noqa: A002 (WTForms' names)
+        if message is None and min == -1 and max != -1:
+            message = _l("Dit is te lang: maximaal %(max)d tekens.")
+        super().__init__(min=min, max=max, message=message)
 
 
 class EmptyForm(Form):

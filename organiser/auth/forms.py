@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Optional
 
-from ..forms import Form, choice_list, mail_address
+from ..forms import Form, Length, choice_list, mail_address
 from ..i18n import language_choices
 from .models import NewsDelivery, Role
 from .passwords import MAX_PASSWORD_LENGTH, PASSWORD_HINT, AcceptablePassword

@@ -2,9 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField, SubmitField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
-from ..forms import Form
+from ..forms import Form, Length
 
 
 class NewFeedLinkForm(Form):

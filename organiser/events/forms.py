@@ -18,13 +18,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from .. import clock
 from ..extensions import utcnow
 from ..forms import (
     EmptyForm,
     Form,
+    Length,
     LocalDateTimeField,
     MultiCheckboxField,
     add_error,

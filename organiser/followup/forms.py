@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from ..forms import Form, MultiCheckboxField, choice_list, record_id
+from ..forms import Form, Length, MultiCheckboxField, choice_list, record_id
 from .models import MAX_OPEN_DAYS
 
 YES_NO = (("yes", _l("Ja")), ("no", _l("Nee")))

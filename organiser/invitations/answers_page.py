@@ -16,11 +16,11 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func
 from sqlalchemy.orm import selectinload
 from wtforms import SearchField, SelectField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from ..events.models import Event
 from ..extensions import db
-from ..forms import Form, choice_list
+from ..forms import Form, Length, choice_list
 from ..mail.models import OutboxKind, OutboxMessage, OutboxStatus
 from ..people.models import Person, fold_for_search
 from .models import Invitation, InvitationState

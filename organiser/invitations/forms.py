@@ -14,9 +14,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from ..forms import Form, choice_list, mail_address, record_id
+from ..forms import Form, Length, choice_list, mail_address, record_id
 
 ANSWER_CHOICES = (
     ("yes", _l("Ja, ik kom")),

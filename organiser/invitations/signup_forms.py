@@ -15,10 +15,10 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional
 
 from ..events.models import Event, WaitingRule
-from ..forms import Form, LocalDateTimeField, add_error, choice_list, required, within_calendar
+from ..forms import Form, Length, LocalDateTimeField, add_error, choice_list, required, within_calendar
 from ..people.models import ContactRole
 from .forms import invitee_note_field, plus_one_choices, plus_ones_field
 from .models import SignupKind

@@ -16,10 +16,10 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from ..extensions import db
-from ..forms import Form, MultiCheckboxField, add_error, choice_list, mail_address, record_id, required
+from ..forms import Form, Length, MultiCheckboxField, add_error, choice_list, mail_address, record_id, required
 from ..i18n import language_choices
 from ..places.models import Initiative, Neighbourhood
 from .directory import DirectoryFilter, PersonDetails, email_taken, normalise_email

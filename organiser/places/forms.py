@@ -7,10 +7,10 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..extensions import db
-from ..forms import Form, choice_list, required
+from ..forms import Form, Length, choice_list, required
 from .initiatives import InitiativeDetails
 from .models import Initiative, Neighbourhood
 from .names import initiative_name_taken, neighbourhood_name_taken, tidy_name

@@ -8,10 +8,11 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Optional, ValidationError
 
 from ..forms import (
     Form,
+    Length,
     MultiCheckboxField,
     add_error,
     choice_list,

@@ -375,3 +375,14 @@ def test_new_events_take_the_configured_reminder_days(app, logged_in, db):
     app.config["REMINDER_DAYS_BEFORE_DEADLINE"] = 5
     logged_in.post("/events/new/bruiscafe", event_form(format="bruiscafe"))
     assert db.session.scalar(db.select(Event)).reminder_days_before_deadline == 5
+
+
+def test_a_title_too_long_says_so_in_the_apps_words_in_both_languages(logged_in, db):
+    """WTForms' own message ("Veld mag niet langer zijn dan 200 karakters") read unlike the rest of the app."""
+    response = logged_in.post("/events/new/wijksafari", event_form(title="x" * 201))
+    page = response.get_data(as_text=True)
+    assert "Dit is te lang: maximaal 200 tekens." in page and "karakters" not in page
+    logged_in.post("/language", {"lang": "en", "next": "/events/new/wijksafari"})
+    english = logged_in.post("/events/new/wijksafari", event_form(title="x" * 201)).get_data(as_text=True)
+    assert "This is too long: at most 200 characters." in english
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
