@@ -10,25 +10,21 @@ the secret, and it expires after SHOWN_FOR (Fernet's time-to-live). The page say
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import timedelta
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, session
+
+from .tokens import derived_fernet
 
 #: How long a sealed secret can be shown again (a refresh, the back button) before it is gone.
 SHOWN_FOR = timedelta(minutes=10)
 
 
 def _fernet() -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"organiser shown-once").derive(
-        str(current_app.config["SECRET_KEY"]).encode("utf-8")
-    )
-    return Fernet(base64.urlsafe_b64encode(key))
+    return derived_fernet(str(current_app.config["SECRET_KEY"]), "shown-once")
 
 
 def keep(purpose: str, owner: str | int, value: Any) -> None:

@@ -19,25 +19,19 @@ the retention purge.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import InvalidToken, MultiFernet
 from flask import current_app
 from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
+
+from ..tokens import derived_fernet
 
 #: What a sealed value starts with (a plain value never does: mail text, HTML and iCalendar start otherwise).
 PREFIX = "sealed:"
 
 _cache: dict[tuple[str, ...], MultiFernet] = {}
-
-
-def _key(secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"organiser outbox").derive(secret.encode("utf-8"))
-    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def _fernet() -> MultiFernet:
@@ -47,7 +41,7 @@ def _fernet() -> MultiFernet:
     )
     if secrets not in _cache:
         _cache.clear()
-        _cache[secrets] = MultiFernet([_key(secret) for secret in secrets])
+        _cache[secrets] = MultiFernet([derived_fernet(secret, "outbox") for secret in secrets])
     return _cache[secrets]
 
 
