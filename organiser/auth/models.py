@@ -128,6 +128,12 @@ class Organiser(UserMixin, Model):
         return f"{self.id}:{self.session_version}"
 
 
+def reply_to_of(organiser: Organiser | None) -> tuple[str, str] | None:
+    """(name, address) for the Reply-To of mail about an organiser's event, so that Reply reaches them and not the
+    robot sender; None without an organiser or an address."""
+    return (organiser.name, organiser.email) if organiser is not None and organiser.email else None
+
+
 class RecoveryCode(Model):
     """A one-time code to log in without the authenticator app; stored hashed, used once."""
 

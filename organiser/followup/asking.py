@@ -15,6 +15,7 @@ from sqlalchemy import and_, exists, not_, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from ..auth.models import reply_to_of
 from ..events.models import Event, EventStatus
 from ..extensions import db, rows_matched, utcnow
 from ..invitations.links import rsvp_token
@@ -161,7 +162,6 @@ def _queue(invitation: Invitation, kind: OutboxKind, settings: FollowupSettings)
         closes_at=closes_at(event, settings),
         contact=event.organiser,
     )
-    organiser = event.organiser
     queue_mail(
         kind=kind,
         to_address=person.email,
@@ -171,5 +171,5 @@ def _queue(invitation: Invitation, kind: OutboxKind, settings: FollowupSettings)
         html_body=html,
         event_id=event.id,
         invitation_id=invitation.id,
-        reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+        reply_to=reply_to_of(event.organiser),
     )

@@ -34,6 +34,7 @@ from markupsafe import escape as markup_escape
 from sqlalchemy.orm import Session, selectinload
 
 from ..addresses import wire_address
+from ..auth.models import reply_to_of
 from ..events.models import Event
 from ..extensions import db, utcnow
 from ..forms import required
@@ -184,7 +185,6 @@ def notice_row(
     )
     if context:
         facts["context"] = seal_context(context)
-    organiser = event.organiser
     subject = (subjects or {}).get(state)
     if subject is None:
         shown = invitation if state == invitation.state else SimpleNamespace(state=state)
@@ -200,7 +200,7 @@ def notice_row(
         ics_method=ics_method,
         event_id=event.id,
         invitation_id=invitation.id,
-        reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+        reply_to=reply_to_of(event.organiser),
         not_before=not_before,
     )
 
@@ -223,8 +223,7 @@ def subjects_for(invitation: Invitation, kind: OutboxKind, states: Sequence[Invi
 
 def invitation_rows(event: Event, people: Sequence[tuple[int, Person, int | None]], now: datetime) -> list[dict]:
     """The outbox rows of a send: (invitation id, person, SEQUENCE) each, the subject made once per language."""
-    organiser = event.organiser
-    reply_to = (organiser.name, organiser.email) if organiser is not None and organiser.email else None
+    reply_to = reply_to_of(event.organiser)
     subjects: dict[str, str] = {}
     rows = []
     for invitation_id, person, sequence in people:

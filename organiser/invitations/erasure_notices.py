@@ -29,6 +29,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session, selectinload
 
+from ..auth.models import reply_to_of
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
 from ..inbox.addresses import plus_address
@@ -117,7 +118,6 @@ def record_cancel(invitation: Invitation, kind: OutboxKind, reason: str, now: da
     locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     sequence = max((invitation.calendar_sequence or 0) + 1, event.sequence)
     invitation.calendar_sequence = sequence
-    organiser = event.organiser
     queue_row(
         facts_row(
             kind=kind,
@@ -135,7 +135,7 @@ def record_cancel(invitation: Invitation, kind: OutboxKind, reason: str, now: da
             ics_method="CANCEL",
             event_id=event.id,
             invitation_id=invitation.id,
-            reply_to=(organiser.name, organiser.email) if organiser is not None and organiser.email else None,
+            reply_to=reply_to_of(event.organiser),
             now=now,
         )
     )
