@@ -163,7 +163,8 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "nl",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
     #: hide_parameters: SQL errors in logs name the statement, never the values (personal data, token hashes).
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    #: No pool_pre_ping: connections a database restart closed are replaced without a round trip (pool.py).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
 }
 
 

@@ -14,15 +14,16 @@ requests on several servers cannot all pass a check made before any of them was 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, abort, current_app, g, request
 from flask_limiter import Limiter, RequestLimit
-from limits import parse
-from limits.storage import MemoryStorage
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from .tokens import hash_token
@@ -39,6 +40,8 @@ SIGNUP_EMAIL, SIGNUP_ADDRESS = "signup-email", "signup-address"
 
 #: Retry-After when the limit that was exceeded cannot be asked when it frees up (storage just went away).
 DEFAULT_RETRY_SECONDS = 60
+#: After the shared storage (Redis) failed, count per process this long before asking it again.
+STORAGE_RETRY_SECONDS = 30
 
 #: Views marked by the decorators below: view function -> (scopes, the page to show when refused, or None).
 _marked: dict[Callable[..., Any], tuple[tuple[str, ...], Callable[[RequestLimit], Response] | None]] = {}
@@ -147,13 +150,75 @@ def init_limiter(app: Flask) -> Limiter:
     for endpoint, original in list(app.view_functions.items()):
         scopes, refused = _marked.get(original, ((), None))
         view: Callable[..., Any] = original
-        for scope in scopes:
-            limit, key, methods = _LIMITS[scope]
-            view = limiter.shared_limit(limit, scope, key_func=key, methods=methods, on_breach=refused)(view)
+        if scopes and set(scopes) <= {TOKEN, TOKEN_ADDRESS}:
+            view = _counted(view, scopes)
+        else:
+            for scope in scopes:
+                limit, key, methods = _LIMITS[scope]
+                view = limiter.shared_limit(limit, scope, key_func=key, methods=methods, on_breach=refused)(view)
         app.view_functions[endpoint] = view
     app.extensions["organiser_limiter"] = limiter
+    app.extensions["organiser_counts"] = Counts(limiter.storage)
     app.after_request(say_when_to_retry)
     return limiter
+
+
+def _counted(view: Callable[..., Any], scopes: tuple[str, ...]) -> Callable[..., Any]:
+    """`view`, each request counted in `scopes` first (per token, per address); over a limit: 429.
+
+    Token URLs are counted with the `limits` strategy directly instead of Flask-Limiter's decorator: the same
+    moving window in the same storage, but without Flask-Limiter's per-request bookkeeping (exemptions, limit
+    resolution, its request context), which cost three times the count itself: an eighth of a calendar feed's
+    304 (bench/bench_feeds.py). Every request counts, whatever its method (as the decorator did)."""
+
+    @functools.wraps(view)
+    def counted(*args, **kwargs):
+        counts: Counts = current_app.extensions["organiser_counts"]
+        for scope in scopes:
+            limit, key, _methods = _LIMITS[scope]
+            retry_at = counts.refused_until(_parsed(limit()), scope, key())
+            if retry_at is not None:
+                g.retry_at = retry_at
+                abort(429)
+        return view(*args, **kwargs)
+
+    return counted
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limit: str) -> RateLimitItem:
+    return parse(limit)
+
+
+class Counts:
+    """One app's counts outside Flask-Limiter's decorators (token URLs, a second factor's codes, reset mails): in
+    the limiter's storage (Redis when REDIS_URL is set), and in this process while that storage does not answer,
+    asking it again after STORAGE_RETRY_SECONDS, as Flask-Limiter's in-memory fallback does."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.shared = MovingWindowRateLimiter(storage)
+        self.local: MovingWindowRateLimiter | None = None
+        self.shared_away_until = 0.0
+
+    def refused_until(self, item: RateLimitItem, *identifiers: str) -> float | None:
+        """Count one request against `item` for `identifiers`: None while within the limit, else the moment
+        (seconds since the epoch) the window lets one through again."""
+        strategy = self.shared if time.monotonic() >= self.shared_away_until else self._local()
+        try:
+            if strategy.hit(item, "organiser", *identifiers):
+                return None
+            return strategy.get_window_stats(item, "organiser", *identifiers).reset_time
+        except Exception:
+            if strategy is not self.shared:
+                raise
+            current_app.logger.warning("rate limit storage unreachable; counting %s per process", identifiers[0])
+            self.shared_away_until = time.monotonic() + STORAGE_RETRY_SECONDS
+            return self.refused_until(item, *identifiers)
+
+    def _local(self) -> MovingWindowRateLimiter:
+        if self.local is None:
+            self.local = MovingWindowRateLimiter(MemoryStorage())
+        return self.local
 
 
 def say_when_to_retry(response: Response) -> Response:
@@ -165,6 +230,8 @@ def say_when_to_retry(response: Response) -> Response:
 
 def seconds_until_retry() -> int:
     """Seconds until the limit this request exceeded lets one request through again."""
+    if "retry_at" in g:
+        return max(1, math.ceil(g.retry_at - time.time()))
     exceeded = current_app.extensions["organiser_limiter"].current_limit
     if exceeded is None or not exceeded.breached:
         return DEFAULT_RETRY_SECONDS
@@ -189,13 +256,5 @@ def hit(key: str, limit: str) -> bool:
     """Count one attempt against `key` (a second factor's codes, password-reset mails) in this app's limiter
     storage, and say whether it is still within `limit`: counted first and atomically, like the login limits.
     With the shared storage away, each process counts on its own (as Flask-Limiter's fallback does)."""
-    item = parse(limit)
-    limiter = current_app.extensions["organiser_limiter"]
-    try:
-        return limiter.limiter.hit(item, "organiser-attempts", key)
-    except Exception:
-        current_app.logger.warning("rate limit storage unreachable; counting %s per process", key.split(":")[0])
-        fallback = current_app.extensions.setdefault(
-            "organiser_attempts_fallback", MovingWindowRateLimiter(MemoryStorage())
-        )
-        return fallback.hit(item, "organiser-attempts", key)
+    counts: Counts = current_app.extensions["organiser_counts"]
+    return counts.refused_until(_parsed(limit), "attempts", key) is None

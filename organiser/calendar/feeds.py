@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlencode
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, func
+from sqlalchemy import Row, Select, bindparam, func
 
 from ..events.models import FORMATS, Event, EventStatus, Format
 from ..extensions import db, utcnow
@@ -28,6 +28,7 @@ from ..invitations import ical
 from ..invitations.links import rsvp_token_of, rsvp_url_parts
 from ..invitations.models import Invitation, InvitationState
 from ..places.models import Neighbourhood
+from ..pool import read_alone
 from . import fragments
 from .fragments import PlannedEntry, digest, output_version, version_column
 from .links import base_url
@@ -265,13 +266,12 @@ _PERSONAL_ENTRIES: Final = (
 )
 
 
-def _personal_rows(query: Select, person_id: int, now: datetime | None):
-    return db.session.connection().execute(query, {"person_id": person_id, "window_start": feed_window_start(now)})
+def _personal_rows(query: Select, person_id: int, now: datetime | None) -> Sequence[Row[Any]]:
+    return read_alone(query, {"person_id": person_id, "window_start": feed_window_start(now)})
 
 
 def _answer_changed_at(row) -> datetime | None:
-    moments = [m for m in (row.sent_at, row.answered_at, row.waiting_since) if m]
-    return max(moments, default=None)
+    return max(filter(None, (row.sent_at, row.answered_at, row.waiting_since)), default=None)
 
 
 def answer_lines() -> dict[InvitationState, str]:
@@ -323,7 +323,7 @@ def personal_feed_validator(
     """ETag and Last-Modified of a personal feed from one narrow query (the person's answers and the events'
     feed_version, which covers everything shown of them), before rendering; kept with `inputs` (the counters read
     before, validators.Known) until the first of its events leaves the window."""
-    rows = _personal_rows(_PERSONAL_ROWS, person_id, now).all()
+    rows = _personal_rows(_PERSONAL_ROWS, person_id, now)
     shown = [row for row in rows if row.state in PERSONAL_FEED_STATES]
     etag = digest(
         [output_version(), "personal", base_url(), time_zone(), person_id, locale, _past_days()]

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db, utcnow
 from ..people.models import Person
+from ..pool import read_alone
 from ..tokens import hash_token, looks_like_token
 from .fragments import digest
 from .links import REVOKED, Revoked
@@ -88,7 +89,7 @@ def find_personal_feed(token: str, settings: list[object], now: datetime) -> Per
     None when unknown. `settings`: what else the ETag depends on (code, base URL, time zone, window)."""
     if not looks_like_token(token):
         return None
-    row = db.session.connection().execute(_PERSONAL, {"token_hash": hash_token(token)}).first()
+    row = next(iter(read_alone(_PERSONAL, {"token_hash": hash_token(token)})), None)
     if row is None:
         return None
     if row.revoked_at is not None or row.deleted_at is not None:
@@ -113,7 +114,7 @@ _PUBLIC = (
 
 def known_public(key: str, settings: list[object], now: datetime) -> Known:
     """The stored validator of public feed `key`, if it still holds (one statement)."""
-    row = db.session.connection().execute(_PUBLIC, {"key": key}).first()
+    row = next(iter(read_alone(_PUBLIC, {"key": key})), None)
     inputs = digest([*settings, key, row.calendar_version if row is not None else 0])
     return Known(inputs, _still_holds(inputs, row, now) if row is not None else None)
 

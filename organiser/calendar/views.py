@@ -41,13 +41,13 @@ def calendar_response(
     validator: feeds.FeedValidator, render: Callable[[], bytes], *, filename: str, private: bool
 ) -> Response:
     """A calendar answer: 304 when the client's copy is current (decided before rendering), else the body."""
-    db.session.commit()  # a new ETag's moment (feed_state), for every server to answer alike
+    _commit_if_begun()  # a new ETag's moment (feed_state), for every server to answer alike
     if _not_modified(validator):
         response = current_app.response_class(status=304)
         del response.headers["Content-Type"]
     else:
         body = feeds.feed_body(validator, render)
-        db.session.commit()  # entries made for this body (fragments.py), for every server to reuse
+        _commit_if_begun()  # entries made for this body (fragments.py), for every server to reuse
         response = current_app.response_class(body, mimetype="text/calendar")
         response.headers["Content-Type"] = "text/calendar; charset=utf-8"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -58,6 +58,13 @@ def calendar_response(
     scope = "private" if private else "public"
     response.headers["Cache-Control"] = f"{scope}, max-age=300, must-revalidate, no-transform"
     return response
+
+
+def _commit_if_begun() -> None:
+    """Commit what this request wrote. A feed answered from its stored validator (and a body from this
+    process's cache) used no transaction: then there is nothing to commit, and not even the cost of saying so."""
+    if db.session().in_transaction():
+        db.session.commit()
 
 
 def _not_modified(validator: feeds.FeedValidator) -> bool:

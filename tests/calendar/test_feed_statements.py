@@ -20,12 +20,13 @@ UID = "event-{}@organiser.test"
 
 
 @contextmanager
-def statements(db):
-    """The SQL statements the app sends meanwhile (not the pool's liveness check, nor COMMIT)."""
-    seen: list[str] = []
+def statements(db, isolation: bool = False):
+    """The SQL statements the app sends meanwhile (not BEGIN or COMMIT); with `isolation`, each as (statement,
+    the isolation level it was run with: AUTOCOMMIT, or None for the session's transaction)."""
+    seen: list = []
 
-    def record(_connection, _cursor, statement, *_args):
-        seen.append(statement)
+    def record(connection, _cursor, statement, *_args):
+        seen.append((statement, connection.get_execution_options().get("isolation_level")) if isolation else statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", record)
     try:
@@ -56,6 +57,10 @@ def test_a_304_and_an_unchanged_personal_feed_cost_one_statement(client, db, per
     assert again.status_code == 304
     assert again.headers["ETag"] == first.headers["ETag"]
     assert len(seen) == 1, seen
+    with statements(db, isolation=True) as seen:
+        client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    # Outside a transaction: on PostgreSQL one round trip, where BEGIN and COMMIT would add two (pool.read_alone).
+    assert seen == [(seen[0][0], "AUTOCOMMIT")]
     with statements(db) as seen:
         unchanged = client.get(url)
     assert unchanged.status_code == 200

@@ -163,7 +163,8 @@ def test_database_gone_during_requests_gives_a_clean_503_and_recovers_by_itself(
         logs = "\n".join(production.log(f"web-{n}")[-4000:] for n in range(1, len(production.web_urls) + 1))
         assert reply.status == 503 and OUTAGE in reply.text and "Traceback" not in reply.text, logs
         assert outage["start"] - 1 <= reply.sent <= outage["end"] + 1
-    # Recovered by itself (pool_pre_ping replaces the dead connections): everyone after the outage gets through.
+    # Recovered by itself (organiser/pool.py replaces the connections the server closed): everyone after the
+    # outage gets through.
     later = load.answer_all(production.web_urls, answers[45:], 3)
     load.check_no_server_errors(later)
 

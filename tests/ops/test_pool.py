@@ -1,0 +1,52 @@
+"""Pooled connections the database server closed are replaced before a request uses them, without a round trip
+per request (organiser/pool.py, instead of SQLAlchemy's pool_pre_ping)."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from organiser.pool import server_has_spoken
+
+
+def test_an_idle_socket_is_quiet_until_the_other_side_speaks_or_hangs_up():
+    app_side, server_side = socket.socketpair()
+    try:
+        assert not server_has_spoken(app_side.fileno())
+        server_side.sendall(b"E")  # what PostgreSQL sends before it closes: an ErrorResponse (FATAL)
+        assert server_has_spoken(app_side.fileno())
+        assert app_side.recv(1) == b"E"
+        assert not server_has_spoken(app_side.fileno())
+        server_side.close()  # the end of the stream
+        assert server_has_spoken(app_side.fileno())
+    finally:
+        app_side.close()
+        server_side.close()
+
+
+def test_a_request_after_the_server_closed_every_connection_gets_a_new_one(app, db, client, database):
+    """What a PostgreSQL restart does to an app server's pool: every idle connection is ended by the server. The
+    next request must be answered as usual, not with the database-away page (503)."""
+    if database["kind"] != "postgresql":
+        pytest.skip("a SQLite file does not hang up; the PostgreSQL run covers this")
+    assert client.get("/agenda").status_code == 200  # a connection now waits in the pool
+    pooled_before = db.engine.pool.checkedin()
+    assert pooled_before >= 1
+    admin = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        ended = connection.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+        ).scalar_one()
+    admin.dispose()
+    assert ended >= 1
+    time.sleep(0.2)  # the server's goodbye reaches the app's sockets
+
+    for page in ("/agenda", "/calendar/public.ics"):
+        response = client.get(page)
+        assert response.status_code == 200, (page, response.status_code)
