@@ -42,6 +42,7 @@ def build_database(url: str, base_url: str, secret_key: str) -> str:
     from organiser.calendar.models import FeedToken
     from organiser.events.models import Event, EventStatus, Owner, Stop
     from organiser.extensions import db, utcnow
+    from organiser.invitations.links import issue_rsvp_token
     from organiser.invitations.models import Invitation, InvitationState
     from organiser.people.models import ContactRole, Person, PersonKind
     from organiser.places.models import Initiative, Neighbourhood
@@ -101,16 +102,16 @@ def build_database(url: str, base_url: str, secret_key: str) -> str:
         states = (InvitationState.YES, InvitationState.INVITED, InvitationState.MAYBE, InvitationState.WAITING)
         for n, event in enumerate(events[:: EVENTS // INVITATIONS][:INVITATIONS]):
             state = states[n % len(states)]
-            db.session.add(
-                Invitation(
-                    event=event,
-                    person=person,
-                    state=state,
-                    sent_at=now,
-                    answered_at=now if state != InvitationState.INVITED else None,
-                    waiting_since=now if state == InvitationState.WAITING else None,
-                )
+            invitation = Invitation(
+                event=event,
+                person=person,
+                state=state,
+                sent_at=now,
+                answered_at=now if state != InvitationState.INVITED else None,
+                waiting_since=now if state == InvitationState.WAITING else None,
             )
+            db.session.add(invitation)
+            issue_rsvp_token(invitation)  # a sent invitation has its personal link, which the feed's entry carries
         db.session.flush()
         token = new_token()  # as calendar.services.issue_feed_token stores it
         db.session.add(FeedToken(person_id=person.id, token_hash=hash_token(token), created_at=now))

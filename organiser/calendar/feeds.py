@@ -13,19 +13,19 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlencode
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, bindparam, func
+from sqlalchemy import DateTime, Row, Select, String, bindparam, func, type_coerce
 
 from ..events.models import FORMATS, Event, EventStatus, Format
 from ..extensions import db, utcnow
 from ..invitations import ical
-from ..invitations.links import rsvp_token_of, rsvp_url_parts
+from ..invitations.links import rsvp_tokens_of, rsvp_url_parts
 from ..invitations.models import Invitation, InvitationState
 from ..places.models import Neighbourhood
 from ..pool import read_alone
@@ -250,14 +250,19 @@ _PERSONAL_ROWS: Final = _IN_WINDOW.add_columns(
     Invitation.waiting_since,
     Invitation.token_nonce,
 ).order_by(Event.id)
+#: The entries' rows come as the database gives them: the state as text (InvitationState is a StrEnum, so it finds
+#: the same dictionary entries) and the moments naive in UTC, made aware once per row (_answer_changed_at). The
+#: column types' conversions per value (enum, aware datetime) cost more than the query itself: 50 rows on
+#: PostgreSQL 0.9 ms read with them, 0.66 ms without.
 _PERSONAL_ENTRIES: Final = (
-    _IN_WINDOW.add_columns(
+    _IN_WINDOW.with_only_columns(
+        type_coerce(Invitation.state, String()).label("state"),
         Event.id,
         Event.feed_version,
         Event.published_at.is_not(None).label("published"),
-        Invitation.sent_at,
-        Invitation.answered_at,
-        Invitation.waiting_since,
+        type_coerce(Invitation.sent_at, DateTime()).label("sent_at"),
+        type_coerce(Invitation.answered_at, DateTime()).label("answered_at"),
+        type_coerce(Invitation.waiting_since, DateTime()).label("waiting_since"),
         Invitation.token_nonce,
         Invitation.token_hash,
     )
@@ -271,7 +276,9 @@ def _personal_rows(query: Select, person_id: int, now: datetime | None) -> Seque
 
 
 def _answer_changed_at(row) -> datetime | None:
-    return max(filter(None, (row.sent_at, row.answered_at, row.waiting_since)), default=None)
+    """The last moment the invitee's answer changed, aware in UTC, from a row of _PERSONAL_ENTRIES (naive UTC)."""
+    latest = max(filter(None, (row.sent_at, row.answered_at, row.waiting_since)), default=None)
+    return latest.replace(tzinfo=UTC) if latest is not None else None
 
 
 def answer_lines() -> dict[InvitationState, str]:
@@ -293,15 +300,17 @@ def personal_feed_entries(person_id: int, now: datetime | None = None) -> list[P
     answers = answer_lines()
     answer_here = _("Uw antwoord geven of wijzigen: %(url)s")
     answer_in_mail = _("Uw antwoord geven of wijzigen: gebruik de link in uw uitnodigingsmail.")
+    # The personal RSVP link (derived again from the invitation's token nonce) is the one to answer with, stored
+    # with a stand-in for its token (fragments.STAND_IN), so the same text for every entry; without one
+    # (withdrawn), the public event page when there is one.
     before, after = rsvp_url_parts()
+    personal = f"{before}{fragments.STAND_IN}{after}"
+    answer_with_link = answer_here % {"url": personal}
+    rsvp_token_of = rsvp_tokens_of()
     for row in _personal_rows(_PERSONAL_ENTRIES, person_id, now):
-        # The personal RSVP link (derived again from the invitation's token nonce) is the one to answer with,
-        # stored with a stand-in for its token (fragments.STAND_IN); without one (withdrawn), the public event
-        # page when there is one.
         token = rsvp_token_of(row.token_nonce, row.token_hash)
-        personal = f"{before}{fragments.STAND_IN}{after}" if token else None
-        link = personal or (f"{url}/events/{row.id}" if row.published else None)  # ical.event_page_url
-        answer_how = answer_here % {"url": personal} if personal else answer_in_mail
+        link = personal if token else (f"{url}/events/{row.id}" if row.published else None)  # ical.event_page_url
+        answer_how = answer_with_link if token else answer_in_mail
         entries.append(
             PlannedEntry(
                 row.id,

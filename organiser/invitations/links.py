@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy.orm import joinedload
@@ -21,8 +22,8 @@ from .models import Invitation
 TOKEN_LENGTH = 43
 
 
-def _derive_token(nonce: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
+def _derive_token(nonce: str, key: bytes | None = None) -> str:
+    key = key if key is not None else current_app.config["SECRET_KEY"].encode()
     digest = hmac.digest(key, b"rsvp:" + nonce.encode(), "sha256")  # hmac.new(…).digest(), in one call
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
@@ -67,6 +68,12 @@ def rsvp_token_of(nonce: str | None, token_hash: str | None) -> str | None:
     """The personal link's token derived again from the stored nonce (TOKEN_LENGTH URL-safe characters); None for
     an invitation without a working link."""
     return _derive_token(nonce) if nonce and token_hash else None
+
+
+def rsvp_tokens_of() -> Callable[[str | None, str | None], str | None]:
+    """rsvp_token_of for many invitations (a personal feed's entries): the key read from the settings once."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return lambda nonce, token_hash: _derive_token(nonce, key) if nonce and token_hash else None
 
 
 def find_invitation_by_token(token: str) -> Invitation | None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, text, update
 
 from organiser.calendar import feeds
-from organiser.calendar.fragments import STAND_IN
+from organiser.calendar.fragments import STAND_IN, with_secret
 from organiser.calendar.models import CalendarFragment
 from organiser.events.models import Event, Stop
 from organiser.invitations import ical
@@ -109,6 +109,28 @@ def test_personal_feed_of_stored_entries(app, client, create_event, create_perso
     folded = [one for one, whole in zip(raw, bodies, strict=True) if one.count(STAND_IN) < whole.count(STAND_IN)]
     assert all(STAND_IN in body for body in bodies) and folded
     assert not [t for t in tokens for body in bodies if t in body]
+
+
+def test_a_stand_in_is_filled_wherever_the_line_was_folded():
+    """The token goes where its stand-in was: whole, folded once at every place (the fast path), and in layouts a
+    folding never makes (folded twice, two stand-ins on a line; the octet-by-octet way): always the token's
+    octets in order, with the folds and the text around them as they were."""
+    token = "Ab-_0123456789" * 3 + "x"  # TOKEN_LENGTH (43) characters
+    assert len(token) == len(STAND_IN)
+    fold = "\r\n "
+    layouts = [(STAND_IN,)] + [(STAND_IN[:n], STAND_IN[n:]) for n in range(1, len(STAND_IN))]
+    layouts.append((STAND_IN[:10], STAND_IN[10:20], STAND_IN[20:]))
+    for layout in layouts:
+        folded = fold.join(layout)
+        expected = fold.join(token[sum(map(len, layout[:i])) :][: len(part)] for i, part in enumerate(layout))
+        body = f"DESCRIPTION:Antwoord: https://x/rsvp/{folded}\\n\r\nURL:https://x/rsvp/{STAND_IN}\r\n"
+        filled = with_secret(body.encode("ascii"), token)
+        assert (
+            filled == f"DESCRIPTION:Antwoord: https://x/rsvp/{expected}\\n\r\nURL:https://x/rsvp/{token}\r\n".encode()
+        )
+    two = f"A:{STAND_IN[:5]}{fold}{STAND_IN[5:]}-{STAND_IN[:30]}{fold}{STAND_IN[30:]}".encode("ascii")
+    assert with_secret(two, token) == f"A:{token[:5]}{fold}{token[5:]}-{token[:30]}{fold}{token[30:]}".encode()
+    assert with_secret(two, None) is two
 
 
 def test_a_change_to_one_event_makes_one_new_entry(logged_in, client, create_event, organiser, db):
