@@ -51,7 +51,7 @@ def server_has_spoken(fd: int) -> bool:
     return bool(poller.poll(0))
 
 
-def read_alone(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
+def read_alone(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[*tuple[Any, ...]]]:
     """The rows of one read-only `statement`, run outside the request's transaction on a connection of its own in
     AUTOCOMMIT (the statement is its own snapshot, as every statement is under PostgreSQL's READ COMMITTED).
 

@@ -272,7 +272,7 @@ _PERSONAL_ENTRIES: Final = (
 )
 
 
-def _personal_rows(query: Select, person_id: int, now: datetime | None) -> Sequence[Row[Any]]:
+def _personal_rows(query: Select, person_id: int, now: datetime | None) -> Sequence[Row[*tuple[Any, ...]]]:
     return read_alone(query, {"person_id": person_id, "window_start": feed_window_start(now)})
 
 
