@@ -123,14 +123,15 @@ def test_a_stand_in_is_filled_wherever_the_line_was_folded():
     for layout in layouts:
         folded = fold.join(layout)
         expected = fold.join(token[sum(map(len, layout[:i])) :][: len(part)] for i, part in enumerate(layout))
-        body = f"DESCRIPTION:Antwoord: https://x/rsvp/{folded}\\n\r\nURL:https://x/rsvp/{STAND_IN}\r\n"
-        filled = with_secret(body.encode("ascii"), token)
-        assert (
-            filled == f"DESCRIPTION:Antwoord: https://x/rsvp/{expected}\\n\r\nURL:https://x/rsvp/{token}\r\n".encode()
-        )
+        text = "DESCRIPTION:100% (%s) Antwoord: https://x/rsvp/{}\\n\r\nURL:https://x/rsvp/{}?a=%20\r\n"
+        filled = with_secret(text.format(folded, STAND_IN).encode("ascii"), token)
+        assert filled == text.format(expected, token).encode("ascii")
     two = f"A:{STAND_IN[:5]}{fold}{STAND_IN[5:]}-{STAND_IN[:30]}{fold}{STAND_IN[30:]}".encode("ascii")
     assert with_secret(two, token) == f"A:{token[:5]}{fold}{token[5:]}-{token[:30]}{fold}{token[30:]}".encode()
     assert with_secret(two, None) is two
+    # A run of stand-in octets longer than a token (never written): each octet still the next of a token.
+    odd = f"A:{STAND_IN}{STAND_IN[:2]}{fold}{STAND_IN[2:]}".encode("ascii")
+    assert with_secret(odd, token) == f"A:{token}{token[:2]}{fold}{token[2:]}".encode()
 
 
 def test_a_change_to_one_event_makes_one_new_entry(logged_in, client, create_event, organiser, db):
