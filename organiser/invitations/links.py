@@ -4,6 +4,7 @@ mails and the personal feed can repeat the link), looked up, revoked."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -23,7 +24,14 @@ TOKEN_LENGTH = 43
 
 
 def _derive_token(nonce: str, key: bytes | None = None) -> str:
-    key = key if key is not None else current_app.config["SECRET_KEY"].encode()
+    return _derived(key if key is not None else current_app.config["SECRET_KEY"].encode(), nonce)
+
+
+@functools.lru_cache(maxsize=4096)
+def _derived(key: bytes, nonce: str) -> str:
+    """HMAC-SHA256 of the nonce under the key, unpadded URL-safe base64. Remembered for the tokens used last (a
+    personal feed derives one per entry, every time it is made): nothing anyone could not derive again with the
+    key this process holds anyway."""
     digest = hmac.digest(key, b"rsvp:" + nonce.encode(), "sha256")  # hmac.new(…).digest(), in one call
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
