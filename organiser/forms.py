@@ -20,6 +20,7 @@ from wtforms import (
     DateTimeLocalField,
     Field,
     PasswordField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -107,7 +108,18 @@ class Form(FlaskForm):
                 field = super().bind_field(form, unbound_field, options)
                 field.pre_validate = _stop_when_refused(field, field.pre_validate)
                 return field
+            if issubclass(unbound_field.field_class, SelectField):  # RadioField too
+                options = {**options, "filters": [*unbound_field.kwargs.get("filters", ()), blank_choice_is_empty]}
             return super().bind_field(form, unbound_field, options)
+
+
+def blank_choice_is_empty(value):
+    """A filter for choice fields: a choice of only spaces (a crafted POST) is the empty choice. WTForms's
+    Optional() takes whitespace for empty and clears the "not a valid choice" error, but left the spaces as the
+    field's data: a form that then read it as a choice failed (ContactRole(" ")), where it should say to choose."""
+    if isinstance(value, str) and value and value.isspace():
+        return ""
+    return value
 
 
 def _stop_when_refused(field: Field, pre_validate):
