@@ -330,16 +330,18 @@ def personal_feed_validator(
     """ETag and Last-Modified of a personal feed from one narrow query (the person's answers and the events'
     feed_version, which covers everything shown of them), before rendering; kept with `inputs` (the counters read
     before, validators.Known) until the first of its events leaves the window."""
+    shown, ends = [], []
     # Unpacked in _PERSONAL_ROWS's order (a Row's attribute costs ten times an unpacked value).
-    shown = [row for row in _personal_rows(_PERSONAL_ROWS, person_id, now) if row[0] in PERSONAL_FEED_STATES]
-    etag = digest(
-        [output_version(), "personal", base_url(), time_zone(), person_id, locale, _past_days()]
-        + [
-            f"{event_id}:{version}:{updated_at.isoformat()}:{state}:{sent_at}:{answered_at}:{waiting_since}:{nonce}"
-            for state, event_id, updated_at, version, _ends_at, sent_at, answered_at, waiting_since, nonce in shown
-        ]
-    )
-    first_end = min((row[4] for row in shown), default=None)
+    for state, event_id, updated_at, version, ends_at, sent_at, answered_at, waiting_since, nonce in _personal_rows(
+        _PERSONAL_ROWS, person_id, now
+    ):
+        if state in PERSONAL_FEED_STATES:
+            shown.append(
+                f"{event_id}:{version}:{updated_at.isoformat()}:{state}:{sent_at}:{answered_at}:{waiting_since}:{nonce}"
+            )
+            ends.append(ends_at)
+    etag = digest([output_version(), "personal", base_url(), time_zone(), person_id, locale, _past_days(), *shown])
+    first_end = min(ends, default=None)
     return settled_validator(f"personal:{person_id}", etag, inputs, _window_passes(first_end))
 
 

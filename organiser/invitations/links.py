@@ -23,8 +23,8 @@ from .models import Invitation
 TOKEN_LENGTH = 43
 
 
-def _derive_token(nonce: str, key: bytes | None = None) -> str:
-    return _derived(key if key is not None else current_app.config["SECRET_KEY"].encode(), nonce)
+def _derive_token(nonce: str) -> str:
+    return _derived(current_app.config["SECRET_KEY"].encode(), nonce)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -75,13 +75,13 @@ def rsvp_url_parts() -> tuple[str, str]:
 def rsvp_token_of(nonce: str | None, token_hash: str | None) -> str | None:
     """The personal link's token derived again from the stored nonce (TOKEN_LENGTH URL-safe characters); None for
     an invitation without a working link."""
-    return _derive_token(nonce) if nonce and token_hash else None
+    return rsvp_tokens_of()(nonce, token_hash)
 
 
 def rsvp_tokens_of() -> Callable[[str | None, str | None], str | None]:
     """rsvp_token_of for many invitations (a personal feed's entries): the key read from the settings once."""
     key = current_app.config["SECRET_KEY"].encode()
-    return lambda nonce, token_hash: _derive_token(nonce, key) if nonce and token_hash else None
+    return lambda nonce, token_hash: _derived(key, nonce) if nonce and token_hash else None
 
 
 def find_invitation_by_token(token: str) -> Invitation | None:
