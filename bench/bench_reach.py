@@ -78,6 +78,11 @@ def generate(rng: random.Random) -> None:
             for row in rows:
                 copy.write_row([naive_utc(row[c]) for c in columns])
 
+    if db.engine.dialect.name == "postgresql":
+        # Row triggers keep person_participation and the colleague queue (migrations 0029, 0031); fired row by
+        # row on tables made in this very transaction (no statistics yet) they took minutes here: switched off for
+        # the load, the summary and the queue are then filled as the migrations fill them.
+        _triggers("DISABLE")
     insert(Neighbourhood, [{"id": i, "name": f"Wijk {i}", "slug": f"wijk-{i}"} for i in range(1, NEIGHBOURHOODS + 1)])
     insert(
         Initiative,
@@ -204,14 +209,10 @@ def generate(rng: random.Random) -> None:
     insert(event_host, hosts)
     insert(Stop, stops)
     if db.engine.dialect.name == "postgresql":
-        # Row triggers keep person_participation (migration 0029); fired row by row on tables made in this very
-        # transaction (no statistics yet) they took minutes here: switched off for the load, the summary is
-        # then filled as the migration fills it.
-        db.session.execute(sa.text("ALTER TABLE invitation DISABLE TRIGGER USER"))
         insert(Invitation, invitations)
-        db.session.execute(sa.text("ALTER TABLE invitation ENABLE TRIGGER USER"))
         for statement in _participation_fill():
             db.session.execute(sa.text(statement))
+        _triggers("ENABLE")
         # Explicit ids were given: move the sequences on, for rows made later.
         for table in ("person", "event", "department", "initiative", "neighbourhood", "stop"):
             db.session.execute(
@@ -228,13 +229,20 @@ def generate(rng: random.Random) -> None:
             connection.execute(sa.text("ANALYZE"))
 
 
+def _triggers(switch: str) -> None:
+    for table in ("person", "invitation", "person_participation"):
+        db.session.execute(sa.text(f"ALTER TABLE {table} {switch} TRIGGER USER"))
+
+
 def _participation_fill() -> list[str]:
-    """The statements with which migration 0029 fills person_participation from the invitations there are."""
+    """The statements with which migration 0031 fills person_participation from the invitations there are, then
+    the colleague queue from it (made as the people were inserted, before their invitations)."""
     from alembic.script import ScriptDirectory
 
     migration = ScriptDirectory(str(Path(__file__).resolve().parents[1] / "migrations"))
-    module = migration.get_revision("0029_q12_person_participation").module
-    return module.recompute("SELECT person_id FROM invitation").split("; ")
+    module = migration.get_revision("0031_q12_colleague_queue").module
+    fill = module.recompute("SELECT person_id FROM invitation").split("; ")
+    return [*fill, "DELETE FROM colleague_queue", module.queue_rows("TRUE")]
 
 
 def naive_utc(value):

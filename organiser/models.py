@@ -6,7 +6,7 @@ from .events.models import Event, Stop
 from .followup.models import FollowupAnswer, FollowupChoice, FollowupRequest, FollowupSettings
 from .inbox.models import InboxMessage
 from .invitations.models import Invitation, Signup
-from .invitations.participation import PersonParticipation
+from .invitations.participation import PersonParticipation, QueuedColleague
 from .mail.models import OutboxMessage
 from .news.models import NewsItem
 from .people.models import Department, Person, PersonImport
@@ -32,6 +32,7 @@ __all__ = [
     "Person",
     "PersonImport",
     "PersonParticipation",
+    "QueuedColleague",
     "RecoveryCode",
     "Signup",
     "Stop",

@@ -9,16 +9,16 @@ from datetime import UTC, datetime
 from babel.dates import format_date
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, and_, case, func, literal, or_, true, union_all
+from sqlalchemy.orm import aliased, joinedload
 
 from ..events.models import Event, EventStatus
 from ..extensions import db, utcnow
 from ..i18n import to_local
-from ..people.models import ContactRole, Person, PersonKind
+from ..people.models import ContactRole, Department, Person, PersonKind
 from .guest_list import ON_LIST_STATES, add_to_guest_list
 from .models import Invitation, InvitationState
-from .participation import PersonParticipation
+from .participation import QueuedColleague
 
 
 @dataclass
@@ -34,77 +34,108 @@ class Suggestion:
         return ", ".join(self.reasons)
 
 
-def _ended_for_the_ahead(now: datetime):
-    """For the people whose summary lies ahead (a yes to an upcoming event: few people), the end of the latest
-    event they took part in that has ended by now, from their invitations: (person_id, ended)."""
+def _first_of_each_queue(event: Event, now: datetime, n: int) -> Select:
+    """Of each department's two queues (office, frontline), the first n colleagues not on this event's list whose
+    last time lies behind (or who never took part), by the queue's index, n per queue read:
+    (person_id, department_key, role, sort_name, last).
+
+    PostgreSQL reads each queue in a LATERAL subquery; SQLite has none, and evaluates the same subquery as a
+    correlated IN, once per department and role, looking the chosen up by primary key."""
+    queue = aliased(QueuedColleague)
+    departments = union_all(db.select(Department.id.label("key")), db.select(literal(0))).subquery("departments")
+    roles = union_all(*(db.select(literal(role.value).label("role")) for role in ContactRole)).subquery("roles")
+    head = (
+        db.select(queue)
+        .where(queue.department_key == departments.c.key, queue.contact_role == roles.c.role)
+        .where(or_(queue.last_taken_part_at.is_(None), queue.last_taken_part_at < now))
+        .where(queue.person_id.not_in(_on_list(event)))
+        .order_by(queue.took_part, queue.last_taken_part_at, queue.sort_name, queue.person_id)
+        .limit(n)
+    )
+    pairs = db.select().select_from(departments).join(roles, true())
+    if db.engine.dialect.name == "postgresql":
+        chosen = head.lateral("head")
+        return pairs.add_columns(*_columns(chosen.c, chosen.c.last_taken_part_at)).join(chosen, true())
+    queued = QueuedColleague
+    return pairs.add_columns(*_columns(queued, queued.last_taken_part_at)).join(
+        queued, queued.person_id.in_(head.with_only_columns(queue.person_id).correlate(departments, roles))
+    )
+
+
+def _columns(queued, last) -> tuple:
     return (
-        db.select(Invitation.person_id.label("person_id"), func.max(Event.ends_at).label("ended"))
-        .join(Event, Event.id == Invitation.event_id)
-        .join(PersonParticipation, PersonParticipation.person_id == Invitation.person_id)
+        queued.person_id,
+        queued.department_key,
+        queued.contact_role.label("role"),
+        queued.sort_name,
+        last.label("last"),
+    )
+
+
+def _ahead(event: Event, now: datetime) -> Select:
+    """The colleagues not on this event's list whose latest event lies ahead (a yes to an upcoming event: as many
+    as the seats taken of upcoming events), by the queue's index: (person_id, department_key, role, sort_name,
+    last). Their last time is the one before (NULL: none), unless that lies ahead too (rarer still): then it is
+    found in their invitations."""
+    queued = QueuedColleague
+    previous = queued.previous_taken_part_at
+    # Evaluated only for the few whose previous lies ahead too (CASE does not evaluate the branches not taken).
+    from_invitations = (
+        db.select(func.max(Event.ends_at))
+        .join(Invitation, Invitation.event_id == Event.id)
+        .where(Invitation.person_id == queued.person_id, Event.ends_at < now, Event.status != EventStatus.CANCELLED)
         .where(
-            PersonParticipation.last_taken_part_at >= now,
-            Event.ends_at < now,
-            Event.status != EventStatus.CANCELLED,
             or_(
                 Invitation.attended.is_(True),
                 and_(Invitation.attended.is_(None), Invitation.state == InvitationState.YES),
-            ),
+            )
         )
-        .group_by(Invitation.person_id)
-        .subquery("ended_for_the_ahead")
+        .scalar_subquery()
     )
+    last = case((or_(previous.is_(None), previous < now), previous), else_=from_invitations)
+    return db.select(*_columns(queued, last)).where(
+        queued.last_taken_part_at >= now, queued.person_id.not_in(_on_list(event))
+    )
+
+
+def _on_list(event: Event) -> Select:
+    return db.select(Invitation.person_id).where(Invitation.event_id == event.id)
 
 
 def _ranked(event: Event, now: datetime, n: int) -> Select:
     """The colleagues who may be suggested, in the order of `suggest_colleagues`; only those who can be among the
-    first n: one in their department's turn k has at least k of the department before them."""
-    on_list = db.select(Invitation.person_id).where(Invitation.event_id == event.id)
-    listed_staff = (
-        db.select(Person.department_id)
+    first n: one in their department's turn k has at least k of the department before them.
+
+    Ranked among the first n of each queue and those whose latest event lies ahead: everyone better than one of a
+    queue's first n is among them, so their places are those among all colleagues, at a cost that does not grow
+    with the number of colleagues."""
+    listed = (
+        db.select(func.coalesce(Person.department_id, 0))
         .join(Invitation, Invitation.person_id == Person.id)
         .where(Invitation.event_id == event.id, Invitation.state.in_(ON_LIST_STATES))
         .where(Person.kind == PersonKind.STAFF)
     )
-    unplaced_listed = listed_staff.where(Person.department_id.is_(None)).exists()
-    summary = PersonParticipation.last_taken_part_at
-    ahead = _ended_for_the_ahead(now)
-    candidates = (
-        db.select(
-            Person.id.label("person_id"),
-            Person.department_id.label("department_id"),
-            Person.contact_role.label("role"),
-            _sort_name(Person.name).label("sort_name"),
-            # The end of the latest event taken part in that has ended by now, or NULL. A join, not a subquery
-            # per row: PostgreSQL costed that per colleague and spent seconds compiling the query (JIT).
-            case((or_(summary.is_(None), summary < now), summary), else_=ahead.c.ended).label("last"),
-            case(
-                (Person.department_id.in_(listed_staff.subquery().select()), 1),
-                (and_(Person.department_id.is_(None), unplaced_listed), 1),
-                else_=0,
-            ).label("represented"),
-        )
-        .outerjoin(PersonParticipation, PersonParticipation.person_id == Person.id)
-        .outerjoin(ahead, ahead.c.person_id == Person.id)
-        .where(Person.kind == PersonKind.STAFF, Person.active.is_(True), Person.deleted_at.is_(None))
-        .where(Person.contact_role.is_not(None))
-        .where(Person.id.not_in(on_list), func.coalesce(PersonParticipation.declined_last_two, False).is_(False))
-        .subquery("candidates")
-    )
+    chosen = union_all(_first_of_each_queue(event, now, n), _ahead(event, now)).subquery("chosen")
+    candidates = db.select(
+        chosen, case((chosen.c.department_key.in_(listed), 1), else_=0).label("represented")
+    ).subquery("candidates")
     c = candidates.c
+    office = c.role == ContactRole.OFFICE.value
     never_first = case((c.last.is_(None), 0), else_=1)
     # Each department's queue: never took part first, then longest ago, then by name.
     place = func.row_number().over(
-        partition_by=(c.role, c.department_id), order_by=(never_first, c.last, c.sort_name, c.person_id)
+        partition_by=(c.role, c.department_key), order_by=(never_first, c.last, c.sort_name, c.person_id)
     )
-    # Frontline colleagues come after every office colleague, so their department's turns continue from there.
-    office_in_department = func.sum(case((c.role == ContactRole.OFFICE, 1), else_=0)).over(partition_by=c.department_id)
+    # Frontline colleagues come after every office colleague, so their department's turns continue from there
+    # (counted among the candidates: all of a department's office colleagues, or at least n of them).
+    office_in_department = func.sum(case((office, 1), else_=0)).over(partition_by=c.department_key)
     turns = db.select(
         c.person_id,
-        c.department_id,
+        c.department_key,
         c.last,
         c.represented,
-        case((c.role == ContactRole.OFFICE, 0), else_=1).label("tier"),
-        (place - 1 + case((c.role == ContactRole.OFFICE, 0), else_=office_in_department)).label("turn"),
+        case((office, 0), else_=1).label("tier"),
+        (place - 1 + case((office, 0), else_=office_in_department)).label("turn"),
         never_first.label("never_first"),
         c.sort_name,
     ).subquery("turns")
@@ -121,17 +152,10 @@ def _ranked(event: Event, now: datetime, n: int) -> Select:
             t.never_first,
             t.last,
             t.sort_name,
-            func.coalesce(t.department_id, -1),
+            t.department_key,
         )
         .limit(n)
     )
-
-
-def _sort_name(name):
-    """Names compared as Python compares `name.lower()`: code point by code point (PostgreSQL's collation would
-    compare by language rules)."""
-    lowered = func.lower(name)
-    return lowered.collate("C") if db.engine.dialect.name == "postgresql" else lowered
 
 
 def _long_date(moment: datetime) -> str:

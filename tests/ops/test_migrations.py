@@ -82,8 +82,8 @@ def schema_matches_models() -> bool:
 #: database triggers raise.
 SEEDED = {"calendar_version": 1}
 #: Tables a revision creates and fills from the data there is: they come back as they were (0028: the per-person
-#: summary of invitations that the suggestions read).
-DERIVED = {"person_participation"}
+#: summary of invitations that the suggestions read; 0031: the colleague queue made from it and from person).
+DERIVED = {"person_participation", "colleague_queue"}
 
 
 def test_down_to_nothing_and_up_again_with_the_demo_data(empty_database):
