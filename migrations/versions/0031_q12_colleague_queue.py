@@ -77,9 +77,17 @@ def enqueue(person: str) -> str:
     return f"DELETE FROM colleague_queue WHERE person_id = {person}; {queue_rows(f'p.id = {person}')};"  # noqa: S608
 
 
-#: (trigger name, statement, condition, the person: NEW/OLD), for `colleague_queue_<name>`.
+#: A new latest or previous time of someone whose place is otherwise unchanged (an answer, a check-in): the row
+#: is changed in place.
+MOVED = (
+    "UPDATE colleague_queue SET took_part = NEW.last_taken_part_at IS NOT NULL, "
+    "last_taken_part_at = NEW.last_taken_part_at, previous_taken_part_at = NEW.previous_taken_part_at "
+    "WHERE person_id = NEW.person_id;"
+)
+
+#: (trigger name, statement, condition, what it runs), for `colleague_queue_<name>`.
 QUEUE_TRIGGERS = (
-    ("person_insert", "INSERT ON person", "", "NEW.id"),
+    ("person_insert", "INSERT ON person", "", enqueue("NEW.id")),
     (
         "person_update",
         "UPDATE OF name, kind, active, deleted_at, contact_role, department_id ON person",
@@ -87,19 +95,23 @@ QUEUE_TRIGGERS = (
             f"NEW.{column} {{ne}} OLD.{column}"
             for column in ("name", "kind", "active", "deleted_at", "contact_role", "department_id")
         ),
-        "NEW.id",
+        enqueue("NEW.id"),
     ),
-    ("participation_insert", "INSERT ON person_participation", "", "NEW.person_id"),
+    ("participation_insert", "INSERT ON person_participation", "", enqueue("NEW.person_id")),
     (
-        "participation_update",
-        "UPDATE OF last_taken_part_at, previous_taken_part_at, declined_last_two ON person_participation",
-        " OR ".join(
-            f"NEW.{column} {{ne}} OLD.{column}"
-            for column in ("last_taken_part_at", "previous_taken_part_at", "declined_last_two")
-        ),
-        "NEW.person_id",
+        "participation_declined",
+        "UPDATE OF declined_last_two ON person_participation",
+        "NEW.declined_last_two <> OLD.declined_last_two",
+        enqueue("NEW.person_id"),
     ),
-    ("participation_delete", "DELETE ON person_participation", "", "OLD.person_id"),
+    (
+        "participation_moved",
+        "UPDATE OF last_taken_part_at, previous_taken_part_at ON person_participation",
+        "NEW.declined_last_two = OLD.declined_last_two AND (NEW.last_taken_part_at {ne} OLD.last_taken_part_at "
+        "OR NEW.previous_taken_part_at {ne} OLD.previous_taken_part_at)",
+        MOVED,
+    ),
+    ("participation_delete", "DELETE ON person_participation", "", enqueue("OLD.person_id")),
 )
 
 
@@ -172,13 +184,13 @@ def upgrade():
     for statement in recompute("SELECT person_id FROM invitation").split("; "):
         op.execute(statement)
     op.execute(queue_rows("TRUE"))
-    for name, when, condition, person in QUEUE_TRIGGERS:
-        _create_trigger("colleague_queue", name, when, condition.format(ne=ne), enqueue(person), postgresql)
+    for name, when, condition, body in QUEUE_TRIGGERS:
+        _create_trigger("colleague_queue", name, when, condition.format(ne=ne), body, postgresql)
 
 
 def downgrade():
     postgresql = op.get_bind().dialect.name == "postgresql"
-    for name, when, _condition, _person in QUEUE_TRIGGERS:
+    for name, when, _condition, _body in QUEUE_TRIGGERS:
         if postgresql:
             op.execute(f"DROP TRIGGER colleague_queue_{name} ON {when.rsplit(' ON ', 1)[1]}")
             op.execute(f"DROP FUNCTION colleague_queue_{name}()")
