@@ -67,7 +67,9 @@ class QueuedColleague(Model):
     department_key: Mapped[int]
     #: ContactRole's value.
     contact_role: Mapped[str] = mapped_column(String(20))
-    #: Whether `last_taken_part_at` is set: those who never took part come first.
+    #: Whether `last_taken_part_at` is set: those who never took part come first. Stored, not derived when read:
+    #: the index must put them first on both databases, and PostgreSQL sorts NULLs last where SQLite sorts them
+    #: first (SQLite's CREATE INDEX takes no NULLS FIRST).
     took_part: Mapped[bool]
     #: As in person_participation (it may lie ahead: the index finds the few whose latest lies ahead).
     last_taken_part_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
