@@ -2,10 +2,11 @@
 one row per person instead of aggregating every invitation on every request.
 
 The triggers (migration 0029_q12_person_participation) recompute a person's row in the transaction of every
-change to their invitations (made, answered, checked in, moved, deleted, erased by retention) and to the
-events they were invited to (rescheduled, cancelled): they also catch bulk statements and changes made outside
-the app. The row holds nothing that is not in the invitations themselves (derived data): it goes with the
-person (ON DELETE CASCADE) and with their invitations (retention deletes those, the triggers follow).
+change to their invitations that the row reads (made, answered yes or no, checked in, moved, deleted, erased by
+retention; since 0032 not a maybe or a place on the waiting list, which change nothing here) and to the events
+they were invited to (rescheduled, cancelled): they also catch bulk statements and changes made outside the app.
+The row holds nothing that is not in the invitations themselves (derived data): it goes with the person (ON
+DELETE CASCADE) and with their invitations (retention deletes those, the triggers follow).
 
 The colleague queue (migration 0031_q12_colleague_queue) holds every colleague who may be suggested, with the
 place in their department's queue in one index, kept by triggers on person and on the summary: the suggestions

@@ -25,6 +25,13 @@ from organiser.people.models import ContactRole, Department, Person, PersonKind
 from tests.factories import recorded_statements
 
 STATES = list(InvitationState)
+ANSWERED = [
+    InvitationState.YES,
+    InvitationState.NO,
+    InvitationState.MAYBE,
+    InvitationState.WAITING,
+    InvitationState.INVITED,
+]
 
 
 def reference(db, event: Event, n: int, now: datetime) -> list[tuple[int, list[str]]]:
@@ -220,7 +227,9 @@ def test_the_summary_follows_every_change(in_request, db):
     events, persons = generate(db, rng)
     invitations = db.session.scalars(db.select(Invitation).order_by(Invitation.id)).all()
     for invitation in rng.sample(invitations, 60):
-        invitation.state = rng.choice([InvitationState.YES, InvitationState.NO, InvitationState.MAYBE])
+        # Every answer, also those the summary reads nothing of (waiting, maybe, invited: no recomputation).
+        invitation.state = rng.choice(ANSWERED)
+        invitation.waiting_since = utcnow() if invitation.state == InvitationState.WAITING else None
         invitation.attended = rng.choice([None, True, False])
         invitation.sent_at = invitation.sent_at or utcnow()
     for invitation in [i for i in invitations if i.state == InvitationState.LISTED][:30]:
@@ -292,6 +301,44 @@ def test_sending_ends_a_run_of_two_declines_listing_changes_nothing(in_request, 
     db.session.flush()
     db.session.expire_all()
     assert db.session.get(PersonParticipation, person.id) is None  # nothing left to say
+
+
+def test_only_a_change_of_yes_no_or_listed_recomputes_the_summary(in_request, db, create_event, create_person):
+    """The summary reads three things of a state: yes, no, listed. Joining a waiting list, answering maybe or going
+    back to not answered leaves it alone (recomputed, it ran inside the event's row lock: issue 12); a no does not.
+    Seen by a summary row made wrong on purpose: only a recomputation puts it right."""
+    person = create_person(name="Wacht Even")
+    now = utcnow()
+    db.session.add(
+        Invitation(
+            event=create_event(starts_at=now - timedelta(days=30)),
+            person=person,
+            state=InvitationState.YES,
+            sent_at=now,
+        )
+    )
+    upcoming = Invitation(event=create_event(), person=person, state=InvitationState.INVITED, sent_at=now)
+    db.session.add(upcoming)
+    db.session.flush()
+
+    def stored() -> datetime | None:
+        db.session.expire_all()
+        return db.session.get(PersonParticipation, person.id).last_taken_part_at
+
+    truth, wrong = stored(), datetime(2001, 1, 1, tzinfo=UTC)
+    assert truth is not None
+    db.session.execute(
+        db.update(PersonParticipation)
+        .where(PersonParticipation.person_id == person.id)
+        .values(last_taken_part_at=wrong)
+    )
+    for state in (InvitationState.WAITING, InvitationState.MAYBE, InvitationState.INVITED, InvitationState.WAITING):
+        upcoming.state, upcoming.waiting_since = state, now if state == InvitationState.WAITING else None
+        db.session.flush()
+        assert stored() == wrong, state
+    upcoming.state, upcoming.waiting_since = InvitationState.NO, None
+    db.session.flush()
+    assert stored() == truth
 
 
 def test_two_queries_none_over_all_invitations_whatever_the_size(in_request, db):
