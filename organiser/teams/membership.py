@@ -65,8 +65,11 @@ def place_in_team(invitation: Invitation) -> Team | None:
 def remove_from_team(invitation: Invitation) -> None:
     """Take someone out of their team (a cancellation); a departing guide is replaced from within the team.
 
-    Nobody else moves. Flushes, never commits.
+    Nobody else moves. Flushes, never commits; someone in no team changes nothing and costs no flush (most who
+    leave: a waiting-list place, a maybe or a no, answered while the event's row is locked).
     """
+    if invitation.team is None and not invitation.is_guide:
+        return
     team = invitation.team
     was_guide = invitation.is_guide
     invitation.team = None
