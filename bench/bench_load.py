@@ -185,26 +185,31 @@ def check_seats(app, event_ids: list[int]) -> str:
 LOCKING = re.compile(r"^\s*(SELECT\b.*\bFROM event\b.*\bFOR UPDATE|UPDATE event\b)", re.S | re.I)
 
 
-def lock_hold(app, tokens: list[str]) -> tuple[h.Spread, h.Spread, h.Spread]:
+def lock_hold(app, tokens: list[str]) -> tuple[h.Spread, h.Spread, h.Spread, dict[str, h.Spread]]:
     """Answers one at a time in this process: ms from locking the event row to the end of the commit, statements
-    inside the lock, statements per answer."""
+    inside the lock, statements per answer, and the holds by what locked the row (a seat taken, the line joined)."""
     from sqlalchemy.orm import Session
 
     from organiser.extensions import db
 
     holds, inside, total = h.Spread(), h.Spread(), h.Spread()
-    state = {"locked_at": None, "inside": 0, "total": 0}
+    #: The same holds by what locked the row: a seat taken (UPDATE) or the waiting line joined (FOR UPDATE).
+    by_kind = {"seat": h.Spread(), "line": h.Spread()}
+    state = {"locked_at": None, "inside": 0, "total": 0, "kind": "seat"}
 
     def on_statement(conn, cursor, statement, *args) -> None:
         state["total"] += 1
         if state["locked_at"] is None and LOCKING.match(statement):
             state["locked_at"] = time.perf_counter()
+            state["kind"] = "seat" if statement.lstrip().upper().startswith("UPDATE") else "line"
         if state["locked_at"] is not None:
             state["inside"] += 1
 
     def on_end(session) -> None:
         if state["locked_at"] is not None:
-            holds.add((time.perf_counter() - state["locked_at"]) * 1000)
+            held = (time.perf_counter() - state["locked_at"]) * 1000
+            holds.add(held)
+            by_kind[state["kind"]].add(held)
             inside.add(state["inside"])
             state["locked_at"], state["inside"] = None, 0
 
@@ -226,7 +231,7 @@ def lock_hold(app, tokens: list[str]) -> tuple[h.Spread, h.Spread, h.Spread]:
             sa.event.remove(Session, "after_commit", on_end)
             sa.event.remove(Session, "after_rollback", on_end)
         db.session.remove()
-    return holds, inside, total
+    return holds, inside, total, by_kind
 
 
 def seed_feeds(app) -> list[str]:
@@ -329,7 +334,7 @@ def main() -> None:
         assert all(s in (302, 303) for s in statuses), statuses
 
         ((lock_event, tokens),) = seed(app, secret_key, 1, LOCK_SAMPLES, SEATS, "slot")
-        holds, inside, per_answer = lock_hold(app, tokens)
+        holds, inside, per_answer, by_kind = lock_hold(app, tokens)
         checked = check_seats(app, [one_event, closed_event, lock_event, *(e for e, _ in spread)])
 
         feed_tokens = seed_feeds(app)
@@ -373,6 +378,10 @@ def main() -> None:
             [
                 "event row lock held per answer (uncontended, in-process)",
                 holds.show("{:.1f}", " ms") + " (before: 135 ms, the confirmation rendered inside it)",
+            ],
+            [
+                "  of which a seat taken / the waiting line joined",
+                " / ".join(f"{len(by_kind[k].values)}× " + by_kind[k].show("{:.1f}", " ms") for k in ("seat", "line")),
             ],
             [
                 "statements inside the lock / per answer",
