@@ -29,7 +29,7 @@ from .mail.views import bp as mail_bp
 from .people.import_views import bp as people_import_bp
 from .people.views import bp as people_bp
 from .places.views import bp as places_bp
-from .pool import replace_closed_connections
+from .pool import add_reads_engine, dispose_reads_with_the_app_engine, replace_closed_connections
 from .ratelimit import init_limiter
 from .reach.checkin_views import bp as checkin_bp
 from .reach.views import bp as reach_bp
@@ -108,8 +108,10 @@ def limit_url_ids(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    add_reads_engine(app)  # a second engine, for the reads of calendar feeds (pool.read_alone)
     ext.db.init_app(app)
     replace_closed_connections(app)  # instead of pool_pre_ping: no round trip per request
+    dispose_reads_with_the_app_engine(app)
     ext.migrate.init_app(
         app,
         ext.db,

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Executable, Row, event
+from sqlalchemy import Engine, Executable, Row, event, make_url
 from sqlalchemy.exc import DisconnectionError
 
 from .extensions import db
@@ -51,14 +51,52 @@ def server_has_spoken(fd: int) -> bool:
     return bool(poller.poll(0))
 
 
+#: Flask-SQLAlchemy's bind key of the engine `read_alone` uses (SQLALCHEMY_BINDS); no model is bound to it.
+READS = "reads"
+
+
+def add_reads_engine(app: Flask) -> None:
+    """Configure the engine of `read_alone` (call before Flask-SQLAlchemy's init_app, which makes the engines): the
+    app's database and engine options, every connection in AUTOCOMMIT for good and nothing to reset when it goes
+    back to the pool (no transaction is ever open on it). Switching a connection of the app's engine to AUTOCOMMIT
+    and back for each read, and rolling it back on its return, cost a third of the read on PostgreSQL (a feed's
+    304 is one such read; bench/bench_feeds.py). The pool holds at most as many connections as reads at once (one
+    per thread of a worker). In-memory SQLite has one database per connection: it keeps to the app's engine."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return
+    binds = dict(app.config.get("SQLALCHEMY_BINDS") or {})
+    binds[READS] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        "url": url,
+        "isolation_level": "AUTOCOMMIT",
+        "pool_reset_on_return": None,
+    }
+    app.config["SQLALCHEMY_BINDS"] = binds
+
+
+def dispose_reads_with_the_app_engine(app: Flask) -> None:
+    """The reads' engine closes its connections whenever the app's engine does (Engine.dispose: commands that
+    end, forked workers, tests), so that code which disposes `db.engine` leaves no connection of it open."""
+    with app.app_context():
+        reads = db.engines.get(READS)
+        if reads is not None:
+            event.listen(db.engine, "engine_disposed", lambda _engine: reads.dispose())
+
+
+def reads_engine() -> Engine:
+    """The engine `read_alone` runs on (see add_reads_engine)."""
+    return db.engines.get(READS) or db.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def read_alone(statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[*tuple[Any, ...]]]:
-    """The rows of one read-only `statement`, run outside the request's transaction on a connection of its own in
-    AUTOCOMMIT (the statement is its own snapshot, as every statement is under PostgreSQL's READ COMMITTED).
+    """The rows of one read-only `statement`, run outside the request's transaction on a connection in AUTOCOMMIT
+    (the statement is its own snapshot, as every statement is under PostgreSQL's READ COMMITTED).
 
     On PostgreSQL that is one round trip where the session adds two (psycopg sends BEGIN before the statement,
     and the view's COMMIT): a calendar feed answered from such reads costs one round trip per statement. The
-    connection goes back to the pool at once (the session may take it next); a request that goes on to write
-    does so in the session's transaction, as always. Not for rows the session itself wrote and has not committed:
-    they are not there yet."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    connection comes from an engine of its own (add_reads_engine) and goes back to its pool at once; a request
+    that goes on to write does so in the session's transaction, as always. Not for rows the session itself wrote
+    and has not committed: they are not there yet."""
+    with reads_engine().connect() as connection:
         return connection.execute(statement, parameters).all()

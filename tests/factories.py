@@ -49,11 +49,14 @@ def recorded_statements(db) -> Iterator[list[str]]:
     def record(_connection, _cursor, statement, *_rest):
         statements.append(statement)
 
-    sa_event.listen(db.engine, "before_cursor_execute", record)
+    engines = list(db.engines.values())  # the app's, and the one of the reads outside a transaction (pool.py)
+    for engine in engines:
+        sa_event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
+        for engine in engines:
+            sa_event.remove(engine, "before_cursor_execute", record)
 
 
 def at_once(app, db, calls: list[Callable[[], object]]) -> list[object]:

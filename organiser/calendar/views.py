@@ -62,8 +62,8 @@ def calendar_response(
 
 def _commit_if_begun() -> None:
     """Commit what this request wrote. A feed answered from its stored validator (and a body from this
-    process's cache) used no transaction: then there is nothing to commit, and not even the cost of saying so."""
-    if db.session().in_transaction():
+    process's cache) used no session at all (pool.read_alone): then none is made just to say so."""
+    if db.session.registry.has() and db.session().in_transaction():
         db.session.commit()
 
 

@@ -26,13 +26,23 @@ def statements(db, isolation: bool = False):
     seen: list = []
 
     def record(connection, _cursor, statement, *_args):
-        seen.append((statement, connection.get_execution_options().get("isolation_level")) if isolation else statement)
+        seen.append((statement, "AUTOCOMMIT" if in_autocommit(connection) else None) if isolation else statement)
 
-    sa.event.listen(db.engine, "before_cursor_execute", record)
+    engines = list(db.engines.values())  # the app's, and the one of the reads outside a transaction (pool.py)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def in_autocommit(connection) -> bool:
+    """Whether the driver runs each statement on its own (no BEGIN before it): psycopg's autocommit, or the
+    sqlite3 module's isolation_level None, which is how SQLAlchemy sets AUTOCOMMIT on each."""
+    raw = connection.connection.dbapi_connection
+    return raw.autocommit is True if connection.dialect.name == "postgresql" else raw.isolation_level is None
 
 
 @pytest.fixture

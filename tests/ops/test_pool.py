@@ -9,7 +9,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from organiser.pool import server_has_spoken
+from organiser.calendar.models import CalendarVersion
+from organiser.events.models import Event
+from organiser.pool import read_alone, reads_engine, server_has_spoken
 
 
 def test_an_idle_socket_is_quiet_until_the_other_side_speaks_or_hangs_up():
@@ -50,3 +52,42 @@ def test_a_request_after_the_server_closed_every_connection_gets_a_new_one(app, 
     for page in ("/agenda", "/calendar/public.ics"):
         response = client.get(page)
         assert response.status_code == 200, (page, response.status_code)
+
+
+def test_a_read_alone_switches_nothing(app, db):
+    """pool.read_alone runs on an engine whose connections are in AUTOCOMMIT for good: no switch of isolation level
+    to AUTOCOMMIT and back per read (with the pool's rollback of a returned connection, a third of a feed's 304 on
+    PostgreSQL), and no transaction left open on it."""
+    engine = reads_engine()
+    assert engine is not db.engine
+    happened: list[str] = []
+    sa.event.listen(engine, "set_connection_execution_options", lambda *_args: happened.append("switched"))
+    for _ in range(3):
+        read_alone(sa.select(CalendarVersion.version), {})
+    assert happened == []
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        if connection.dialect.name == "postgresql":
+            assert raw.autocommit is True
+            assert raw.info.transaction_status == raw.info.transaction_status.IDLE
+        else:
+            assert raw.isolation_level is None and not raw.in_transaction
+
+
+def test_a_read_alone_sees_what_is_committed_not_what_the_request_has_not(app, db, create_event):
+    """Its own snapshot: another transaction's committed rows, not the session's own uncommitted writes."""
+    event = create_event(title="Vastgelegd")
+    db.session.commit()
+    event.title = "Nog niet vastgelegd"
+    db.session.flush()
+    titles = read_alone(sa.select(Event.title).where(Event.id == sa.bindparam("id")), {"id": event.id})
+    assert [row.title for row in titles] == ["Vastgelegd"]
+    db.session.rollback()
+
+
+def test_disposing_the_app_engine_closes_the_reads_connections(app, db):
+    """Code that disposes db.engine (commands, tests) leaves no connection of the reads' engine open."""
+    read_alone(sa.select(CalendarVersion.version), {})
+    assert reads_engine().pool.checkedin() == 1
+    db.engine.dispose()
+    assert reads_engine().pool.checkedin() == 0
