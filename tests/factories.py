@@ -59,6 +59,13 @@ def recorded_statements(db) -> Iterator[list[str]]:
             sa_event.remove(engine, "before_cursor_execute", record)
 
 
+def in_autocommit(connection) -> bool:
+    """Whether the driver runs each statement on its own (no BEGIN before it): psycopg's autocommit, or the
+    sqlite3 module's isolation_level None, which is how SQLAlchemy sets AUTOCOMMIT on each."""
+    raw = connection.connection.dbapi_connection
+    return raw.autocommit is True if connection.dialect.name == "postgresql" else raw.isolation_level is None
+
+
 def at_once(app, db, calls: list[Callable[[], object]]) -> list[object]:
     """Run each call in a thread of its own (its own app context, session and, on PostgreSQL, connection, as
     several app servers would), all released together; each commits. Returns what each call returned, in the

@@ -15,6 +15,7 @@ from organiser.calendar import views
 from organiser.extensions import utcnow
 from organiser.invitations.models import InvitationState
 from tests.calendar.checks import vevents
+from tests.factories import in_autocommit
 
 UID = "event-{}@organiser.test"
 
@@ -36,13 +37,6 @@ def statements(db, isolation: bool = False):
     finally:
         for engine in engines:
             sa.event.remove(engine, "before_cursor_execute", record)
-
-
-def in_autocommit(connection) -> bool:
-    """Whether the driver runs each statement on its own (no BEGIN before it): psycopg's autocommit, or the
-    sqlite3 module's isolation_level None, which is how SQLAlchemy sets AUTOCOMMIT on each."""
-    raw = connection.connection.dbapi_connection
-    return raw.autocommit is True if connection.dialect.name == "postgresql" else raw.isolation_level is None
 
 
 @pytest.fixture
