@@ -12,7 +12,7 @@ from organiser.events.models import Event, EventStatus
 from organiser.extensions import utcnow
 from organiser.followup import asking
 from organiser.followup.models import FollowupAnswer, FollowupRequest, FollowupSettings, RespondentRole
-from organiser.followup.settings import opens_at
+from organiser.followup.settings import closes_at, opens_at
 from organiser.i18n import to_local
 from organiser.mail.models import OutboxMessage
 from tests.conftest import local
@@ -232,8 +232,14 @@ def test_an_anonymous_answer_is_counted_and_never_shown_with_a_name(app, db, cli
 
 def test_closed_questions_take_no_answer(app, db, client, held):
     asking.ask_attendees()
-    db.session.add(FollowupSettings(event_id=held["event"].id, enabled=True, open_days=1))
+    # One day open from the morning after: closed now at any hour only if the event was three days ago, not two
+    # (held two days ago, the questions stay open until the opening hour today).
+    event = held["event"]
+    for moved in (event, *event.stops):
+        moved.starts_at, moved.ends_at = moved.starts_at - timedelta(days=1), moved.ends_at - timedelta(days=1)
+    db.session.add(FollowupSettings(event_id=event.id, enabled=True, open_days=1))
     db.session.commit()
+    assert closes_at(event, FollowupSettings(open_days=1)) <= utcnow()
     token = held["tokens"]["anna"]
     assert "De vragen over deze bijeenkomst zijn gesloten." in client.get(f"/rsvp/{token}/followup").get_data(
         as_text=True
