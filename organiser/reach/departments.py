@@ -63,15 +63,15 @@ def department_reach_of(staff: StaffReached) -> list[DepartmentReach]:
     """Every department's reach from the grouped colleagues (no query); the never reached first."""
     result = []
     for department_id, name in sorted(staff.departments.items()):
-        active_staff = staff.count(department_id=department_id, active=True)
+        active_staff = staff.count_in(department_id, active=True)
         result.append(
             DepartmentReach(
                 name=name,
                 active_staff=active_staff,
-                invited=staff.count(department_id=department_id, invited=True),
-                reached=staff.count(department_id=department_id, reached=True),
-                reached_office=staff.count(department_id=department_id, reached=True, office=True),
-                not_invited=max(active_staff - staff.count(department_id=department_id, invited=True, active=True), 0),
+                invited=staff.count_in(department_id, invited=True),
+                reached=staff.count_in(department_id, reached=True),
+                reached_office=staff.count_in(department_id, reached=True, office=True),
+                not_invited=max(active_staff - staff.count_in(department_id, invited=True, active=True), 0),
             )
         )
     return never_reached_first(result)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import case, false, func, literal, null, union_all
 
@@ -41,9 +42,25 @@ class StaffReached:
     departments: dict[int, str]
     groups: list[StaffGroup]
 
-    def count(self, **where: object) -> int:
+    def count(self, **where: bool) -> int:
         """The colleagues of the groups whose fields have the given values, e.g. count(office=True, reached=True)."""
-        return sum(g.people for g in self.groups if all(getattr(g, k) == v for k, v in where.items()))
+        return _people(self.groups, where)
+
+    def count_in(self, department_id: int | None, **where: bool) -> int:
+        """count(), of one department only (None: colleagues without one); looked up, not searched, as a dashboard
+        asks it for every department."""
+        return _people(self._by_department.get(department_id, []), where)
+
+    @cached_property
+    def _by_department(self) -> dict[int | None, list[StaffGroup]]:
+        by_department: dict[int | None, list[StaffGroup]] = {}
+        for group in self.groups:
+            by_department.setdefault(group.department_id, []).append(group)
+        return by_department
+
+
+def _people(groups: list[StaffGroup], where: dict[str, bool]) -> int:
+    return sum(g.people for g in groups if all(getattr(g, k) == v for k, v in where.items()))
 
 
 def staff_reached(period: Period, now: datetime | None = None) -> StaffReached:
