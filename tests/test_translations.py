@@ -6,6 +6,7 @@ After `make messages`, every new msgid needs an English msgstr here, or the firs
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -70,6 +71,41 @@ def test_translations_keep_the_placeholders(catalogue):
             if Counter(PLACEHOLDER.findall(source)) != Counter(PLACEHOLDER.findall(translation)):
                 wrong.append((source, translation))
     assert not wrong, wrong[:3]
+
+
+def glued_sources(catalogue) -> list[tuple[str, str]]:
+    """(msgid, the other msgid whose Dutch opening its English contains): an edit of the .po that ran two entries
+    together (the privacy statement once read "after being recordedHet logboek van organisatoren: …")."""
+    openings = {}
+    for message in catalogue:
+        source = message.id[0] if message.pluralizable else message.id
+        opening = PLACEHOLDER.sub("", source or "")[:30]
+        if len(opening) == 30:  # a sentence, not a word both languages share (a name, "e-mail")
+            openings[opening] = source
+    glued = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        source = message.id[0] if message.pluralizable else message.id
+        for translation in message.string if message.pluralizable else [message.string]:
+            text = PLACEHOLDER.sub("", translation or "")
+            glued += [(source, other) for opening, other in openings.items() if other != source and opening in text]
+    return glued
+
+
+def test_no_translation_runs_into_another_entry(catalogue):
+    assert not glued_sources(catalogue)
+
+
+def test_the_glued_check_can_fail():
+    glued = read_po(
+        io.BytesIO(
+            b'msgid "na het vastleggen"\nmsgstr "after being recordedHet logboek van organisatoren: wie uw gegevens"\n'
+            b'msgid "Het logboek van organisatoren: wie uw gegevens wijzigde"\nmsgstr "The log"\n'
+        ),
+        locale="en",
+    )
+    assert glued_sources(glued) == [("na het vastleggen", "Het logboek van organisatoren: wie uw gegevens wijzigde")]
 
 
 def test_the_placeholder_check_can_fail():
