@@ -20,17 +20,22 @@ from .periods import Period, default_period, period_label
 bp = Blueprint("reach", __name__)
 
 
-def _chosen_period() -> tuple[PeriodForm, Period]:
-    """The period from the query string; an invalid one is explained and replaced by the last twelve months."""
+def _asked_period() -> tuple[PeriodForm, Period | None]:
+    """The period from the query string: the last twelve months when none is given, None when it is invalid."""
     form = PeriodForm(formdata=request.args if request.args else None)
     if not request.args:
         period = default_period()
         form.date_from.data, form.date_to.data = period.start, period.end
         return form, period
-    if form.validate():
-        return form, form.period()
-    period = default_period()
-    flash(_("Deze periode klopt niet. U ziet nu de afgelopen twaalf maanden."), "error")
+    return form, form.period() if form.validate() else None
+
+
+def _chosen_period() -> tuple[PeriodForm, Period]:
+    """The period of a page: an invalid one is explained on that page and replaced by the last twelve months."""
+    form, period = _asked_period()
+    if period is None:
+        flash(_("Deze periode klopt niet. U ziet nu de afgelopen twaalf maanden."), "error")
+        return form, default_period()
     return form, period
 
 
@@ -95,10 +100,18 @@ def ties():
 @bp.get("/reach/<key>.csv")
 @login_required
 def export(key: str):
-    """One dashboard or new-ties table as a CSV file (safe to open in a spreadsheet)."""
+    """One dashboard or new-ties table as a CSV file (safe to open in a spreadsheet); 400 for an invalid period."""
     if key not in TABLE_KEYS and key not in NEW_TIES_KEYS:
         abort(404)
-    _form, period = _chosen_period()
+    _form, period = _asked_period()
+    if period is None:
+        # A file of another period than asked for would be taken for the one asked for; and a message for a page
+        # would wait for whatever page comes next.
+        message = _(
+            "Deze periode klopt niet, dus er is geen bestand gemaakt. Kies de periode op de pagina Bereik en download "
+            "het bestand daar."
+        )
+        return render_template("error.html", title=_("Ongeldige periode"), message=message), 400
     table = new_ties_table(key, period) if key in NEW_TIES_KEYS else reach_table(key, period)
     filename = f"bereik-{key}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
     return csv_response(filename, table.header, table.rows)

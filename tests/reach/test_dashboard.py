@@ -202,6 +202,16 @@ def test_period_filter(logged_in, reach_data):
     assert f"/reach/summary.csv?from={(day - timedelta(days=1)).isoformat()}" in page
 
 
+@pytest.mark.parametrize("key", ["summary", "ties"])
+def test_a_csv_of_an_invalid_period_is_refused_and_leaves_no_message_behind(logged_in, reach_data, key):
+    for query in ("?from=abc", "?from=2026-12-31&to=2020-01-01"):
+        response = logged_in.get(f"/reach/{key}.csv{query}")
+        assert response.status_code == 400
+        assert response.mimetype == "text/html"  # no file of another period than the one asked for
+        assert "er is geen bestand gemaakt" in response.get_data(as_text=True)
+    assert "Deze periode klopt niet" not in logged_in.get("/agenda").get_data(as_text=True)
+
+
 def test_invalid_period_is_explained_and_falls_back(logged_in, reach_data):
     response = logged_in.get("/reach?from=2025-13-45&to=morgen")
     page = response.get_data(as_text=True)
