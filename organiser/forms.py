@@ -165,6 +165,22 @@ def parse_record_id(value) -> int | None:
         return None
 
 
+class OnlyWhen:
+    """A field that applies only when another field of the form has one of `values` (the series form's "how many
+    weeks" only for "every so many weeks"): otherwise whatever it holds, garbage included, is ignored with its
+    errors, as its hint promises. First among the field's validators; its data is then not to be read."""
+
+    field_flags = {"optional": True}
+
+    def __init__(self, other: str, *values: str) -> None:
+        self.other, self.values = other, values
+
+    def __call__(self, form, field) -> None:
+        if form[self.other].data not in self.values:
+            field.errors[:] = []
+            raise StopValidation()
+
+
 def within_calendar(form, field) -> None:
     """A validator: a date (or moment) between FIRST_YEAR and LAST_YEAR."""
     value = field.data

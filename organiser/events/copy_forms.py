@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..forms import Form, LocalDateTimeField, add_error, choice_list, within_calendar
+from ..forms import Form, LocalDateTimeField, OnlyWhen, add_error, choice_list, within_calendar
 from .forms import EventForm
 from .series import FREQUENCIES, MAX_OCCURRENCES, WEEKS_OF_MONTH, Rule
 
@@ -40,14 +40,18 @@ class SeriesForm(Form):
         _l("Om de hoeveel weken?"),
         description=_l("Alleen bij ‘om de zoveel weken’."),
         default=2,
-        validators=[Optional(), NumberRange(min=2, max=12, message=_l("Kies een getal van 2 tot en met 12."))],
+        validators=[
+            OnlyWhen("frequency", "weeks"),
+            Optional(),
+            NumberRange(min=2, max=12, message=_l("Kies een getal van 2 tot en met 12.")),
+        ],
     )
     week_of_month = SelectField(
         _l("Welke weekdag van de maand?"),
         description=_l("Alleen bij ‘elke maand op dezelfde weekdag’."),
         coerce=int,
         choices=choice_list(WEEKS_OF_MONTH),
-        validators=[Optional()],
+        validators=[OnlyWhen("frequency", "monthly_weekday"), Optional()],
     )
     end = RadioField(
         _l("Tot wanneer?"),
@@ -55,10 +59,11 @@ class SeriesForm(Form):
         default="until",
         validators=[InputRequired(_l("Kies hoe de reeks eindigt."))],
     )
-    until = DateField(_l("Tot en met"), validators=[Optional()])
+    until = DateField(_l("Tot en met"), validators=[OnlyWhen("end", "until"), Optional()])
     count = IntegerField(
         _l("Aantal keer (deze bijeenkomst meegeteld)"),
         validators=[
+            OnlyWhen("end", "count"),
             Optional(),
             NumberRange(
                 min=2,

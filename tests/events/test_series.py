@@ -154,6 +154,30 @@ def test_a_rule_past_the_maximum_or_without_dates_is_refused_with_a_clear_messag
     assert len(occurrences(db)) == 52 and db.session.scalar(db.select(db.func.count()).select_from(Series)) == 1
 
 
+def test_fields_for_another_choice_are_ignored_whatever_they_hold(db, logged_in, organiser, create_event):
+    """The browser sends every field of the form: "om de hoeveel weken" with a 1 (or a wrong end date under "een
+    aantal keer") must not stop a monthly series, as the fields' hints say they apply only to their own choice."""
+    source = create_event(title="Bruiscafé", starts_at=local(2027, 1, 5, 16), organiser=organiser)
+    leftovers = {"interval": "1", "until": "2027-02-30", "week_of_month": "9"}
+    response = logged_in.post(
+        f"/events/{source.id}/series/new",
+        {**leftovers, "frequency": "monthly_day", "end": "count", "count": "3"},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert [e.starts_at.day for e in occurrences(db)] == [5, 5, 5]
+    # Where they do apply, they are still checked.
+    other = create_event(title="Netwerkborrel", starts_at=local(2027, 1, 5, 16), organiser=organiser)
+    response = logged_in.post(
+        f"/events/{other.id}/series/new", {"frequency": "weeks", "interval": "1", "end": "count", "count": "3"}
+    )
+    assert response.status_code == 400
+    assert "Kies een getal van 2 tot en met 12." in response.get_data(as_text=True)
+    response = logged_in.post(
+        f"/events/{other.id}/series/new", {"frequency": "weekly", "end": "until", "until": "2027-02-30"}
+    )
+    assert response.status_code == 400
+
+
 def test_a_date_whose_time_does_not_exist_is_refused(db, logged_in, organiser, create_event):
     source = create_event(title="Nachtcafé", starts_at=local(2027, 3, 21, 2, 30), hours=1, organiser=organiser)
     response = logged_in.post(f"/events/{source.id}/series/new", {"frequency": "weekly", "end": "count", "count": "3"})
