@@ -245,6 +245,8 @@ def test_organiser_records_an_answer_and_exports_csv(logged_in, db, invited, org
     assert db.session.get(Invitation, invitation.id).state == InvitationState.YES
     page = logged_in.get(f"/events/{event.id}/answers").get_data(as_text=True)
     assert "Plaatsen bezet: 1 van 20" in page
+    # The note goes to the invitee with the confirmation: the page says so before anyone types one.
+    assert "krijgt de genodigde per mail bevestigd, met de opmerking erbij" in page
     csv = logged_in.get(f"/events/{event.id}/answers.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in csv
 
