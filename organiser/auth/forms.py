@@ -14,12 +14,13 @@ def _strip(value):
     return value.strip() if value else value
 
 
-def email_field(label=None) -> EmailField:
+def email_field(label=None, missing=None) -> EmailField:
+    """An address field; `missing`: the message when it is left empty (default: the user's own address)."""
     return EmailField(
         label or _l("E-mailadres"),
         filters=[_strip],
         validators=[
-            DataRequired(_l("Vul uw e-mailadres in.")),
+            DataRequired(missing or _l("Vul uw e-mailadres in.")),
             mail_address,
             Length(max=254),
         ],
@@ -88,7 +89,7 @@ ROLE_CHOICES = choice_list((role.value, role.label) for role in Role)
 
 class InviteAccountForm(Form):
     name = StringField(_l("Naam"), filters=[_strip], validators=[DataRequired(_l("Vul een naam in.")), Length(max=200)])
-    email = email_field()
+    email = email_field(missing=_l("Vul het e-mailadres in van wie u uitnodigt."))
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES, default=Role.ORGANISER.value)
     submit = SubmitField(_l("Uitnodiging versturen"))
 

@@ -49,6 +49,8 @@ def test_invitation_refuses_bad_addresses_and_duplicates(client, db, admin):
         assert response.status_code == 400
     page = invite(client, email="a@").get_data(as_text=True)
     assert "Dit is geen geldig e-mailadres." in page
+    # The address is someone else's, not the administrator's own.
+    assert "Vul het e-mailadres in van wie u uitnodigt." in invite(client, email="").get_data(as_text=True)
     assert "Er is al een organisator met dit e-mailadres." in invite(client, email="Beheer@Example.org").get_data(
         as_text=True
     )

@@ -109,6 +109,9 @@ def test_the_organiser_recording_an_answer_sees_and_keeps_the_current_one(logged
     kept = stored(db, invitation)
     assert (kept.state, kept.plus_ones, kept.note) == (InvitationState.YES, 2, "Glutenvrij, rolstoel")
     assert seats(db, event) == 3
+    edit_event(logged_in, event, max_plus_ones="0")
+    answer(logged_in, token, "yes", plus_ones=1)
+    assert "U houdt uw introducé, tenzij u zelf minder kiest." in logged_in.get(f"/rsvp/{token}").get_data(as_text=True)
 
 
 def test_the_count_table_pairs_every_number_with_its_answer(logged_in, db, invitees):
