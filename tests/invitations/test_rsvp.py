@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from organiser.auth.models import TrailEntry
-from organiser.events.models import Event
+from organiser.events.models import Event, EventStatus
 from organiser.extensions import utcnow
 from organiser.invitations import answers, links, notices, reminders, retention, sending
 from organiser.invitations.models import Invitation, InvitationState
@@ -328,3 +328,13 @@ def test_change_notice_says_what_changed_and_cancellation_gives_the_reason(logge
     )
     cancellation = mails(db, "cancellation")[0]
     assert "De reden: De zaal is onder water gelopen." in cancellation.text_body
+
+
+def test_the_page_of_a_cancelled_event_offers_no_deadline_to_answer_by(client, db, invited):
+    event, [(_invitation, token)] = invited(n=1, rsvp_deadline=datetime.now(UTC) + timedelta(days=3))
+    assert "Reageren kan tot" in client.get(f"/rsvp/{token}").get_data(as_text=True)
+    event.status = EventStatus.CANCELLED
+    db.session.commit()
+    page = client.get(f"/rsvp/{token}").get_data(as_text=True)
+    assert "Deze bijeenkomst is afgelast. U hoeft niets meer te doen." in page
+    assert "Reageren kan tot" not in page
