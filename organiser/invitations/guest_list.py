@@ -118,6 +118,11 @@ class Company:
     residents: int
     plus_ones: int
 
+    def __bool__(self) -> bool:
+        """False while nobody said yes: pages and mails leave the line out then ("0 collega's en 0 bewoners hebben
+        tot nu toe ja gezegd" puts the first invitees off rather than telling them anything)."""
+        return bool(self.staff or self.residents)
+
 
 def who_else_comes(event: Event, session: Session | None = None) -> Company:
     """Counts of those who said yes, so an invitee knows what to expect (read with `session`: the mail worker

@@ -338,3 +338,11 @@ def test_the_page_of_a_cancelled_event_offers_no_deadline_to_answer_by(client, d
     page = client.get(f"/rsvp/{token}").get_data(as_text=True)
     assert "Deze bijeenkomst is afgelast. U hoeft niets meer te doen." in page
     assert "Reageren kan tot" not in page
+
+
+def test_who_else_comes_is_told_once_someone_said_yes(client, db, invited):
+    _event, [(_first, token), (_second, other)] = invited(n=2)
+    assert "Wie komen er" not in client.get(f"/rsvp/{token}").get_data(as_text=True)  # not "0 … en 0 …"
+    answer(client, other, "yes")
+    page = client.get(f"/rsvp/{token}").get_data(as_text=True)
+    assert "Wie komen er: 1 collega van de gemeente en 0 bewoners hebben tot nu toe ja gezegd." in page
