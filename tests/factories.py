@@ -41,6 +41,20 @@ PASSWORD = "correct horse battery"
 
 
 @contextmanager
+def on_every_statement(db, record: Callable[..., None]) -> Iterator[None]:
+    """Call `record` (SQLAlchemy's before_cursor_execute: connection, cursor, statement, …) for each statement the
+    block sends, on every engine of the app: its own, and the one of the reads outside a transaction (pool.py)."""
+    engines = list(db.engines.values())
+    for engine in engines:
+        sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        for engine in engines:
+            sa_event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
 def recorded_statements(db) -> Iterator[list[str]]:
     """The SQL statements the block sends to the database, in order (for the tests that a page or a job takes
     the same number of queries however much data there is)."""
@@ -49,14 +63,8 @@ def recorded_statements(db) -> Iterator[list[str]]:
     def record(_connection, _cursor, statement, *_rest):
         statements.append(statement)
 
-    engines = list(db.engines.values())  # the app's, and the one of the reads outside a transaction (pool.py)
-    for engine in engines:
-        sa_event.listen(engine, "before_cursor_execute", record)
-    try:
+    with on_every_statement(db, record):
         yield statements
-    finally:
-        for engine in engines:
-            sa_event.remove(engine, "before_cursor_execute", record)
 
 
 def in_autocommit(connection) -> bool:

@@ -15,7 +15,7 @@ from organiser.calendar import views
 from organiser.extensions import utcnow
 from organiser.invitations.models import InvitationState
 from tests.calendar.checks import vevents
-from tests.factories import in_autocommit
+from tests.factories import in_autocommit, on_every_statement
 
 UID = "event-{}@organiser.test"
 
@@ -29,14 +29,8 @@ def statements(db, isolation: bool = False):
     def record(connection, _cursor, statement, *_args):
         seen.append((statement, "AUTOCOMMIT" if in_autocommit(connection) else None) if isolation else statement)
 
-    engines = list(db.engines.values())  # the app's, and the one of the reads outside a transaction (pool.py)
-    for engine in engines:
-        sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with on_every_statement(db, record):
         yield seen
-    finally:
-        for engine in engines:
-            sa.event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
