@@ -237,9 +237,10 @@ def test_closed_questions_take_no_answer(app, db, client, held):
     event = held["event"]
     for moved in (event, *event.stops):
         moved.starts_at, moved.ends_at = moved.starts_at - timedelta(days=1), moved.ends_at - timedelta(days=1)
-    db.session.add(FollowupSettings(event_id=event.id, enabled=True, open_days=1))
+    settings = FollowupSettings(event_id=event.id, enabled=True, open_days=1)
+    db.session.add(settings)
     db.session.commit()
-    assert closes_at(event, FollowupSettings(open_days=1)) <= utcnow()
+    assert closes_at(event, settings) <= utcnow()
     token = held["tokens"]["anna"]
     assert "De vragen over deze bijeenkomst zijn gesloten." in client.get(f"/rsvp/{token}/followup").get_data(
         as_text=True
