@@ -289,6 +289,11 @@ def answer_lines() -> dict[InvitationState, str]:
 def personal_feed_entries(person_id: int, now: datetime | None = None) -> list[PlannedEntry]:
     """The entries of a personal feed, in time order: sent, not declined, within the window; private, with the
     person's answer, no other guests (one narrow query: the VEVENTs themselves are stored, see fragments.py)."""
+    return planned_personal_entries(_personal_rows(_PERSONAL_ENTRIES, person_id, now))
+
+
+def planned_personal_entries(rows: Sequence[Sequence[Any]]) -> list[PlannedEntry]:
+    """The PlannedEntry of each row of _PERSONAL_ENTRIES, in their order. Call inside force_locale()."""
     url = base_url()
     entries = []
     # Translated once per feed, not per entry.
@@ -303,9 +308,7 @@ def personal_feed_entries(person_id: int, now: datetime | None = None) -> list[P
     answer_with_link = answer_here % {"url": personal}
     rsvp_token_of = rsvp_tokens_of()
     # Unpacked, not row.name: a Row's attribute costs ten times an unpacked value, and this runs per entry.
-    for state, event_id, version, published, *answer_moments, nonce, token_hash in _personal_rows(
-        _PERSONAL_ENTRIES, person_id, now
-    ):
+    for state, event_id, version, published, *answer_moments, nonce, token_hash in rows:
         token = rsvp_token_of(nonce, token_hash)
         link = personal if token else (f"{url}/events/{event_id}" if published else None)  # ical.event_page_url
         latest = max(filter(None, answer_moments), default=None)  # naive UTC (_PERSONAL_ENTRIES)
@@ -349,10 +352,10 @@ def render_personal_feed(person_id: int, locale: str | None, now: datetime | Non
     """The personal feed, in the person's language (`locale`, None: the default one)."""
     locale = locale or _feed_locale()
     with force_locale(locale):
-        entries = personal_feed_entries(person_id, now)
-        return fragments.feed(
+        return fragments.feed_of_rows(
             ical.feed_header(name=_("Mijn uitnodigingen (organiser)"), tzid=time_zone()),
-            entries,
+            _personal_rows(_PERSONAL_ENTRIES, person_id, now),
+            planned_personal_entries,
             base_url=base_url(),
             tzid=time_zone(),
             locale=locale,

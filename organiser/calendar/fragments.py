@@ -22,9 +22,9 @@ import functools
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from flask import current_app
 from sqlalchemy import Select
@@ -52,6 +52,7 @@ _FOLD = b"\r\n "
 
 #: (event id, feed_version, variant): what an entry is found by.
 Key = tuple[int, int, str]
+K = TypeVar("K", bound=Hashable)
 
 
 class PlannedEntry(NamedTuple):
@@ -204,31 +205,58 @@ def public_feed(header: bytes, events: Select, *, base_url: str, tzid: str, loca
     return b"".join([header, *(bodies[key] for key in keys), ical.FEED_END])
 
 
-def feed(header: bytes, planned: list[PlannedEntry], *, base_url: str, tzid: str, locale: str) -> bytes:
-    """A feed of these entries, in this order (an event once). Call inside force_locale(locale)."""
-    seen: set[int] = set()
-    wanted: dict[Key, PlannedEntry] = {}
+def feed_of_rows(
+    header: bytes,
+    rows: Sequence[Sequence[Hashable]],
+    planned_of: Callable[[list[tuple[Hashable, ...]]], list[PlannedEntry]],
+    *,
+    base_url: str,
+    tzid: str,
+    locale: str,
+) -> bytes:
+    """A feed with one entry per row of its query, in the rows' order; each row one event (the personal feed: one
+    invitation per event and person, uq_invitation_event_person). `planned_of(rows)`: the PlannedEntry of each of
+    those rows, in their order. Call inside force_locale(locale).
+
+    An entry as served (its personal link filled in) follows from its row with the output version, base URL, time
+    zone and language, so it is kept in this process by those (EntryCache, within FEED_ENTRY_CACHE_BYTES): a feed
+    made again after a change to one of its events plans, looks up and fills that event's entry only (the row of
+    a changed event or answer differs: feed_version, state, answer moments, link nonce). Half of a personal
+    feed's render went into planning and filling the 49 entries that had not changed (bench/bench_feeds.py)."""
+    context = (output_version(), base_url, tzid, locale)
+    keys = [(context, *row) for row in rows]
+    cache = entry_cache()
+    served = cache.get_many(keys)
+    missing = [key for key in keys if key not in served]
+    if missing:
+        made = dict(zip(missing, filled(planned_of([key[1:] for key in missing]), base_url, tzid, locale), strict=True))
+        cache.put_many(made)
+        served.update(made)
+    return b"".join([header, *(served[key] for key in keys), ical.FEED_END])
+
+
+def filled(planned: list[PlannedEntry], base_url: str, tzid: str, locale: str) -> list[bytes]:
+    """The entries of `planned` as served: looked up or written (entries()), personal links filled in."""
     shown = variants(base_url, tzid, locale)
-    for entry in planned:
-        if entry.event_id not in seen:  # two VEVENTs with one UID confuse every client
-            seen.add(entry.event_id)
-            wanted[entry.event_id, entry.event_version, shown(entry)] = entry
-    bodies = entries(list(wanted), wanted.__getitem__, base_url=base_url, tzid=tzid)
-    return b"".join([header, *(with_secret(bodies[key], entry.secret) for key, entry in wanted.items()), ical.FEED_END])
+    keys = [(entry.event_id, entry.event_version, shown(entry)) for entry in planned]
+    by_key = dict(zip(keys, planned, strict=True))
+    bodies = entries(list(by_key), by_key.__getitem__, base_url=base_url, tzid=tzid)
+    return [with_secret(bodies[key], entry.secret) for key, entry in zip(keys, planned, strict=True)]
 
 
 class EntryCache:
-    """Entries recently used by this process (bytes by key), least recently used dropped first: in front of the
-    database, which every process shares; nothing depends on it."""
+    """Entries recently used by this process (bytes by key: a Key, or a feed row with its context as served,
+    feed_of_rows), least recently used dropped first: in front of the database, which every process shares;
+    nothing depends on it."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._bodies: OrderedDict[Key, bytes] = OrderedDict()
+        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get_many(self, keys: list[Key]) -> dict[Key, bytes]:
-        found = {}
+    def get_many(self, keys: Sequence[K]) -> dict[K, bytes]:
+        found: dict[K, bytes] = {}
         with self._lock:
             for key in keys:
                 body = self._bodies.get(key)
@@ -237,7 +265,7 @@ class EntryCache:
                     found[key] = body
         return found
 
-    def put_many(self, bodies: dict[Key, bytes]) -> None:
+    def put_many(self, bodies: Mapping[K, bytes]) -> None:
         with self._lock:
             for key, body in bodies.items():
                 if key not in self._bodies and len(body) <= self.max_bytes:

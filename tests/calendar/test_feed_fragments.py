@@ -12,7 +12,7 @@ from organiser.calendar.fragments import STAND_IN, with_secret
 from organiser.calendar.models import CalendarFragment
 from organiser.events.models import Event, Stop
 from organiser.invitations import ical
-from organiser.invitations.models import InvitationState
+from organiser.invitations.models import Invitation, InvitationState
 from organiser.places.models import Initiative, Neighbourhood
 from tests.conftest import local
 
@@ -109,6 +109,54 @@ def test_personal_feed_of_stored_entries(app, client, create_event, create_perso
     folded = [one for one, whole in zip(raw, bodies, strict=True) if one.count(STAND_IN) < whole.count(STAND_IN)]
     assert all(STAND_IN in body for body in bodies) and folded
     assert not [t for t in tokens for body in bodies if t in body]
+
+
+def test_a_personal_feed_made_again_plans_only_the_entries_that_changed(
+    app, client, create_event, create_person, invite, feed_token, rsvp_token, db, monkeypatch
+):
+    """Each entry as served is kept by its row: a feed made again (its body not kept, as after any change) plans
+    the entries of changed events, answers and links only, and is byte for byte the feed made from nothing."""
+    pieter = create_person()
+    invitations = [
+        invite(create_event(title=f"Borrel {n}", starts_at=local(2030, 6, 1 + n, 13, 0)), pieter) for n in range(3)
+    ]
+    tokens = [rsvp_token(invitation) for invitation in invitations]
+    url = f"/calendar/personal/{feed_token(pieter)}.ics"
+    planned = []
+    plan = feeds.planned_personal_entries
+    monkeypatch.setattr(feeds, "planned_personal_entries", lambda rows: planned.extend(rows) or plan(rows))
+
+    def made_again(expected_plans: int) -> bytes:
+        planned.clear()
+        app.extensions.pop("calendar_feeds", None)  # the body kept by ETag: not there after a change
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        body = response.data
+        assert len(planned) == expected_plans
+        app.extensions.pop("calendar_feeds", None)
+        app.extensions.pop("calendar_entries", None)
+        assert client.get(url).data == body  # as a process that never served this feed makes it
+        return body.replace(b"\r\n ", b"")  # unfolded (RFC 5545, 3.1)
+
+    assert made_again(3).count(b"BEGIN:VEVENT") == 3
+    assert made_again(0).count(b"BEGIN:VEVENT") == 3
+    db.session.execute(update(Event).where(Event.id == invitations[1].event_id).values(title="Borrel verplaatst"))
+    db.session.commit()
+    assert b"Borrel verplaatst" in made_again(1)
+    db.session.execute(update(Event).where(Event.id == invitations[0].event_id).values(title="Borrel nummer nul"))
+    db.session.commit()
+    client.get(url)  # the same change seen once, then kept
+    assert b"Borrel nummer nul" in made_again(0)
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitations[2].id)
+        .values(state=InvitationState.MAYBE, answered_at=local(2029, 5, 1, 9, 0))
+    )
+    db.session.commit()
+    assert b"Uw antwoord: misschien." in made_again(1)
+    new_token = rsvp_token(db.session.merge(invitations[2]))
+    body = made_again(1)
+    assert new_token.encode() in body and tokens[2].encode() not in body and tokens[0].encode() in body
 
 
 def test_a_stand_in_is_filled_wherever_the_line_was_folded():
