@@ -93,7 +93,8 @@ def add_guests(event_id: int):
     back = safe_next(form.next.data) or url_for("invitations.guest_list", event_id=event.id)
     if _refuse_if_cancelled(event) or not form.validate_on_submit():
         return redirect(back)
-    count = _added(lambda: guests.add_to_guest_list(event, form.person_ids.data or []))
+    ticked = set(form.person_ids.data or [])
+    count = _added(lambda: guests.add_to_guest_list(event, ticked))
     if count is None:
         return redirect(back)
     if count:
@@ -101,8 +102,19 @@ def add_guests(event_id: int):
             ngettext("%(num)d persoon op de gastenlijst gezet.", "%(num)d mensen op de gastenlijst gezet.", count),
             "success",
         )
-    else:
+    elif not ticked:
         flash(_("Er is niemand toegevoegd. Vink de mensen aan die u op de lijst wilt zetten."), "info")
+    if ticked and count < len(ticked):
+        # A second click, another tab, or a colleague who added them (or took someone out of the directory) meanwhile.
+        skipped = len(ticked) - count
+        flash(
+            ngettext(
+                "%(num)d van wie u aanvinkte, staat al op de lijst of niet meer in het adresboek.",
+                "%(num)d van wie u aanvinkte, staan al op de lijst of niet meer in het adresboek.",
+                skipped,
+            ),
+            "info",
+        )
     return redirect(back)
 
 

@@ -56,6 +56,24 @@ def test_add_skips_inactive_deleted_listed_and_unknown_people(logged_in, db, eve
     assert sorted(i.person_id for i in listed(db, event)) == [active.id, already.id]
 
 
+def test_adding_people_already_listed_says_so(logged_in, db, event, create_person, invite):
+    """A second click (or another tab) adds nobody: the page says they are on the list already, instead of asking to
+    tick people, which they did."""
+    anna, bram = create_person(name="Anna"), create_person(name="Bram")
+    invite(event, anna, InvitationState.LISTED)
+    logged_in.post(f"/events/{event.id}/guests/add", {"person_ids": [str(anna.id)]})
+    page = logged_in.get(f"/events/{event.id}/guests").get_data(as_text=True)
+    assert "1 van wie u aanvinkte, staat al op de lijst of niet meer in het adresboek." in page
+    assert "Vink de mensen aan" not in page and "op de gastenlijst gezet" not in page
+    logged_in.post(f"/events/{event.id}/guests/add", {"person_ids": [str(anna.id), str(bram.id)]})
+    page = logged_in.get(f"/events/{event.id}/guests").get_data(as_text=True)
+    assert "1 persoon op de gastenlijst gezet." in page and "1 van wie u aanvinkte, staat al op de lijst" in page
+    logged_in.post(f"/events/{event.id}/guests/add", {})
+    page = logged_in.get(f"/events/{event.id}/guests").get_data(as_text=True)
+    assert "Er is niemand toegevoegd. Vink de mensen aan die u op de lijst wilt zetten." in page
+    assert sorted(i.person_id for i in listed(db, event)) == sorted([anna.id, bram.id])
+
+
 def test_the_next_address_must_be_local(logged_in, event, create_person):
     person = create_person()
     response = logged_in.post(
