@@ -126,7 +126,7 @@ def test_a_copy_must_be_in_the_future_and_at_a_time_that_exists(db, logged_in, o
     assert "Op 28 maart 2027 bestaat 02:30 niet" in response.get_data(as_text=True)
     response = logged_in.post(f"/events/{source.id}/copy", {"starts_at": "morgen"})
     assert response.status_code == 400
-    assert "Ongeldige datum/tijd." in response.get_data(as_text=True)
+    assert "Dit is geen datum met tijd. Schrijf bijvoorbeeld 28-03-2027 14:30." in response.get_data(as_text=True)
     assert len(_events(db)) == 1
 
 

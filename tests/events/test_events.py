@@ -101,8 +101,19 @@ def test_garbage_dates_get_a_message_not_an_error(logged_in, db):
     response = logged_in.post("/events/new/bruiscafe", event_form(starts_at="morgen", capacity="veel"))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Ongeldige datum/tijd." in page and "Ongeldig getal." in page
+    assert "Dit is geen datum met tijd. Schrijf bijvoorbeeld 28-03-2027 14:30." in page and "Ongeldig getal." in page
     assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
+
+
+def test_a_date_typed_where_the_browser_shows_no_picker(logged_in, db):
+    """Without a date picker the field is a text box: the ways people type a date and time there are read, each as
+    the same wall-clock time; the page shows it back in the picker's own format."""
+    typed = ["2030-06-15T14:00", " 2030-06-15 14:00 ", "15-06-2030 14:00", "15-06-2030 14.00"]
+    for starts_at in typed:
+        form = event_form(starts_at=starts_at, ends_at="2030-06-15T16:00", rsvp_deadline="2030-06-10T12:00")
+        assert logged_in.post("/events/new/bruiscafe", form).status_code == 302, starts_at
+    starts = db.session.scalars(db.select(Event.starts_at)).all()
+    assert len(starts) == len(typed) and len(set(starts)) == 1
 
 
 def test_unknown_format_is_404(logged_in):
