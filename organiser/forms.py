@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     DateTimeLocalField,
     Field,
     PasswordField,
@@ -257,6 +258,25 @@ DATETIME_FORMAT = [
     "%d-%m-%Y %H:%M",
     "%d-%m-%Y %H.%M",
 ]
+
+
+#: What a date field reads: the browser's date value (ISO, also how it is shown), then the Dutch order typed where
+#: the browser shows a plain text box.
+DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]
+
+
+class DayField(DateField):
+    """A date (no time), read as the browser sends it or as typed by hand (DATE_FORMATS); text that is no date
+    gets an example of one instead of WTForms' "Ongeldige datum."."""
+
+    def __init__(self, label=None, validators=None, format=None, **kwargs):
+        super().__init__(label, validators, format=format or DATE_FORMATS, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        try:
+            super().process_formdata([value.strip() for value in valuelist])
+        except ValueError:
+            raise ValueError(_("Dit is geen datum. Schrijf bijvoorbeeld 28-03-2027.")) from None
 
 
 class LocalDateTimeField(DateTimeLocalField):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SubmitField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from ..forms import Form, LocalDateTimeField, OnlyWhen, add_error, choice_list, within_calendar
+from ..forms import DayField, Form, LocalDateTimeField, OnlyWhen, add_error, choice_list, within_calendar
 from .forms import EventForm
 from .series import FREQUENCIES, MAX_OCCURRENCES, WEEKS_OF_MONTH, Rule
 
@@ -59,7 +59,7 @@ class SeriesForm(Form):
         default="until",
         validators=[InputRequired(_l("Kies hoe de reeks eindigt."))],
     )
-    until = DateField(_l("Tot en met"), validators=[OnlyWhen("end", "until"), Optional()])
+    until = DayField(_l("Tot en met"), validators=[OnlyWhen("end", "until"), Optional()])
     count = IntegerField(
         _l("Aantal keer (deze bijeenkomst meegeteld)"),
         validators=[

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, EmailField, HiddenField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Optional, ValidationError
 
 from ..forms import (
+    DayField,
     Form,
     Length,
     MultiCheckboxField,
@@ -26,9 +27,6 @@ from ..people.directory import PersonDetails, departments, normalise_email
 from ..people.models import ContactRole, PersonKind
 from .periods import Period, default_period, year_before
 
-#: What a date field sends (ISO), and what people type by hand where a browser shows a plain text box.
-DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]
-
 
 class PeriodForm(Form):
     """The period the dashboard covers; read from the query string, so bookmarks and CSV links keep it."""
@@ -36,8 +34,8 @@ class PeriodForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    date_from = DateField(_l("Van"), name="from", format=DATE_FORMATS, validators=[Optional(), within_calendar])
-    date_to = DateField(_l("Tot en met"), name="to", format=DATE_FORMATS, validators=[Optional(), within_calendar])
+    date_from = DayField(_l("Van"), name="from", validators=[Optional(), within_calendar])
+    date_to = DayField(_l("Tot en met"), name="to", validators=[Optional(), within_calendar])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

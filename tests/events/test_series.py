@@ -374,3 +374,14 @@ def test_changing_the_last_but_one_says_one_following_date_in_the_singular(db, l
     page = response.get_data(as_text=True)
     assert "De wijzigingen zijn opgeslagen, ook bij de volgende bijeenkomst in de reeks." in page
     assert [e.location for e in occurrences(db)][1:] == ["Buurthuis De Brug"] * 2
+
+
+def test_the_end_date_may_be_typed_in_the_dutch_order(db, logged_in, organiser, create_event):
+    """Where the browser shows no date picker: 30-06-2027 is the same end as 2027-06-30; text that is no date is
+    answered with an example of one."""
+    make_bruiscafe_series(create_event, organiser, logged_in, until=" 30-06-2027 ")
+    assert [e.starts_at for e in occurrences(db)] == FIRST_TUESDAYS
+    source = create_event(title="Netwerkborrel", starts_at=local(2027, 1, 5, 16), hours=2, organiser=organiser)
+    response = logged_in.post(f"/events/{source.id}/series/new", monthly(until="eind juni"))
+    assert response.status_code == 400
+    assert "Dit is geen datum. Schrijf bijvoorbeeld 28-03-2027." in response.get_data(as_text=True)
