@@ -17,7 +17,7 @@ from ..events.models import Event
 from ..extensions import db
 from ..forms import EmptyForm, required
 from ..people.forms import DirectoryFilterForm
-from ..people.models import Person
+from ..people.models import ContactRole, Person
 from ..web import page_number, safe_next
 from . import guest_list as guests
 from . import mix
@@ -69,13 +69,14 @@ def guest_list(event_id: int):
             selectinload(Person.department), selectinload(Person.initiatives)
         )
         results = db.paginate(query, page=page_number(), per_page=SEARCH_PER_PAGE, error_out=False)
+    listed_mix = mix.mix_for(event, guests.ON_LIST_STATES)
     return render_template(
         "invitations/guest_list.html",
         event=event,
         invitations=guests.guest_list(event),
-        mix_listed=mix.mix_for(event, guests.ON_LIST_STATES),
+        mix_listed=listed_mix,
         mix_yes=mix.mix_for(event, guests.YES_STATES),
-        shortfalls=mix.mix_shortfalls(event),
+        shortfalls=mix.mix_shortfalls(event, listed_mix),
         search=search,
         search_args={**search.query_args(), "zoeken": "1"},
         results=results,
@@ -144,13 +145,26 @@ def suggestions(event_id: int):
     event = event_for_organiser(event_id)
     form = SuggestionCountForm(request.args)
     n = form.aantal.data if form.validate() and form.aantal.data else 10
+    listed_mix = mix.mix_for(event, guests.ON_LIST_STATES)
+    suggested = suggesting.suggest_colleagues(event, n)
     return render_template(
         "invitations/suggestions.html",
         event=event,
         form=form,
         n=n,
-        suggestions=suggesting.suggest_colleagues(event, n),
-        shortfalls=mix.mix_shortfalls(event),
+        suggestions=suggested,
+        shortfalls=mix.mix_shortfalls(event, listed_mix),
+        # Office colleagues are suggested first: where the list lacks a frontline colleague and no suggestion is
+        # one, the page points to the directory's frontline colleagues instead of leaving the warning unanswered.
+        frontline_search=None
+        if listed_mix.frontline or any(not s.person.is_office for s in suggested)
+        else url_for(
+            "invitations.guest_list",
+            event_id=event.id,
+            zoeken="1",
+            rol=ContactRole.FRONTLINE.value,
+            _anchor="add-heading",
+        ),
         accept_form=AcceptSuggestionsForm(),
     )
 

@@ -113,14 +113,17 @@ def mix_for(event: Event, states: Iterable[InvitationState]) -> Mix:
     return Mix(states, staff, residents, office, frontline, by_role, by_department, hosts)
 
 
-def mix_shortfalls(event: Event, states: Iterable[InvitationState] = ON_LIST_STATES) -> list[str]:
+def mix_shortfalls(event: Event, listed: Mix | None = None) -> list[str]:
     """Where the guest list falls short of the event's target mix, in plain Dutch; empty when it does not.
+    `listed`: mix_for(event, ON_LIST_STATES) when the page has it already (else read here).
 
     The target: at least `event.min_office_share` percent of the colleagues work in an office, at least one
     colleague has a frontline contact role, and every host initiative has a resident on the list. Those who
     declined do not count (see ON_LIST_STATES).
     """
-    mix = mix_for(event, states)
+    mix = listed if listed is not None else mix_for(event, ON_LIST_STATES)
+    if mix.states != frozenset(ON_LIST_STATES):
+        raise ValueError("mix_shortfalls judges the mix of those on the list (ON_LIST_STATES)")
     target = event.min_office_share
     shortfalls: list[str] = []
     if mix.staff == 0:

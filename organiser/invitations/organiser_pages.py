@@ -39,6 +39,7 @@ def answers(event_id: int):
     event = event_for_organiser(event_id)
     filters = AnswersFilterForm(request.args)
     shown = answers_page(event, filters, page_number())
+    listed_mix = mix.mix_for(event, guests.ON_LIST_STATES)
     return render_template(
         "invitations/answers.html",
         event=event,
@@ -52,9 +53,9 @@ def answers(event_id: int):
         states=list(InvitationState),
         inbox_lines=inbox_lines(event.id),
         waiting_block=room.waiting_list_block(event),
-        mix_listed=mix.mix_for(event, guests.ON_LIST_STATES),
+        mix_listed=listed_mix,
         mix_yes=mix.mix_for(event, guests.YES_STATES),
-        shortfalls=mix.mix_shortfalls(event),
+        shortfalls=mix.mix_shortfalls(event, listed_mix),
         own_initiative=shown.own_initiative,
         by_invitation=shown.by_invitation,
         pending=pending_signups(event),

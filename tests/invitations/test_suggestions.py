@@ -189,3 +189,25 @@ def test_a_silly_number_falls_back_to_ten(logged_in, event, create_person):
         create_person()
     page = logged_in.get(f"/events/{event.id}/guests/suggestions?aantal=-3").get_data(as_text=True)
     assert "10 voorstellen, de beste eerst" in page and "Kies een aantal van 1 tot en met 100." in page
+
+
+def test_a_list_without_a_frontline_colleague_is_pointed_to_them(logged_in, event, create_person, invite):
+    """Office colleagues are suggested first, so ten suggestions can all be office ones while the page warns that no
+    frontline colleague is on the list: then it links to the directory's frontline colleagues, which lists them."""
+    for n in range(12):
+        create_person(name=f"Kantoor {n}", department="Vergunningen")
+    create_person(name="Wim Wijk", department="Wijkteams", role="frontline")
+    url = f"/events/{event.id}/guests/suggestions"
+    page = logged_in.get(url).get_data(as_text=True)
+    assert "Er is nog geen collega met een contactrol (frontlinie) uitgenodigd." in page
+    assert "Wim Wijk" not in page and "daarom staat hieronder niemand met een contactrol" in page
+    link = f"/events/{event.id}/guests?zoeken=1&amp;rol=frontline#add-heading"
+    assert f'<a href="{link}">Zoek een collega met een contactrol</a>' in page
+    found = logged_in.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Wim Wijk" in found and "Kantoor 1" not in found
+    # Enough suggestions to reach the frontline colleague: no link.
+    assert "Zoek een collega met een contactrol" not in logged_in.get(f"{url}?aantal=20").get_data(as_text=True)
+    # A frontline colleague on the list: no warning, no link.
+    invite(event, create_person(name="Fien Front", role="frontline"), InvitationState.LISTED)
+    page = logged_in.get(url).get_data(as_text=True)
+    assert "Zoek een collega met een contactrol" not in page and "nog geen collega met een contactrol" not in page
