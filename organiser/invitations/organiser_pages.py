@@ -245,6 +245,16 @@ def send(event_id: int):
             )
         if skipped:
             flash(sending.skipped_message(skipped, sent=count), "error")
+        # A second click, another tab, or a colleague who sent or changed the list meanwhile.
+        if passed_over := len(set(chosen)) - count - len(skipped):
+            flash(
+                ngettext(
+                    "%(num)d van wie u koos, was al uitgenodigd of staat niet meer op de lijst.",
+                    "%(num)d van wie u koos, waren al uitgenodigd of staan niet meer op de lijst.",
+                    passed_over,
+                ),
+                "info",
+            )
         if not count:
             return redirect(url_for("invitations.send", event_id=event.id))
         return redirect(url_for("invitations.answers", event_id=event.id))

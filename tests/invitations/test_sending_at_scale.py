@@ -51,6 +51,8 @@ def test_a_second_send_invites_nobody_twice(logged_in, db, create_event, organis
     event, listed, _ = send_to(logged_in, db, create_event, organiser, invitees, 3, "Wijkwandeling")
     ids = [str(invitation.id) for invitation in listed]
     assert logged_in.post(f"/events/{event.id}/send", {"invitation": ids}).status_code == 302
+    page = logged_in.get(f"/events/{event.id}/send").get_data(as_text=True)
+    assert "3 van wie u koos, waren al uitgenodigd of staan niet meer op de lijst." in page
     count = db.session.scalar(
         db.select(db.func.count()).select_from(OutboxMessage).where(OutboxMessage.event_id == event.id)
     )
