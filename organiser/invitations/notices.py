@@ -150,8 +150,11 @@ def queue_invitation(invitation: Invitation) -> None:
 
 
 def queue_new_link(invitation: Invitation) -> None:
-    """A new personal link (the old one stopped working); the calendar entry again while a place is held."""
-    _record(invitation, OutboxKind.NEW_LINK, ics_method="REQUEST" if invitation.holds_place else None)
+    """A new personal link (the old one stopped working); the calendar entry again while a place is held. After
+    the event the mail does not speak of answering: the link then shows what is stored (and the questions after
+    the encounter)."""
+    over = {"event_over": True} if invitation.event.ends_at <= utcnow() else {}
+    _record(invitation, OutboxKind.NEW_LINK, ics_method="REQUEST" if invitation.holds_place else None, **over)
 
 
 def confirmation_subjects(invitation: Invitation, wanted: InvitationState) -> dict:

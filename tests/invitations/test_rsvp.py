@@ -146,6 +146,27 @@ def test_unknown_and_revoked_links_look_the_same(client, db, invited):
     assert new_token in mails(db, "new_link")[0].text_body
 
 
+def test_a_new_link_after_the_event_does_not_speak_of_answering(db, create_event, create_person, invite, rsvp_token):
+    """After the encounter the personal link shows what is stored (and the questions afterwards): a new link's mail
+    says that, not "antwoorden of uw antwoord wijzigen"; before it, the mail still speaks of answering."""
+    past = create_event(title="Bruiscafé van vorige week", starts_at=utcnow() - timedelta(days=7))
+    coming = create_event(title="Bruiscafé van volgende week", starts_at=utcnow() + timedelta(days=7))
+    anna = create_person(name="Anna")
+    for event in (past, coming):
+        invitation = invite(event, anna, InvitationState.YES)
+        rsvp_token(invitation)
+        sending.reissue_link(db.session.get(Invitation, invitation.id))
+    db.session.commit()
+    after, before = mails(db, "new_link")
+    assert "vorige week" in after.subject and "volgende week" in before.subject
+    token = links.rsvp_token(db.session.scalars(db.select(Invitation).where(Invitation.event_id == past.id)).one())
+    for body in (after.text_body, after.html_body):
+        assert "De bijeenkomst is voorbij." in body and token in body
+        assert "uw antwoord wijzigen" not in body.lower() and "agenda" not in body
+    assert "Uw persoonlijke link om te antwoorden of uw antwoord te wijzigen" in before.text_body
+    assert "De bijeenkomst is voorbij" not in before.text_body + before.html_body
+
+
 def test_posting_needs_csrf(client, db, invited):
     event, [(invitation, token)] = invited(n=1)
     response = client.post(f"/rsvp/{token}", {"answer": "no", "plus_ones": "0"}, csrf=False)
