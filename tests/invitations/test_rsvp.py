@@ -146,25 +146,41 @@ def test_unknown_and_revoked_links_look_the_same(client, db, invited):
     assert new_token in mails(db, "new_link")[0].text_body
 
 
-def test_a_new_link_after_the_event_does_not_speak_of_answering(db, create_event, create_person, invite, rsvp_token):
-    """After the encounter the personal link shows what is stored (and the questions afterwards): a new link's mail
-    says that, not "antwoorden of uw antwoord wijzigen"; before it, the mail still speaks of answering."""
-    past = create_event(title="Bruiscafé van vorige week", starts_at=utcnow() - timedelta(days=7))
-    coming = create_event(title="Bruiscafé van volgende week", starts_at=utcnow() + timedelta(days=7))
+def test_a_new_link_once_answering_is_closed_does_not_ask_for_an_answer(
+    db, create_event, create_person, invite, rsvp_token
+):
+    """From the start of the event (or its cancellation) no answer can be given: a new link's mail says so and
+    that the link shows what is stored, and carries no calendar part (a REQUEST asks for an answer again, and
+    would put a cancelled event back in the calendar); before the start, the mail still speaks of answering."""
+    now = utcnow()
+    events = {
+        "over": create_event(title="Bruiscafé van vorige week", starts_at=now - timedelta(days=7)),
+        "begun": create_event(title="Bruiscafé van nu", starts_at=now - timedelta(hours=1), hours=3),
+        "cancelled": create_event(title="Bruiscafé afgelast", starts_at=now + timedelta(days=3)),
+        "coming": create_event(title="Bruiscafé van volgende week", starts_at=now + timedelta(days=7)),
+    }
     anna = create_person(name="Anna")
-    for event in (past, coming):
+    tokens = {}
+    for name, event in events.items():
         invitation = invite(event, anna, InvitationState.YES)
+        if name == "cancelled":
+            event.status = EventStatus.CANCELLED
         rsvp_token(invitation)
         sending.reissue_link(db.session.get(Invitation, invitation.id))
+        tokens[name] = links.rsvp_token(db.session.get(Invitation, invitation.id))
     db.session.commit()
-    after, before = mails(db, "new_link")
-    assert "vorige week" in after.subject and "volgende week" in before.subject
-    token = links.rsvp_token(db.session.scalars(db.select(Invitation).where(Invitation.event_id == past.id)).one())
-    for body in (after.text_body, after.html_body):
-        assert "De bijeenkomst is voorbij." in body and token in body
-        assert "uw antwoord wijzigen" not in body.lower() and "agenda" not in body
-    assert "Uw persoonlijke link om te antwoorden of uw antwoord te wijzigen" in before.text_body
-    assert "De bijeenkomst is voorbij" not in before.text_body + before.html_body
+    over, begun, cancelled, coming = mails(db, "new_link")
+    for mail, opening, name in (
+        (over, "De bijeenkomst is voorbij.", "over"),
+        (begun, "Antwoorden kan niet meer.", "begun"),
+        (cancelled, "Antwoorden kan niet meer.", "cancelled"),
+    ):
+        for body in (mail.text_body, mail.html_body):
+            assert opening in body and tokens[name] in body, name
+            assert "uw antwoord wijzigen" not in body.lower() and "agenda" not in body, name
+        assert not mail.ics, name
+    assert "Uw persoonlijke link om te antwoorden of uw antwoord te wijzigen" in coming.text_body
+    assert "METHOD:REQUEST" in coming.ics and "Antwoorden kan niet meer" not in coming.text_body
 
 
 def test_posting_needs_csrf(client, db, invited):
