@@ -307,6 +307,11 @@ class Event(Model):
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
 
+    def takes_answers(self, now: datetime) -> bool:
+        """Whether an invitee can still answer at `now` (UTC): until the start, unless cancelled. The deadline
+        narrows what may change before that (invitations.answers.can_change_answer), never past it."""
+        return not self.is_cancelled and now < self.starts_at
+
     @property
     def signup_closes_at(self) -> datetime:
         """Until when signing up is possible (UTC): the setting, else the reply deadline, else the start."""

@@ -88,16 +88,14 @@ def can_change_answer(invitation: Invitation, now: datetime | None = None) -> bo
     """Answers can change freely until the deadline (or the start); after it only downwards (see `goes_down`)."""
     now = now or utcnow()
     event = invitation.event
-    if event.status == EventStatus.CANCELLED or event.starts_at <= now:
+    if not event.takes_answers(now):
         return False
     return event.rsvp_deadline is None or now < event.rsvp_deadline
 
 
 def can_cancel(invitation: Invitation, now: datetime | None = None) -> bool:
     """Saying no is possible until the event starts, also after the deadline."""
-    now = now or utcnow()
-    event = invitation.event
-    return event.status != EventStatus.CANCELLED and now < event.starts_at
+    return invitation.event.takes_answers(now or utcnow())
 
 
 def kept_plus_ones(invitation: Invitation) -> int:

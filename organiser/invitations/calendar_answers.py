@@ -147,7 +147,7 @@ def _apply_counter(invitation: Invitation, incoming: IncomingMessage, now: datet
         return _result(invitation, "other_event", counter.uid)
     if counter.attendee != (invitation.person.email or "").strip().lower():
         return _result(invitation, "not_invitee", counter.attendee)
-    if invitation.event.status == EventStatus.CANCELLED or invitation.event.starts_at <= now:
+    if not invitation.event.takes_answers(now):
         return _result(invitation, "counter_closed")
     proposed = ""
     if counter.proposed_start is not None:

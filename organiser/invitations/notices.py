@@ -152,14 +152,13 @@ def queue_invitation(invitation: Invitation) -> None:
 def queue_new_link(invitation: Invitation) -> None:
     """A new personal link (the old one stopped working); the calendar entry again while a place is held.
 
-    Once no answer can be given any more — the event has started or was cancelled, where answers.can_cancel ends —
-    the mail does not speak of answering (the link then shows what is stored, and the questions after the
-    encounter) and carries no calendar part: a REQUEST would ask for an answer again, and for a cancelled event
-    would put it back in the invitee's calendar (RFC 5546 §3.2.2: a REQUEST with a higher SEQUENCE replaces the
-    CANCEL they had)."""
+    Once no answer can be given any more (Event.takes_answers: the event has started or was cancelled), the mail
+    does not speak of answering (the link then shows what is stored, and the questions after the encounter) and
+    carries no calendar part: a REQUEST would ask for an answer again, and for a cancelled event would put it back
+    in the invitee's calendar (RFC 5546 §3.2.2: a REQUEST with a higher SEQUENCE replaces the CANCEL they had)."""
     event = invitation.event
     now = utcnow()
-    if event.is_cancelled or event.starts_at <= now:
+    if not event.takes_answers(now):
         _record(invitation, OutboxKind.NEW_LINK, answering_closed="over" if event.ends_at <= now else "closed")
         return
     _record(invitation, OutboxKind.NEW_LINK, ics_method="REQUEST" if invitation.holds_place else None)
