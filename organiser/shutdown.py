@@ -72,8 +72,18 @@ class StopRequest:
 
         def restore() -> None:
             signal.set_wakeup_fd(previous_fd)
-            for sig, handler in previous.items():
-                signal.signal(sig, signal.SIG_IGN if self.signum is not None else handler)
+            # Blocked while the handlers change. A signal that the C-level handler had caught but whose Python
+            # handler had not run yet would otherwise find SIG_IGN in its place, and CPython then prints "Signal 15
+            # ignored due to race condition" with a traceback (bpo-43406; seen in a burst of SIGTERMs). Blocking
+            # runs the pending Python handlers first (pthread_sigmask checks for signals), and setting SIG_IGN
+            # discards what arrives meanwhile (POSIX). SIG_IGN stays the kernel's: it holds through the
+            # interpreter's finalisation, which puts Python-level handlers back to the default.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, previous)
+            try:
+                for sig, handler in previous.items():
+                    signal.signal(sig, signal.SIG_IGN if self.signum is not None else handler)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
         return restore
 
