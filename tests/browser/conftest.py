@@ -25,11 +25,28 @@ CHROMIUM_ARGS = [
 ]
 
 
+def read_whole(app):
+    """The app with each response read into memory, and closed, before werkzeug's development server writes it.
+    When the browser drops a connection (a favicon it no longer wants), that server's clean-up reads the dropped
+    socket before it closes the response and raises: a static file's handle was left open, a ResourceWarning that
+    failed whichever test was running (seen in CI: favicon.svg)."""
+
+    def whole(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return whole
+
+
 @pytest.fixture
 def live_server(database_url):
     """The app served on a free loopback port in a thread, for the length of one test."""
     app = make_app(database_url)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.port}", "app": app}
