@@ -77,7 +77,8 @@ class StopRequest:
             # ignored due to race condition" with a traceback (bpo-43406; seen in a burst of SIGTERMs). Blocking
             # runs the pending Python handlers first (pthread_sigmask checks for signals), and setting SIG_IGN
             # discards what arrives meanwhile (POSIX). SIG_IGN stays the kernel's: it holds through the
-            # interpreter's finalisation, which puts Python-level handlers back to the default.
+            # interpreter's finalisation, which puts Python-level handlers back to the default. The block is
+            # this thread's: enough in the worker, which starts no other (tests/mail/test_stopping.py).
             blocked = signal.pthread_sigmask(signal.SIG_BLOCK, previous)
             try:
                 for sig, handler in previous.items():
