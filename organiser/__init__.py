@@ -15,6 +15,7 @@ from .auth.services import load_organiser
 from .auth.sso import init_sso
 from .auth.sso_views import bp as sso_bp
 from .auth.views import bp as auth_bp
+from .calendar import told
 from .calendar.views import bp as calendar_bp
 from .cli import register_cli
 from .config import DEFAULT_SECRET_KEY, ROOT, load_config
@@ -112,6 +113,7 @@ def register_extensions(app: Flask) -> None:
     ext.db.init_app(app)
     replace_closed_connections(app)  # instead of pool_pre_ping: no round trip per request
     dispose_reads_with_the_app_engine(app)
+    told.init_app(app)  # feed validators kept while PostgreSQL tells of no change
     ext.migrate.init_app(
         app,
         ext.db,

@@ -115,6 +115,9 @@ DEFAULTS: dict[str, Any] = {
     "FEED_CACHE_BYTES": 32 * 1024 * 1024,
     # Feed entries (VEVENTs, stored in the database) also kept per process (0: off). See calendar.fragments.
     "FEED_ENTRY_CACHE_BYTES": 32 * 1024 * 1024,
+    #: On PostgreSQL, each app server keeps the feeds' validator rows while the database tells of no change
+    #: (LISTEN/NOTIFY, calendar/told.py): a 304 without a round trip. False: every 304 reads its row.
+    "FEED_VALIDATORS_TOLD": True,
     #: Requests per token URL (as "N/minute", "N/hour", …); an address may make a hundred times as many.
     "RATE_LIMIT_TOKEN": "30/minute",
     #: Login attempts per account per window (a successful login starts the count again); an address may make

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from sqlalchemy import event as sa_event
 
 from organiser import signals
 from organiser.auth.services import create_organiser as create_organiser_account
+from organiser.calendar import told
 from organiser.calendar.links import issue_feed_token
 from organiser.events.models import Event, EventStatus, Stop
 from organiser.extensions import utcnow
@@ -72,6 +74,19 @@ def in_autocommit(connection) -> bool:
     sqlite3 module's isolation_level None, which is how SQLAlchemy sets AUTOCOMMIT on each."""
     raw = connection.connection.dbapi_connection
     return raw.autocommit is True if connection.dialect.name == "postgresql" else raw.isolation_level is None
+
+
+def told_rows_listening(seconds: float = 10.0):
+    """The current app's kept feed validator rows (calendar/told.py) once its thread listens; None on SQLite."""
+    kept = told.for_app()
+    if kept is None:
+        return None
+    kept.generation()  # starts the thread in this process
+    deadline = time.monotonic() + seconds
+    while not kept.listening:
+        assert time.monotonic() < deadline, f"nobody listens on {told.CHANNEL}"
+        time.sleep(0.01)
+    return kept
 
 
 def at_once(app, db, calls: list[Callable[[], object]]) -> list[object]:

@@ -9,7 +9,9 @@ the transaction of every change to what a feed shows (migrations 0011 and 0028),
 the window has not passed an event, the stored ETag is the one a computation would give: the request is answered
 from that row, on every app server alike. Otherwise the ETag is computed again and stored with the counters read
 *before* it (a change committed in between leaves the stored counters behind the current ones, so the next
-request computes again: never a stale ETag). Functions flush, never commit.
+request computes again: never a stale ETag). On PostgreSQL each app server keeps the row it read while the
+database tells of no change (told.py): the 304 of an unchanged feed then needs no statement at all, and a change
+reaches it with its notification. Functions flush, never commit.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..extensions import db, utcnow
 from ..people.models import Person
 from ..pool import read_alone
 from ..tokens import hash_token, looks_like_token
+from . import told
 from .fragments import digest
 from .links import REVOKED, Revoked
 from .models import CalendarVersion, FeedState, FeedToken, PersonalFeedVersion
@@ -89,13 +92,45 @@ def find_personal_feed(token: str, settings: list[object], now: datetime) -> Per
     None when unknown. `settings`: what else the ETag depends on (code, base URL, time zone, window)."""
     if not looks_like_token(token):
         return None
-    row = next(iter(read_alone(_PERSONAL, {"token_hash": hash_token(token)})), None)
-    if row is None:
+    token_hash = hash_token(token)
+    found = _kept_or_read(
+        "personal:" + token_hash,
+        _PERSONAL,
+        {"token_hash": token_hash},
+        lambda row: digest(
+            [*settings, "personal", row.id, row.locale, row.person_version or 0, row.calendar_version or 0]
+        ),
+        now,
+        keep_if=lambda row: row.revoked_at is None and row.deleted_at is None,
+    )
+    if found is None:
         return None
+    row, known = found
     if row.revoked_at is not None or row.deleted_at is not None:
         return REVOKED
-    inputs = digest([*settings, "personal", row.id, row.locale, row.person_version or 0, row.calendar_version or 0])
-    return PersonalFeed(row.id, row.locale, Known(inputs, _still_holds(inputs, row, now)))
+    return PersonalFeed(row.id, row.locale, known)
+
+
+def _kept_or_read(key: str, statement, parameters: dict, inputs_of, now: datetime, keep_if=lambda _row: True):
+    """(row, Known) of a feed's validator row, or None when there is none: the row this process keeps while its
+    validator holds and PostgreSQL told of no change (told.py), else the row read in one statement (kept then if
+    its validator holds and `keep_if(row)`). `inputs_of(row)`: the digest of the counters, settings and code."""
+    kept = told.for_app()
+    row = kept.get(key) if kept is not None else None
+    if row is not None:
+        inputs = inputs_of(row)
+        validator = _still_holds(inputs, row, now)
+        if validator is not None:
+            return row, Known(inputs, validator)
+    generation = kept.generation() if kept is not None else None
+    row = next(iter(read_alone(statement, parameters)), None)
+    if row is None:
+        return None
+    inputs = inputs_of(row)
+    validator = _still_holds(inputs, row, now)
+    if validator is not None and kept is not None and keep_if(row):
+        kept.keep(key, generation, row)
+    return row, Known(inputs, validator)
 
 
 _PUBLIC = (
@@ -113,10 +148,10 @@ _PUBLIC = (
 
 
 def known_public(key: str, settings: list[object], now: datetime) -> Known:
-    """The stored validator of public feed `key`, if it still holds (one statement)."""
-    row = next(iter(read_alone(_PUBLIC, {"key": key})), None)
-    inputs = digest([*settings, key, row.calendar_version if row is not None else 0])
-    return Known(inputs, _still_holds(inputs, row, now) if row is not None else None)
+    """The stored validator of public feed `key`, if it still holds (one statement, or none while this process
+    keeps it: told.py)."""
+    found = _kept_or_read(key, _PUBLIC, {"key": key}, lambda row: digest([*settings, key, row.calendar_version]), now)
+    return found[1] if found is not None else Known(digest([*settings, key, 0]), None)
 
 
 def settled_validator(

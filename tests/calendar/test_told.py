@@ -1,0 +1,189 @@
+"""Feed validator rows kept per app server while PostgreSQL tells of no change (calendar/told.py, migration 0033):
+a change committed anywhere reaches every server, a lost connection keeps nothing, this process's own writes
+are seen at once. On SQLite nothing is kept: every 304 reads its row, and a change made past the app is seen."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from datetime import timedelta
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from organiser.calendar import told
+from organiser.calendar.models import FeedState
+from organiser.extensions import utcnow
+from organiser.invitations.models import InvitationState
+from tests.factories import on_every_statement, told_rows_listening
+
+WAIT_SECONDS = 10.0
+#: A moment as SQLAlchemy writes it into SQLite, which PostgreSQL reads as well.
+REVOKED_AT = "2026-12-01 09:00:00.000000"
+
+
+@pytest.fixture
+def feed(client, db, create_event, create_person, invite, feed_token):
+    """(url, event, person): a person invited to one event, their feed made once and asked with its ETag once
+    (on PostgreSQL that 304 keeps the row)."""
+    kept = told_rows_listening()
+    person = create_person()
+    event = create_event(title="Wijksafari", starts_at=utcnow() + timedelta(days=3))
+    invitation = invite(event, person, InvitationState.YES)
+    url = f"/calendar/personal/{feed_token(person)}.ics"
+    first = client.get(url)
+    assert first.status_code == 200
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    if kept is not None:
+        assert reads(db, lambda: client.get(url, headers={"If-None-Match": first.headers["ETag"]})) == 0
+    return url, first.headers["ETag"], event, person, invitation
+
+
+def reads(db, request) -> int:
+    """How many statements `request()` sends."""
+    seen: list[str] = []
+    with on_every_statement(db, lambda _c, _cur, statement, *_a: seen.append(statement)):
+        request()
+    return len(seen)
+
+
+def write_past_the_app(db, statement: str, **parameters) -> None:
+    """Run and commit `statement` on a connection of the driver itself, as another app server, a command or a
+    database administrator would: no SQLAlchemy event of this process sees it."""
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        with sqlite3.connect(url.database) as connection:
+            connection.execute(statement.replace("%(", ":").replace(")s", ""), parameters)
+        return
+    with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False)) as connection:
+        connection.execute(statement, parameters)
+
+
+def answered_again(client, url, etag, seconds: float = WAIT_SECONDS):
+    """The first answer other than 304 to a request holding `etag`, asked until `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = client.get(url, headers={"If-None-Match": etag})
+        if response.status_code != 304 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.01)
+
+
+def test_a_change_committed_past_this_process_reaches_its_kept_rows(client, db, feed):
+    """Without the notification the kept row would answer 304 for MOST_SECONDS (30), three times the wait."""
+    url, etag, event, _person, _invitation = feed
+    write_past_the_app(db, "UPDATE event SET title = %(title)s WHERE id = %(id)s", title="Bruiscafé", id=event.id)
+    response = answered_again(client, url, etag)
+    assert response.status_code == 200
+    assert response.headers["ETag"] != etag
+    assert b"Bruiscaf" in response.data
+
+
+def test_a_link_replaced_past_this_process_answers_410(client, db, feed):
+    url, _etag, _event, person, _invitation = feed
+    write_past_the_app(
+        db, "UPDATE feed_token SET revoked_at = %(now)s WHERE person_id = %(id)s", now=REVOKED_AT, id=person.id
+    )
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (status := client.get(url).status_code) == 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert status == 410
+
+
+def _listener_pid(db) -> int | None:
+    return db.session.scalar(
+        sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = :listen "
+            "AND pid <> pg_backend_pid()"
+        ),
+        {"listen": f"LISTEN {told.CHANNEL}"},
+    )
+
+
+def test_a_lost_connection_keeps_nothing_from_before(client, db, feed):
+    """The listener's connection ends and a change commits before it listens again (its notification went to
+    nobody): once it listens again the kept row is gone."""
+    url, etag, event, _person, _invitation = feed
+    kept = told.for_app()
+    if kept is None:
+        assert reads(db, lambda: client.get(url, headers={"If-None-Match": etag})) == 1  # SQLite: every 304 reads
+        return
+    pid = _listener_pid(db)
+    db.session.commit()
+    assert pid is not None
+    write_past_the_app(db, "SELECT pg_terminate_backend(%(pid)s)", pid=pid)
+    write_past_the_app(db, "UPDATE event SET title = %(title)s WHERE id = %(id)s", title="Speurtocht", id=event.id)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (_listener_pid(db) in (None, pid) or not kept.listening) and time.monotonic() < deadline:
+        db.session.commit()
+        time.sleep(0.02)
+    assert kept.listening and _listener_pid(db) not in (None, pid)
+    response = client.get(url, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert b"Speurtocht" in response.data
+
+
+def test_each_row_a_validator_reads_tells_of_its_change(app, db, feed, feed_token):
+    """Migration 0033: the counters, a feed link, a person's language and deletion notify; feed_state and a
+    person's other columns do not."""
+    _url, _etag, event, person, invitation = feed
+    if told.for_app() is None:
+        return  # SQLite: nothing is kept, nothing to tell
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {told.CHANNEL}")
+
+        def told_of(change) -> bool:
+            change()
+            db.session.commit()
+            return any(True for _ in listener.notifies(timeout=0.5, stop_after=1))
+
+        assert told_of(lambda: setattr(event, "title", "Netwerkborrel"))  # calendar_version
+        assert told_of(lambda: setattr(invitation, "state", InvitationState.MAYBE))  # personal counter
+        assert told_of(lambda: feed_token(person))  # feed_token
+        assert told_of(lambda: setattr(person, "locale", "en"))
+        assert not told_of(lambda: setattr(person, "name", "Ans de Vries"))
+        assert not told_of(lambda: db.session.add(FeedState(key="elders", etag='"x"', changed_at=utcnow())))
+        assert told_of(lambda: setattr(person, "deleted_at", utcnow()))
+
+
+def test_this_process_forgets_its_kept_rows_when_it_commits_a_write(app, db, feed):
+    """Before its commit returns, not when the notification arrives; a read or a rollback forgets nothing."""
+    kept = told.for_app()
+    if kept is None:
+        return  # SQLite: nothing is kept
+    before = kept.generation()
+    db.session.execute(sa.select(FeedState.key)).all()
+    db.session.commit()
+    assert kept.generation() == before
+    db.session.add(FeedState(key="teruggedraaid", etag='"x"', changed_at=utcnow()))
+    db.session.flush()
+    db.session.rollback()
+    db.session.execute(sa.select(FeedState.key)).all()
+    db.session.commit()
+    assert kept.generation() == before
+    db.session.add(FeedState(key="geschreven", etag='"x"', changed_at=utcnow()))  # a table no trigger tells of
+    db.session.commit()
+    assert kept.generation() > before
+
+
+def test_no_kept_row_is_used_longer_than_most_seconds(client, db, feed, monkeypatch):
+    url, etag, _event, _person, _invitation = feed
+    monkeypatch.setattr(told, "MOST_SECONDS", 0.0)
+    assert reads(db, lambda: client.get(url, headers={"If-None-Match": etag})) == 1
+
+
+def test_a_row_read_before_a_change_was_told_is_not_kept():
+    rows = told.ToldRows(sa.engine.make_url("postgresql://nobody@127.0.0.1:1/none"))
+    rows._listening = True  # as the thread sets it once LISTEN runs (no thread in this test)
+    rows._pid = os.getpid()
+    generation = rows.generation()
+    rows.changed()  # a notification arrives while the row is being read
+    rows.keep("k", generation, "stale")
+    assert rows.get("k") is None
+    rows.keep("k", rows.generation(), "fresh")
+    assert rows.get("k") == "fresh"
+    rows._listening = False  # the connection is lost
+    assert rows.get("k") is None
