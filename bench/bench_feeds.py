@@ -10,6 +10,9 @@ each `gunicorn -w 2` (sync workers) with the benchmark's limits (harness.BENCH_S
   per event version), kept in the database and in the process; and a server with FEED_ENTRY_CACHE_BYTES=0
   too, which reads every entry from the database, as a server that never showed them does;
 - "unchanged": organiser as deployed (the rendered body kept per process by ETag), also with If-None-Match (304);
+  on PostgreSQL each worker keeps the feed's validator row while the database tells of no change
+  (calendar/told.py), so these requests make no round trip (the servers "after a change" keep it too: the real
+  first request after a change reads it, one statement more than they measure);
 - the reference (bench/reference_app.py): the same feeds built naively with icalendar objects, and the very
   bytes organiser served, from memory (the limit).
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event as sa_event
+from sqlalchemy import text as sa_text
 
 from organiser import signals
 from organiser.auth.services import create_organiser as create_organiser_account
@@ -87,6 +88,21 @@ def told_rows_listening(seconds: float = 10.0):
         assert time.monotonic() < deadline, f"nobody listens on {told.CHANNEL}"
         time.sleep(0.01)
     return kept
+
+
+def told_caught_up(db, seconds: float = 10.0) -> None:
+    """Wait until the current app's listener has heard every notification committed so far (on SQLite, nothing to
+    wait for): a ping sent now is heard after them (PostgreSQL delivers in commit order)."""
+    kept = told.for_app()
+    if kept is None:
+        return
+    payload = f"{told.PING}test:{time.monotonic()}"
+    db.session.execute(sa_text("SELECT pg_notify(:channel, :payload)"), {"channel": told.CHANNEL, "payload": payload})
+    db.session.commit()
+    deadline = time.monotonic() + seconds
+    while not kept.heard(payload):
+        assert time.monotonic() < deadline, f"the listener did not hear {payload}"
+        time.sleep(0.005)
 
 
 def at_once(app, db, calls: list[Callable[[], object]]) -> list[object]:

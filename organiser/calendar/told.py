@@ -15,9 +15,13 @@ it again while it holds:
 - A row read from the database is kept only if no notification arrived since before it was read (the generation
   it was read in), and only while the thread listens; when the connection is lost the rows go, and they are kept
   again only once LISTEN runs on a new connection.
-- This process's own writes empty its rows at their commit, before any notification (read your own writes).
+- This process's own writes empty its rows as they commit and again once committed (a row another thread read
+  in between is not kept), before any notification: read your own writes.
+- Every PING_SECONDS the thread notifies itself and expects to hear it within PING_SECONDS: a connection that
+  hears nothing (died unnoticed; PgBouncer in transaction mode) is given up like a lost one. LISTEN starts only
+  where migration 0033's trigger function exists.
 - No row is used longer than MOST_SECONDS, whatever the thread heard: a bound on staleness for a change no
-  trigger tells of (a restored backup) or a connection that died without closing.
+  trigger tells of (a restored backup).
 
 The guarantee changes from "immediately" to "as soon as the notification arrives": a request that reaches another
 app server in the milliseconds between a commit and the delivery of its notification can still get the old 304.
@@ -33,13 +37,13 @@ import os
 import threading
 import time
 import weakref
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, Pool
 
 from ..extensions import db
 
@@ -49,12 +53,16 @@ log = logging.getLogger(__name__)
 CHANNEL = "organiser_feed_changes"
 #: Longest a kept row is used, in seconds, however well the listener hears.
 MOST_SECONDS = 30.0
-#: Rows kept per process (least recently used go first); a row is a few hundred bytes.
+#: Rows kept per process (the longest kept go first); a row is a few hundred bytes.
 MOST_ROWS = 10_000
 #: How long the listener waits for a notification before it checks whether it should stop, in seconds.
 WAKE_SECONDS = 0.25
-#: How often the listener asks the server something, so that a connection that died unnoticed is found, in seconds.
+#: How often the listener notifies itself, and how long it waits to hear it, in seconds.
 PING_SECONDS = 10.0
+#: The start of a ping's payload (the triggers' payload is empty); others' pings are not changes.
+PING = "ping:"
+#: Connection settings of the listener (the app's connect_args win): give up on a server that stopped answering.
+LISTENER_CONNECT_ARGS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10}
 #: Waits before connecting again after the connection was lost, in seconds (the last one repeats).
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 _EXTENSION = "organiser.told_rows"
@@ -66,8 +74,12 @@ class ToldRows:
     Thread-safe; the listening thread starts with the first use in each process (gunicorn forks after the app is
     made) and stops with `stop()` (the next use starts another) or the process."""
 
-    def __init__(self, url: URL, most_rows: int = MOST_ROWS) -> None:
+    def __init__(self, url: URL, connect_args: dict[str, Any] | None = None, most_rows: int = MOST_ROWS) -> None:
         self._url = url
+        self._connect_args = {**LISTENER_CONNECT_ARGS, **(connect_args or {})}
+        self._heard: deque[str] = deque(maxlen=64)  # the payloads of the latest pings heard
+        #: The server process of the listening connection (pg_stat_activity.pid), once it listened.
+        self.backend_pid: int | None = None
         self._most_rows = most_rows
         self._lock = threading.Lock()
         self._rows: OrderedDict[str, tuple[int, float, Any]] = OrderedDict()
@@ -108,6 +120,12 @@ class ToldRows:
             while len(self._rows) > self._most_rows:
                 self._rows.popitem(last=False)
 
+    def heard(self, payload: str) -> bool:
+        """Whether the thread has heard a ping with `payload` (PING + anything) since it last connected.
+        Notifications arrive in the order their transactions committed: once a ping sent after a commit is heard,
+        so is every notification of that commit."""
+        return payload in self._heard
+
     def changed(self) -> None:
         """Forget every row: something a validator reads has changed (or may have)."""
         with self._lock:
@@ -146,17 +164,16 @@ class ToldRows:
             self._thread.start()
 
     def _listen(self, stopping: threading.Event) -> None:
-        engine = create_engine(self._url, poolclass=NullPool)
-        failures = 0
+        engine = create_engine(self._url, poolclass=NullPool, connect_args=self._connect_args)
+        self._failures = 0
         try:
             while not stopping.is_set():
                 try:
                     self._listen_on(engine, stopping)
-                    failures = 0
                 except Exception as error:  # psycopg.Error, OSError: the server away, restarted, the network
                     log.warning("feed validators: listening on %s failed (%s); kept rows unused", CHANNEL, error)
-                    failures += 1
-                stopping.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1] if failures else 0)
+                    self._failures += 1
+                    stopping.wait(RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS)) - 1])
         finally:
             engine.dispose()
 
@@ -166,20 +183,32 @@ class ToldRows:
             connection = raw.driver_connection  # psycopg.Connection: SQLAlchemy has no LISTEN of its own
             assert connection is not None
             connection.autocommit = True
+            told = connection.execute("SELECT to_regproc('feed_changes_told') IS NOT NULL").fetchone()
+            if not (told and told[0]):
+                raise LookupError("nothing notifies yet: run the migrations (flask db upgrade)")
             connection.execute(f"LISTEN {CHANNEL}")
             with self._lock:  # what changed before LISTEN ran was not told: rows read until now go
                 if stopping.is_set():
                     return
                 self._generation += 1
                 self._rows.clear()
-                self._listening = True
-            pinged = time.monotonic()
+                self._heard.clear()
+                self._listening, self.backend_pid = True, connection.info.backend_pid
+            self._failures = 0
+            ping, pinged = None, time.monotonic() - PING_SECONDS
             while not stopping.is_set():
-                for _notify in connection.notifies(timeout=WAKE_SECONDS):
-                    self.changed()
+                for notify in connection.notifies(timeout=WAKE_SECONDS):
+                    if not notify.payload.startswith(PING):
+                        self.changed()
+                        continue
+                    self._heard.append(notify.payload)
+                    if notify.payload == ping:
+                        ping = None
                 if time.monotonic() - pinged >= PING_SECONDS:
-                    connection.execute("SELECT 1")
-                    pinged = time.monotonic()
+                    if ping is not None:  # not heard for PING_SECONDS: this connection hears nothing
+                        raise TimeoutError("the server did not tell this connection of its own notification")
+                    ping, pinged = f"{PING}{os.getpid()}:{time.monotonic()}", time.monotonic()
+                    connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, ping))
         finally:
             with self._lock:
                 if self._stopping is stopping or self._thread is None:  # (not a newer thread's state)
@@ -199,7 +228,8 @@ def init_app(app: Flask) -> None:
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "postgresql" or not app.config.get("FEED_VALIDATORS_TOLD", True):
         return
-    told = app.extensions[_EXTENSION] = ToldRows(url)
+    options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+    told = app.extensions[_EXTENSION] = ToldRows(url, options.get("connect_args"))
     with app.app_context():
         event.listen(db.engine, "engine_disposed", lambda _engine: told.stop())
 
@@ -223,9 +253,21 @@ def _wrote(connection, _cursor, _statement, _parameters, context, _executemany) 
 
 
 def _committed(connection) -> None:
+    # SQLAlchemy calls this before the COMMIT reaches the server: another thread may still read the old row and
+    # keep it in the new generation, so the rows go again once the connection comes back to its pool (`_returned`).
     if connection.info.pop("organiser_wrote", False):
-        for told in list(_ALL):
-            told.changed()
+        connection.info["organiser_committed"] = True
+        _forget_everywhere()
+
+
+def _returned(_dbapi_connection, record) -> None:
+    if record is not None and record.info.pop("organiser_committed", False):
+        _forget_everywhere()
+
+
+def _forget_everywhere() -> None:
+    for told in list(_ALL):
+        told.changed()
 
 
 def _rolled_back(connection) -> None:
@@ -236,3 +278,4 @@ def _rolled_back(connection) -> None:
 event.listen(Engine, "after_cursor_execute", _wrote)
 event.listen(Engine, "commit", _committed)
 event.listen(Engine, "rollback", _rolled_back)
+event.listen(Pool, "checkin", _returned)
