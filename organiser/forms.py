@@ -14,15 +14,17 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from babel import support
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, request
 from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
     DateField,
     DateTimeLocalField,
     Field,
+    FileField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -106,6 +108,17 @@ class Form(FlaskForm):
             if not current_app.config.get("WTF_I18N_ENABLED", True) or not has_request_context():
                 return super().get_translations(form)
             return wtforms_translations(str(get_locale()))
+
+        def wrap_formdata(self, form, formdata):
+            """The request's form, with its files only under the names of this form's file fields: Flask-WTF
+            hands every field the files too, and a file sent where a text field is expected reached that field as
+            a file object (a 500). Such a field is then as good as empty, and says so."""
+            data = super().wrap_formdata(form, formdata)
+            if not isinstance(data, CombinedMultiDict) or not request.files:
+                return data
+            names = {field.name for field in form if isinstance(field, FileField)}
+            files = MultiDict([(k, v) for k, v in request.files.items(multi=True) if k in names])
+            return CombinedMultiDict((files, request.form))
 
         def bind_field(self, form, unbound_field, options):
             if issubclass(unbound_field.field_class, StringField):

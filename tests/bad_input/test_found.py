@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from organiser.events.models import Event
@@ -182,3 +184,15 @@ def test_an_import_id_that_cannot_be_one_is_not_found(logged_in, upload_id):
         assert response.status_code in (400, 404, 405), suffix  # 400: a control character, refused in every URL
     for suffix in ("", "/cancel"):
         assert logged_in.post(f"/people/import/{upload_id}{suffix}", {}).status_code in (400, 404), suffix
+
+
+@pytest.mark.parametrize("field", ["title", "starts_at", "ends_at"])
+def test_a_file_sent_in_place_of_a_text_field_is_refused_with_a_message(logged_in, db, field):
+    """A file in a multipart POST where the form expects text reached the field as a file object (a 500): only a
+    form's file fields take files; the text field is then as good as empty."""
+    data = event_form(format="bruiscafe")
+    data[field] = (io.BytesIO(b"%PDF-1.4 niet dit"), "uitnodiging.pdf")
+    response = logged_in.post("/events/new/bruiscafe", data, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == 0
