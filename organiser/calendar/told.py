@@ -255,6 +255,8 @@ def _wrote(connection, _cursor, _statement, _parameters, context, _executemany) 
 def _committed(connection) -> None:
     # SQLAlchemy calls this before the COMMIT reaches the server: another thread may still read the old row and
     # keep it in the new generation, so the rows go again once the connection comes back to its pool (`_returned`).
+    if connection.invalidated:  # (its `info` would raise; it commits nothing)
+        return
     if connection.info.pop("organiser_wrote", False):
         connection.info["organiser_committed"] = True
         _forget_everywhere()
@@ -271,7 +273,10 @@ def _forget_everywhere() -> None:
 
 
 def _rolled_back(connection) -> None:
-    connection.info.pop("organiser_wrote", None)
+    # A connection the server dropped is rolled back too: its `info` would raise PendingRollbackError there, and
+    # the pool throws its record away anyway.
+    if not connection.invalidated:
+        connection.info.pop("organiser_wrote", None)
 
 
 # Every engine of the process: a write committed here empties the rows before its notification arrives.
