@@ -18,7 +18,9 @@ it again while it holds:
 - This process's own writes empty its rows as they commit and again once committed (a row another thread read
   in between is not kept), before any notification: read your own writes.
 - Every PING_SECONDS the thread notifies itself and expects to hear it within PING_SECONDS: a connection that
-  hears nothing (died unnoticed; PgBouncer in transaction mode) is given up like a lost one. LISTEN starts only
+  hears nothing (died unnoticed; PgBouncer in transaction mode) is given up like a lost one. Requests trust the
+  rows only while the thread heard its own notification within twice that, so a thread stuck anywhere (a ping
+  sent into a connection that forwards nothing) stops being trusted. LISTEN starts, and the ping goes on, only
   where migration 0033's trigger function exists.
 - No row is used longer than MOST_SECONDS, whatever the thread heard: a bound on staleness for a change no
   trigger tells of (a restored backup).
@@ -62,7 +64,13 @@ PING_SECONDS = 10.0
 #: The start of a ping's payload (the triggers' payload is empty); others' pings are not changes.
 PING = "ping:"
 #: Connection settings of the listener (the app's connect_args win): give up on a server that stopped answering.
-LISTENER_CONNECT_ARGS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10}
+LISTENER_CONNECT_ARGS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "tcp_user_timeout": 30_000,  # ms: a cable cut under a waiting ping ends the connection instead of blocking
+}
 #: Waits before connecting again after the connection was lost, in seconds (the last one repeats).
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 _EXTENSION = "organiser.told_rows"
@@ -80,6 +88,7 @@ class ToldRows:
         self._heard: deque[str] = deque(maxlen=64)  # the payloads of the latest pings heard
         #: The server process of the listening connection (pg_stat_activity.pid), once it listened.
         self.backend_pid: int | None = None
+        self._heard_own_at = 0.0  # time.monotonic() when the thread last heard its own ping
         self._most_rows = most_rows
         self._lock = threading.Lock()
         self._rows: OrderedDict[str, tuple[int, float, Any]] = OrderedDict()
@@ -95,14 +104,18 @@ class ToldRows:
         """Whether the thread has LISTEN running on a live connection (rows are kept only then)."""
         return self._listening
 
+    def _trusted(self) -> bool:
+        """Listening, and the thread heard its own ping lately (not stuck)."""
+        return self._listening and time.monotonic() - self._heard_own_at <= 2 * PING_SECONDS
+
     def generation(self) -> int | None:
         """The generation to read a row in (pass it to `keep`), or None while nothing can be kept."""
         self._start_in_this_process()
-        return self._generation if self._listening else None
+        return self._generation if self._trusted() else None
 
     def get(self, key: str) -> Any | None:
         """The row kept for `key`, or None (read it from the database)."""
-        if not self._listening:
+        if not self._trusted():
             self._start_in_this_process()
             return None
         entry = self._rows.get(key)
@@ -113,7 +126,7 @@ class ToldRows:
     def keep(self, key: str, generation: int | None, row: Any) -> None:
         """Keep `row`, read from the database in `generation`, unless a change was told since."""
         with self._lock:
-            if generation is None or generation != self._generation or not self._listening:
+            if generation is None or generation != self._generation or not self._trusted():
                 return
             self._rows[key] = (generation, time.monotonic(), row)
             self._rows.move_to_end(key)
@@ -171,8 +184,9 @@ class ToldRows:
                 try:
                     self._listen_on(engine, stopping)
                 except Exception as error:  # psycopg.Error, OSError: the server away, restarted, the network
-                    log.warning("feed validators: listening on %s failed (%s); kept rows unused", CHANNEL, error)
                     self._failures += 1
+                    if self._failures % 60 == 1:  # the first time, then every few minutes while it lasts
+                        log.warning("feed validators: listening on %s failed (%s); kept rows unused", CHANNEL, error)
                     stopping.wait(RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS)) - 1])
         finally:
             engine.dispose()
@@ -194,6 +208,7 @@ class ToldRows:
                 self._rows.clear()
                 self._heard.clear()
                 self._listening, self.backend_pid = True, connection.info.backend_pid
+                self._heard_own_at = time.monotonic()
             self._failures = 0
             ping, pinged = None, time.monotonic() - PING_SECONDS
             while not stopping.is_set():
@@ -203,12 +218,16 @@ class ToldRows:
                         continue
                     self._heard.append(notify.payload)
                     if notify.payload == ping:
-                        ping = None
+                        ping, self._heard_own_at = None, time.monotonic()
                 if time.monotonic() - pinged >= PING_SECONDS:
                     if ping is not None:  # not heard for PING_SECONDS: this connection hears nothing
                         raise TimeoutError("the server did not tell this connection of its own notification")
                     ping, pinged = f"{PING}{os.getpid()}:{time.monotonic()}", time.monotonic()
-                    connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, ping))
+                    told = connection.execute(
+                        "SELECT to_regproc('feed_changes_told') IS NOT NULL, pg_notify(%s, %s)", (CHANNEL, ping)
+                    ).fetchone()
+                    if not (told and told[0]):  # migration 0033 undone while listening: nothing notifies now
+                        raise LookupError("nothing notifies any more (migration 0033 undone)")
         finally:
             with self._lock:
                 if self._stopping is stopping or self._thread is None:  # (not a newer thread's state)

@@ -191,6 +191,18 @@ def test_a_connection_that_hears_nothing_is_given_up(app, db, feed, monkeypatch,
     assert "did not tell this connection of its own notification" in caplog.text
 
 
+def test_kept_rows_are_not_trusted_once_the_listener_has_not_heard_itself_for_two_pings(client, db, feed):
+    """A thread stuck anywhere (a ping sent into a connection that forwards nothing blocks it) hears nothing:
+    the requests stop trusting its rows after 2 × PING_SECONDS, whatever the thread itself finds out."""
+    url, etag, _event, _person, _invitation = feed
+    kept = told.for_app()
+    if kept is None:
+        return  # SQLite: nothing is kept
+    assert reads(db, lambda: client.get(url, headers={"If-None-Match": etag})) == 0
+    kept._heard_own_at -= 2 * told.PING_SECONDS + 1  # as if its own ping was last heard that long ago
+    assert reads(db, lambda: client.get(url, headers={"If-None-Match": etag})) == 1
+
+
 def test_no_kept_row_is_used_longer_than_most_seconds(client, db, feed, monkeypatch):
     url, etag, _event, _person, _invitation = feed
     monkeypatch.setattr(told, "MOST_SECONDS", 0.0)
@@ -199,7 +211,8 @@ def test_no_kept_row_is_used_longer_than_most_seconds(client, db, feed, monkeypa
 
 def test_a_row_read_before_a_change_was_told_is_not_kept():
     rows = told.ToldRows(sa.engine.make_url("postgresql://nobody@127.0.0.1:1/none"))
-    rows._listening = True  # as the thread sets it once LISTEN runs (no thread in this test)
+    rows._listening = True  # as the thread sets them once LISTEN runs (no thread in this test)
+    rows._heard_own_at = time.monotonic()
     rows._pid = os.getpid()
     generation = rows.generation()
     rows.changed()  # a notification arrives while the row is being read
