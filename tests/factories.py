@@ -77,16 +77,25 @@ def in_autocommit(connection) -> bool:
     return raw.autocommit is True if connection.dialect.name == "postgresql" else raw.isolation_level is None
 
 
+def wait_until(predicate, timeout: float, what: str, every: float = 0.1):
+    """The first true value of `predicate()`, asked every `every` seconds; AssertionError naming `what` when none
+    came within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout:g} s: {what}")
+
+
 def told_rows_listening(seconds: float = 10.0):
     """The current app's kept feed validator rows (calendar/told.py) once its thread listens; None on SQLite."""
     kept = told.for_app()
     if kept is None:
         return None
     kept.generation()  # starts the thread in this process
-    deadline = time.monotonic() + seconds
-    while not kept.listening:
-        assert time.monotonic() < deadline, f"nobody listens on {told.CHANNEL}"
-        time.sleep(0.01)
+    wait_until(lambda: kept.listening, seconds, f"somebody listening on {told.CHANNEL}", every=0.01)
     return kept
 
 
@@ -99,10 +108,7 @@ def told_caught_up(db, seconds: float = 10.0) -> None:
     payload = f"{told.PING}test:{time.monotonic()}"
     db.session.execute(sa_text("SELECT pg_notify(:channel, :payload)"), {"channel": told.CHANNEL, "payload": payload})
     db.session.commit()
-    deadline = time.monotonic() + seconds
-    while not kept.heard(payload):
-        assert time.monotonic() < deadline, f"the listener did not hear {payload}"
-        time.sleep(0.005)
+    wait_until(lambda: kept.heard(payload), seconds, f"the listener hearing {payload}", every=0.005)
 
 
 def at_once(app, db, calls: list[Callable[[], object]]) -> list[object]:

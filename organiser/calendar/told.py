@@ -74,6 +74,8 @@ LISTENER_CONNECT_ARGS = {
 #: Waits before connecting again after the connection was lost, in seconds (the last one repeats).
 RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 _EXTENSION = "organiser.told_rows"
+#: Whether migration 0033's trigger function is there (asked before LISTEN and with every ping).
+_TRIGGERS_THERE = "to_regproc('feed_changes_told') IS NOT NULL"
 
 
 class ToldRows:
@@ -197,7 +199,7 @@ class ToldRows:
             connection = raw.driver_connection  # psycopg.Connection: SQLAlchemy has no LISTEN of its own
             assert connection is not None
             connection.autocommit = True
-            told = connection.execute("SELECT to_regproc('feed_changes_told') IS NOT NULL").fetchone()
+            told = connection.execute(f"SELECT {_TRIGGERS_THERE}").fetchone()
             if not (told and told[0]):
                 raise LookupError("nothing notifies yet: run the migrations (flask db upgrade)")
             connection.execute(f"LISTEN {CHANNEL}")
@@ -224,7 +226,7 @@ class ToldRows:
                         raise TimeoutError("the server did not tell this connection of its own notification")
                     ping, pinged = f"{PING}{os.getpid()}:{time.monotonic()}", time.monotonic()
                     told = connection.execute(
-                        "SELECT to_regproc('feed_changes_told') IS NOT NULL, pg_notify(%s, %s)", (CHANNEL, ping)
+                        f"SELECT {_TRIGGERS_THERE}, pg_notify(%s, %s)", (CHANNEL, ping)
                     ).fetchone()
                     if not (told and told[0]):  # migration 0033 undone while listening: nothing notifies now
                         raise LookupError("nothing notifies any more (migration 0033 undone)")

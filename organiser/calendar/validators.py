@@ -101,36 +101,42 @@ def find_personal_feed(token: str, settings: list[object], now: datetime) -> Per
             [*settings, "personal", row.id, row.locale, row.person_version or 0, row.calendar_version or 0]
         ),
         now,
-        keep_if=lambda row: row.revoked_at is None and row.deleted_at is None,
+        keep_if=lambda row: not _revoked(row),
     )
     if found is None:
         return None
     row, known = found
-    if row.revoked_at is not None or row.deleted_at is not None:
+    if _revoked(row):
         return REVOKED
     return PersonalFeed(row.id, row.locale, known)
+
+
+def _revoked(row) -> bool:
+    """A feed token replaced since, or its person deleted."""
+    return row.revoked_at is not None or row.deleted_at is not None
 
 
 def _kept_or_read(key: str, statement, parameters: dict, inputs_of, now: datetime, keep_if=lambda _row: True):
     """(row, Known) of a feed's validator row, or None when there is none: the row this process keeps while its
     validator holds and PostgreSQL told of no change (told.py), else the row read in one statement (kept then if
     its validator holds and `keep_if(row)`). `inputs_of(row)`: the digest of the counters, settings and code."""
+
+    def known(row) -> Known:
+        inputs = inputs_of(row)
+        return Known(inputs, _still_holds(inputs, row, now))
+
     kept = told.for_app()
     row = kept.get(key) if kept is not None else None
-    if row is not None:
-        inputs = inputs_of(row)
-        validator = _still_holds(inputs, row, now)
-        if validator is not None:
-            return row, Known(inputs, validator)
+    if row is not None and (found := known(row)).validator is not None:
+        return row, found
     generation = kept.generation() if kept is not None else None
     row = next(iter(read_alone(statement, parameters)), None)
     if row is None:
         return None
-    inputs = inputs_of(row)
-    validator = _still_holds(inputs, row, now)
-    if validator is not None and kept is not None and keep_if(row):
+    found = known(row)
+    if found.validator is not None and kept is not None and keep_if(row):
         kept.keep(key, generation, row)
-    return row, Known(inputs, validator)
+    return row, found
 
 
 _PUBLIC = (

@@ -17,7 +17,7 @@ from organiser.calendar import told
 from organiser.calendar.models import FeedState, FeedToken
 from organiser.extensions import utcnow
 from organiser.invitations.models import InvitationState
-from tests.factories import on_every_statement, told_caught_up, told_rows_listening
+from tests.factories import on_every_statement, told_caught_up, told_rows_listening, wait_until
 
 WAIT_SECONDS = 10.0
 #: A moment as SQLAlchemy writes it into SQLite, which PostgreSQL reads as well.
@@ -64,12 +64,12 @@ def write_past_the_app(db, statement: str, **parameters) -> None:
 
 def answered_again(client, url, etag, seconds: float = WAIT_SECONDS):
     """The first answer other than 304 to a request holding `etag`, asked until `seconds` have passed."""
-    deadline = time.monotonic() + seconds
-    while True:
+
+    def answer():
         response = client.get(url, headers={"If-None-Match": etag})
-        if response.status_code != 304 or time.monotonic() > deadline:
-            return response
-        time.sleep(0.01)
+        return response if response.status_code != 304 else None
+
+    return wait_until(answer, seconds, "an answer other than 304", every=0.01)
 
 
 def test_a_change_committed_past_this_process_reaches_its_kept_rows(client, db, feed):
@@ -87,9 +87,7 @@ def test_a_link_replaced_past_this_process_answers_410(client, db, feed):
     write_past_the_app(
         db, "UPDATE feed_token SET revoked_at = %(now)s WHERE person_id = %(id)s", now=REVOKED_AT, id=person.id
     )
-    deadline = time.monotonic() + WAIT_SECONDS
-    while (status := client.get(url).status_code) == 200 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    status = wait_until(lambda: (code := client.get(url).status_code) != 200 and code, WAIT_SECONDS, "not 200", 0.01)
     assert status == 410
 
 
@@ -105,9 +103,7 @@ def test_a_lost_connection_keeps_nothing_from_before(client, db, feed):
     assert pid is not None
     write_past_the_app(db, "SELECT pg_terminate_backend(%(pid)s)", pid=pid)
     write_past_the_app(db, "UPDATE event SET title = %(title)s WHERE id = %(id)s", title="Speurtocht", id=event.id)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while (kept.backend_pid == pid or not kept.listening) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: kept.listening and kept.backend_pid != pid, WAIT_SECONDS, "listening again", every=0.02)
     assert kept.listening and kept.backend_pid != pid
     response = client.get(url, headers={"If-None-Match": etag})
     assert response.status_code == 200
@@ -185,9 +181,7 @@ def test_a_connection_that_hears_nothing_is_given_up(app, db, feed, monkeypatch,
         return  # SQLite: nothing is kept
     monkeypatch.setattr(told, "PING_SECONDS", 0.3)
     monkeypatch.setattr(told, "CHANNEL", "organiser_nobody_listens")
-    deadline = time.monotonic() + WAIT_SECONDS
-    while "did not tell this connection" not in caplog.text and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: "did not tell this connection" in caplog.text, WAIT_SECONDS, "the warning", every=0.02)
     assert "did not tell this connection of its own notification" in caplog.text
 
 

@@ -15,20 +15,11 @@ import sqlalchemy as sa
 from bench import load_support as load
 from organiser.extensions import db
 from organiser.mail.models import OutboxMessage, OutboxStatus
+from tests.factories import wait_until
 
 pytestmark = pytest.mark.load
 
 OUTAGE = "Even geen verbinding met de database. Probeer het over een minuut opnieuw."
-
-
-def wait_until(predicate, timeout: float, what: str, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"not within {timeout:g} s: {what}")
 
 
 def outbox(app, event_id: int) -> list[OutboxMessage]:
