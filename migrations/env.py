@@ -89,10 +89,20 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # The app's connections enforce foreign keys (organiser/extensions.py); a migration's must not: batch
+            # mode copies a table, drops the old one and renames the copy, and dropping a table that others refer
+            # to with ON DELETE CASCADE would empty those (https://sqlite.org/lang_altertable.html §7 does the
+            # same). Outside a transaction, where the pragma has effect; 0034 and later check the keys themselves.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys = ON")  # back in the pool as the app's connections are
+            connection.commit()
 
 
 if context.is_offline_mode():

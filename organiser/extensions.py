@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -12,7 +13,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import CursorResult, DateTime, Enum, MetaData, Result
+from sqlalchemy import CursorResult, DateTime, Engine, Enum, MetaData, Result, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -54,6 +55,20 @@ def utcnow() -> datetime:
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+@event.listens_for(Engine, "connect")
+def enforce_foreign_keys_on_sqlite(dbapi_connection, _connection_record) -> None:
+    """Every SQLite connection enforces foreign keys, as PostgreSQL always does: SQLite leaves them off unless
+    each connection asks (https://sqlite.org/foreignkeys.html §2), and then ignores ON DELETE CASCADE / SET NULL.
+    Without it a deleted invitation left its outbox rows pointing at its id, which SQLite gives to the next
+    invitation made (a rowid above the largest is reused). Migrations turn it off again for their connection
+    (migrations/env.py: Alembic's batch mode drops and re-creates tables)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
 
 if TYPE_CHECKING:
     # db.Model is made at run time (Base with Flask-SQLAlchemy's mixins), and a type checker cannot take an
