@@ -89,20 +89,29 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        if connection.dialect.name == "sqlite":
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
             # The app's connections enforce foreign keys (organiser/extensions.py); a migration's must not: batch
             # mode copies a table, drops the old one and renames the copy, and dropping a table that others refer
-            # to with ON DELETE CASCADE would empty those (https://sqlite.org/lang_altertable.html §7 does the
-            # same). Outside a transaction, where the pragma has effect; 0034 and later check the keys themselves.
+            # to with ON DELETE CASCADE would empty those (the procedure of https://sqlite.org/lang_altertable.html
+            # §7 turns them off too). Outside a transaction, where the pragma has effect.
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             connection.commit()
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
-        with context.begin_transaction():
-            context.run_migrations()
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA foreign_keys = ON")  # back in the pool as the app's connections are
-            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:  # back in the pool as the app's connections are, also after a failed migration
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()
+        if sqlite:
+            # As that procedure ends: the keys checked, so that a migration that broke one is seen (0034 repaired
+            # what came before; what it could not is named there).
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            for table in sorted({row[0] for row in broken}):
+                logger.warning("%s: rows that refer to a row that is gone (PRAGMA foreign_key_check)", table)
 
 
 if context.is_offline_mode():

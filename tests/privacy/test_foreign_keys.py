@@ -4,16 +4,24 @@ and migration 0034 does for an existing SQLite database what the missing actions
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy.exc import IntegrityError
 
+from bench.rows import event_row
 from organiser import pool
+from organiser.calendar.models import FeedToken
+from organiser.events.models import Event
+from organiser.extensions import db
 from organiser.invitations import signups
 from organiser.invitations.models import Invitation, InvitationState
 from organiser.mail.deferred import rendered
 from organiser.mail.models import OutboxMessage
+from organiser.people.models import Person
+from organiser.places.models import Initiative
 from tests.conftest import make_app
 
 
@@ -62,36 +70,68 @@ def test_a_row_that_refers_to_nothing_is_refused(app, db):
 
 
 def test_0034_does_what_the_missing_on_delete_actions_left_undone(tmp_path):
-    """A SQLite database at 0033 with rows that refer to deleted rows (as SQLite left them): after the upgrade a
-    SET NULL reference is empty, a CASCADE row is gone, and a row whose key has no ON DELETE action stays."""
-    from organiser.calendar.models import FeedToken
-    from organiser.extensions import db
-    from organiser.people.models import Person
-
+    """A SQLite database at 0033 with rows as unenforced keys left them: an outbox message whose invitation is gone,
+    two whose invitation id was given to a newer invitation (one about another event, one made an hour before the
+    invitation), a feed token of a deleted person, a person of a deleted department, an initiative of a deleted
+    neighbourhood. After the upgrade each has what PostgreSQL's key would have done, the invitation's own mail
+    keeps it, the key that must not be empty is left, and the app's connections enforce keys again."""
+    now = datetime.now(UTC).replace(microsecond=0)
     app = make_app(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     with app.app_context():
         upgrade(revision="0033_q12_feed_changes_told")
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA foreign_keys = OFF")  # as every connection was before 0034
             connection.commit()
-            connection.execute(
-                sa.insert(OutboxMessage.__table__).values(
-                    kind="invitation", to_address="a@example.org", subject="x", message_id="<a@x>", invitation_id=41
-                )
-            )
-            connection.execute(sa.insert(FeedToken.__table__).values(person_id=99, token_hash="abc"))
-            connection.execute(
+            events = [
+                connection.execute(
+                    sa.insert(Event.__table__).values(event_row(f"Netwerkborrel {n}", now, now=now))
+                ).lastrowid
+                for n in (1, 2)
+            ]
+            person = connection.execute(
                 sa.insert(Person.__table__).values(
                     name="Nina", email="nina@example.org", kind="staff", department_id=7, contact_role="office"
                 )
-            )
+            ).lastrowid
+            invitation = connection.execute(
+                sa.insert(Invitation.__table__).values(
+                    event_id=events[0], person_id=person, token_nonce="n", created_at=now
+                )
+            ).lastrowid
+
+            def mail(to: str, invitation_id: int, event_id: int, made: datetime) -> None:
+                connection.execute(
+                    sa.insert(OutboxMessage.__table__).values(
+                        kind="invitation",
+                        to_address=to,
+                        subject="x",
+                        message_id=f"<{to}>",
+                        invitation_id=invitation_id,
+                        event_id=event_id,
+                        created_at=made,
+                    )
+                )
+
+            mail("gone@example.org", invitation + 1, events[0], now)
+            mail("other-event@example.org", invitation, events[1], now)
+            mail("an-hour-before@example.org", invitation, events[0], now - timedelta(hours=1))
+            mail("nina@example.org", invitation, events[0], now)
+            connection.execute(sa.insert(FeedToken.__table__).values(person_id=99, token_hash="abc"))
+            connection.execute(sa.insert(Initiative.__table__).values(name="Buurtmoestuin", neighbourhood_id=9))
             connection.commit()
             connection.exec_driver_sql("PRAGMA foreign_keys = ON")
         db.engine.dispose()
         upgrade()
         with db.engine.connect() as connection:
-            assert connection.exec_driver_sql("SELECT invitation_id FROM outbox_message").all() == [(None,)]
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert dict(connection.exec_driver_sql("SELECT to_address, invitation_id FROM outbox_message").all()) == {
+                "gone@example.org": None,
+                "other-event@example.org": None,
+                "an-hour-before@example.org": None,
+                "nina@example.org": invitation,
+            }
             assert connection.exec_driver_sql("SELECT count(*) FROM feed_token").scalar() == 0
-            # A department that is gone has no ON DELETE action (PostgreSQL refuses such a deletion): left alone.
-            assert connection.exec_driver_sql("SELECT department_id FROM person").all() == [(7,)]
+            assert connection.exec_driver_sql("SELECT department_id FROM person").all() == [(None,)]
+            # An initiative's neighbourhood must not be empty: left as it is (and named in a warning).
+            assert connection.exec_driver_sql("SELECT neighbourhood_id FROM initiative").all() == [(9,)]
         db.engine.dispose()
