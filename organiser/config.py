@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,9 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
     app.config.from_prefixed_env("ORGANISER")
     if overrides:
         app.config.from_mapping(overrides)
+    for key, default in DEFAULTS.items():
+        if isinstance(default, bool | int | float):
+            app.config[key] = typed_setting(key, app.config[key], default)
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         # `make run` writes a random key here once, so that commands and the server agree on it.
         key_file = Path(app.instance_path) / "secret_key"
@@ -197,6 +201,44 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config["BASE_URL"])
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+
+#: How an operator writes yes and no in an environment variable (Flask reads only JSON's true/false as booleans).
+YES = frozenset({"true", "yes", "on", "1", "ja", "aan"})
+NO = frozenset({"false", "no", "off", "0", "nee", "uit"})
+
+
+class SettingError(RuntimeError):
+    """A setting whose value is not of its kind (a yes/no setting that is neither, a number that is none)."""
+
+
+def typed_setting(key: str, value: Any, default: bool | int | float) -> bool | int | float:
+    """The value of a yes/no or number setting as its default's kind. Flask's from_prefixed_env keeps anything
+    that is not JSON as a string, so ORGANISER_PASSWORD_LOGIN=no (or False) was the true string "no" and left
+    passwords on, and ORGANISER_RETENTION_NOTES_DAYS=30d a string that made the retention job fail.
+
+    Yes/no: a bool, 0 or 1, or a word of YES / NO (any case). Numbers: an int or float, or a string of one;
+    never negative (every number here is a count, a size or a duration). :raise SettingError: naming the
+    ORGANISER_ variable and what it holds, at start-up rather than when the setting is first used."""
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in YES or word in NO:
+            return word in YES
+        raise SettingError(f"ORGANISER_{key} is {value!r}: say yes or no (true/false, on/off, 1/0).")
+    number = value
+    if isinstance(value, str):
+        try:
+            number = int(value.strip())
+        except ValueError:
+            try:
+                number = float(value.strip())
+            except ValueError:
+                number = None
+    if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number < math.inf:
+        raise SettingError(f"ORGANISER_{key} is {value!r}: give a number, 0 or more (the default is {default}).")
+    return number
 
 
 #: Names of this machine: a development server on one of them is opened under the other as often.

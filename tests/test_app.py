@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from alembic import command
 from flask import current_app
 
 from organiser import create_app
-from organiser.config import DEFAULT_SECRET_KEY
+from organiser.config import DEFAULT_SECRET_KEY, SettingError
 
 
 def test_refuses_default_secret_key_in_production(monkeypatch):
@@ -99,3 +101,51 @@ def test_secret_key_from_the_instance_file(monkeypatch, tmp_path):
     app = Flask("probe", instance_path=str(tmp_path))
     load_config(app, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SECRET_KEY"] == "k" * 64
+
+
+@pytest.mark.parametrize(
+    ("key", "written", "meant"),
+    [
+        ("MAIL_USE_SSL", "no", False),
+        ("MAIL_USE_SSL", "False", False),
+        ("MAIL_USE_SSL", "nee", False),
+        ("FEED_VALIDATORS_TOLD", "off", False),
+        ("FEED_VALIDATORS_TOLD", "0", False),
+        ("MAIL_USE_TLS", "Yes", True),
+        ("MAIL_USE_TLS", "true", True),
+        ("RETENTION_NOTES_DAYS", "7", 7),
+        ("RETENTION_NOTES_DAYS", " 7 ", 7),
+        ("CONFIRMATION_DELAY_SECONDS", "0.5", 0.5),
+    ],
+)
+def test_yes_no_and_number_settings_from_the_environment_mean_what_they_say(monkeypatch, key, written, meant):
+    """Flask reads only JSON from ORGANISER_*: "no" and "False" stayed true strings and " 7 " a string; each
+    setting now takes its default's kind."""
+    monkeypatch.setenv(f"ORGANISER_{key}", written)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config[key] == meant and type(app.config[key]) is type(meant)
+
+
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        ("PASSWORD_LOGIN", "maybe"),
+        ("RETENTION_NOTES_DAYS", "30d"),
+        ("RETENTION_NOTES_DAYS", "-1"),
+        ("MAIL_PORT", "nan"),
+    ],
+)
+def test_a_setting_that_is_not_of_its_kind_stops_the_start_and_says_which(monkeypatch, key, written):
+    """Refused at start-up, naming the variable, rather than failing later (a retention job that never runs keeps
+    personal data longer than the privacy statement says)."""
+    monkeypatch.setenv(f"ORGANISER_{key}", written)
+    with pytest.raises(SettingError, match=f"^ORGANISER_{key} is '?{re.escape(written)}'?: "):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_passwords_turned_off_in_the_environment_are_off(monkeypatch):
+    """ORGANISER_PASSWORD_LOGIN=no was the true string "no": passwords stayed on while the operator meant the
+    municipality's sign-in alone. Now it is off, and without an issuer the app says nobody could log in."""
+    monkeypatch.setenv("ORGANISER_PASSWORD_LOGIN", "no")
+    with pytest.raises(RuntimeError, match="needs ORGANISER_OIDC_ISSUER"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
