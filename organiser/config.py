@@ -176,6 +176,10 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
     """Fill app.config from the defaults, the environment and the given mapping, in that order."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("ORGANISER")
+    for key in TEXT_SETTINGS | {key for key, default in DEFAULTS.items() if isinstance(default, str)}:
+        written = os.environ.get(f"ORGANISER_{key}")
+        if written is not None and isinstance(app.config.get(key), bool | int | float):
+            app.config[key] = written  # read as JSON: a password of digits stays the text written, not a number
     if overrides:
         app.config.from_mapping(overrides)
     for key, default in DEFAULTS.items():
@@ -202,6 +206,32 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
     app.config["SESSION_COOKIE_SECURE"] = app.config["BASE_URL"].startswith("https://")
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
+
+#: Settings that are always text although their default is None (addresses, names, secrets): Flask reads
+#: ORGANISER_MAIL_PASSWORD=12345678 as JSON, a number, which Flask-Mail cannot log in with.
+TEXT_SETTINGS = frozenset(
+    {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "MAIL_SERVER",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_MESSAGE_ID_DOMAIN",
+        "MAIL_EHLO_HOSTNAME",
+        "REPLY_ADDRESS",
+        "INBOX_URL",
+        "INBOX_DONE_FOLDER",
+        "INBOX_OAUTH2_TOKEN_URL",
+        "INBOX_OAUTH2_CLIENT_ID",
+        "INBOX_OAUTH2_CLIENT_SECRET",
+        "INBOX_OAUTH2_SCOPE",
+        "OIDC_ISSUER",
+        "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET",
+        "OIDC_NAME",
+        "OIDC_JIT_DOMAIN",
+    }
+)
 
 #: How an operator writes yes and no in an environment variable (Flask reads only JSON's true/false as booleans).
 YES = frozenset({"true", "yes", "on", "1", "ja", "aan"})

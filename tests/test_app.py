@@ -149,3 +149,21 @@ def test_passwords_turned_off_in_the_environment_are_off(monkeypatch):
     monkeypatch.setenv("ORGANISER_PASSWORD_LOGIN", "no")
     with pytest.raises(RuntimeError, match="needs ORGANISER_OIDC_ISSUER"):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+@pytest.mark.parametrize(
+    ("key", "written", "meant"),
+    [
+        ("MAIL_PASSWORD", "12345678", "12345678"),
+        ("MAIL_PASSWORD", '"12345678"', "12345678"),
+        ("OIDC_CLIENT_SECRET", "true", "true"),
+        ("SECRET_KEY", "1" * 64, "1" * 64),
+        ("MAIL_DEFAULT_SENDER", '["Gemeente", "noreply@gemeente.example"]', ["Gemeente", "noreply@gemeente.example"]),
+    ],
+)
+def test_a_text_setting_of_digits_stays_the_text_written(monkeypatch, key, written, meant):
+    """Flask reads ORGANISER_* as JSON: a password of digits became a number (Flask-Mail cannot log in with
+    one). A text setting keeps what was written; a JSON string or list still means what it says."""
+    monkeypatch.setenv(f"ORGANISER_{key}", written)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config[key] == meant
