@@ -185,6 +185,9 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
     for key, default in DEFAULTS.items():
         if isinstance(default, bool | int | float):
             app.config[key] = typed_setting(key, app.config[key], default)
+    for key, choices in CHOICES.items():
+        if app.config[key] not in choices:
+            raise SettingError(f"ORGANISER_{key} is {app.config[key]!r}: one of {', '.join(choices)}.")
     if app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         # `make run` writes a random key here once, so that commands and the server agree on it.
         key_file = Path(app.instance_path) / "secret_key"
@@ -232,6 +235,13 @@ TEXT_SETTINGS = frozenset(
         "OIDC_JIT_DOMAIN",
     }
 )
+
+#: Settings with a fixed set of values: any other (a typo such as "administrators") would silently mean the
+#: weakest (no second factor for anyone), or fail at the first sign-in (an unknown role).
+CHOICES = {
+    "MFA_REQUIRED_FOR": ("administrator", "all", "none"),
+    "OIDC_JIT_ROLE": ("organiser", "checkin"),
+}
 
 #: How an operator writes yes and no in an environment variable (Flask reads only JSON's true/false as booleans).
 YES = frozenset({"true", "yes", "on", "1", "ja", "aan"})
