@@ -26,6 +26,7 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from .config import DEFAULTS, SettingError
 from .tokens import hash_token
 
 #: One address may use a token URL this many times as often as one token: a town hall shares one address.
@@ -135,6 +136,14 @@ _LIMITS: dict[str, tuple[Callable[[], str], Callable[[], str], list[str] | None]
 def init_limiter(app: Flask) -> Limiter:
     """Give `app` a limiter of its own and apply it to the views the decorators above marked (call this after
     every blueprint is registered)."""
+    for setting in (key for key in DEFAULTS if key.startswith("RATE_LIMIT_")):
+        try:
+            parse(app.config[setting])
+        except (ValueError, TypeError):
+            # Else the app starts, and every request the limit guards fails when the limit is first parsed.
+            raise SettingError(
+                f"ORGANISER_{setting} is {app.config[setting]!r}: a rate such as 30/minute or 10 per hour."
+            ) from None
     redis_url = app.config.get("REDIS_URL")
     limiter = Limiter(
         client_address,

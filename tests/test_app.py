@@ -135,6 +135,8 @@ def test_yes_no_and_number_settings_from_the_environment_mean_what_they_say(monk
         ("MAIL_PORT", "nan"),
         ("MFA_REQUIRED_FOR", "administrators"),
         ("OIDC_JIT_ROLE", "administrator"),
+        ("RATE_LIMIT_TOKEN", "30 a minute"),
+        ("RATE_LIMIT_MFA", "5"),
     ],
 )
 def test_a_setting_that_is_not_of_its_kind_stops_the_start_and_says_which(monkeypatch, key, written):
