@@ -78,13 +78,9 @@ def _act_on_reused(connection, table: str, made: str | None, action: str) -> Non
             f'julianday("{table}".{made}) < julianday(invitation.created_at) - {REUSED_AFTER_SECONDS} / 86400.0'
         )
     reused = (
-        f'EXISTS (SELECT 1 FROM invitation WHERE invitation.id = "{table}".invitation_id AND ({" OR ".join(stale)}))'  # noqa: S608
+        f'EXISTS (SELECT 1 FROM invitation WHERE invitation.id = "{table}".invitation_id AND ({" OR ".join(stale)}))'
     )
-    if action == "CASCADE":
-        sql = f'DELETE FROM "{table}" WHERE {reused}'  # noqa: S608 (names from this module)
-    else:
-        sql = f'UPDATE "{table}" SET invitation_id = NULL WHERE {reused}'  # noqa: S608 (likewise)
-    connection.exec_driver_sql(sql)
+    _act(connection, table, action, ["invitation_id"], reused)
 
 
 def _act_on_orphans(connection) -> tuple[int, dict[str, int]]:
@@ -98,14 +94,20 @@ def _act_on_orphans(connection) -> tuple[int, dict[str, int]]:
         if rowid is None or action not in ("CASCADE", "SET NULL"):
             left[table] = left.get(table, 0) + 1
             continue
-        if action == "CASCADE":
-            sql = f'DELETE FROM "{table}" WHERE rowid = ?'  # noqa: S608 (names from the schema itself)
-        else:
-            emptied = ", ".join(f'"{column}" = NULL' for column in columns)
-            sql = f'UPDATE "{table}" SET {emptied} WHERE rowid = ?'  # noqa: S608 (likewise)
-        connection.exec_driver_sql(sql, (rowid,))
+        _act(connection, table, action, columns, "rowid = ?", (rowid,))
         changed += 1
     return changed, left
+
+
+def _act(connection, table: str, action: str, columns: list[str], where: str, parameters: tuple = ()) -> None:
+    """What ON DELETE `action` does to the rows of `table` matching `where`: CASCADE deletes them, SET NULL
+    empties `columns`. Names come from this module and the schema itself, never from data."""
+    if action == "CASCADE":
+        sql = f'DELETE FROM "{table}" WHERE {where}'  # noqa: S608 (see the docstring)
+    else:
+        emptied = ", ".join(f'"{column}" = NULL' for column in columns)
+        sql = f'UPDATE "{table}" SET {emptied} WHERE {where}'  # noqa: S608 (likewise)
+    connection.exec_driver_sql(sql, parameters)
 
 
 def _foreign_keys(connection, table: str) -> dict[int, tuple[str, list[str]]]:
